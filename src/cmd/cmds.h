@@ -1,0 +1,13 @@
+/*
+ * cmds: the entry point of every command; main.c's table points at these.
+ * Each takes the arguments after the command name and returns an exit code.
+ */
+#ifndef PGSHIFT_CMDS_H
+#define PGSHIFT_CMDS_H
+
+int cmd_new(int argc, char **argv);
+int cmd_deploy(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+int cmd_dev(int argc, char **argv);
+
+#endif

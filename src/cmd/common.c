@@ -1,0 +1,70 @@
+/*
+ * common: shared plumbing of the commands.
+ */
+#include "cmd/common.h"
+
+#include <stdlib.h>
+
+#include "devdb/devdb.h"
+#include "util/exitcodes.h"
+#include "util/output.h"
+
+static const char *env_get(const char *name)
+{
+	return getenv(name);
+}
+
+static char *dev_url(void *ctx)
+{
+	(void)ctx;
+	return devdb_url_if_up(".");
+}
+
+int common_target(const struct common_opts *c, struct target *t, struct pgs_error *err)
+{
+	struct url_request req = {
+		.url = c->url,
+		.insecure = c->insecure,
+		.connect_timeout_ms = c->connect_timeout_ms,
+		.env = env_get,
+		.dev_url = dev_url,
+	};
+	int rc = url_resolve(&req, t, err);
+
+	/* Registered even on failure: a half-parsed URL may still carry a password. */
+	out_add_secret(t->password);
+	return rc;
+}
+
+PGconn *common_connect(const struct common_opts *c, struct target *t, struct pgs_error *err)
+{
+	if (common_target(c, t, err) < 0)
+		return NULL;
+	return db_connect(t, err);
+}
+
+int common_load(const struct common_opts *c, struct migset *set, struct pgs_error *err)
+{
+	char *dir;
+	enum layout layout;
+	int rc;
+
+	migset_pick_dir(c->dir, &dir, &layout);
+	rc = migset_load(dir, layout, set, err);
+	free(dir);
+	return rc;
+}
+
+void common_history_table(const struct common_opts *c, const struct migset *set, struct history_table *ht)
+{
+	history_table_init(ht, c->history_schema, set->layout == LAYOUT_PRISMA);
+}
+
+int common_fail(struct pgs_error *err)
+{
+	int code = err->code ? err->code : EXIT_FAILURE_;
+
+	out_error(err);
+	err_clear(err);
+	return code;
+}

@@ -1,0 +1,49 @@
+/*
+ * common: what several commands share: the connection and directory
+ * options, picking the target, loading the migrations and the history.
+ * This is the glue between cmd_ files and the core and db layers.
+ */
+#ifndef PGSHIFT_COMMON_H
+#define PGSHIFT_COMMON_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "core/migset.h"
+#include "core/plan.h"
+#include "db/conn.h"
+#include "db/history.h"
+#include "db/url.h"
+#include "util/opts.h"
+
+struct common_opts {
+	const char *url;
+	const char *dir;
+	const char *history_schema;
+	bool insecure;
+	long connect_timeout_ms;
+	bool json;
+};
+
+#define COMMON_DIR_OPTS(c) \
+	OPT_STRING('d', "dir", &(c)->dir, "DIR", "migrations directory (default: $PGSHIFT_DIR, prisma/migrations, migrations)")
+
+#define COMMON_CONN_OPTS(c) \
+	OPT_GROUP("connection"), \
+	OPT_STRING(0, "url", &(c)->url, "URL", "database URL (default: DATABASE_URL_UNPOOLED, DIRECT_URL, DATABASE_URL, PG*, dev cluster)"), \
+	OPT_BOOL(0, "insecure", &(c)->insecure, "do not add sslmode=require for a non-local host"), \
+	OPT_DURATION(0, "connect-timeout", &(c)->connect_timeout_ms, "DURATION", "give up connecting after this long (default 10s)"), \
+	OPT_STRING(0, "history-schema", &(c)->history_schema, "SCHEMA", "schema of the history table (default public)")
+
+/* Resolves the target (registering its password as a secret) and connects. */
+PGconn *common_connect(const struct common_opts *c, struct target *t, struct pgs_error *err);
+/* Resolves the target only. */
+int common_target(const struct common_opts *c, struct target *t, struct pgs_error *err);
+/* Picks the directory and loads the migrations. */
+int common_load(const struct common_opts *c, struct migset *set, struct pgs_error *err);
+void common_history_table(const struct common_opts *c, const struct migset *set, struct history_table *ht);
+
+/* Prints err and returns its exit code (EXIT_FAILURE_ when unset). */
+int common_fail(struct pgs_error *err);
+
+#endif

@@ -1,0 +1,107 @@
+/*
+ * new: create the directory of a new migration.
+ *
+ * The version is the current UTC time; when a migration with that version
+ * already exists (two `new` in one second) the next free second is used, so
+ * versions stay unique and ordered by creation.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cmd/cmds.h"
+#include "cmd/common.h"
+#include "util/exitcodes.h"
+#include "util/fsutil.h"
+#include "util/output.h"
+
+static const char usage[] = "pgshift new NAME [--dir DIR]";
+
+/* True when a migration directory with this version already exists in dir. */
+static bool version_taken(const char *dir, const char *version)
+{
+	struct migset set;
+	struct pgs_error err = PGS_ERROR_INIT;
+	bool taken = false;
+
+	/* A scan that fails (bad neighbours) is reported by deploy; here only versions matter. */
+	if (migset_load(dir, LAYOUT_NATIVE, &set, &err) == 0) {
+		for (size_t i = 0; i < set.n; i++)
+			if (!strcmp(set.items[i].version, version))
+				taken = true;
+		migset_free(&set);
+	} else {
+		err_clear(&err);
+	}
+	return taken;
+}
+
+int cmd_new(int argc, char **argv)
+{
+	struct common_opts c = { 0 };
+	struct opt opts[] = {
+		COMMON_DIR_OPTS(&c),
+		OPT_END(),
+	};
+	struct pgs_error err = PGS_ERROR_INIT;
+	enum layout layout;
+	char *dir = NULL, *mdir = NULL, *sql = NULL, *down = NULL, *body = NULL;
+	char version[VERSION_LEN + 1];
+	time_t now = time(NULL);
+	int n = opts_parse(argc, argv, opts, usage, &err);
+	int rc = EXIT_OK;
+
+	if (n == -2)
+		return EXIT_OK;
+	if (n < 0)
+		return common_fail(&err);
+	if (n != 1) {
+		err_set(&err, EXIT_USAGE, n ? "too many arguments" : "missing the migration NAME");
+		err_hint(&err, "usage: %s", usage);
+		return common_fail(&err);
+	}
+	if (!migset_valid_name(argv[0])) {
+		err_set(&err, EXIT_USAGE, "invalid migration name \"%s\"", argv[0]);
+		err_hint(&err, "use letters, digits and _ only, e.g. add_user_email");
+		return common_fail(&err);
+	}
+	migset_pick_dir(c.dir, &dir, &layout);
+	if (fs_mkdir_p(dir, 0755, &err) < 0) {
+		rc = common_fail(&err);
+		goto out;
+	}
+	for (int tries = 0;; tries++, now++) {
+		struct tm tm;
+
+		gmtime_r(&now, &tm);
+		strftime(version, sizeof(version), "%Y%m%d%H%M%S", &tm);
+		if (!version_taken(dir, version) || tries > 3600)
+			break;
+	}
+	{
+		char *base = xasprintf("%s_%s", version, argv[0]);
+		mdir = fs_join(dir, base);
+		free(base);
+	}
+	if (fs_mkdir_p(mdir, 0755, &err) < 0) {
+		rc = common_fail(&err);
+		goto out;
+	}
+	sql = fs_join(mdir, "migration.sql");
+	down = fs_join(mdir, "down.sql");
+	body = xasprintf("-- Migration: %s\n-- Write the SQL of this migration below. It runs in one transaction.\n",
+			 argv[0]);
+	if (fs_write_file(sql, body, strlen(body), 0644, &err) < 0 ||
+	    fs_write_file(down, "", 0, 0644, &err) < 0) {
+		rc = common_fail(&err);
+		goto out;
+	}
+	out_printf("%s\n", sql);
+out:
+	free(dir);
+	free(mdir);
+	free(sql);
+	free(down);
+	free(body);
+	return rc;
+}

@@ -1,0 +1,186 @@
+/*
+ * status: every migration with its state, applied time and duration.
+ *
+ * Exit 0 when everything is applied, 4 when something is pending (pending,
+ * rolled back or out of order), 5 when the history has a problem (failed,
+ * modified, missing).  Read-only: it never creates the history table.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cmd/cmds.h"
+#include "cmd/common.h"
+#include "util/exitcodes.h"
+#include "util/output.h"
+
+static const char usage[] = "pgshift status [options]";
+
+static enum out_colour state_colour(enum mstate s)
+{
+	switch (s) {
+	case ST_APPLIED: return C_GREEN;
+	case ST_PENDING: case ST_ROLLED_BACK: case ST_OUT_OF_ORDER: return C_YELLOW;
+	default: return C_RED;
+	}
+}
+
+static const char *json_state(enum mstate s)
+{
+	static const char *names[] = {
+		[ST_APPLIED] = "applied", [ST_PENDING] = "pending", [ST_FAILED] = "failed",
+		[ST_ROLLED_BACK] = "rolled_back", [ST_MODIFIED] = "modified",
+		[ST_MISSING] = "missing", [ST_OUT_OF_ORDER] = "out_of_order",
+	};
+	return names[s];
+}
+
+static int exit_code(const struct plan *p)
+{
+	if (p->count[ST_FAILED] || p->count[ST_MODIFIED] || p->count[ST_MISSING])
+		return EXIT_HISTORY;
+	if (p->count[ST_PENDING] || p->count[ST_ROLLED_BACK] || p->count[ST_OUT_OF_ORDER])
+		return EXIT_PENDING;
+	return EXIT_OK;
+}
+
+static void print_json(const struct plan *p, const struct target *t, const struct history_table *ht)
+{
+	json_t *root = json_object(), *list = json_array(), *counts = json_object();
+	char *s;
+
+	for (size_t i = 0; i < p->n; i++) {
+		const struct plan_entry *e = &p->entries[i];
+		json_t *m = json_object();
+
+		json_object_set_new(m, "name", json_string(e->name));
+		json_object_set_new(m, "state", json_string(json_state(e->state)));
+		json_object_set_new(m, "checksum", e->mig ? json_string(e->mig->checksum) : json_null());
+		json_object_set_new(m, "applied_checksum", e->row ? json_string(e->row->checksum) : json_null());
+		json_object_set_new(m, "started_at", e->row && e->row->started_at ? json_string(e->row->started_at) : json_null());
+		json_object_set_new(m, "applied_at", e->row && e->row->finished_at ? json_string(e->row->finished_at) : json_null());
+		json_object_set_new(m, "rolled_back_at",
+				    e->row && e->row->rolled_back_at ? json_string(e->row->rolled_back_at) : json_null());
+		json_object_set_new(m, "duration_ms",
+				    e->row && e->row->duration_ms >= 0 ? json_integer(e->row->duration_ms) : json_null());
+		json_object_set_new(m, "applied_steps_count", e->row ? json_integer(e->row->applied_steps_count) : json_null());
+		json_object_set_new(m, "logs", e->row && e->row->logs ? json_string(e->row->logs) : json_null());
+		json_object_set_new(m, "has_down", json_boolean(e->mig && e->mig->down_path && !e->mig->down_empty));
+		json_array_append_new(list, m);
+	}
+	for (int s2 = 0; s2 < ST__COUNT; s2++)
+		json_object_set_new(counts, json_state((enum mstate)s2), json_integer((json_int_t)p->count[s2]));
+	json_object_set_new(root, "database", json_string(t->display));
+	json_object_set_new(root, "history_table", json_sprintf("%s.%s", ht->schema, ht->table));
+	json_object_set_new(root, "migrations", list);
+	json_object_set_new(root, "counts", counts);
+	json_object_set_new(root, "up_to_date", json_boolean(exit_code(p) == EXIT_OK));
+	s = json_dumps(root, JSON_INDENT(2));
+	out_printf("%s\n", s);
+	free(s);
+	json_decref(root);
+}
+
+static void print_text(const struct plan *p, const struct target *t)
+{
+	out_printf("%sdatabase%s %s\n", out_c(C_BOLD), out_reset(), t->display);
+	if (!p->n) {
+		out_printf("no migrations\n");
+		return;
+	}
+	for (size_t i = 0; i < p->n; i++) {
+		const struct plan_entry *e = &p->entries[i];
+		struct buf when = BUF_INIT;
+
+		if (e->row && e->row->finished_at && (e->state == ST_APPLIED || e->state == ST_MODIFIED ||
+						       e->state == ST_MISSING)) {
+			buf_addf(&when, "%s", e->row->finished_at);
+			if (e->row->duration_ms >= 0)
+				buf_addf(&when, " (%ld ms)", e->row->duration_ms);
+		} else if (e->row && e->state == ST_FAILED) {
+			buf_addf(&when, "started %s, %d step%s done", e->row->started_at ? e->row->started_at : "?",
+				 e->row->applied_steps_count, e->row->applied_steps_count == 1 ? "" : "s");
+		} else if (e->row && e->state == ST_ROLLED_BACK && e->row->rolled_back_at) {
+			buf_addf(&when, "rolled back %s", e->row->rolled_back_at);
+		}
+		out_printf("  %s%-12s%s %s%s%s\n", out_c(state_colour(e->state)), mstate_name(e->state), out_reset(),
+			   e->name, when.len ? "  " : "", when.data);
+		buf_release(&when);
+	}
+	out_printf("\n%zu applied, %zu pending", p->count[ST_APPLIED],
+		   p->count[ST_PENDING] + p->count[ST_ROLLED_BACK] + p->count[ST_OUT_OF_ORDER]);
+	if (p->count[ST_FAILED] || p->count[ST_MODIFIED] || p->count[ST_MISSING])
+		out_printf(", %zu failed, %zu modified, %zu missing", p->count[ST_FAILED], p->count[ST_MODIFIED],
+			   p->count[ST_MISSING]);
+	out_printf("\n");
+	for (size_t i = 0; i < p->n; i++) {
+		const struct plan_entry *e = &p->entries[i];
+		if (e->state == ST_FAILED)
+			out_hint("%s failed; after checking what it left behind, run \"pgshift resolve --rolled-back %s\" "
+				 "to run it again or \"pgshift resolve --applied %s\" if it was finished by hand",
+				 e->name, e->name, e->name);
+		else if (e->state == ST_MODIFIED)
+			out_hint("%s was edited after it was applied; restore it and put the change in a new migration",
+				 e->name);
+		else if (e->state == ST_MISSING)
+			out_hint("%s is in the history but not on disk; restore it from version control", e->name);
+		if (e->state == ST_FAILED && e->row && e->row->logs)
+			out_eprintf("detail: %s\n", e->row->logs);
+	}
+	if (exit_code(p) == EXIT_PENDING)
+		out_hint("run \"pgshift deploy\" to apply the pending migrations");
+}
+
+int cmd_status(int argc, char **argv)
+{
+	struct common_opts c = { 0 };
+	struct opt opts[] = {
+		COMMON_DIR_OPTS(&c),
+		OPT_BOOL(0, "json", &c.json, "print the states as JSON"),
+		COMMON_CONN_OPTS(&c),
+		OPT_END(),
+	};
+	struct pgs_error err = PGS_ERROR_INIT;
+	struct migset set = { 0 };
+	struct target t = { 0 };
+	struct history hist = { 0 };
+	struct plan plan = { 0 };
+	struct history_table ht;
+	PGconn *conn = NULL;
+	int rc;
+	int n = opts_parse(argc, argv, opts, usage, &err);
+
+	if (n == -2)
+		return EXIT_OK;
+	if (n < 0)
+		return common_fail(&err);
+	if (n > 0) {
+		err_set(&err, EXIT_USAGE, "unexpected argument \"%s\"", argv[0]);
+		err_hint(&err, "usage: %s", usage);
+		return common_fail(&err);
+	}
+	if (common_load(&c, &set, &err) < 0 || !(conn = common_connect(&c, &t, &err))) {
+		rc = common_fail(&err);
+		goto out;
+	}
+	common_history_table(&c, &set, &ht);
+	if (history_load(conn, &ht, &hist, &err) < 0) {
+		rc = common_fail(&err);
+		goto out;
+	}
+	plan_compute(&set, &hist, &plan);
+	if (c.json)
+		print_json(&plan, &t, &ht);
+	else
+		print_text(&plan, &t);
+	rc = exit_code(&plan);
+out:
+	if (conn)
+		PQfinish(conn);
+	plan_free(&plan);
+	history_free(&hist);
+	migset_free(&set);
+	target_free(&t);
+	return rc;
+}

@@ -1,0 +1,215 @@
+/*
+ * migset: scanning and validating the migrations directory.
+ */
+#include "core/migset.h"
+
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/text.h"
+#include "util/exitcodes.h"
+#include "util/fsutil.h"
+
+void migset_pick_dir(const char *opt_dir, char **dir, enum layout *layout)
+{
+	const char *env = getenv("PGSHIFT_DIR");
+	const char *d;
+
+	if (opt_dir && *opt_dir)
+		d = opt_dir;
+	else if (env && *env)
+		d = env;
+	else if (fs_is_file("prisma/migrations/migration_lock.toml"))
+		d = "prisma/migrations";
+	else
+		d = "migrations";
+	*dir = xstrdup(d);
+	{
+		char *lock = fs_join(d, "migration_lock.toml");
+		*layout = fs_is_file(lock) ? LAYOUT_PRISMA : LAYOUT_NATIVE;
+		free(lock);
+	}
+}
+
+bool migset_valid_name(const char *s)
+{
+	size_t n = 0;
+
+	if (!s || !*s)
+		return false;
+	for (; s[n]; n++)
+		if (!isalnum((unsigned char)s[n]) && s[n] != '_')
+			return false;
+	return n <= 200;
+}
+
+bool migset_parse_dirname(const char *dirname, char version[VERSION_LEN + 1], const char **name)
+{
+	for (int i = 0; i < VERSION_LEN; i++)
+		if (!isdigit((unsigned char)dirname[i]))
+			return false;
+	if (dirname[VERSION_LEN] != '_' || !migset_valid_name(dirname + VERSION_LEN + 1))
+		return false;
+	memcpy(version, dirname, VERSION_LEN);
+	version[VERSION_LEN] = '\0';
+	if (name)
+		*name = dirname + VERSION_LEN + 1;
+	return true;
+}
+
+static int cmp_migration(const void *a, const void *b)
+{
+	return strcmp(((const struct migration *)a)->name, ((const struct migration *)b)->name);
+}
+
+static void migration_free(struct migration *m)
+{
+	free(m->name);
+	free(m->dir);
+	free(m->sql_path);
+	free(m->down_path);
+	buf_release(&m->sql);
+}
+
+/* Reads and checks one migration directory into m (already holding name and dir). */
+static int load_one(struct migration *m, struct pgs_error *err)
+{
+	size_t bad;
+
+	m->sql_path = fs_join(m->dir, "migration.sql");
+	if (!fs_is_file(m->sql_path)) {
+		err_set(err, EXIT_FAILURE_, "migration \"%s\" has no migration.sql", m->name);
+		err_hint(err, "add %s, or remove the directory if it is not a migration", m->sql_path);
+		return -1;
+	}
+	if (fs_read_file(m->sql_path, &m->sql, err) < 0)
+		return -1;
+	if (!text_valid_utf8(m->sql.data, m->sql.len, &bad)) {
+		err_set(err, EXIT_FAILURE_, "%s:%d: file is not valid UTF-8 (byte 0x%02x at offset %zu)",
+			m->sql_path, text_line_of(m->sql.data, bad),
+			bad < m->sql.len ? (unsigned char)m->sql.data[bad] : 0, bad);
+		err_hint(err, "save the file as UTF-8 (e.g. iconv -f LATIN1 -t UTF-8)");
+		return -1;
+	}
+	if (text_is_blank(m->sql.data, m->sql.len)) {
+		err_set(err, EXIT_FAILURE_, "%s: migration file is empty", m->sql_path);
+		err_hint(err, "write the migration's SQL into it, or delete the directory %s", m->dir);
+		return -1;
+	}
+	checksum_sha256_hex(m->sql.data, m->sql.len, m->checksum);
+
+	m->down_path = fs_join(m->dir, "down.sql");
+	if (fs_is_file(m->down_path)) {
+		struct buf down = BUF_INIT;
+
+		if (fs_read_file(m->down_path, &down, err) < 0)
+			return -1;
+		m->down_empty = text_is_blank(down.data, down.len);
+		buf_release(&down);
+	} else {
+		free(m->down_path);
+		m->down_path = NULL;
+	}
+	return 0;
+}
+
+int migset_load(const char *dir, enum layout layout, struct migset *out, struct pgs_error *err)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	size_t cap = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!d) {
+		if (errno == ENOENT) {
+			err_set(err, EXIT_FAILURE_, "migrations directory \"%s\" does not exist", dir);
+			err_hint(err, "create the first migration with \"pgshift new NAME\", or point at the "
+				 "directory with --dir or PGSHIFT_DIR");
+		} else {
+			err_set(err, EXIT_FAILURE_, "could not open migrations directory \"%s\": %s", dir,
+				strerror(errno));
+		}
+		return -1;
+	}
+	out->dir = xstrdup(dir);
+	out->layout = layout;
+	while ((de = readdir(d))) {
+		struct migration m;
+		char *path;
+
+		if (de->d_name[0] == '.')
+			continue;
+		path = fs_join(dir, de->d_name);
+		if (!fs_is_dir(path)) {
+			free(path);	/* migration_lock.toml, READMEs: not migrations */
+			continue;
+		}
+		memset(&m, 0, sizeof(m));
+		buf_init(&m.sql);
+		m.name = xstrdup(de->d_name);
+		m.dir = path;
+		if (!migset_parse_dirname(m.name, m.version, NULL)) {
+			err_set(err, EXIT_FAILURE_, "%s: directory name is not <14 digits>_<name>", m.dir);
+			err_hint(err, "name it like 20250101120000_add_users (UTC yyyymmddHHMMSS, then letters, "
+				 "digits and _); \"pgshift new NAME\" does this for you");
+			migration_free(&m);
+			goto fail;
+		}
+		if (out->n == cap) {
+			cap = cap ? cap * 2 : 64;
+			out->items = xrealloc(out->items, cap * sizeof(*out->items));
+		}
+		out->items[out->n++] = m;
+	}
+	closedir(d);
+	d = NULL;
+	qsort(out->items, out->n, sizeof(*out->items), cmp_migration);
+	for (size_t i = 1; i < out->n; i++) {
+		if (!strcmp(out->items[i - 1].version, out->items[i].version)) {
+			err_set(err, EXIT_FAILURE_, "two migrations have the same version %s: %s and %s",
+				out->items[i].version, out->items[i - 1].name, out->items[i].name);
+			err_hint(err, "give one of them a later version (rename its directory) so the order is "
+				 "unambiguous");
+			goto fail;
+		}
+	}
+	for (size_t i = 0; i < out->n; i++)
+		if (load_one(&out->items[i], err) < 0)
+			goto fail;
+	return 0;
+fail:
+	if (d)
+		closedir(d);
+	migset_free(out);
+	return -1;
+}
+
+void migset_free(struct migset *set)
+{
+	for (size_t i = 0; i < set->n; i++)
+		migration_free(&set->items[i]);
+	free(set->items);
+	free(set->dir);
+	memset(set, 0, sizeof(*set));
+}
+
+struct migration *migset_find(const struct migset *set, const char *name)
+{
+	size_t lo = 0, hi = set->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(set->items[mid].name, name);
+
+		if (!c)
+			return &set->items[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}

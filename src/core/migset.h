@@ -1,0 +1,60 @@
+/*
+ * migset: the migrations on disk.
+ *
+ * A migration is a directory `<version>_<name>` holding `migration.sql` and
+ * an optional `down.sql`; `version` is 14 digits (UTC yyyymmddHHMMSS) and
+ * `name` is letters, digits and `_`.  Migrations are ordered by the byte
+ * order of their directory names.  Loading validates everything a later step
+ * would trip over (names, duplicate versions, empty or non-UTF-8 files), so
+ * commands can refuse bad input before they touch a database.
+ */
+#ifndef PGSHIFT_MIGSET_H
+#define PGSHIFT_MIGSET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/checksum.h"
+#include "util/buf.h"
+#include "util/err.h"
+
+#define VERSION_LEN 14
+
+enum layout { LAYOUT_NATIVE, LAYOUT_PRISMA };
+
+struct migration {
+	char *name;		/* directory name, e.g. 20250101000001_create_users */
+	char version[VERSION_LEN + 1];
+	char *dir;		/* path of the directory as given (relative to cwd when --dir was) */
+	char *sql_path;		/* dir/migration.sql */
+	char *down_path;	/* dir/down.sql, or NULL when absent */
+	bool down_empty;	/* down.sql exists but holds only whitespace */
+	struct buf sql;		/* contents of migration.sql */
+	char checksum[CHECKSUM_HEX_LEN + 1];
+};
+
+struct migset {
+	char *dir;
+	enum layout layout;
+	struct migration *items;	/* sorted by name */
+	size_t n;
+};
+
+/*
+ * Picks the migrations directory: opt_dir (--dir), else $PGSHIFT_DIR, else
+ * prisma/migrations when it has migration_lock.toml, else migrations.
+ * *dir is a new string (caller frees).  Never fails; the directory may not exist.
+ */
+void migset_pick_dir(const char *opt_dir, char **dir, enum layout *layout);
+
+/* True when s is a valid migration name part: [A-Za-z0-9_]+, at most 200 bytes. */
+bool migset_valid_name(const char *s);
+/* Splits a directory name into version and name part; false when it is not `<14 digits>_<name>`. */
+bool migset_parse_dirname(const char *dirname, char version[VERSION_LEN + 1], const char **name);
+
+/* Loads and validates every migration under dir.  On error nothing is left to free. */
+int migset_load(const char *dir, enum layout layout, struct migset *out, struct pgs_error *err);
+void migset_free(struct migset *set);
+struct migration *migset_find(const struct migset *set, const char *name);
+
+#endif

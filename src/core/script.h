@@ -1,0 +1,43 @@
+/*
+ * script: a migration file cut into statements by libpg_query.
+ *
+ * pgshift never splits SQL by hand: libpg_query parses the file with
+ * PostgreSQL's own grammar (semicolons inside strings, comments and dollar
+ * quotes are no trouble), giving each statement's boundaries and its parse
+ * tree; pg_query_scan gives the first real token of each, so an error can
+ * name the statement's line.
+ */
+#ifndef PGSHIFT_SCRIPT_H
+#define PGSHIFT_SCRIPT_H
+
+#include <stddef.h>
+
+#include <pg_query/pg_query.pb-c.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+
+struct stmt {
+	size_t off;	/* start of the text sent to the server (may include leading comments) */
+	size_t len;
+	size_t start;	/* offset of the statement's first token */
+	int line;	/* 1-based line of start */
+	PgQuery__Node *node;	/* the parse tree of the statement (owned by the script) */
+};
+
+struct script {
+	struct stmt *stmts;
+	size_t n;
+	PgQuery__ParseResult *tree;
+};
+
+/*
+ * Splits sql (NUL-terminated).  On a syntax error returns -1 with err saying
+ * "PATH:LINE:COL: MESSAGE" (path is only used for the message).
+ */
+int script_split(const char *path, const char *sql, struct script *out, struct pgs_error *err);
+void script_free(struct script *s);
+/* Appends the first line of the statement (from its first token) to b, at most max bytes. */
+void script_first_line(const char *sql, const struct stmt *st, struct buf *b, size_t max);
+
+#endif

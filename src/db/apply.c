@@ -1,0 +1,128 @@
+/*
+ * apply: one migration, one transaction.
+ */
+#include "db/apply.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/text.h"
+#include "db/conn.h"
+#include "util/buf.h"
+#include "util/exitcodes.h"
+
+static void rollback(PGconn *conn)
+{
+	if (PQstatus(conn) == CONNECTION_OK)
+		PQclear(PQexec(conn, "ROLLBACK"));
+}
+
+/* Fills err for statement number idx (0-based) of m that failed with f. */
+static int statement_error(const struct migration *m, const struct script *s, size_t idx,
+			   const struct sql_failure *f, bool conn_lost, struct pgs_error *err)
+{
+	const struct stmt *st = &s->stmts[idx];
+	const char *sql = m->sql.data;
+	int line = st->line;
+	struct buf detail = BUF_INIT;
+	struct buf first = BUF_INIT;
+
+	if (f->position > 0) {
+		/* The server's position is in characters of the text we sent. */
+		size_t at = st->off + text_char_to_byte(sql + st->off, st->len, f->position);
+		line = text_line_of(sql, at);
+	}
+	script_first_line(sql, st, &first, 120);
+	if (conn_lost)
+		err_set(err, EXIT_FAILURE_, "connection lost while applying %s at %s:%d: %s", m->name, m->sql_path,
+			line, f->message ? f->message : "server closed the connection");
+	else
+		err_set(err, EXIT_FAILURE_, "migration %s failed at %s:%d: %s", m->name, m->sql_path, line,
+			f->message ? f->message : "unknown error");
+	buf_addf(&detail, "statement %zu of %zu (line %d): %s", idx + 1, s->n, st->line, first.data);
+	if (f->detail)
+		buf_addf(&detail, "\n%s", f->detail);
+	if (f->sqlstate[0])
+		buf_addf(&detail, "\nSQLSTATE %s", f->sqlstate);
+	if (f->context)
+		buf_addf(&detail, "\ncontext: %s", f->context);
+	err_detail(err, "%s", detail.data);
+	if (f->hint)
+		err_hint(err, "%s; nothing of %s was applied; fix it and run deploy again", f->hint, m->name);
+	else if (conn_lost)
+		err_hint(err, "the server rolled back %s (it was not committed); check the server and run deploy again",
+			 m->name);
+	else
+		err_hint(err, "nothing of %s was applied (its transaction was rolled back); fix the file and run "
+			      "deploy again", m->name);
+	buf_release(&detail);
+	buf_release(&first);
+	return -1;
+}
+
+static int begin(PGconn *conn, const struct apply_opts *o, struct pgs_error *err)
+{
+	char lt[32], st[32];
+	const char *params[2] = { lt, st };
+	PGresult *res;
+
+	if (db_exec(conn, "BEGIN", "could not start a transaction", err) < 0)
+		return -1;
+	snprintf(lt, sizeof(lt), "%ld", o->lock_timeout_ms);
+	snprintf(st, sizeof(st), "%ld", o->statement_timeout_ms);
+	res = PQexecParams(conn, "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)",
+			   2, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		db_result_error(conn, res, "could not set the migration's timeouts", err);
+		PQclear(res);
+		rollback(conn);
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}
+
+int apply_migration(PGconn *conn, const struct history_table *ht, const struct migration *m,
+		    const struct script *s, const struct apply_opts *o, struct pgs_error *err)
+{
+	struct buf text = BUF_INIT;
+
+	if (begin(conn, o, err) < 0)
+		return -1;
+	for (size_t i = 0; i < s->n; i++) {
+		const struct stmt *st = &s->stmts[i];
+		struct sql_failure f;
+
+		buf_reset(&text);
+		buf_add(&text, m->sql.data + st->off, st->len);
+		if (db_exec_script_stmt(conn, text.data, &f) < 0) {
+			bool lost = PQstatus(conn) != CONNECTION_OK;
+			statement_error(m, s, i, &f, lost, err);
+			sql_failure_free(&f);
+			buf_release(&text);
+			rollback(conn);
+			return -1;
+		}
+	}
+	buf_release(&text);
+	if (history_insert_applied(conn, ht, m->name, m->checksum, 1, err) < 0) {
+		rollback(conn);
+		return -1;
+	}
+	{
+		PGresult *res = PQexec(conn, "COMMIT");
+		ExecStatusType rs = PQresultStatus(res);
+
+		if (rs != PGRES_COMMAND_OK) {
+			bool lost = PQstatus(conn) != CONNECTION_OK;
+			db_result_error(conn, res, lost ? "connection lost during COMMIT" : "could not commit", err);
+			if (lost)
+				err_hint(err, "whether %s was committed is unknown: run \"pgshift status\" to see", m->name);
+			PQclear(res);
+			return -1;
+		}
+		PQclear(res);
+	}
+	return 0;
+}

@@ -1,0 +1,287 @@
+/*
+ * conn: libpq connection, statement execution and the deploy lock.
+ */
+#include "db/conn.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/exitcodes.h"
+
+/* Keeps libpq's multi-line messages on one line: "FATAL:  x\nDETAIL: y" -> "FATAL:  x; DETAIL: y". */
+static char *one_line(const char *msg)
+{
+	struct buf b = BUF_INIT;
+	size_t n = strlen(msg);
+
+	while (n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' '))
+		n--;
+	for (size_t i = 0; i < n; i++) {
+		if (msg[i] == '\n')
+			buf_adds(&b, "; ");
+		else
+			buf_addc(&b, msg[i]);
+	}
+	return buf_detach(&b);
+}
+
+static void connect_hint(const struct target *t, const char *msg, struct pgs_error *err)
+{
+	if (strstr(msg, "password authentication failed") || strstr(msg, "no password supplied") ||
+	    strstr(msg, "authentication failed"))
+		err_hint(err, "check the user and password in %s", t->source);
+	else if (strstr(msg, "does not exist") && strstr(msg, "database"))
+		err_hint(err, "create the database (createdb %s) or fix the database name in %s",
+			 *t->dbname ? t->dbname : "NAME", t->source);
+	else if (strstr(msg, "timeout expired"))
+		err_hint(err, "the server did not answer in time: check the host and port in %s, the network, "
+			      "or raise --connect-timeout", t->source);
+	else if (strstr(msg, "Connection refused") || strstr(msg, "No such file or directory"))
+		err_hint(err, "is PostgreSQL running and accepting connections at that address? "
+			      "check the host and port in %s", t->source);
+	else if (strstr(msg, "could not translate host name"))
+		err_hint(err, "check the host name in %s", t->source);
+	else if (strstr(msg, "SSL") || strstr(msg, "ssl"))
+		err_hint(err, "the server may not offer TLS; for a trusted network pass --insecure or set "
+			      "sslmode in the URL");
+	else
+		err_hint(err, "check the connection URL in %s", t->source);
+}
+
+PGconn *db_connect(const struct target *t, struct pgs_error *err)
+{
+	const char *keys[8], *vals[8];
+	int n = 0;
+	PGconn *conn;
+
+	keys[n] = "dbname";
+	vals[n++] = t->conninfo;
+	keys[n] = "application_name";
+	vals[n++] = "pgshift";
+	if (t->sslmode) {
+		keys[n] = "sslmode";
+		vals[n++] = t->sslmode;
+	}
+	if (t->connect_timeout) {
+		keys[n] = "connect_timeout";
+		vals[n++] = t->connect_timeout;
+	}
+	keys[n] = NULL;
+	vals[n] = NULL;
+	conn = PQconnectdbParams(keys, vals, 1);
+	if (!conn) {
+		err_set(err, EXIT_FAILURE_, "could not connect to %s: out of memory", t->display);
+		return NULL;
+	}
+	if (PQstatus(conn) != CONNECTION_OK) {
+		char *msg = one_line(PQerrorMessage(conn));
+
+		err_set(err, EXIT_FAILURE_, "could not connect to %s (from %s): %s", t->display, t->source, msg);
+		connect_hint(t, msg, err);
+		free(msg);
+		PQfinish(conn);
+		return NULL;
+	}
+	return conn;
+}
+
+int db_server_version(PGconn *conn)
+{
+	return PQserverVersion(conn);
+}
+
+void db_watch_client(PGconn *conn)
+{
+	if (PQserverVersion(conn) >= 140000)
+		PQclear(PQexec(conn, "SET client_connection_check_interval = '1s'"));
+}
+
+int db_result_error(PGconn *conn, const PGresult *res, const char *what, struct pgs_error *err)
+{
+	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *detail = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_DETAIL) : NULL;
+	const char *hint = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_HINT) : NULL;
+	char *fallback = NULL;
+
+	if (!msg)
+		msg = fallback = one_line(PQerrorMessage(conn));
+	err_set(err, EXIT_FAILURE_, "%s: %s", what, msg);
+	if (detail && state)
+		err_detail(err, "%s (SQLSTATE %s)", detail, state);
+	else if (state)
+		err_detail(err, "SQLSTATE %s", state);
+	if (hint)
+		err_hint(err, "%s", hint);
+	free(fallback);
+	return -1;
+}
+
+int db_exec(PGconn *conn, const char *sql, const char *what, struct pgs_error *err)
+{
+	PGresult *res = PQexec(conn, sql);
+	ExecStatusType st = PQresultStatus(res);
+
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		db_result_error(conn, res, what, err);
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}
+
+static char *dup_field(const PGresult *res, int field)
+{
+	const char *v = res ? PQresultErrorField(res, field) : NULL;
+	return v ? xstrdup(v) : NULL;
+}
+
+int db_exec_script_stmt(PGconn *conn, const char *sql, struct sql_failure *f)
+{
+	PGresult *res = PQexec(conn, sql);
+	ExecStatusType st = PQresultStatus(res);
+	const char *state, *pos;
+
+	memset(f, 0, sizeof(*f));
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK || st == PGRES_EMPTY_QUERY) {
+		PQclear(res);
+		return 0;
+	}
+	if (st == PGRES_COPY_IN || st == PGRES_COPY_OUT || st == PGRES_COPY_BOTH) {
+		/* COPY ... FROM STDIN has no data in a migration file: end it as an error. */
+		if (st == PGRES_COPY_IN)
+			PQputCopyEnd(conn, "COPY from stdin is not supported in migrations");
+		PQclear(res);
+		while ((res = PQgetResult(conn))) {
+			if (PQresultStatus(res) == PGRES_FATAL_ERROR && !f->message) {
+				f->message = dup_field(res, PG_DIAG_MESSAGE_PRIMARY);
+				state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+				if (state)
+					strncpy(f->sqlstate, state, 5);
+			}
+			PQclear(res);
+		}
+		if (!f->message)
+			f->message = xstrdup("COPY to or from the client cannot run in a migration");
+		f->hint = xstrdup("load data with INSERT, or with COPY from a server-side file");
+		return -1;
+	}
+	f->message = dup_field(res, PG_DIAG_MESSAGE_PRIMARY);
+	if (!f->message)
+		f->message = one_line(PQerrorMessage(conn));
+	f->detail = dup_field(res, PG_DIAG_MESSAGE_DETAIL);
+	f->hint = dup_field(res, PG_DIAG_MESSAGE_HINT);
+	f->context = dup_field(res, PG_DIAG_CONTEXT);
+	state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (state)
+		strncpy(f->sqlstate, state, 5);
+	pos = res ? PQresultErrorField(res, PG_DIAG_STATEMENT_POSITION) : NULL;
+	f->position = pos ? atoi(pos) : 0;
+	PQclear(res);
+	return -1;
+}
+
+void sql_failure_free(struct sql_failure *f)
+{
+	free(f->message);
+	free(f->detail);
+	free(f->hint);
+	free(f->context);
+	memset(f, 0, sizeof(*f));
+}
+
+/* Describes who holds the advisory lock, for the lock-wait error. */
+static void describe_holder(PGconn *conn, long long key, struct pgs_error *err)
+{
+	char k1[16], k2[16];
+	const char *params[2] = { k1, k2 };
+	PGresult *res;
+
+	snprintf(k1, sizeof(k1), "%u", (unsigned)((unsigned long long)key >> 32));
+	snprintf(k2, sizeof(k2), "%u", (unsigned)((unsigned long long)key & 0xFFFFFFFFu));
+	res = PQexecParams(conn,
+			   "SELECT a.pid, coalesce(a.application_name, ''), "
+			   "to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+			   "coalesce(a.client_addr::text, 'local socket'), coalesce(a.usename::text, '') "
+			   "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+			   "WHERE l.locktype = 'advisory' AND l.granted "
+			   "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+			   "AND l.classid = $1::oid AND l.objid = $2::oid AND l.objsubid = 1 LIMIT 1",
+			   2, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		err_detail(err, "held by pid %s (application_name \"%s\", user %s, from %s), connected since %s",
+			   PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 4),
+			   PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 2));
+	else
+		err_detail(err, "the holder could not be identified (it may have just released it)");
+	PQclear(res);
+}
+
+int db_lock(PGconn *conn, long long key, long wait_ms, struct pgs_error *err)
+{
+	char keystr[32], timeout[32];
+	const char *params[1] = { keystr };
+	PGresult *res;
+	bool got = false;
+
+	snprintf(keystr, sizeof(keystr), "%lld", key);
+	if (wait_ms > 0) {
+		snprintf(timeout, sizeof(timeout), "%ld", wait_ms);
+		const char *tp[1] = { timeout };
+		res = PQexecParams(conn, "SELECT set_config('lock_timeout', $1, false)", 1, NULL, tp, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			db_result_error(conn, res, "could not set lock_timeout", err);
+			PQclear(res);
+			return -1;
+		}
+		PQclear(res);
+		res = PQexecParams(conn, "SELECT pg_advisory_lock($1::bigint)", 1, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+			got = true;
+		} else {
+			const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+			if (!state || strcmp(state, "55P03")) {
+				db_result_error(conn, res, "could not take the deploy lock", err);
+				PQclear(res);
+				return -1;
+			}
+		}
+		PQclear(res);
+		PQclear(PQexec(conn, "RESET lock_timeout"));
+	} else {
+		res = PQexecParams(conn, "SELECT pg_try_advisory_lock($1::bigint)", 1, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			db_result_error(conn, res, "could not take the deploy lock", err);
+			PQclear(res);
+			return -1;
+		}
+		got = !strcmp(PQgetvalue(res, 0, 0), "t");
+		PQclear(res);
+	}
+	if (got)
+		return 0;
+	err_set(err, EXIT_LOCK, "another deploy holds the migration lock (advisory lock %lld); gave up after %.1f s",
+		key, wait_ms / 1000.0);
+	describe_holder(conn, key, err);
+	err_hint(err, "wait for it to finish and run again, or raise --lock-wait");
+	return -1;
+}
+
+int db_unlock(PGconn *conn, long long key, struct pgs_error *err)
+{
+	char keystr[32];
+	const char *params[1] = { keystr };
+	PGresult *res;
+
+	snprintf(keystr, sizeof(keystr), "%lld", key);
+	res = PQexecParams(conn, "SELECT pg_advisory_unlock($1::bigint)", 1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		db_result_error(conn, res, "could not release the deploy lock", err);
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}

@@ -1,0 +1,51 @@
+/*
+ * conn: connecting to the target and the small query helpers every
+ * command uses.  Nothing here prints; failures come back in a pgs_error
+ * whose message names the target by its masked URL.
+ */
+#ifndef PGSHIFT_CONN_H
+#define PGSHIFT_CONN_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "db/url.h"
+#include "util/err.h"
+
+/* What the server said about a failed statement. */
+struct sql_failure {
+	char sqlstate[6];
+	char *message;
+	char *detail;
+	char *hint;
+	char *context;
+	int position;		/* 1-based character in the statement, 0 when none */
+};
+
+/* Connects with application_name=pgshift and the target's TLS and timeout policy. */
+PGconn *db_connect(const struct target *t, struct pgs_error *err);
+/* Asks the server to notice a vanished client quickly (PostgreSQL 14+), so a killed pgshift frees its locks. */
+void db_watch_client(PGconn *conn);
+int db_server_version(PGconn *conn);
+
+/* Runs a constant command; -1 with err (message prefixed by what) on failure. */
+int db_exec(PGconn *conn, const char *sql, const char *what, struct pgs_error *err);
+/*
+ * Runs sql as one statement of a migration.  On failure returns -1 and fills
+ * f (caller frees with sql_failure_free); the connection may be broken
+ * (check PQstatus).
+ */
+int db_exec_script_stmt(PGconn *conn, const char *sql, struct sql_failure *f);
+void sql_failure_free(struct sql_failure *f);
+/* Fills err from a failed result: message, detail, hint and SQLSTATE. */
+int db_result_error(PGconn *conn, const PGresult *res, const char *what, struct pgs_error *err);
+
+/*
+ * The session advisory lock that serialises deploys on one database.
+ * Waits up to wait_ms (0: do not wait).  On timeout returns -1 with code
+ * EXIT_LOCK and a detail naming the holder.
+ */
+int db_lock(PGconn *conn, long long key, long wait_ms, struct pgs_error *err);
+int db_unlock(PGconn *conn, long long key, struct pgs_error *err);
+
+#endif

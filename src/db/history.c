@@ -1,0 +1,189 @@
+/*
+ * history: creating, reading and writing the migrations table.
+ */
+#include "db/history.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/checksum.h"
+#include "db/conn.h"
+#include "util/buf.h"
+#include "util/exitcodes.h"
+
+#ifndef PGSHIFT_VERSION
+#define PGSHIFT_VERSION "dev"
+#endif
+
+void history_table_init(struct history_table *ht, const char *schema, bool prisma)
+{
+	ht->schema = schema && *schema ? schema : "public";
+	ht->table = prisma ? "_prisma_migrations" : "pgshift_migrations";
+	ht->prisma = prisma;
+}
+
+long long history_lock_key(const struct history_table *ht)
+{
+	/* Prisma's key in Prisma mode, so that the two tools never migrate at once. */
+	return ht->prisma ? PRISMA_LOCK_KEY : PGSHIFT_LOCK_KEY;
+}
+
+char *history_qualified_name(PGconn *conn, const struct history_table *ht)
+{
+	char *s = PQescapeIdentifier(conn, ht->schema, strlen(ht->schema));
+	char *t = PQescapeIdentifier(conn, ht->table, strlen(ht->table));
+	char *res = xasprintf("%s.%s", s ? s : "\"public\"", t ? t : "\"pgshift_migrations\"");
+
+	PQfreemem(s);
+	PQfreemem(t);
+	return res;
+}
+
+/* True when the schema exists; -1 on error. */
+static int schema_exists(PGconn *conn, const char *schema, struct pgs_error *err)
+{
+	const char *params[1] = { schema };
+	PGresult *res = PQexecParams(conn, "SELECT 1 FROM pg_namespace WHERE nspname = $1", 1, NULL, params,
+				     NULL, NULL, 0);
+	int rc;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		db_result_error(conn, res, "could not read the schemas", err);
+		PQclear(res);
+		return -1;
+	}
+	rc = PQntuples(res) > 0;
+	PQclear(res);
+	return rc;
+}
+
+int history_ensure(PGconn *conn, const struct history_table *ht, struct pgs_error *err)
+{
+	char *q = history_qualified_name(conn, ht);
+	struct buf sql = BUF_INIT;
+	int rc = schema_exists(conn, ht->schema, err);
+
+	if (rc < 0) {
+		free(q);
+		return -1;
+	}
+	/* CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists. */
+	if (!rc) {
+		char *schema = PQescapeIdentifier(conn, ht->schema, strlen(ht->schema));
+		buf_addf(&sql, "CREATE SCHEMA IF NOT EXISTS %s;\n", schema);
+		PQfreemem(schema);
+	}
+	buf_addf(&sql,
+		 "CREATE TABLE IF NOT EXISTS %s (\n"
+		 "    id                  VARCHAR(36) PRIMARY KEY NOT NULL,\n"
+		 "    checksum            VARCHAR(64) NOT NULL,\n"
+		 "    finished_at         TIMESTAMPTZ,\n"
+		 "    migration_name      VARCHAR(255) NOT NULL,\n"
+		 "    logs                TEXT,\n"
+		 "    rolled_back_at      TIMESTAMPTZ,\n"
+		 "    started_at          TIMESTAMPTZ NOT NULL DEFAULT now(),\n"
+		 "    applied_steps_count INTEGER NOT NULL DEFAULT 0",
+		 q);
+	if (!ht->prisma)
+		buf_adds(&sql, ",\n"
+			       "    applied_by          TEXT NOT NULL DEFAULT current_user,\n"
+			       "    pgshift_version     TEXT");
+	buf_adds(&sql, "\n)");
+	rc = db_exec(conn, sql.data, "could not create the history table", err);
+	if (rc < 0)
+		err_hint(err, "the migration role needs CREATE on schema \"%s\"; or choose another with "
+			      "--history-schema", ht->schema);
+	buf_release(&sql);
+	free(q);
+	return rc;
+}
+
+static char *dup_or_null(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : xstrdup(PQgetvalue(res, row, col));
+}
+
+#define TS(col) "to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+int history_load(PGconn *conn, const struct history_table *ht, struct history *out, struct pgs_error *err)
+{
+	char *q = history_qualified_name(conn, ht);
+	char *sql = xasprintf("SELECT id, checksum, migration_name, logs, " TS("started_at") ", "
+			      TS("finished_at") ", " TS("rolled_back_at") ", applied_steps_count, "
+			      "(extract(epoch FROM finished_at - started_at) * 1000)::bigint "
+			      "FROM %s ORDER BY started_at, migration_name", q);
+	PGresult *res = PQexec(conn, sql);
+	int n;
+
+	free(sql);
+	memset(out, 0, sizeof(*out));
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+		if (state && (!strcmp(state, "42P01") || !strcmp(state, "3F000"))) {
+			PQclear(res);
+			free(q);
+			return 0;	/* no table (or schema) yet: nothing applied */
+		}
+		db_result_error(conn, res, "could not read the history table", err);
+		err_detail(err, "table %s", q);
+		PQclear(res);
+		free(q);
+		return -1;
+	}
+	free(q);
+	out->table_exists = true;
+	n = PQntuples(res);
+	out->rows = xcalloc((size_t)n + 1, sizeof(*out->rows));
+	for (int i = 0; i < n; i++) {
+		struct history_row *r = &out->rows[i];
+
+		r->id = dup_or_null(res, i, 0);
+		r->checksum = dup_or_null(res, i, 1);
+		r->migration_name = dup_or_null(res, i, 2);
+		r->logs = dup_or_null(res, i, 3);
+		r->started_at = dup_or_null(res, i, 4);
+		r->finished_at = dup_or_null(res, i, 5);
+		r->rolled_back_at = dup_or_null(res, i, 6);
+		r->applied_steps_count = atoi(PQgetvalue(res, i, 7));
+		r->duration_ms = PQgetisnull(res, i, 8) ? -1 : atol(PQgetvalue(res, i, 8));
+		if (!r->checksum)
+			r->checksum = xstrdup("");
+		if (!r->migration_name)
+			r->migration_name = xstrdup("");
+	}
+	out->n = (size_t)n;
+	PQclear(res);
+	return 0;
+}
+
+int history_insert_applied(PGconn *conn, const struct history_table *ht, const char *name,
+			   const char *checksum, int steps, struct pgs_error *err)
+{
+	char id[37], stepstr[16];
+	char *q = history_qualified_name(conn, ht);
+	char *sql;
+	PGresult *res;
+	int rc = 0;
+
+	uuid_v4(id);
+	snprintf(stepstr, sizeof(stepstr), "%d", steps);
+	if (ht->prisma) {
+		const char *params[4] = { id, checksum, name, stepstr };
+		sql = xasprintf("INSERT INTO %s (id, checksum, migration_name, started_at, finished_at, "
+				"applied_steps_count) VALUES ($1, $2, $3, now(), clock_timestamp(), $4::int)", q);
+		res = PQexecParams(conn, sql, 4, NULL, params, NULL, NULL, 0);
+	} else {
+		const char *params[5] = { id, checksum, name, stepstr, PGSHIFT_VERSION };
+		sql = xasprintf("INSERT INTO %s (id, checksum, migration_name, started_at, finished_at, "
+				"applied_steps_count, pgshift_version) "
+				"VALUES ($1, $2, $3, now(), clock_timestamp(), $4::int, $5)", q);
+		res = PQexecParams(conn, sql, 5, NULL, params, NULL, NULL, 0);
+	}
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = db_result_error(conn, res, "could not record the migration in the history table", err);
+	PQclear(res);
+	free(sql);
+	free(q);
+	return rc;
+}

@@ -1,0 +1,45 @@
+/*
+ * history: the migrations table in the target database.
+ *
+ * Native mode keeps `pgshift_migrations` (in `public` unless told otherwise)
+ * with Prisma's columns plus who applied it and with which pgshift; Prisma
+ * mode will use `_prisma_migrations` as Prisma defines it.  All SQL for the
+ * history lives here; commands never build it.
+ */
+#ifndef PGSHIFT_HISTORY_H
+#define PGSHIFT_HISTORY_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "core/plan.h"
+#include "util/err.h"
+
+/* Prisma takes pg_advisory_lock(72707369) during migrate deploy. */
+#define PRISMA_LOCK_KEY 72707369LL
+/* Native mode: the bytes of "pgshif". */
+#define PGSHIFT_LOCK_KEY 0x706773686966LL
+
+struct history_table {
+	const char *schema;	/* e.g. "public" */
+	const char *table;	/* "pgshift_migrations" or "_prisma_migrations" */
+	bool prisma;
+};
+
+void history_table_init(struct history_table *ht, const char *schema, bool prisma);
+long long history_lock_key(const struct history_table *ht);
+/* "schema.table", quoted where needed; new string. */
+char *history_qualified_name(PGconn *conn, const struct history_table *ht);
+
+/* Creates the table (and schema) when missing. */
+int history_ensure(PGconn *conn, const struct history_table *ht, struct pgs_error *err);
+/* Loads every row; a missing table is an empty history with table_exists false. */
+int history_load(PGconn *conn, const struct history_table *ht, struct history *out, struct pgs_error *err);
+/*
+ * Inserts the row of a migration applied in the current transaction:
+ * started_at is the transaction's start, finished_at the insert time.
+ */
+int history_insert_applied(PGconn *conn, const struct history_table *ht, const char *name,
+			   const char *checksum, int steps, struct pgs_error *err);
+
+#endif

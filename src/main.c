@@ -1,0 +1,88 @@
+/*
+ * main: the command table of pgshift and what every command shares:
+ * `.env` loading, --help and --version.  A command is one row here and one
+ * file in src/cmd/.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmds.h"
+#include "core/dotenv.h"
+#include "util/exitcodes.h"
+#include "util/output.h"
+
+#ifndef PGSHIFT_VERSION
+#define PGSHIFT_VERSION "dev"
+#endif
+
+struct command {
+	const char *name;
+	int (*fn)(int argc, char **argv);
+	const char *summary;
+};
+
+static const struct command commands[] = {
+	{ "new", cmd_new, "create a new migration directory" },
+	{ "deploy", cmd_deploy, "apply the pending migrations, each in one transaction" },
+	{ "status", cmd_status, "show every migration's state (exit 4: pending, 5: history problem)" },
+	{ "dev", cmd_dev, "the embedded local PostgreSQL: up, down, status, url" },
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f, "usage: pgshift COMMAND [options]\n\n"
+		   "PostgreSQL migrations: create, check, apply, and see their state.\n\ncommands:\n");
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+		fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+	fprintf(f, "\n\"pgshift COMMAND --help\" shows a command's options; \"man pgshift\" has the details.\n"
+		   "The database URL comes from --url, DATABASE_URL_UNPOOLED, DIRECT_URL, DATABASE_URL, the PG*\n"
+		   "variables, or the dev cluster; a .env file in the working directory is read first.\n"
+		   "exit codes: 0 ok, 1 failure, 2 usage, 3 blocked by the safety gate, 4 pending,\n"
+		   "5 history problem, 6 lock not acquired in time\n");
+}
+
+int main(int argc, char **argv)
+{
+	struct pgs_error err = PGS_ERROR_INIT;
+	const char *name;
+	int rc;
+
+	if (argc < 2) {
+		usage(stderr);
+		return EXIT_USAGE;
+	}
+	name = argv[1];
+	if (!strcmp(name, "--help") || !strcmp(name, "-h") || !strcmp(name, "help")) {
+		if (argc > 2 && strcmp(name, "help") == 0) {
+			char *help_argv[] = { (char *)"--help", NULL };
+			for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
+				if (!strcmp(commands[i].name, argv[2]))
+					return commands[i].fn(1, help_argv);
+		}
+		usage(stdout);
+		return EXIT_OK;
+	}
+	if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+		printf("pgshift %s\n", PGSHIFT_VERSION);
+		return EXIT_OK;
+	}
+	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++) {
+		if (strcmp(commands[i].name, name))
+			continue;
+		if (dotenv_load_file(".env", &err) < 0) {
+			out_error(&err);
+			err_clear(&err);
+			return EXIT_USAGE;
+		}
+		/* PGPASSWORD may be used by libpq without ever appearing in a URL. */
+		out_add_secret(getenv("PGPASSWORD"));
+		rc = commands[i].fn(argc - 2, argv + 2);
+		fflush(stdout);
+		out_free_secrets();
+		return rc;
+	}
+	out_errorf("unknown command \"%s\"", name);
+	out_hint("run \"pgshift --help\" for the list of commands");
+	return EXIT_USAGE;
+}
