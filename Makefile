@@ -17,8 +17,8 @@ PGQ_LIBS := $(shell pkg-config --libs libpg_query 2>/dev/null || echo -lpg_query
 CFLAGS ?= -O2 -g
 CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
 	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers \
-	-Isrc $(PKG_CFLAGS) $(PGQ_CFLAGS) -DPGSHIFT_VERSION='"$(VERSION)"'
-LDLIBS += $(PGQ_LIBS) $(PKG_LIBS)
+	-pthread -Isrc $(PKG_CFLAGS) $(PGQ_CFLAGS) -DPGSHIFT_VERSION='"$(VERSION)"'
+LDLIBS += $(PGQ_LIBS) $(PKG_LIBS) -pthread
 
 SRC := $(filter-out src/main.c,$(wildcard src/*/*.c))
 OBJ := $(SRC:src/%.c=$(BUILD)/%.o)

@@ -3,6 +3,7 @@
  */
 #include "cmd/common.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
 #include "devdb/devdb.h"
@@ -53,6 +54,45 @@ int common_load(const struct common_opts *c, struct migset *set, struct pgs_erro
 	rc = migset_load(dir, layout, set, err);
 	free(dir);
 	return rc;
+}
+
+struct load_job {
+	const struct common_opts *c;
+	struct migset *set;
+	struct pgs_error err;
+	int rc;
+};
+
+static void *load_thread(void *arg)
+{
+	struct load_job *job = arg;
+
+	job->rc = common_load(job->c, job->set, &job->err);
+	return NULL;
+}
+
+int common_load_connect(const struct common_opts *c, struct migset *set, PGconn **conn, struct target *t,
+			struct pgs_error *err)
+{
+	struct load_job job = { c, set, PGS_ERROR_INIT, 0 };
+	pthread_t tid;
+	bool threaded = pthread_create(&tid, NULL, load_thread, &job) == 0;
+
+	if (!threaded)
+		load_thread(&job);
+	*conn = common_connect(c, t, err);
+	if (threaded)
+		pthread_join(tid, NULL);
+	if (job.rc < 0) {
+		/* Bad input is the first thing to fix: report it rather than the connection. */
+		if (*conn)
+			PQfinish(*conn);
+		*conn = NULL;
+		err_clear(err);
+		*err = job.err;
+		return -1;
+	}
+	return *conn ? 0 : -1;
 }
 
 void common_history_table(const struct common_opts *c, const struct migset *set, struct history_table *ht)

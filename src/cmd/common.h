@@ -41,6 +41,14 @@ PGconn *common_connect(const struct common_opts *c, struct target *t, struct pgs
 int common_target(const struct common_opts *c, struct target *t, struct pgs_error *err);
 /* Picks the directory and loads the migrations. */
 int common_load(const struct common_opts *c, struct migset *set, struct pgs_error *err);
+/*
+ * Loads the migrations and connects at the same time (the scan runs on a
+ * second thread while the connection is set up), so that a large
+ * migrations directory costs no more than the connection itself.  On
+ * failure *conn is NULL and err says what failed (a bad file first).
+ */
+int common_load_connect(const struct common_opts *c, struct migset *set, PGconn **conn, struct target *t,
+			struct pgs_error *err);
 void common_history_table(const struct common_opts *c, const struct migset *set, struct history_table *ht);
 
 /* Prints err and returns its exit code (EXIT_FAILURE_ when unset). */

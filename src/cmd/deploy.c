@@ -132,15 +132,12 @@ int cmd_deploy(int argc, char **argv)
 		return common_fail(&err);
 	}
 
-	/* 1. Inputs first: nothing is touched when a file is bad. */
-	if (common_load(&o.c, &set, &err) < 0)
+	/* 1. Inputs and 2. the connection; a bad file is reported before anything is touched. */
+	if (common_load_connect(&o.c, &set, &conn, &t, &err) < 0)
 		goto fail;
 	common_history_table(&o.c, &set, &ht);
 
-	/* 2. Connect; 3. lock (a dry run reads without locking and writes nothing). */
-	conn = common_connect(&o.c, &t, &err);
-	if (!conn)
-		goto fail;
+	/* 3. Lock (a dry run reads without locking and writes nothing). */
 	if (!o.dry_run) {
 		db_watch_client(conn);
 		if (db_lock(conn, history_lock_key(&ht), o.lock_wait_ms, &err) < 0)

@@ -89,6 +89,11 @@ static void print_text(const struct plan *p, const struct target *t)
 		out_printf("no migrations\n");
 		return;
 	}
+	int width = 0;
+
+	for (size_t i = 0; i < p->n; i++)
+		if ((int)strlen(p->entries[i].name) > width)
+			width = (int)strlen(p->entries[i].name);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct plan_entry *e = &p->entries[i];
 		struct buf when = BUF_INIT;
@@ -104,8 +109,8 @@ static void print_text(const struct plan *p, const struct target *t)
 		} else if (e->row && e->state == ST_ROLLED_BACK && e->row->rolled_back_at) {
 			buf_addf(&when, "rolled back %s", e->row->rolled_back_at);
 		}
-		out_printf("  %s%-12s%s %s%s%s\n", out_c(state_colour(e->state)), mstate_name(e->state), out_reset(),
-			   e->name, when.len ? "  " : "", when.data);
+		out_printf("  %s%-12s%s %-*s%s%s\n", out_c(state_colour(e->state)), mstate_name(e->state), out_reset(),
+			   when.len ? width : 0, e->name, when.len ? "  " : "", when.data);
 		buf_release(&when);
 	}
 	out_printf("\n%zu applied, %zu pending", p->count[ST_APPLIED],
@@ -160,7 +165,7 @@ int cmd_status(int argc, char **argv)
 		err_hint(&err, "usage: %s", usage);
 		return common_fail(&err);
 	}
-	if (common_load(&c, &set, &err) < 0 || !(conn = common_connect(&c, &t, &err))) {
+	if (common_load_connect(&c, &set, &conn, &t, &err) < 0) {
 		rc = common_fail(&err);
 		goto out;
 	}

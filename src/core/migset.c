@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "core/text.h"
 #include "util/exitcodes.h"
@@ -75,18 +76,23 @@ static void migration_free(struct migration *m)
 }
 
 /* Reads and checks one migration directory into m (already holding name and dir). */
-static int load_one(struct migration *m, struct pgs_error *err)
+static int load_one(int dirfd, struct migration *m, struct pgs_error *err)
 {
+	char *rel = fs_join(m->name, "migration.sql");
+	struct stat st;
 	size_t bad;
+	int rc;
 
 	m->sql_path = fs_join(m->dir, "migration.sql");
-	if (!fs_is_file(m->sql_path)) {
+	rc = fs_read_at(dirfd, rel, m->sql_path, &m->sql, err);
+	free(rel);
+	if (rc < 0)
+		return -1;
+	if (rc > 0) {
 		err_set(err, EXIT_FAILURE_, "migration \"%s\" has no migration.sql", m->name);
 		err_hint(err, "add %s, or remove the directory if it is not a migration", m->sql_path);
 		return -1;
 	}
-	if (fs_read_file(m->sql_path, &m->sql, err) < 0)
-		return -1;
 	if (!text_valid_utf8(m->sql.data, m->sql.len, &bad)) {
 		err_set(err, EXIT_FAILURE_, "%s:%d: file is not valid UTF-8 (byte 0x%02x at offset %zu)",
 			m->sql_path, text_line_of(m->sql.data, bad),
@@ -101,19 +107,25 @@ static int load_one(struct migration *m, struct pgs_error *err)
 	}
 	checksum_sha256_hex(m->sql.data, m->sql.len, m->checksum);
 
-	m->down_path = fs_join(m->dir, "down.sql");
-	if (fs_is_file(m->down_path)) {
-		struct buf down = BUF_INIT;
-
-		if (fs_read_file(m->down_path, &down, err) < 0)
-			return -1;
-		m->down_empty = text_is_blank(down.data, down.len);
-		buf_release(&down);
-	} else {
-		free(m->down_path);
-		m->down_path = NULL;
+	rel = fs_join(m->name, "down.sql");
+	if (fstatat(dirfd, rel, &st, 0) == 0 && S_ISREG(st.st_mode)) {
+		m->down_path = fs_join(m->dir, "down.sql");
+		m->down_empty = st.st_size == 0;
 	}
+	free(rel);
 	return 0;
+}
+
+/* True when the entry is a directory (d_type when the file system gives it). */
+static bool entry_is_dir(int dirfd, const struct dirent *de)
+{
+	struct stat st;
+
+	if (de->d_type == DT_DIR)
+		return true;
+	if (de->d_type != DT_UNKNOWN && de->d_type != DT_LNK)
+		return false;
+	return fstatat(dirfd, de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
 }
 
 int migset_load(const char *dir, enum layout layout, struct migset *out, struct pgs_error *err)
@@ -142,11 +154,9 @@ int migset_load(const char *dir, enum layout layout, struct migset *out, struct 
 
 		if (de->d_name[0] == '.')
 			continue;
+		if (!entry_is_dir(dirfd(d), de))
+			continue;	/* migration_lock.toml, READMEs: not migrations */
 		path = fs_join(dir, de->d_name);
-		if (!fs_is_dir(path)) {
-			free(path);	/* migration_lock.toml, READMEs: not migrations */
-			continue;
-		}
 		memset(&m, 0, sizeof(m));
 		buf_init(&m.sql);
 		m.name = xstrdup(de->d_name);
@@ -164,8 +174,6 @@ int migset_load(const char *dir, enum layout layout, struct migset *out, struct 
 		}
 		out->items[out->n++] = m;
 	}
-	closedir(d);
-	d = NULL;
 	qsort(out->items, out->n, sizeof(*out->items), cmp_migration);
 	for (size_t i = 1; i < out->n; i++) {
 		if (!strcmp(out->items[i - 1].version, out->items[i].version)) {
@@ -177,8 +185,9 @@ int migset_load(const char *dir, enum layout layout, struct migset *out, struct 
 		}
 	}
 	for (size_t i = 0; i < out->n; i++)
-		if (load_one(&out->items[i], err) < 0)
+		if (load_one(dirfd(d), &out->items[i], err) < 0)
 			goto fail;
+	closedir(d);
 	return 0;
 fail:
 	if (d)

@@ -28,7 +28,7 @@ struct migration {
 	char *dir;		/* path of the directory as given (relative to cwd when --dir was) */
 	char *sql_path;		/* dir/migration.sql */
 	char *down_path;	/* dir/down.sql, or NULL when absent */
-	bool down_empty;	/* down.sql exists but holds only whitespace */
+	bool down_empty;	/* down.sql exists but is empty (whitespace is only seen when it is read) */
 	struct buf sql;		/* contents of migration.sql */
 	char checksum[CHECKSUM_HEX_LEN + 1];
 };

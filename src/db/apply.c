@@ -61,25 +61,20 @@ static int statement_error(const struct migration *m, const struct script *s, si
 	return -1;
 }
 
+/*
+ * BEGIN and the transaction's timeouts in one round trip.  The values are
+ * integers formatted here, never text from outside.
+ */
 static int begin(PGconn *conn, const struct apply_opts *o, struct pgs_error *err)
 {
-	char lt[32], st[32];
-	const char *params[2] = { lt, st };
-	PGresult *res;
+	char sql[160];
 
-	if (db_exec(conn, "BEGIN", "could not start a transaction", err) < 0)
-		return -1;
-	snprintf(lt, sizeof(lt), "%ld", o->lock_timeout_ms);
-	snprintf(st, sizeof(st), "%ld", o->statement_timeout_ms);
-	res = PQexecParams(conn, "SELECT set_config('lock_timeout', $1, true), set_config('statement_timeout', $2, true)",
-			   2, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		db_result_error(conn, res, "could not set the migration's timeouts", err);
-		PQclear(res);
+	snprintf(sql, sizeof(sql), "BEGIN; SET LOCAL lock_timeout = %ld; SET LOCAL statement_timeout = %ld",
+		 o->lock_timeout_ms, o->statement_timeout_ms);
+	if (db_exec(conn, sql, "could not start the migration's transaction", err) < 0) {
 		rollback(conn);
 		return -1;
 	}
-	PQclear(res);
 	return 0;
 }
 

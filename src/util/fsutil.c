@@ -46,6 +46,40 @@ int fs_read_file(const char *path, struct buf *out, struct pgs_error *err)
 	return 0;
 }
 
+static int read_fd(int fd, const char *shown, struct buf *out, struct pgs_error *err)
+{
+	for (;;) {
+		ssize_t n;
+
+		buf_grow(out, out->cap ? 4096 : 1024);
+		n = read(fd, out->data + out->len, out->cap - out->len - 1);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return err_set(err, EXIT_FAILURE_, "could not read \"%s\": %s", shown, strerror(errno));
+		}
+		if (n == 0)
+			return 0;
+		out->len += (size_t)n;
+		out->data[out->len] = '\0';
+	}
+}
+
+int fs_read_at(int dirfd, const char *rel, const char *shown, struct buf *out, struct pgs_error *err)
+{
+	int fd = openat(dirfd, rel, O_RDONLY | O_CLOEXEC);
+	int rc;
+
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return 1;
+		return err_set(err, EXIT_FAILURE_, "could not open \"%s\": %s", shown, strerror(errno));
+	}
+	rc = read_fd(fd, shown, out, err);
+	close(fd);
+	return rc;
+}
+
 int fs_write_file(const char *path, const char *data, size_t len, int mode, struct pgs_error *err)
 {
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);

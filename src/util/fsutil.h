@@ -13,6 +13,13 @@
 
 /* Reads the whole file into out (appended).  -1 with err on failure. */
 int fs_read_file(const char *path, struct buf *out, struct pgs_error *err);
+/*
+ * Reads rel (relative to the directory dirfd) into out; shown names it in
+ * errors.  Returns 0, 1 when it does not exist (err untouched), or -1 with err.
+ * The scan of a large migrations directory is mostly these calls, so they
+ * use as few system calls as possible.
+ */
+int fs_read_at(int dirfd, const char *rel, const char *shown, struct buf *out, struct pgs_error *err);
 /* Writes data to path (created or truncated) with the given mode. */
 int fs_write_file(const char *path, const char *data, size_t len, int mode, struct pgs_error *err);
 /* mkdir -p with mode for the created directories. */
