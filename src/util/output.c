@@ -101,8 +101,15 @@ static void eprint_prefixed(const char *prefix, enum out_colour c, const char *f
 void out_error(const struct pgs_error *e)
 {
 	out_errorf("%s", e->message ? e->message : "unknown error");
-	if (e->detail)
-		out_eprintf("detail: %s\n", e->detail);
+	if (e->detail) {
+		/* one "detail:" per line, so every line reads on its own in a CI log */
+		const char *p = e->detail;
+		while (*p) {
+			size_t n = strcspn(p, "\n");
+			out_eprintf("detail: %.*s\n", (int)n, p);
+			p += n + (p[n] == '\n');
+		}
+	}
 	if (e->hint)
 		out_eprintf("hint: %s\n", e->hint);
 }

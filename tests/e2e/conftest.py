@@ -1,0 +1,283 @@
+"""End-to-end harness: a real PostgreSQL server and the real pgshift binary.
+
+One throwaway cluster per test session, run as the postgres system user when
+we are root (PostgreSQL refuses root), listening on 127.0.0.1 with
+scram-sha-256 and on a private unix socket.  Each test gets a fresh database
+(`db`), a fresh project directory (`project`) and a runner (`pgshift`) whose
+every invocation is checked for leaked passwords.
+"""
+import os
+import pathlib
+import pwd
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import psycopg
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+BIN = os.environ.get("PGSHIFT_BIN", str(REPO / "pgshift"))
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes more than a few seconds")
+
+
+def wait_for(predicate, timeout=10.0, interval=0.05):
+    """Polls predicate until it is truthy; fails the test after timeout seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"condition not met within {timeout}s")
+        time.sleep(interval)
+
+
+def _bindir():
+    try:
+        out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True).stdout.strip()
+        if os.path.exists(os.path.join(out, "initdb")):
+            return out
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    cands = sorted(pathlib.Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: int(p.parent.name))
+    if not cands:
+        pytest.exit("no PostgreSQL server binaries (apt-get install postgresql)", 1)
+    return str(cands[-1])
+
+
+def _free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def _as_server_user():
+    """preexec_fn dropping to postgres when we are root."""
+    if os.geteuid() != 0:
+        return None
+    pw = pwd.getpwnam("postgres")
+
+    def drop():
+        os.setgid(pw.pw_gid)
+        os.initgroups("postgres", pw.pw_gid)
+        os.setuid(pw.pw_uid)
+    return drop
+
+
+def _base_dir():
+    """A temp base every user can traverse (pytest's own tmp dirs are 0700)."""
+    base = tempfile.mkdtemp(prefix="pgshift-e2e-", dir="/tmp")
+    os.chmod(base, 0o755)
+    return pathlib.Path(base)
+
+
+class Server:
+    def __init__(self, base):
+        self.bindir = _bindir()
+        self.base = base
+        self.data = base / "data"
+        self.socket_dir = base / "sock"
+        self.socket_dir.mkdir()
+        self.user = "postgres"
+        self.password = secrets.token_hex(12)
+        self.host = "127.0.0.1"
+        self.port = _free_port()
+        pre = _as_server_user()
+        if pre:
+            pw = pwd.getpwnam("postgres")
+            for p in (base, self.socket_dir):
+                os.chown(p, pw.pw_uid, pw.pw_gid)
+        pwfile = base / "pw"
+        pwfile.write_text(self.password)
+        if pre:
+            os.chown(pwfile, pwd.getpwnam("postgres").pw_uid, -1)
+        subprocess.run([f"{self.bindir}/initdb", "-D", str(self.data), "-U", "postgres", f"--pwfile={pwfile}",
+                        "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8"],
+                       preexec_fn=pre, check=True, capture_output=True, cwd=base)
+        pwfile.unlink()
+        (self.data / "pg_hba.conf").write_text(
+            "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n")
+        with open(self.data / "postgresql.conf", "a") as f:
+            f.write(f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
+                    f"unix_socket_directories = '{self.socket_dir}'\n"
+                    "fsync = off\nsynchronous_commit = off\nfull_page_writes = off\n"
+                    "max_connections = 200\n")
+        subprocess.run([f"{self.bindir}/pg_ctl", "-D", str(self.data), "-l", str(base / "server.log"), "-w",
+                        "-t", "60", "start"], preexec_fn=pre, check=True, capture_output=True, cwd=base)
+        self._pre = pre
+
+    def url(self, dbname, password=True):
+        auth = f"{self.user}:{self.password}" if password else self.user
+        return f"postgresql://{auth}@{self.host}:{self.port}/{dbname}"
+
+    def connect(self, dbname="postgres"):
+        return psycopg.connect(host=str(self.socket_dir), port=self.port, user=self.user, dbname=dbname,
+                               autocommit=True)
+
+    def stop(self):
+        subprocess.run([f"{self.bindir}/pg_ctl", "-D", str(self.data), "-m", "immediate", "stop"],
+                       preexec_fn=self._pre, capture_output=True, cwd=self.base)
+
+
+@pytest.fixture(scope="session")
+def pg():
+    base = _base_dir()
+    server = Server(base)
+    try:
+        yield server
+    finally:
+        server.stop()
+        shutil.rmtree(base, ignore_errors=True)
+
+
+class Database:
+    def __init__(self, server, name):
+        self.server = server
+        self.name = name
+        self.url = server.url(name)
+
+    def conn(self):
+        return self.server.connect(self.name)
+
+    def query(self, sql, params=None):
+        with self.conn() as c:
+            cur = c.execute(sql, params)
+            return cur.fetchall() if cur.description else []
+
+    def scalar(self, sql, params=None):
+        rows = self.query(sql, params)
+        return rows[0][0] if rows else None
+
+    def table_exists(self, name):
+        return self.scalar("SELECT to_regclass(%s) IS NOT NULL", (name,))
+
+
+@pytest.fixture
+def db(pg):
+    name = "test_" + secrets.token_hex(4)
+    with pg.connect() as c:
+        c.execute(f'CREATE DATABASE "{name}"')
+    yield Database(pg, name)
+    with pg.connect() as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+class Project:
+    def __init__(self, path):
+        self.path = path
+        self.migrations = path / "migrations"
+        self.migrations.mkdir()
+        self._next = 20250101000001
+
+    def add(self, name, sql, down=None, version=None):
+        if version is None:
+            version = str(self._next)
+            self._next += 1
+        dirname = f"{version}_{name}"
+        d = self.migrations / dirname
+        d.mkdir()
+        (d / "migration.sql").write_bytes(sql if isinstance(sql, bytes) else sql.encode())
+        if down is not None:
+            (d / "down.sql").write_bytes(down if isinstance(down, bytes) else down.encode())
+        return dirname
+
+
+@pytest.fixture
+def project():
+    base = _base_dir()
+    try:
+        yield Project(base)
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def check_no_leak(secrets_, stdout, stderr, what="pgshift"):
+    """Fails when any secret appears in the output of a pgshift run."""
+    for s in secrets_:
+        if s and (s in stdout or s in stderr):
+            raise AssertionError(f"{what}: a password leaked into its output")
+
+
+def _url_passwords(values):
+    out = set()
+    for v in values:
+        if isinstance(v, str) and "://" in v and "@" in v:
+            auth = v.split("://", 1)[1].split("@", 1)[0]
+            if ":" in auth:
+                out.add(auth.split(":", 1)[1])
+    return out
+
+
+class Result:
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+    def __repr__(self):
+        return f"Result(rc={self.returncode}, stdout={self.stdout!r}, stderr={self.stderr!r})"
+
+
+class Running:
+    def __init__(self, proc, secrets_):
+        self.proc = proc
+        self.pid = proc.pid
+        self._secrets = secrets_
+
+    def wait(self, timeout=60):
+        out, err = self.proc.communicate(timeout=timeout)
+        check_no_leak(self._secrets, out, err)
+        return Result(self.proc.returncode, out, err)
+
+    def kill9(self):
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.communicate(timeout=30)
+
+
+class Runner:
+    def __init__(self, server, database, proj):
+        self.server, self.db, self.project = server, database, proj
+
+    def _env(self, extra):
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/root"),
+               "LANG": "C.UTF-8", "TZ": "UTC"}
+        for k in ("ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS"):
+            if k in os.environ:
+                env[k] = os.environ[k]
+        env.update(extra or {})
+        return env
+
+    def _secrets(self, args, env):
+        s = {self.server.password} | _url_passwords(args) | _url_passwords((env or {}).values())
+        if env and env.get("PGPASSWORD"):
+            s.add(env["PGPASSWORD"])
+        return s
+
+    def run(self, *args, env=None, cwd=None, timeout=60, input=None):
+        p = subprocess.run([BIN, *args], env=self._env(env), cwd=cwd or self.project.path, capture_output=True,
+                           text=True, timeout=timeout, input=input, errors="replace")
+        check_no_leak(self._secrets(args, env), p.stdout, p.stderr)
+        return Result(p.returncode, p.stdout, p.stderr)
+
+    def run_db(self, *args, **kw):
+        return self.run(*args, "--url", self.db.url, **kw)
+
+    def spawn(self, *args, env=None, cwd=None):
+        proc = subprocess.Popen([BIN, *args], env=self._env(env), cwd=cwd or self.project.path,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, errors="replace",
+                                start_new_session=True)
+        return Running(proc, self._secrets(args, env))
+
+
+@pytest.fixture
+def pgshift(request, pg, project):
+    database = request.getfixturevalue("db") if "db" in request.fixturenames else None
+    return Runner(pg, database, project)

@@ -1,0 +1,122 @@
+"""Bad input: each is one clear error saying what to do, and the database is untouched."""
+import pytest
+
+
+def untouched(db):
+    return not db.table_exists("pgshift_migrations")
+
+
+def test_unknown_command_and_option_exit_2(db, project, pgshift):
+    r = pgshift.run("frobnicate")
+    assert r.returncode == 2 and 'unknown command "frobnicate"' in r.stderr
+    r = pgshift.run_db("deploy", "--no-such-option")
+    assert r.returncode == 2 and '"--no-such-option"' in r.stderr and "--help" in r.stderr
+    r = pgshift.run_db("deploy", "--lock-wait", "soon")
+    assert r.returncode == 2 and "duration" in r.stderr
+    r = pgshift.run("deploy", "--url")
+    assert r.returncode == 2 and "needs a value" in r.stderr
+    assert untouched(db)
+
+
+def test_help_lists_commands_and_options(pgshift):
+    r = pgshift.run("--help")
+    assert r.returncode == 0
+    for c in ("new", "deploy", "status", "dev"):
+        assert f"  {c} " in r.stdout
+    r = pgshift.run("deploy", "--help")
+    assert r.returncode == 0 and "--dry-run" in r.stdout and "--lock-wait" in r.stdout
+
+
+def test_missing_migrations_directory(db, project, pgshift):
+    r = pgshift.run_db("deploy", "--dir", "nope")
+    assert r.returncode == 1
+    assert 'migrations directory "nope" does not exist' in r.stderr
+    assert "pgshift new" in r.stderr
+    assert untouched(db)
+
+
+@pytest.mark.parametrize("content, expect", [
+    (b"", "migration file is empty"),
+    (b"  \n\t\n", "migration file is empty"),
+    (b"CREATE TABLE a (id int);\n-- caf\xe9\nSELECT 1;\n", "not valid UTF-8"),
+])
+def test_bad_migration_file(db, project, pgshift, content, expect):
+    name = project.add("bad", content)
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 1
+    assert expect in r.stderr
+    assert f"migrations/{name}/migration.sql" in r.stderr
+    if b"\xe9" in content:
+        assert f"migrations/{name}/migration.sql:2" in r.stderr
+    assert untouched(db)
+    assert pgshift.run_db("status").returncode == 1
+
+
+def test_bad_directory_name(db, project, pgshift):
+    project.add("good", "CREATE TABLE a (id int);\n")
+    (project.migrations / "2025_oops").mkdir()
+    (project.migrations / "2025_oops" / "migration.sql").write_text("CREATE TABLE b (id int);\n")
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 1
+    assert "2025_oops" in r.stderr and "<14 digits>_<name>" in r.stderr
+    assert untouched(db) and not db.table_exists("a")
+
+
+def test_duplicate_version(db, project, pgshift):
+    a = project.add("first", "CREATE TABLE a (id int);\n", version="20250101000000")
+    b = project.add("second", "CREATE TABLE b (id int);\n", version="20250101000000")
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 1
+    assert "same version 20250101000000" in r.stderr and a in r.stderr and b in r.stderr
+    assert untouched(db)
+
+
+def test_wrong_password(pg, db, project, pgshift):
+    project.add("a", "CREATE TABLE a (id int);\n")
+    url = f"postgresql://postgres:not-the-password-42@127.0.0.1:{pg.port}/{db.name}"
+    r = pgshift.run("deploy", "--url", url)
+    assert r.returncode == 1
+    assert "password authentication failed" in r.stderr
+    assert "check the user and password in --url" in r.stderr
+    assert "not-the-password-42" not in r.stderr + r.stdout
+    assert "********" in r.stderr
+    assert untouched(db)
+
+
+def test_unreachable_port(pg, db, project, pgshift):
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    project.add("a", "CREATE TABLE a (id int);\n")
+    r = pgshift.run("deploy", "--url", f"postgresql://postgres:{pg.password}@127.0.0.1:{port}/x")
+    assert r.returncode == 1
+    assert "could not connect" in r.stderr and "Connection refused" in r.stderr
+    assert "is PostgreSQL running" in r.stderr
+
+
+def test_database_does_not_exist(pg, project, pgshift):
+    project.add("a", "CREATE TABLE a (id int);\n")
+    r = pgshift.run("status", "--url", pg.url("no_such_db_here"))
+    assert r.returncode == 1
+    assert 'database "no_such_db_here" does not exist' in r.stderr
+    assert "createdb no_such_db_here" in r.stderr
+
+
+def test_invalid_url(project, pgshift):
+    r = pgshift.run("status", "--url", "postgresql://u:hunter2secret@h/db?bogus_option=1")
+    assert r.returncode == 2
+    assert "invalid connection URL in --url" in r.stderr and "bogus_option" in r.stderr
+    assert "hunter2secret" not in r.stderr and "u:********@h" in r.stderr
+    r = pgshift.run("status", "--url", "postgresql://u:hunter2secret@h:notaport/db")
+    assert r.returncode == 1
+    assert '"notaport"' in r.stderr and "hunter2secret" not in r.stderr
+
+
+def test_no_url_anywhere_says_how_to_start(project, pgshift):
+    project.add("a", "CREATE TABLE a (id int);\n")
+    r = pgshift.run("deploy")
+    assert r.returncode == 1
+    assert "no database to connect to" in r.stderr
+    assert "pgshift dev up" in r.stderr and "--url" in r.stderr
