@@ -15,10 +15,11 @@ PGQ_CFLAGS := $(shell pkg-config --cflags libpg_query 2>/dev/null)
 PGQ_LIBS := $(shell pkg-config --libs libpg_query 2>/dev/null || echo -lpg_query)
 
 CFLAGS ?= -O2 -g
-CFLAGS += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
+# Required flags live apart from CFLAGS so that `make CFLAGS=...` cannot drop them.
+PGS_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
 	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers \
 	-pthread -Isrc $(PKG_CFLAGS) $(PGQ_CFLAGS) -DPGSHIFT_VERSION='"$(VERSION)"'
-LDLIBS += $(PGQ_LIBS) $(PKG_LIBS) -pthread
+PGS_LIBS := $(PGQ_LIBS) $(PKG_LIBS) -pthread
 
 SRC := $(filter-out src/main.c,$(wildcard src/*/*.c))
 OBJ := $(SRC:src/%.c=$(BUILD)/%.o)
@@ -34,7 +35,7 @@ pgshift: $(BUILD)/pgshift
 	cp $< $@
 
 $(BUILD)/pgshift: $(BUILD)/main.o $(LIB)
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(PGS_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(PGS_LIBS) $(LDLIBS)
 
 $(LIB): $(OBJ)
 	rm -f $@
@@ -43,12 +44,12 @@ $(LIB): $(OBJ)
 $(BUILD)/%.o: src/%.c $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(CFLAGS) -c -o $@ $<
+	@$(CC) $(PGS_CFLAGS) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/tests/%: tests/unit/%.c $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests/unit $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(LIB) \
-		$(shell pkg-config --libs cmocka) $(LDLIBS)
+	$(CC) $(PGS_CFLAGS) $(CFLAGS) -Itests/unit $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(LIB) \
+		$(shell pkg-config --libs cmocka) $(PGS_LIBS) $(LDLIBS)
 
 deps:
 	@sh scripts/deps.sh

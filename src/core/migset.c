@@ -174,7 +174,8 @@ int migset_load(const char *dir, enum layout layout, struct migset *out, struct 
 		}
 		out->items[out->n++] = m;
 	}
-	qsort(out->items, out->n, sizeof(*out->items), cmp_migration);
+	if (out->n > 1)
+		qsort(out->items, out->n, sizeof(*out->items), cmp_migration);
 	for (size_t i = 1; i < out->n; i++) {
 		if (!strcmp(out->items[i - 1].version, out->items[i].version)) {
 			err_set(err, EXIT_FAILURE_, "two migrations have the same version %s: %s and %s",
