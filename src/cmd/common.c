@@ -71,28 +71,37 @@ static void *load_thread(void *arg)
 	return NULL;
 }
 
-int common_load_connect(const struct common_opts *c, struct migset *set, PGconn **conn, struct target *t,
-			struct pgs_error *err)
+int common_load_connect_then(const struct common_opts *c, struct migset *set, PGconn **conn, struct target *t,
+			     int (*then)(PGconn *conn, void *ctx, struct pgs_error *err), void *ctx,
+			     struct pgs_error *err)
 {
 	struct load_job job = { c, set, PGS_ERROR_INIT, 0 };
 	pthread_t tid;
 	bool threaded = pthread_create(&tid, NULL, load_thread, &job) == 0;
+	int rc = 0;
 
 	if (!threaded)
 		load_thread(&job);
 	*conn = common_connect(c, t, err);
+	if (!*conn)
+		rc = -1;
+	else if (then && then(*conn, ctx, err) < 0)
+		rc = -1;
 	if (threaded)
 		pthread_join(tid, NULL);
 	if (job.rc < 0) {
 		/* Bad input is the first thing to fix: report it rather than the connection. */
-		if (*conn)
-			PQfinish(*conn);
-		*conn = NULL;
 		err_clear(err);
 		*err = job.err;
 		return -1;
 	}
-	return *conn ? 0 : -1;
+	return rc;
+}
+
+int common_load_connect(const struct common_opts *c, struct migset *set, PGconn **conn, struct target *t,
+			struct pgs_error *err)
+{
+	return common_load_connect_then(c, set, conn, t, NULL, NULL, err);
 }
 
 void common_history_table(const struct common_opts *c, const struct migset *set, struct history_table *ht)

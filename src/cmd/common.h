@@ -49,6 +49,14 @@ int common_load(const struct common_opts *c, struct migset *set, struct pgs_erro
  */
 int common_load_connect(const struct common_opts *c, struct migset *set, PGconn **conn, struct target *t,
 			struct pgs_error *err);
+/*
+ * The same, running then(conn, ctx, err) on the connection while the scan
+ * may still run (then must not use the migrations).  A failure of then is
+ * reported after a bad file, and *conn is kept open for the caller to close.
+ */
+int common_load_connect_then(const struct common_opts *c, struct migset *set, PGconn **conn, struct target *t,
+			     int (*then)(PGconn *conn, void *ctx, struct pgs_error *err), void *ctx,
+			     struct pgs_error *err);
 void common_history_table(const struct common_opts *c, const struct migset *set, struct history_table *ht);
 
 /* Prints err and returns its exit code (EXIT_FAILURE_ when unset). */

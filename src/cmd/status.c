@@ -137,6 +137,26 @@ static void print_text(const struct plan *p, const struct target *t)
 		out_hint("run \"pgshift deploy\" to apply the pending migrations");
 }
 
+struct history_job {
+	const struct common_opts *c;
+	struct history *hist;
+};
+
+/* Reads the history while the migrations are still being scanned. */
+static int read_history(PGconn *conn, void *ctx, struct pgs_error *err)
+{
+	struct history_job *job = ctx;
+	struct history_table ht;
+	const char *dir = job->c->dir;
+	char *picked;
+	enum layout layout;
+
+	migset_pick_dir(dir, &picked, &layout);
+	free(picked);
+	history_table_init(&ht, job->c->history_schema, layout == LAYOUT_PRISMA);
+	return history_load(conn, &ht, job->hist, err);
+}
+
 int cmd_status(int argc, char **argv)
 {
 	struct common_opts c = { 0 };
@@ -165,15 +185,13 @@ int cmd_status(int argc, char **argv)
 		err_hint(&err, "usage: %s", usage);
 		return common_fail(&err);
 	}
-	if (common_load_connect(&c, &set, &conn, &t, &err) < 0) {
+	struct history_job job = { &c, &hist };
+
+	if (common_load_connect_then(&c, &set, &conn, &t, read_history, &job, &err) < 0) {
 		rc = common_fail(&err);
 		goto out;
 	}
 	common_history_table(&c, &set, &ht);
-	if (history_load(conn, &ht, &hist, &err) < 0) {
-		rc = common_fail(&err);
-		goto out;
-	}
 	plan_compute(&set, &hist, &plan);
 	if (c.json)
 		print_json(&plan, &t, &ht);

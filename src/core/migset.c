@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -128,6 +129,58 @@ static bool entry_is_dir(int dirfd, const struct dirent *de)
 	return fstatat(dirfd, de->d_name, &st, 0) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Loads items [from, to) of a set; the first error wins. */
+struct load_range {
+	int dirfd;
+	struct migration *items;
+	size_t from, to;
+	struct pgs_error err;
+	int rc;
+};
+
+static void *load_range(void *arg)
+{
+	struct load_range *r = arg;
+
+	r->rc = 0;
+	for (size_t i = r->from; i < r->to && r->rc == 0; i++)
+		r->rc = load_one(r->dirfd, &r->items[i], &r->err);
+	return NULL;
+}
+
+/*
+ * Reads the files of every migration.  On a large set the second half is
+ * read on another thread: the cost is system calls, not CPU, and a deploy or
+ * status of a thousand migrations should not wait for them one by one.
+ */
+static int load_all(int dirfd, struct migset *set, struct pgs_error *err)
+{
+	struct load_range lo = { dirfd, set->items, 0, set->n, PGS_ERROR_INIT, 0 };
+	struct load_range hi = { dirfd, set->items, set->n, set->n, PGS_ERROR_INIT, 0 };
+	pthread_t tid;
+	bool threaded = false;
+
+	if (set->n >= 128) {
+		lo.to = hi.from = set->n / 2;
+		threaded = pthread_create(&tid, NULL, load_range, &hi) == 0;
+		if (!threaded)
+			lo.to = set->n;
+	}
+	load_range(&lo);
+	if (threaded)
+		pthread_join(tid, NULL);
+	if (lo.rc < 0 || hi.rc < 0) {
+		struct load_range *bad = lo.rc < 0 ? &lo : &hi;
+
+		err_clear(err);
+		*err = bad->err;
+		if (bad == &lo)
+			err_clear(&hi.err);
+		return -1;
+	}
+	return 0;
+}
+
 int migset_load(const char *dir, enum layout layout, struct migset *out, struct pgs_error *err)
 {
 	DIR *d = opendir(dir);
@@ -185,9 +238,8 @@ int migset_load(const char *dir, enum layout layout, struct migset *out, struct 
 			goto fail;
 		}
 	}
-	for (size_t i = 0; i < out->n; i++)
-		if (load_one(dirfd(d), &out->items[i], err) < 0)
-			goto fail;
+	if (load_all(dirfd(d), out, err) < 0)
+		goto fail;
 	closedir(d);
 	return 0;
 fail:

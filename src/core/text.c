@@ -12,12 +12,17 @@ bool text_valid_utf8(const char *data, size_t len, size_t *bad_off)
 {
 	const char *nul = memchr(data, '\0', len);
 	size_t limit = nul ? (size_t)(nul - data) : len;
-	iconv_t cd = iconv_open("UTF-8", "UTF-8");
+	/* One converter per thread: opening it costs more than checking a small file. */
+	static _Thread_local iconv_t cd = (iconv_t)-1;
 	char out[4096];
 	char *in = (char *)data;
 	size_t inleft = limit;
 	bool ok = true;
 
+	if (cd == (iconv_t)-1)
+		cd = iconv_open("UTF-8", "UTF-8");
+	else
+		iconv(cd, NULL, NULL, NULL, NULL);	/* back to the initial state */
 	if (cd == (iconv_t)-1) {
 		/* Without a converter we cannot tell; PostgreSQL will still reject bad bytes. */
 		if (nul) {
@@ -36,7 +41,6 @@ bool text_valid_utf8(const char *data, size_t len, size_t *bad_off)
 			break;
 		}
 	}
-	iconv_close(cd);
 	if (ok && nul) {
 		*bad_off = limit;
 		ok = false;
