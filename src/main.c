@@ -26,6 +26,8 @@ static const struct command commands[] = {
 	{ "new", cmd_new, "create a new migration directory" },
 	{ "deploy", cmd_deploy, "apply the pending migrations, each in one transaction" },
 	{ "status", cmd_status, "show every migration's state (exit 4: pending, 5: history problem)" },
+	{ "rollback", cmd_rollback, "revert applied migrations with their down.sql (--to NAME | --steps N)" },
+	{ "resolve", cmd_resolve, "mark a failed migration --applied or --rolled-back" },
 	{ "dev", cmd_dev, "the embedded local PostgreSQL: up, down, status, url" },
 };
 

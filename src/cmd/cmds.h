@@ -9,5 +9,7 @@ int cmd_new(int argc, char **argv);
 int cmd_deploy(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 int cmd_dev(int argc, char **argv);
+int cmd_resolve(int argc, char **argv);
+int cmd_rollback(int argc, char **argv);
 
 #endif

@@ -5,6 +5,7 @@
 
 #include <pthread.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "devdb/devdb.h"
 #include "util/exitcodes.h"
@@ -107,6 +108,50 @@ int common_load_connect(const struct common_opts *c, struct migset *set, PGconn 
 void common_history_table(const struct common_opts *c, const struct migset *set, struct history_table *ht)
 {
 	history_table_init(ht, c->history_schema, set->layout == LAYOUT_PRISMA);
+}
+
+int session_open(struct session *s, const struct common_opts *c, bool lock, long lock_wait_ms,
+		 struct pgs_error *err)
+{
+	memset(s, 0, sizeof(*s));
+	if (common_load_connect(c, &s->set, &s->conn, &s->t, err) < 0)
+		goto fail;
+	common_history_table(c, &s->set, &s->ht);
+	if (lock) {
+		db_watch_client(s->conn);
+		if (db_lock(s->conn, history_lock_key(&s->ht), lock_wait_ms, err) < 0)
+			goto fail;
+		s->locked = true;
+		if (history_ensure(s->conn, &s->ht, err) < 0)
+			goto fail;
+	}
+	if (history_load(s->conn, &s->ht, &s->hist, err) < 0)
+		goto fail;
+	plan_compute(&s->set, &s->hist, &s->plan);
+	return 0;
+fail:
+	session_close(s);
+	return -1;
+}
+
+void session_close(struct session *s)
+{
+	if (s->locked && s->conn && PQstatus(s->conn) == CONNECTION_OK) {
+		struct pgs_error err = PGS_ERROR_INIT;
+
+		/* The lock ends with the session anyway; say so but keep the result. */
+		if (db_unlock(s->conn, history_lock_key(&s->ht), &err) < 0) {
+			out_warning("%s", err.message);
+			err_clear(&err);
+		}
+	}
+	if (s->conn)
+		PQfinish(s->conn);
+	plan_free(&s->plan);
+	history_free(&s->hist);
+	migset_free(&s->set);
+	target_free(&s->t);
+	memset(s, 0, sizeof(*s));
 }
 
 int common_fail(struct pgs_error *err)

@@ -59,6 +59,32 @@ int common_load_connect_then(const struct common_opts *c, struct migset *set, PG
 			     struct pgs_error *err);
 void common_history_table(const struct common_opts *c, const struct migset *set, struct history_table *ht);
 
+/*
+ * A command's view of one database: the migrations, the connection, the
+ * history under the deploy lock, and the plan.  Commands that change the
+ * history (deploy, rollback, resolve) open it locked, so their plan cannot
+ * go stale under a concurrent deploy.
+ */
+struct session {
+	struct migset set;
+	struct target t;
+	PGconn *conn;
+	struct history_table ht;
+	struct history hist;
+	struct plan plan;
+	bool locked;
+};
+
+/*
+ * Loads, connects, and when lock is set takes the advisory lock (waiting up
+ * to lock_wait_ms) and creates the history table if missing; then reads the
+ * history and computes the plan.  On failure everything is released.
+ */
+int session_open(struct session *s, const struct common_opts *c, bool lock, long lock_wait_ms,
+		 struct pgs_error *err);
+/* Releases the lock and everything else; safe on a zeroed or failed session. */
+void session_close(struct session *s);
+
 /* Prints err and returns its exit code (EXIT_FAILURE_ when unset). */
 int common_fail(struct pgs_error *err);
 

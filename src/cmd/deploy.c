@@ -109,15 +109,9 @@ int cmd_deploy(int argc, char **argv)
 		OPT_END(),
 	};
 	struct pgs_error err = PGS_ERROR_INIT;
-	struct migset set = { 0 };
-	struct target t = { 0 };
-	struct history hist = { 0 };
-	struct plan plan = { 0 };
-	struct history_table ht;
+	struct session ss = { 0 };
 	struct script *scripts = NULL;
 	size_t *todo = NULL, ntodo = 0, applied = 0;
-	PGconn *conn = NULL;
-	bool locked = false;
 	json_t *jout = NULL, *japplied = NULL;
 	int rc = EXIT_OK;
 	int n = opts_parse(argc, argv, opts, usage, &err);
@@ -132,32 +126,21 @@ int cmd_deploy(int argc, char **argv)
 		return common_fail(&err);
 	}
 
-	/* 1. Inputs and 2. the connection; a bad file is reported before anything is touched. */
-	if (common_load_connect(&o.c, &set, &conn, &t, &err) < 0)
+	/*
+	 * 1. Inputs and 2. the connection (a bad file is reported before anything
+	 * is touched); 3. the lock and 4. the history and plan under it.  A dry
+	 * run reads without locking and writes nothing.
+	 */
+	if (session_open(&ss, &o.c, !o.dry_run, o.lock_wait_ms, &err) < 0)
 		goto fail;
-	common_history_table(&o.c, &set, &ht);
-
-	/* 3. Lock (a dry run reads without locking and writes nothing). */
-	if (!o.dry_run) {
-		db_watch_client(conn);
-		if (db_lock(conn, history_lock_key(&ht), o.lock_wait_ms, &err) < 0)
-			goto fail;
-		locked = true;
-		/* 4. History table, then the plan, under the lock. */
-		if (history_ensure(conn, &ht, &err) < 0)
-			goto fail;
-	}
-	if (history_load(conn, &ht, &hist, &err) < 0)
-		goto fail;
-	plan_compute(&set, &hist, &plan);
-	if (check_plan(&plan, o.allow_out_of_order, &err) < 0)
+	if (check_plan(&ss.plan, o.allow_out_of_order, &err) < 0)
 		goto fail;
 
 	/* Parse every pending migration before applying any. */
-	todo = xcalloc(plan.n + 1, sizeof(*todo));
-	scripts = xcalloc(plan.n + 1, sizeof(*scripts));
-	for (size_t i = 0; i < plan.n; i++) {
-		struct plan_entry *e = &plan.entries[i];
+	todo = xcalloc(ss.plan.n + 1, sizeof(*todo));
+	scripts = xcalloc(ss.plan.n + 1, sizeof(*scripts));
+	for (size_t i = 0; i < ss.plan.n; i++) {
+		struct plan_entry *e = &ss.plan.entries[i];
 		struct script *s = &scripts[ntodo];
 
 		if (!plan_is_pending(e->state, o.allow_out_of_order))
@@ -182,13 +165,13 @@ int cmd_deploy(int argc, char **argv)
 	if (o.dry_run) {
 		if (!o.c.json) {
 			if (!ntodo)
-				out_printf("dry run: %s is up to date, nothing to apply\n", t.display);
+				out_printf("dry run: %s is up to date, nothing to apply\n", ss.t.display);
 			else
 				out_printf("dry run: would apply %zu migration%s to %s:\n", ntodo, ntodo == 1 ? "" : "s",
-					   t.display);
+					   ss.t.display);
 		}
 		for (size_t k = 0; k < ntodo; k++) {
-			struct plan_entry *e = &plan.entries[todo[k]];
+			struct plan_entry *e = &ss.plan.entries[todo[k]];
 			if (o.c.json)
 				json_array_append_new(japplied, json_pack("{s:s, s:I}", "name", e->name, "statements",
 									  (json_int_t)scripts[k].n));
@@ -208,10 +191,12 @@ int cmd_deploy(int argc, char **argv)
 		struct apply_opts ao = { o.lock_timeout_ms, o.statement_timeout_ms };
 
 		for (size_t k = 0; k < ntodo; k++) {
-			struct plan_entry *e = &plan.entries[todo[k]];
+			struct plan_entry *e = &ss.plan.entries[todo[k]];
 			double t0 = now_ms();
 
-			if (apply_migration(conn, &ht, e->mig, &scripts[k], &ao, &err) < 0) {
+			struct apply_job job = { APPLY_UP, e->mig, e->mig->sql_path, e->mig->sql.data, &scripts[k] };
+
+			if (apply_script(ss.conn, &ss.ht, &job, &ao, &err) < 0) {
 				if (applied && !o.c.json)
 					out_printf("%zu migration%s applied before the failure\n", applied,
 						   applied == 1 ? "" : "s");
@@ -254,20 +239,10 @@ done:
 		json_decref(jout);
 	}
 	json_decref(japplied);
-	if (locked && PQstatus(conn) == CONNECTION_OK && db_unlock(conn, history_lock_key(&ht), &err) < 0) {
-		/* The lock ends with the session anyway; say so but keep the result. */
-		out_warning("%s", err.message);
-		err_clear(&err);
-	}
-	if (conn)
-		PQfinish(conn);
 	for (size_t k = 0; k < ntodo; k++)
 		script_free(&scripts[k]);
 	free(scripts);
 	free(todo);
-	plan_free(&plan);
-	history_free(&hist);
-	migset_free(&set);
-	target_free(&t);
+	session_close(&ss);
 	return rc;
 }

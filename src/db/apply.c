@@ -1,5 +1,5 @@
 /*
- * apply: one migration, one transaction.
+ * apply: one script, one transaction.
  */
 #include "db/apply.h"
 
@@ -18,12 +18,16 @@ static void rollback(PGconn *conn)
 		PQclear(PQexec(conn, "ROLLBACK"));
 }
 
-/* Fills err for statement number idx (0-based) of m that failed with f. */
-static int statement_error(const struct migration *m, const struct script *s, size_t idx,
-			   const struct sql_failure *f, bool conn_lost, struct pgs_error *err)
+/* Fills err for statement number idx (0-based) of the job that failed with f. */
+static int statement_error(const struct apply_job *job, size_t idx, const struct sql_failure *f, bool conn_lost,
+			   struct pgs_error *err)
 {
+	const struct script *s = job->script;
+	const struct migration *m = job->m;
 	const struct stmt *st = &s->stmts[idx];
-	const char *sql = m->sql.data;
+	const char *sql = job->sql;
+	const char *what = job->kind == APPLY_UP ? "migration" : "rollback of";
+	const char *again = job->kind == APPLY_UP ? "deploy" : "rollback";
 	int line = st->line;
 	struct buf detail = BUF_INIT;
 	struct buf first = BUF_INIT;
@@ -35,10 +39,10 @@ static int statement_error(const struct migration *m, const struct script *s, si
 	}
 	script_first_line(sql, st, &first, 120);
 	if (conn_lost)
-		err_set(err, EXIT_FAILURE_, "connection lost while applying %s at %s:%d: %s", m->name, m->sql_path,
+		err_set(err, EXIT_FAILURE_, "connection lost during %s %s at %s:%d: %s", what, m->name, job->path,
 			line, f->message ? f->message : "server closed the connection");
 	else
-		err_set(err, EXIT_FAILURE_, "migration %s failed at %s:%d: %s", m->name, m->sql_path, line,
+		err_set(err, EXIT_FAILURE_, "%s %s failed at %s:%d: %s", what, m->name, job->path, line,
 			f->message ? f->message : "unknown error");
 	buf_addf(&detail, "statement %zu of %zu (line %d): %s", idx + 1, s->n, st->line, first.data);
 	if (f->detail)
@@ -49,13 +53,14 @@ static int statement_error(const struct migration *m, const struct script *s, si
 		buf_addf(&detail, "\ncontext: %s", f->context);
 	err_detail(err, "%s", detail.data);
 	if (f->hint)
-		err_hint(err, "%s; nothing of %s was applied; fix it and run deploy again", f->hint, m->name);
+		err_hint(err, "%s; nothing of %s %s was applied; fix it and run %s again", f->hint, what, m->name,
+			 again);
 	else if (conn_lost)
-		err_hint(err, "the server rolled back %s (it was not committed); check the server and run deploy again",
-			 m->name);
+		err_hint(err, "the server rolled back %s %s (it was not committed); check the server and run %s again",
+			 what, m->name, again);
 	else
-		err_hint(err, "nothing of %s was applied (its transaction was rolled back); fix the file and run "
-			      "deploy again", m->name);
+		err_hint(err, "nothing of %s %s was applied (its transaction was rolled back); fix %s and run %s "
+			      "again", what, m->name, job->path, again);
 	buf_release(&detail);
 	buf_release(&first);
 	return -1;
@@ -78,10 +83,12 @@ static int begin(PGconn *conn, const struct apply_opts *o, struct pgs_error *err
 	return 0;
 }
 
-int apply_migration(PGconn *conn, const struct history_table *ht, const struct migration *m,
-		    const struct script *s, const struct apply_opts *o, struct pgs_error *err)
+int apply_script(PGconn *conn, const struct history_table *ht, const struct apply_job *job,
+		 const struct apply_opts *o, struct pgs_error *err)
 {
+	const struct script *s = job->script;
 	struct buf text = BUF_INIT;
+	int rc;
 
 	if (begin(conn, o, err) < 0)
 		return -1;
@@ -90,10 +97,10 @@ int apply_migration(PGconn *conn, const struct history_table *ht, const struct m
 		struct sql_failure f;
 
 		buf_reset(&text);
-		buf_add(&text, m->sql.data + st->off, st->len);
+		buf_add(&text, job->sql + st->off, st->len);
 		if (db_exec_script_stmt(conn, text.data, &f) < 0) {
 			bool lost = PQstatus(conn) != CONNECTION_OK;
-			statement_error(m, s, i, &f, lost, err);
+			statement_error(job, i, &f, lost, err);
 			sql_failure_free(&f);
 			buf_release(&text);
 			rollback(conn);
@@ -101,7 +108,11 @@ int apply_migration(PGconn *conn, const struct history_table *ht, const struct m
 		}
 	}
 	buf_release(&text);
-	if (history_insert_applied(conn, ht, m->name, m->checksum, 1, err) < 0) {
+	if (job->kind == APPLY_UP)
+		rc = history_insert_applied(conn, ht, job->m->name, job->m->checksum, 1, err);
+	else
+		rc = history_mark_rolled_back(conn, ht, job->m->name, err);
+	if (rc < 0) {
 		rollback(conn);
 		return -1;
 	}
@@ -113,7 +124,8 @@ int apply_migration(PGconn *conn, const struct history_table *ht, const struct m
 			bool lost = PQstatus(conn) != CONNECTION_OK;
 			db_result_error(conn, res, lost ? "connection lost during COMMIT" : "could not commit", err);
 			if (lost)
-				err_hint(err, "whether %s was committed is unknown: run \"pgshift status\" to see", m->name);
+				err_hint(err, "whether %s was committed is unknown: run \"pgshift status\" to see",
+					 job->m->name);
 			PQclear(res);
 			return -1;
 		}

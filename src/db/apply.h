@@ -1,10 +1,12 @@
 /*
- * apply: running one migration against the database.
+ * apply: running one migration's script against the database.
  *
- * A transactional migration runs as: BEGIN; SET LOCAL lock_timeout and
- * statement_timeout; each statement as the user wrote it; the history row;
- * COMMIT.  The migration and its row land together or not at all: any
- * failure (an SQL error, a lost connection, a killed pgshift) leaves neither.
+ * A transactional script runs as: BEGIN; SET LOCAL lock_timeout and
+ * statement_timeout; each statement as the user wrote it; the history
+ * change; COMMIT.  The script and its history change land together or not
+ * at all: any failure (an SQL error, a lost connection, a killed pgshift)
+ * leaves neither.  deploy runs migration.sql with an "applied" row, rollback
+ * runs down.sql with a "rolled back" mark; both through apply_script.
  */
 #ifndef PGSHIFT_APPLY_H
 #define PGSHIFT_APPLY_H
@@ -21,12 +23,24 @@ struct apply_opts {
 	long statement_timeout_ms;	/* 0: no limit */
 };
 
+enum apply_kind { APPLY_UP, APPLY_DOWN };
+
+/* What runs: a migration's file, its text, and its statements. */
+struct apply_job {
+	enum apply_kind kind;
+	const struct migration *m;
+	const char *path;	/* migration.sql or down.sql, for messages */
+	const char *sql;	/* the file's text */
+	const struct script *script;
+};
+
 /*
- * Applies m (split into s) in one transaction.  On failure returns -1 with
- * err naming the file, line and statement, and PostgreSQL's message,
- * SQLSTATE and hint; the transaction is rolled back.
+ * Runs the job in one transaction, then records it (applied row for UP,
+ * rolled_back_at for DOWN).  On failure returns -1 with err naming the file,
+ * line and statement, and PostgreSQL's message, SQLSTATE and hint; the
+ * transaction is rolled back.
  */
-int apply_migration(PGconn *conn, const struct history_table *ht, const struct migration *m,
-		    const struct script *s, const struct apply_opts *o, struct pgs_error *err);
+int apply_script(PGconn *conn, const struct history_table *ht, const struct apply_job *job,
+		 const struct apply_opts *o, struct pgs_error *err);
 
 #endif

@@ -187,3 +187,58 @@ int history_insert_applied(PGconn *conn, const struct history_table *ht, const c
 	free(q);
 	return rc;
 }
+
+int history_mark_rolled_back(PGconn *conn, const struct history_table *ht, const char *name,
+			     struct pgs_error *err)
+{
+	char *q = history_qualified_name(conn, ht);
+	char *sql = xasprintf("UPDATE %s SET rolled_back_at = clock_timestamp() "
+			      "WHERE migration_name = $1 AND finished_at IS NOT NULL AND rolled_back_at IS NULL", q);
+	const char *params[1] = { name };
+	PGresult *res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
+	int rc = 0;
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = db_result_error(conn, res, "could not record the rollback in the history table", err);
+	else if (atoi(PQcmdTuples(res)) == 0)
+		rc = err_set(err, EXIT_HISTORY, "%s has no applied row in %s to mark as rolled back", name, q);
+	PQclear(res);
+	free(sql);
+	free(q);
+	return rc;
+}
+
+int history_resolve(PGconn *conn, const struct history_table *ht, const char *name, bool applied,
+		    const char *checksum, struct pgs_error *err)
+{
+	char *q = history_qualified_name(conn, ht);
+	char *sql = xasprintf("UPDATE %s SET rolled_back_at = clock_timestamp() "
+			      "WHERE migration_name = $1 AND finished_at IS NULL AND rolled_back_at IS NULL", q);
+	const char *params[1] = { name };
+	PGresult *res;
+	int changed = -1;
+
+	if (db_exec(conn, "BEGIN", "could not start a transaction", err) < 0)
+		goto out;
+	res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		db_result_error(conn, res, "could not update the history table", err);
+		PQclear(res);
+		goto rollback;
+	}
+	changed = atoi(PQcmdTuples(res));
+	PQclear(res);
+	if (applied && changed > 0 && history_insert_applied(conn, ht, name, checksum, 0, err) < 0) {
+		changed = -1;
+		goto rollback;
+	}
+	if (db_exec(conn, "COMMIT", "could not commit", err) < 0)
+		changed = -1;
+	goto out;
+rollback:
+	PQclear(PQexec(conn, "ROLLBACK"));
+out:
+	free(sql);
+	free(q);
+	return changed;
+}

@@ -42,4 +42,16 @@ int history_load(PGconn *conn, const struct history_table *ht, struct history *o
 int history_insert_applied(PGconn *conn, const struct history_table *ht, const char *name,
 			   const char *checksum, int steps, struct pgs_error *err);
 
+/* Marks the applied rows of name as rolled back (in the current transaction). */
+int history_mark_rolled_back(PGconn *conn, const struct history_table *ht, const char *name,
+			     struct pgs_error *err);
+/*
+ * Resolves a failed migration: --rolled-back marks its unfinished rows rolled
+ * back; --applied also inserts a finished row with the file's checksum and
+ * 0 steps (it was finished by hand).  One transaction.  Returns the number of
+ * failed rows changed, or -1.
+ */
+int history_resolve(PGconn *conn, const struct history_table *ht, const char *name, bool applied,
+		    const char *checksum, struct pgs_error *err);
+
 #endif

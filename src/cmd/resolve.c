@@ -1,0 +1,84 @@
+/*
+ * resolve: the way out of a failed migration, as Prisma's migrate resolve.
+ *
+ * Only a migration in state failed can be resolved.  --rolled-back marks its
+ * unfinished rows rolled back, so the next deploy runs it again (after the
+ * user has cleaned up what it left behind); --applied records it as applied
+ * (the user finished it by hand), with the checksum of the file on disk.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmds.h"
+#include "cmd/common.h"
+#include "util/exitcodes.h"
+#include "util/output.h"
+
+static const char usage[] = "pgshift resolve --applied NAME | --rolled-back NAME [options]";
+
+int cmd_resolve(int argc, char **argv)
+{
+	struct common_opts c = { 0 };
+	const char *applied = NULL, *rolled = NULL;
+	long lock_wait_ms = 60000;
+	struct opt opts[] = {
+		OPT_STRING(0, "applied", &applied, "NAME", "record the failed migration NAME as applied (finished by hand)"),
+		OPT_STRING(0, "rolled-back", &rolled, "NAME", "record the failed migration NAME as rolled back (deploy runs it again)"),
+		COMMON_DIR_OPTS(&c),
+		OPT_DURATION(0, "lock-wait", &lock_wait_ms, "DURATION", "wait this long for a concurrent deploy (default 60s)"),
+		COMMON_CONN_OPTS(&c),
+		OPT_END(),
+	};
+	struct pgs_error err = PGS_ERROR_INIT;
+	struct session ss;
+	const struct plan_entry *e = NULL;
+	const char *name;
+	int n = opts_parse(argc, argv, opts, usage, &err);
+	int rc = EXIT_OK, changed;
+
+	if (n == -2)
+		return EXIT_OK;
+	if (n < 0)
+		return common_fail(&err);
+	if (n > 0 || !applied == !rolled) {
+		err_set(&err, EXIT_USAGE, n > 0 ? "unexpected argument \"%s\"" : "give exactly one of --applied NAME "
+			"or --rolled-back NAME", n > 0 ? argv[0] : "");
+		err_hint(&err, "usage: %s", usage);
+		return common_fail(&err);
+	}
+	name = applied ? applied : rolled;
+	if (session_open(&ss, &c, true, lock_wait_ms, &err) < 0)
+		return common_fail(&err);
+	for (size_t i = 0; i < ss.plan.n; i++)
+		if (!strcmp(ss.plan.entries[i].name, name))
+			e = &ss.plan.entries[i];
+	if (!e) {
+		err_set(&err, EXIT_USAGE, "no migration named \"%s\"", name);
+		err_hint(&err, "\"pgshift status\" lists the migrations and their states");
+		goto fail;
+	}
+	if (e->state != ST_FAILED) {
+		err_set(&err, EXIT_HISTORY, "%s is %s, not failed: only a failed migration can be resolved", name,
+			mstate_name(e->state));
+		err_hint(&err, "\"pgshift status\" shows every state; use \"pgshift rollback\" to revert an applied "
+			       "migration");
+		goto fail;
+	}
+	if (applied && !e->mig) {
+		err_set(&err, EXIT_HISTORY, "%s has no migration.sql on disk, so it cannot be recorded as applied", name);
+		err_hint(&err, "restore its directory (git checkout), or resolve it with --rolled-back");
+		goto fail;
+	}
+	changed = history_resolve(ss.conn, &ss.ht, name, applied != NULL, e->mig ? e->mig->checksum : "", &err);
+	if (changed < 0)
+		goto fail;
+	out_printf("%s resolved as %s\n", name, applied ? "applied" : "rolled back");
+	if (rolled)
+		out_hint("the next \"pgshift deploy\" runs it again");
+	goto out;
+fail:
+	rc = common_fail(&err);
+out:
+	session_close(&ss);
+	return rc;
+}

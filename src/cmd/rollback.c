@@ -1,0 +1,256 @@
+/*
+ * rollback: revert applied migrations, newest first, with their down.sql.
+ *
+ * Everything is checked before anything is touched: the target exists and
+ * is applied, and every migration to revert has a non-empty down.sql that
+ * parses.  Then each down.sql runs in its own transaction together with its
+ * history change (rolled_back_at), so a failure stops cleanly: everything
+ * before it reverted, everything after it untouched.  The next deploy
+ * applies the reverted migrations again.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <jansson.h>
+
+#include "cmd/cmds.h"
+#include "cmd/common.h"
+#include "core/script.h"
+#include "core/text.h"
+#include "db/apply.h"
+#include "util/exitcodes.h"
+#include "util/fsutil.h"
+#include "util/output.h"
+
+static const char usage[] = "pgshift rollback --to NAME | --steps N [options]";
+
+struct down {
+	struct plan_entry *e;
+	struct buf sql;
+	struct script script;
+};
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+/* Picks the applied migrations to revert, newest first; -1 with err on a bad target. */
+static int pick(struct session *ss, const char *to, int steps, bool have_steps, struct down **out, size_t *n,
+		struct pgs_error *err)
+{
+	size_t napplied = 0, k = 0;
+	bool found = false;
+
+	*out = NULL;
+	*n = 0;
+	for (size_t i = 0; i < ss->plan.n; i++) {
+		struct plan_entry *e = &ss->plan.entries[i];
+		if (plan_is_problem(e->state) && e->state != ST_MODIFIED) {
+			err_set(err, EXIT_HISTORY, "refusing to roll back: %s is %s", e->name, mstate_name(e->state));
+			if (e->state == ST_FAILED)
+				err_hint(err, "resolve it first: \"pgshift resolve --rolled-back %s\"", e->name);
+			else
+				err_hint(err, "restore its directory from version control first");
+			return -1;
+		}
+		if (e->state == ST_APPLIED || e->state == ST_MODIFIED)
+			napplied++;
+		if (to && !strcmp(e->name, to)) {
+			found = true;
+			if (e->state != ST_APPLIED && e->state != ST_MODIFIED) {
+				err_set(err, EXIT_USAGE, "target %s is %s, not applied", to, mstate_name(e->state));
+				err_hint(err, "--to names the migration to keep: the newest one that stays applied");
+				return -1;
+			}
+		}
+	}
+	if (to && !found) {
+		err_set(err, EXIT_USAGE, "no migration named \"%s\"", to);
+		err_hint(err, "\"pgshift status\" lists the migrations");
+		return -1;
+	}
+	if (have_steps && (size_t)steps > napplied) {
+		err_set(err, EXIT_USAGE, "--steps %d, but only %zu migration%s applied", steps, napplied,
+			napplied == 1 ? " is" : "s are");
+		return -1;
+	}
+	*out = xcalloc(napplied + 1, sizeof(**out));
+	for (size_t i = ss->plan.n; i-- > 0;) {
+		struct plan_entry *e = &ss->plan.entries[i];
+
+		if (to && !strcmp(e->name, to))
+			break;
+		if (e->state != ST_APPLIED && e->state != ST_MODIFIED)
+			continue;
+		if (have_steps && k == (size_t)steps)
+			break;
+		(*out)[k].e = e;
+		buf_init(&(*out)[k].sql);
+		k++;
+	}
+	*n = k;
+	return 0;
+}
+
+/* Reads and parses every down.sql; refuses, naming them all, when any is missing or empty. */
+static int prepare(struct down *d, size_t n, struct pgs_error *err)
+{
+	struct buf lacking = BUF_INIT;
+
+	for (size_t i = 0; i < n; i++) {
+		struct migration *m = d[i].e->mig;
+		size_t bad;
+
+		if (!m || !m->down_path || m->down_empty) {
+			buf_addf(&lacking, "%s%s", lacking.len ? ", " : "", d[i].e->name);
+			continue;
+		}
+		if (fs_read_file(m->down_path, &d[i].sql, err) < 0)
+			goto fail;
+		if (text_is_blank(d[i].sql.data, d[i].sql.len)) {
+			buf_addf(&lacking, "%s%s", lacking.len ? ", " : "", d[i].e->name);
+			continue;
+		}
+		if (!text_valid_utf8(d[i].sql.data, d[i].sql.len, &bad)) {
+			err_set(err, EXIT_FAILURE_, "%s:%d: file is not valid UTF-8", m->down_path,
+				text_line_of(d[i].sql.data, bad));
+			goto fail;
+		}
+		if (script_split(m->down_path, d[i].sql.data, &d[i].script, err) < 0)
+			goto fail;
+		if (d[i].script.n == 0)
+			buf_addf(&lacking, "%s%s", lacking.len ? ", " : "", d[i].e->name);
+	}
+	if (lacking.len) {
+		err_set(err, EXIT_FAILURE_, "refusing to roll back: no down.sql (or an empty one) for %s", lacking.data);
+		err_hint(err, "write the SQL that reverts each of them into its down.sql; nothing was reverted");
+		goto fail;
+	}
+	buf_release(&lacking);
+	return 0;
+fail:
+	buf_release(&lacking);
+	return -1;
+}
+
+int cmd_rollback(int argc, char **argv)
+{
+	struct common_opts c = { 0 };
+	const char *to = NULL;
+	int steps = -1;
+	bool dry_run = false;
+	long lock_wait_ms = 60000, lock_timeout_ms = 5000, statement_timeout_ms = 0;
+	struct opt opts[] = {
+		OPT_STRING(0, "to", &to, "NAME", "revert every applied migration newer than NAME (NAME stays applied)"),
+		OPT_INT(0, "steps", &steps, "N", "revert the N newest applied migrations"),
+		OPT_BOOL('n', "dry-run", &dry_run, "print the plan and change nothing"),
+		OPT_BOOL(0, "json", &c.json, "print the result as JSON"),
+		COMMON_DIR_OPTS(&c),
+		OPT_DURATION(0, "lock-wait", &lock_wait_ms, "DURATION", "wait this long for a concurrent deploy (default 60s)"),
+		OPT_DURATION(0, "lock-timeout", &lock_timeout_ms, "DURATION", "lock_timeout of each down's transaction (default 5s)"),
+		OPT_DURATION(0, "statement-timeout", &statement_timeout_ms, "DURATION",
+			     "statement_timeout of each down's transaction (default none)"),
+		COMMON_CONN_OPTS(&c),
+		OPT_END(),
+	};
+	struct pgs_error err = PGS_ERROR_INIT;
+	struct session ss;
+	struct down *downs = NULL;
+	size_t ndown = 0, reverted = 0;
+	json_t *jdone = json_array();
+	int rc = EXIT_OK;
+	int n = opts_parse(argc, argv, opts, usage, &err);
+
+	if (n == -2) {
+		json_decref(jdone);
+		return EXIT_OK;
+	}
+	if (n >= 0 && (n > 0 || !to == (steps < 0) || steps == 0)) {
+		if (n > 0)
+			err_set(&err, EXIT_USAGE, "unexpected argument \"%s\"", argv[0]);
+		else if (steps == 0)
+			err_set(&err, EXIT_USAGE, "--steps must be at least 1");
+		else
+			err_set(&err, EXIT_USAGE, "give exactly one of --to NAME or --steps N");
+		err_hint(&err, "usage: %s", usage);
+		n = -1;
+	}
+	if (n < 0) {
+		json_decref(jdone);
+		return common_fail(&err);
+	}
+	if (session_open(&ss, &c, !dry_run, lock_wait_ms, &err) < 0) {
+		json_decref(jdone);
+		return common_fail(&err);
+	}
+	if (pick(&ss, to, steps, steps > 0, &downs, &ndown, &err) < 0 || prepare(downs, ndown, &err) < 0)
+		goto fail;
+	if (dry_run || !ndown) {
+		if (!c.json) {
+			if (!ndown)
+				out_printf("nothing to roll back\n");
+			else
+				out_printf("dry run: would revert %zu migration%s, newest first:\n", ndown, ndown == 1 ? "" : "s");
+		}
+		for (size_t i = 0; dry_run && i < ndown; i++) {
+			if (c.json)
+				json_array_append_new(jdone, json_pack("{s:s, s:I}", "name", downs[i].e->name, "statements",
+								       (json_int_t)downs[i].script.n));
+			else
+				out_printf("  %s (%zu statement%s in down.sql)\n", downs[i].e->name, downs[i].script.n,
+					   downs[i].script.n == 1 ? "" : "s");
+		}
+		goto done;
+	}
+	{
+		struct apply_opts ao = { lock_timeout_ms, statement_timeout_ms };
+
+		for (size_t i = 0; i < ndown; i++) {
+			struct migration *m = downs[i].e->mig;
+			struct apply_job job = { APPLY_DOWN, m, m->down_path, downs[i].sql.data, &downs[i].script };
+			double t0 = now_ms();
+
+			if (apply_script(ss.conn, &ss.ht, &job, &ao, &err) < 0) {
+				if (reverted && !c.json)
+					out_printf("%zu migration%s reverted before the failure; %zu not touched\n", reverted,
+						   reverted == 1 ? "" : "s", ndown - reverted - 1);
+				goto fail;
+			}
+			reverted++;
+			if (c.json)
+				json_array_append_new(jdone, json_pack("{s:s, s:I}", "name", m->name, "duration_ms",
+								       (json_int_t)(now_ms() - t0 + 0.5)));
+			else
+				out_printf("%sreverted%s %s (%.0f ms)\n", out_c(C_YELLOW), out_reset(), m->name, now_ms() - t0);
+		}
+	}
+	if (!c.json)
+		out_printf("%zu migration%s rolled back; \"pgshift deploy\" applies %s again\n", reverted,
+			   reverted == 1 ? "" : "s", reverted == 1 ? "it" : "them");
+	goto done;
+fail:
+	rc = common_fail(&err);
+done:
+	if (c.json) {
+		json_t *o = json_pack("{s:b, s:b, s:o}", "ok", rc == EXIT_OK, "dry_run", dry_run,
+				      dry_run ? "would_revert" : "reverted", jdone);
+		char *s = json_dumps(o, JSON_INDENT(2));
+		out_printf("%s\n", s);
+		free(s);
+		json_decref(o);
+	} else {
+		json_decref(jdone);
+	}
+	for (size_t i = 0; i < ndown; i++) {
+		buf_release(&downs[i].sql);
+		script_free(&downs[i].script);
+	}
+	free(downs);
+	session_close(&ss);
+	return rc;
+}

@@ -1,0 +1,96 @@
+"""rollback: down.sql newest first, each with its history change in one transaction."""
+import json
+
+
+def three(project):
+    a = project.add("a", "CREATE TABLE a (id int);\n", down="DROP TABLE a;\n")
+    b = project.add("b", "CREATE TABLE b (id int);\n", down="DROP TABLE b;\n")
+    c = project.add("c", "CREATE TABLE c (id int);\n", down="DROP TABLE c;\n")
+    return a, b, c
+
+
+def states(pgshift):
+    r = pgshift.run_db("status", "--json")
+    return {m["name"]: m["state"] for m in json.loads(r.stdout)["migrations"]}
+
+
+def test_rollback_to_target(db, project, pgshift):
+    a, b, c = three(project)
+    assert pgshift.run_db("deploy").returncode == 0
+    r = pgshift.run_db("rollback", "--to", a)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.index(c) < r.stdout.index(b), "newest first"
+    assert "2 migrations rolled back" in r.stdout
+    assert db.table_exists("a") and not db.table_exists("b") and not db.table_exists("c")
+    assert states(pgshift) == {a: "applied", b: "rolled_back", c: "rolled_back"}
+    assert db.scalar("SELECT count(*) FROM pgshift_migrations WHERE rolled_back_at IS NOT NULL") == 2
+    # deploy applies them again
+    d = pgshift.run_db("deploy")
+    assert d.returncode == 0, d.stderr
+    assert f"applied {b}" in d.stdout and f"applied {c}" in d.stdout
+    assert db.table_exists("b") and db.table_exists("c")
+    assert states(pgshift) == {a: "applied", b: "applied", c: "applied"}
+    assert pgshift.run_db("status").returncode == 0
+
+
+def test_rollback_steps(db, project, pgshift):
+    a, b, c = three(project)
+    assert pgshift.run_db("deploy").returncode == 0
+    r = pgshift.run_db("rollback", "--steps", "1")
+    assert r.returncode == 0, r.stderr
+    assert states(pgshift) == {a: "applied", b: "applied", c: "rolled_back"}
+    r = pgshift.run_db("rollback", "--steps", "2")
+    assert r.returncode == 0, r.stderr
+    assert states(pgshift) == {a: "rolled_back", b: "rolled_back", c: "rolled_back"}
+    assert not db.table_exists("a")
+    r = pgshift.run_db("rollback", "--steps", "1")
+    assert r.returncode == 2 and "only 0 migrations are applied" in r.stderr
+
+
+def test_rollback_refuses_when_a_down_is_missing(db, project, pgshift):
+    a = project.add("a", "CREATE TABLE a (id int);\n", down="DROP TABLE a;\n")
+    b = project.add("b", "CREATE TABLE b (id int);\n")
+    c = project.add("c", "CREATE TABLE c (id int);\n", down="  \n")
+    d = project.add("d", "CREATE TABLE d (id int);\n", down="DROP TABLE d;\n")
+    assert pgshift.run_db("deploy").returncode == 0
+    r = pgshift.run_db("rollback", "--to", a)
+    assert r.returncode == 1
+    assert b in r.stderr and c in r.stderr and d not in r.stderr.split("for ")[1].split("\n")[0]
+    assert "nothing was reverted" in r.stderr
+    assert all(db.table_exists(t) for t in "abcd")
+    assert db.scalar("SELECT count(*) FROM pgshift_migrations WHERE rolled_back_at IS NOT NULL") == 0
+
+
+def test_failing_down_in_the_middle_stops_cleanly(db, project, pgshift):
+    a = project.add("a", "CREATE TABLE a (id int);\n", down="DROP TABLE a;\n")
+    b = project.add("b", "CREATE TABLE b (id int);\n", down="DROP TABLE b;\nDROP TABLE no_such_table;\n")
+    c = project.add("c", "CREATE TABLE c (id int);\n", down="DROP TABLE c;\n")
+    assert pgshift.run_db("deploy").returncode == 0
+    r = pgshift.run_db("rollback", "--steps", "3")
+    assert r.returncode == 1
+    assert f"rollback of {b} failed at migrations/{b}/down.sql:2" in r.stderr
+    assert 'table "no_such_table" does not exist' in r.stderr
+    assert "1 migration reverted before the failure; 1 not touched" in r.stdout
+    assert not db.table_exists("c")
+    assert db.table_exists("b") and db.table_exists("a")
+    assert states(pgshift) == {a: "applied", b: "applied", c: "rolled_back"}
+
+
+def test_rollback_dry_run_changes_nothing(db, project, pgshift):
+    a, b, c = three(project)
+    assert pgshift.run_db("deploy").returncode == 0
+    r = pgshift.run_db("rollback", "--steps", "2", "--dry-run")
+    assert r.returncode == 0, r.stderr
+    assert "would revert 2 migrations" in r.stdout and b in r.stdout and c in r.stdout
+    assert db.table_exists("c")
+    assert states(pgshift) == {a: "applied", b: "applied", c: "applied"}
+
+
+def test_rollback_bad_arguments(db, project, pgshift):
+    a, b, c = three(project)
+    assert pgshift.run_db("deploy").returncode == 0
+    assert pgshift.run_db("rollback").returncode == 2
+    assert pgshift.run_db("rollback", "--to", a, "--steps", "1").returncode == 2
+    r = pgshift.run_db("rollback", "--to", "20990101000000_nope")
+    assert r.returncode == 2 and "no migration named" in r.stderr
+    assert states(pgshift) == {a: "applied", b: "applied", c: "applied"}
