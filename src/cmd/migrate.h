@@ -1,0 +1,29 @@
+/*
+ * migrate: applying the pending migrations of an open session; shared by
+ * deploy and reset.
+ */
+#ifndef PGSHIFT_MIGRATE_H
+#define PGSHIFT_MIGRATE_H
+
+#include <jansson.h>
+#include <stdbool.h>
+
+#include "cmd/common.h"
+
+struct migrate_opts {
+	bool dry_run;
+	bool allow_out_of_order;
+	bool json;			/* report into the JSON array instead of printing */
+	long lock_timeout_ms;
+	long statement_timeout_ms;
+};
+
+/*
+ * Refuses a plan with history problems, parses every pending migration,
+ * then applies them in order (or, for a dry run, lists them).  Progress is
+ * printed, or appended to jlist as objects when o->json.  Returns the number
+ * applied (or that would be), or -1 with err set.
+ */
+int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jlist, struct pgs_error *err);
+
+#endif
