@@ -28,6 +28,8 @@ static const struct command commands[] = {
 	{ "status", cmd_status, "show every migration's state (exit 4: pending, 5: history problem)" },
 	{ "rollback", cmd_rollback, "revert applied migrations with their down.sql (--to NAME | --steps N)" },
 	{ "resolve", cmd_resolve, "mark a failed migration --applied or --rolled-back" },
+	{ "reset", cmd_reset, "local only: empty the schemas, apply every migration, seed" },
+	{ "seed", cmd_seed, "load seed data: seed.sql, seed/*.sql, or --command CMD" },
 	{ "dev", cmd_dev, "the embedded local PostgreSQL: up, down, status, url" },
 };
 

@@ -11,5 +11,7 @@ int cmd_status(int argc, char **argv);
 int cmd_dev(int argc, char **argv);
 int cmd_resolve(int argc, char **argv);
 int cmd_rollback(int argc, char **argv);
+int cmd_seed(int argc, char **argv);
+int cmd_reset(int argc, char **argv);
 
 #endif

@@ -22,6 +22,16 @@ static char *dev_url(void *ctx)
 	return devdb_url_if_up(".");
 }
 
+static void print_notice(const char *severity, const char *message)
+{
+	char *lower = xstrdup(severity);
+
+	for (char *p = lower; *p; p++)
+		*p = (char)(*p >= 'A' && *p <= 'Z' ? *p - 'A' + 'a' : *p);
+	out_eprintf("server %s: %s\n", lower, message);
+	free(lower);
+}
+
 int common_target(const struct common_opts *c, struct target *t, struct pgs_error *err)
 {
 	struct url_request req = {
@@ -40,6 +50,7 @@ int common_target(const struct common_opts *c, struct target *t, struct pgs_erro
 
 PGconn *common_connect(const struct common_opts *c, struct target *t, struct pgs_error *err)
 {
+	db_notice_hook = print_notice;
 	if (common_target(c, t, err) < 0)
 		return NULL;
 	return db_connect(t, err);
@@ -132,6 +143,16 @@ int session_open(struct session *s, const struct common_opts *c, bool lock, long
 fail:
 	session_close(s);
 	return -1;
+}
+
+int session_reload(struct session *s, struct pgs_error *err)
+{
+	plan_free(&s->plan);
+	history_free(&s->hist);
+	if (history_ensure(s->conn, &s->ht, err) < 0 || history_load(s->conn, &s->ht, &s->hist, err) < 0)
+		return -1;
+	plan_compute(&s->set, &s->hist, &s->plan);
+	return 0;
 }
 
 void session_close(struct session *s)

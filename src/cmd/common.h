@@ -82,6 +82,8 @@ struct session {
  */
 int session_open(struct session *s, const struct common_opts *c, bool lock, long lock_wait_ms,
 		 struct pgs_error *err);
+/* Reads the history again (creating the table if it is gone) and recomputes the plan. */
+int session_reload(struct session *s, struct pgs_error *err);
 /* Releases the lock and everything else; safe on a zeroed or failed session. */
 void session_close(struct session *s);
 

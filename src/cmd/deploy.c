@@ -13,6 +13,7 @@
 #include "cmd/cmds.h"
 #include "cmd/common.h"
 #include "cmd/migrate.h"
+#include "cmd/seed.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
 
@@ -22,6 +23,8 @@ int cmd_deploy(int argc, char **argv)
 {
 	struct common_opts c = { 0 };
 	struct migrate_opts mo = { .lock_timeout_ms = 5000 };
+	struct seed_opts so = { 0 };
+	bool seed = false;
 	long lock_wait_ms = 60000;
 	struct opt opts[] = {
 		COMMON_DIR_OPTS(&c),
@@ -35,6 +38,10 @@ int cmd_deploy(int argc, char **argv)
 			     "lock_timeout of each migration's transaction (default 5s; 0: none)"),
 		OPT_DURATION(0, "statement-timeout", &mo.statement_timeout_ms, "DURATION",
 			     "statement_timeout of each migration's transaction (default none)"),
+		OPT_GROUP("seed"),
+		OPT_BOOL(0, "seed", &seed, "run the seed after migrating (seed.sql or seed/ beside the migrations)"),
+		OPT_STRING(0, "seed-path", &so.path, "PATH", "with --seed: the seed file or directory"),
+		OPT_STRING(0, "seed-command", &so.command, "CMD", "with --seed: run CMD (DATABASE_URL set) instead of seed SQL"),
 		COMMON_CONN_OPTS(&c),
 		OPT_END(),
 	};
@@ -66,6 +73,8 @@ int cmd_deploy(int argc, char **argv)
 		else
 			out_printf("%d migration%s applied\n", applied, applied == 1 ? "" : "s");
 	}
+	if (seed && !mo.dry_run && seed_run(&ss, &so, so.path || so.command, &err) < 0)
+		goto fail;
 	goto done;
 fail:
 	rc = common_fail(&err);

@@ -23,12 +23,12 @@ struct apply_opts {
 	long statement_timeout_ms;	/* 0: no limit */
 };
 
-enum apply_kind { APPLY_UP, APPLY_DOWN };
+enum apply_kind { APPLY_UP, APPLY_DOWN, APPLY_SEED };
 
 /* What runs: a migration's file, its text, and its statements. */
 struct apply_job {
 	enum apply_kind kind;
-	const struct migration *m;
+	const struct migration *m;	/* NULL for a seed */
 	const char *path;	/* migration.sql or down.sql, for messages */
 	const char *sql;	/* the file's text */
 	const struct script *script;
@@ -36,11 +36,14 @@ struct apply_job {
 
 /*
  * Runs the job in one transaction, then records it (applied row for UP,
- * rolled_back_at for DOWN).  On failure returns -1 with err naming the file,
+ * rolled_back_at for DOWN, nothing for SEED).  On failure returns -1 with err naming the file,
  * line and statement, and PostgreSQL's message, SQLSTATE and hint; the
  * transaction is rolled back.
  */
 int apply_script(PGconn *conn, const struct history_table *ht, const struct apply_job *job,
 		 const struct apply_opts *o, struct pgs_error *err);
+/* Runs several jobs in one transaction (the seed files: all or nothing). */
+int apply_scripts(PGconn *conn, const struct history_table *ht, const struct apply_job *jobs, size_t n,
+		  const struct apply_opts *o, struct pgs_error *err);
 
 #endif

@@ -49,6 +49,18 @@ static void connect_hint(const struct target *t, const char *msg, struct pgs_err
 		err_hint(err, "check the connection URL in %s", t->source);
 }
 
+void (*db_notice_hook)(const char *severity, const char *message);
+
+static void notice_receiver(void *arg, const PGresult *res)
+{
+	const char *sev = PQresultErrorField(res, PG_DIAG_SEVERITY);
+	const char *msg = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+
+	(void)arg;
+	if (db_notice_hook && msg)
+		db_notice_hook(sev ? sev : "NOTICE", msg);
+}
+
 PGconn *db_connect(const struct target *t, struct pgs_error *err)
 {
 	const char *keys[8], *vals[8];
@@ -83,6 +95,7 @@ PGconn *db_connect(const struct target *t, struct pgs_error *err)
 		PQfinish(conn);
 		return NULL;
 	}
+	PQsetNoticeReceiver(conn, notice_receiver, NULL);
 	return conn;
 }
 

@@ -22,6 +22,13 @@ struct sql_failure {
 	int position;		/* 1-based character in the statement, 0 when none */
 };
 
+/*
+ * Where server notices go (RAISE NOTICE in a migration, warnings): the
+ * command layer sets this so that they are printed through its redaction;
+ * NULL drops them.  db/ itself never prints.
+ */
+extern void (*db_notice_hook)(const char *severity, const char *message);
+
 /* Connects with application_name=pgshift and the target's TLS and timeout policy. */
 PGconn *db_connect(const struct target *t, struct pgs_error *err);
 /* Asks the server to notice a vanished client quickly (PostgreSQL 14+), so a killed pgshift frees its locks. */

@@ -63,6 +63,9 @@ int history_ensure(PGconn *conn, const struct history_table *ht, struct pgs_erro
 	struct buf sql = BUF_INIT;
 	int rc = schema_exists(conn, ht->schema, err);
 
+	/* "already exists, skipping" is not news: keep the server quiet while we look after our table. */
+	buf_adds(&sql, "SET client_min_messages = warning;\n");
+
 	if (rc < 0) {
 		free(q);
 		return -1;
@@ -88,7 +91,7 @@ int history_ensure(PGconn *conn, const struct history_table *ht, struct pgs_erro
 		buf_adds(&sql, ",\n"
 			       "    applied_by          TEXT NOT NULL DEFAULT current_user,\n"
 			       "    pgshift_version     TEXT");
-	buf_adds(&sql, "\n)");
+	buf_adds(&sql, "\n);\nRESET client_min_messages");
 	rc = db_exec(conn, sql.data, "could not create the history table", err);
 	if (rc < 0)
 		err_hint(err, "the migration role needs CREATE on schema \"%s\"; or choose another with "

@@ -228,3 +228,12 @@ def test_json_output(db, project, pgshift):
     out = json.loads(r.stdout)
     assert out["ok"] is True
     assert [m["name"] for m in out["applied"]] == [a]
+
+
+def test_server_notices_are_shown_and_redacted(db, project, pgshift, pg):
+    project.add("n", f"DO $$ BEGIN RAISE NOTICE 'hello from the migration'; END $$;\n"
+                     f"DO $$ BEGIN RAISE NOTICE 'secret %', '{pg.password}'; END $$;\n")
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 0, r.stderr
+    assert "server notice: hello from the migration" in r.stderr
+    assert "server notice: secret ********" in r.stderr

@@ -1,0 +1,121 @@
+/*
+ * reset: drop everything in the managed schemas, apply every migration
+ * again, then seed.  For local development only: it refuses a target that is
+ * not local unless --force, always refuses when PGSHIFT_ENV=production, and
+ * asks on a terminal unless --yes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cmd/cmds.h"
+#include "cmd/common.h"
+#include "cmd/migrate.h"
+#include "cmd/seed.h"
+#include "db/reset.h"
+#include "util/exitcodes.h"
+#include "util/output.h"
+
+static const char usage[] = "pgshift reset [--schema NAME ...] [--yes] [--force] [options]";
+
+/* Refuses a target that reset must not touch; asks on a terminal. */
+static int guard(const struct target *t, const struct strlist *schemas, bool force, bool yes, struct pgs_error *err)
+{
+	const char *env = getenv("PGSHIFT_ENV");
+	bool local = t->local || !strcmp(t->source, "dev cluster");
+
+	if (env && !strcmp(env, "production")) {
+		err_set(err, EXIT_BLOCKED, "refusing to reset: PGSHIFT_ENV is production");
+		err_hint(err, "reset drops every object in the managed schemas; it is never run against production");
+		return -1;
+	}
+	if (!local && !force) {
+		err_set(err, EXIT_BLOCKED, "refusing to reset %s: the host is not local", t->display);
+		err_hint(err, "reset is for local databases (unix socket, localhost, 127.0.0.0/8, ::1, the dev cluster); "
+			      "pass --force if this one really is disposable");
+		return -1;
+	}
+	if (!yes && isatty(0) && isatty(1)) {
+		char line[64];
+		struct buf names = BUF_INIT;
+
+		for (int i = 0; i < schemas->n; i++)
+			buf_addf(&names, "%s%s", i ? ", " : "", schemas->items[i]);
+		out_printf("This drops every object in schema %s of %s and applies every migration again.\n"
+			   "Type \"yes\" to go on: ", names.data, t->display);
+		buf_release(&names);
+		fflush(stdout);
+		if (!fgets(line, sizeof(line), stdin) || strcmp(line, "yes\n")) {
+			err_set(err, EXIT_BLOCKED, "reset cancelled: nothing changed");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int cmd_reset(int argc, char **argv)
+{
+	struct common_opts c = { 0 };
+	struct migrate_opts mo = { .lock_timeout_ms = 5000 };
+	struct seed_opts so = { 0 };
+	struct strlist schemas = { 0 };
+	bool yes = false, force = false, no_seed = false;
+	long lock_wait_ms = 60000;
+	struct opt opts[] = {
+		OPT_LIST(0, "schema", &schemas, "NAME", "a schema to empty (repeatable; default public)"),
+		OPT_BOOL('y', "yes", &yes, "do not ask for confirmation on a terminal"),
+		OPT_BOOL(0, "force", &force, "allow a database whose host is not local"),
+		OPT_BOOL(0, "no-seed", &no_seed, "do not run the seed afterwards"),
+		SEED_OPTS(&so),
+		COMMON_DIR_OPTS(&c),
+		OPT_DURATION(0, "lock-wait", &lock_wait_ms, "DURATION", "wait this long for a concurrent deploy (default 60s)"),
+		COMMON_CONN_OPTS(&c),
+		OPT_END(),
+	};
+	static const char *default_schema[] = { "public" };
+	struct pgs_error err = PGS_ERROR_INIT;
+	struct session ss = { 0 };
+	struct target t = { 0 };
+	int rc = EXIT_OK, applied;
+	int n = opts_parse(argc, argv, opts, usage, &err);
+
+	if (n > 0) {
+		err_set(&err, EXIT_USAGE, "unexpected argument \"%s\"", argv[0]);
+		err_hint(&err, "usage: %s", usage);
+		n = -1;
+	}
+	if (n < 0) {
+		strlist_free(&schemas);
+		return n == -2 ? EXIT_OK : common_fail(&err);
+	}
+	if (!schemas.n) {
+		schemas.items = xmalloc(sizeof(*schemas.items));
+		schemas.items[0] = default_schema[0];
+		schemas.n = 1;
+	}
+	/* The guard runs before anything connects, let alone changes. */
+	if (common_target(&c, &t, &err) < 0 || guard(&t, &schemas, force, yes, &err) < 0)
+		goto fail;
+	if (session_open(&ss, &c, true, lock_wait_ms, &err) < 0)
+		goto fail;
+	if (db_reset_schemas(ss.conn, schemas.items, schemas.n, &ss.ht, &err) < 0 || session_reload(&ss, &err) < 0)
+		goto fail;
+	out_printf("reset %s: schema%s emptied\n", ss.t.display, schemas.n == 1 ? "" : "s");
+	applied = migrate_pending(&ss, &mo, NULL, &err);
+	if (applied < 0)
+		goto fail;
+	out_printf("%d migration%s applied\n", applied, applied == 1 ? "" : "s");
+	if (!no_seed && seed_run(&ss, &so, so.path || so.command, &err) < 0)
+		goto fail;
+	goto out;
+fail:
+	rc = common_fail(&err);
+out:
+	session_close(&ss);
+	target_free(&t);
+	strlist_free(&schemas);
+	return rc;
+}

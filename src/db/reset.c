@@ -1,0 +1,105 @@
+/*
+ * reset: DROP SCHEMA ... CASCADE and back, keeping owner, grants and comment.
+ */
+#include "db/reset.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/conn.h"
+#include "util/buf.h"
+#include "util/exitcodes.h"
+
+/* Appends the SQL that re-creates one schema as it is now. */
+static int recreate_sql(PGconn *conn, const char *schema, struct buf *sql, struct pgs_error *err)
+{
+	const char *params[1] = { schema };
+	PGresult *res = PQexecParams(conn,
+				     "SELECT r.rolname, obj_description(n.oid, 'pg_namespace') "
+				     "FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner WHERE n.nspname = $1",
+				     1, NULL, params, NULL, NULL, 0);
+	char *ident = PQescapeIdentifier(conn, schema, strlen(schema));
+	int rc = 0;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = db_result_error(conn, res, "could not read the schema", err);
+		goto out;
+	}
+	if (PQntuples(res) == 0) {
+		/* A managed schema that does not exist yet: create it for the current user. */
+		buf_addf(sql, "CREATE SCHEMA %s;\n", ident);
+		goto out;
+	}
+	{
+		const char *owner = PQgetvalue(res, 0, 0);
+		char *own = PQescapeIdentifier(conn, owner, strlen(owner));
+
+		buf_addf(sql, "DROP SCHEMA %s CASCADE;\nCREATE SCHEMA %s AUTHORIZATION %s;\n", ident, ident, own);
+		PQfreemem(own);
+		if (!PQgetisnull(res, 0, 1)) {
+			const char *c = PQgetvalue(res, 0, 1);
+			char *lit = PQescapeLiteral(conn, c, strlen(c));
+			buf_addf(sql, "COMMENT ON SCHEMA %s IS %s;\n", ident, lit);
+			PQfreemem(lit);
+		}
+	}
+	PQclear(res);
+	res = PQexecParams(conn,
+			   "SELECT CASE WHEN a.grantee = 0 THEN NULL ELSE g.rolname END, a.privilege_type, a.is_grantable "
+			   "FROM pg_namespace n, aclexplode(n.nspacl) a LEFT JOIN pg_roles g ON g.oid = a.grantee "
+			   "WHERE n.nspname = $1 ORDER BY 1 NULLS FIRST, 2",
+			   1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = db_result_error(conn, res, "could not read the schema's privileges", err);
+		goto out;
+	}
+	for (int i = 0; i < PQntuples(res); i++) {
+		const char *priv = PQgetvalue(res, i, 1);
+		bool grantable = !strcmp(PQgetvalue(res, i, 2), "t");
+
+		if (strcmp(priv, "USAGE") && strcmp(priv, "CREATE"))
+			continue;
+		if (PQgetisnull(res, i, 0)) {
+			buf_addf(sql, "GRANT %s ON SCHEMA %s TO PUBLIC;\n", priv, ident);
+		} else {
+			const char *who = PQgetvalue(res, i, 0);
+			char *g = PQescapeIdentifier(conn, who, strlen(who));
+			buf_addf(sql, "GRANT %s ON SCHEMA %s TO %s%s;\n", priv, ident, g, grantable ? " WITH GRANT OPTION" : "");
+			PQfreemem(g);
+		}
+	}
+out:
+	PQclear(res);
+	PQfreemem(ident);
+	return rc;
+}
+
+int db_reset_schemas(PGconn *conn, const char *const *schemas, int n, const struct history_table *ht,
+		     struct pgs_error *err)
+{
+	struct buf sql = BUF_INIT;
+	bool history_kept = true;
+	int rc = -1;
+
+	buf_adds(&sql, "BEGIN;\nSET LOCAL client_min_messages = warning;\n");
+	for (int i = 0; i < n; i++) {
+		if (!strcmp(schemas[i], ht->schema))
+			history_kept = false;
+		if (recreate_sql(conn, schemas[i], &sql, err) < 0)
+			goto out;
+	}
+	if (history_kept) {
+		char *q = history_qualified_name(conn, ht);
+		buf_addf(&sql, "DELETE FROM %s;\n", q);
+		free(q);
+	}
+	buf_adds(&sql, "COMMIT;\n");
+	if (db_exec(conn, sql.data, "could not reset the database", err) < 0) {
+		PQclear(PQexec(conn, "ROLLBACK"));
+		goto out;
+	}
+	rc = 0;
+out:
+	buf_release(&sql);
+	return rc;
+}

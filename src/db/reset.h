@@ -1,0 +1,22 @@
+/*
+ * reset: emptying the managed schemas of a database.
+ */
+#ifndef PGSHIFT_DB_RESET_H
+#define PGSHIFT_DB_RESET_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "db/history.h"
+#include "util/err.h"
+
+/*
+ * In one transaction: drops each schema with everything in it and creates
+ * it again with its previous owner, privileges and comment; when the
+ * history table lives in another schema, empties it.  Returns -1 with err
+ * on failure (nothing changed).
+ */
+int db_reset_schemas(PGconn *conn, const char *const *schemas, int n, const struct history_table *ht,
+		     struct pgs_error *err);
+
+#endif
