@@ -26,8 +26,21 @@ static double now_ms(void)
 	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
-/* Refuses a plan with history problems; returns -1 with err set. */
-static int check_plan(const struct plan *p, bool allow_ooo, struct pgs_error *err)
+/* One migration to run: its statements, and how. */
+struct item {
+	size_t idx;		/* in the plan */
+	struct script script;
+	bool autocommit;	/* outside a transaction, statement by statement */
+	const char *resume_id;	/* failed autocommit row to resume, or NULL */
+	int start_step;
+};
+
+/*
+ * Refuses a plan with history problems; returns -1 with err set.  A failed
+ * migration that runs outside a transaction is not a problem: deploy resumes
+ * it (resumable[i] is set for those).
+ */
+static int check_plan(const struct plan *p, const bool *resumable, bool allow_ooo, struct pgs_error *err)
 {
 	struct buf names = BUF_INIT;
 	int code = 0;
@@ -35,7 +48,7 @@ static int check_plan(const struct plan *p, bool allow_ooo, struct pgs_error *er
 	for (size_t i = 0; i < p->n; i++) {
 		const struct plan_entry *e = &p->entries[i];
 
-		if (plan_is_problem(e->state) || (e->state == ST_OUT_OF_ORDER && !allow_ooo)) {
+		if ((plan_is_problem(e->state) && !resumable[i]) || (e->state == ST_OUT_OF_ORDER && !allow_ooo)) {
 			buf_addf(&names, "%s%s (%s)", names.len ? ", " : "", e->name, mstate_name(e->state));
 			code = EXIT_HISTORY;
 		}
@@ -49,6 +62,8 @@ static int check_plan(const struct plan *p, bool allow_ooo, struct pgs_error *er
 
 		switch (e->state) {
 		case ST_FAILED:
+			if (resumable[i])
+				break;
 			err_hint(err, "%s failed earlier; find out what it left behind, then mark it with "
 				      "\"pgshift resolve --rolled-back %s\" (to run it again) or \"pgshift resolve "
 				      "--applied %s\" (if you finished it by hand)", e->name, e->name, e->name);
@@ -76,80 +91,142 @@ static int check_plan(const struct plan *p, bool allow_ooo, struct pgs_error *er
 	return -1;
 }
 
-/* Parses the pending migrations; fills todo (plan indexes) and scripts. */
-static int parse_pending(struct session *ss, bool allow_ooo, size_t *todo, struct script *scripts, size_t *ntodo,
-			 struct pgs_error *err)
+/*
+ * Parses one migration and decides how it runs: in a transaction, or
+ * statement by statement in autocommit when it carries
+ * `-- pgshift:no-transaction` or consists only of statements that cannot
+ * run in a transaction block.  A mix without the directive is refused.
+ */
+static int classify(const struct plan_entry *e, int server_version, struct item *it, struct pgs_error *err)
 {
-	for (size_t i = 0; i < ss->plan.n; i++) {
-		struct plan_entry *e = &ss->plan.entries[i];
-		struct script *s = &scripts[*ntodo];
+	const struct migration *m = e->mig;
+	size_t nauto = 0, first = 0;
+	const char *why = NULL;
 
-		if (!plan_is_pending(e->state, allow_ooo))
-			continue;
-		if (script_split(e->mig->sql_path, e->mig->sql.data, s, err) < 0) {
-			err_prefix(err, "cannot deploy %s", e->name);
-			return -1;
+	if (script_split(m->sql_path, m->sql.data, &it->script, err) < 0) {
+		err_prefix(err, "cannot deploy %s", e->name);
+		return -1;
+	}
+	if (it->script.n == 0) {
+		err_set(err, EXIT_FAILURE_, "%s: migration has no SQL statements (only comments)", m->sql_path);
+		err_hint(err, "write the migration's SQL into it, or delete the directory %s", m->dir);
+		return -1;
+	}
+	for (size_t i = 0; i < it->script.n; i++) {
+		const char *w = script_needs_autocommit(it->script.stmts[i].node, server_version);
+		if (w && !nauto++) {
+			why = w;
+			first = i;
 		}
-		todo[(*ntodo)++] = i;
-		if (s->n == 0) {
-			err_set(err, EXIT_FAILURE_, "%s: migration has no SQL statements (only comments)", e->mig->sql_path);
-			err_hint(err, "write the migration's SQL into it, or delete the directory %s", e->mig->dir);
-			return -1;
-		}
+	}
+	if (script_directive(&it->script, "no-transaction") || (nauto && nauto == it->script.n)) {
+		it->autocommit = true;
+		return 0;
+	}
+	if (nauto) {
+		err_set(err, EXIT_FAILURE_, "%s:%d: %s cannot run inside a transaction, and %s has other statements "
+			"that do", m->sql_path, it->script.stmts[first].line, why, e->name);
+		err_detail(err, "statement %zu of %zu; pgshift runs a migration in one transaction unless every "
+				"statement needs to run outside one", first + 1, it->script.n);
+		err_hint(err, "split it: put the %s in a migration of its own (pgshift runs it outside a "
+			      "transaction); or mark this file with -- pgshift:no-transaction to run every statement "
+			      "on its own", why);
+		return -1;
 	}
 	return 0;
 }
 
 int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jlist, struct pgs_error *err)
 {
-	size_t *todo = xcalloc(ss->plan.n + 1, sizeof(*todo));
-	struct script *scripts = xcalloc(ss->plan.n + 1, sizeof(*scripts));
+	struct item *items = xcalloc(ss->plan.n + 1, sizeof(*items));
+	bool *resumable = xcalloc(ss->plan.n + 1, sizeof(*resumable));
 	struct apply_opts ao = { o->lock_timeout_ms, o->statement_timeout_ms };
-	size_t ntodo = 0, applied = 0;
+	int version = db_server_version(ss->conn);
+	size_t nitems = 0, applied = 0;
 	int rc = -1;
 
-	if (check_plan(&ss->plan, o->allow_out_of_order, err) < 0 ||
-	    parse_pending(ss, o->allow_out_of_order, todo, scripts, &ntodo, err) < 0)
+	/* Parse every migration to run (and every failed one, to see if it can resume) before applying any. */
+	for (size_t i = 0; i < ss->plan.n; i++) {
+		struct plan_entry *e = &ss->plan.entries[i];
+		struct item *it = &items[nitems];
+		bool failed = e->state == ST_FAILED && e->mig;
+
+		if (!plan_is_pending(e->state, o->allow_out_of_order) && !failed)
+			continue;
+		it->idx = i;
+		nitems++;
+		if (classify(e, version, it, err) < 0)
+			goto out;
+		if (failed) {
+			if (!it->autocommit) {
+				script_free(&it->script);
+				nitems--;
+				continue;	/* check_plan refuses it */
+			}
+			resumable[i] = true;
+			it->resume_id = e->row->id;
+			it->start_step = e->row->applied_steps_count;
+			if ((size_t)it->start_step > it->script.n)
+				it->start_step = 0;
+		}
+	}
+	if (check_plan(&ss->plan, resumable, o->allow_out_of_order, err) < 0)
 		goto out;
 	if (o->dry_run) {
-		if (!o->json && !ntodo)
+		if (!o->json && !nitems)
 			out_printf("dry run: %s is up to date, nothing to apply\n", ss->t.display);
 		else if (!o->json)
-			out_printf("dry run: would apply %zu migration%s to %s:\n", ntodo, ntodo == 1 ? "" : "s",
+			out_printf("dry run: would apply %zu migration%s to %s:\n", nitems, nitems == 1 ? "" : "s",
 				   ss->t.display);
-		for (size_t k = 0; k < ntodo; k++) {
-			struct plan_entry *e = &ss->plan.entries[todo[k]];
+		for (size_t k = 0; k < nitems; k++) {
+			struct item *it = &items[k];
+			struct plan_entry *e = &ss->plan.entries[it->idx];
 			if (o->json)
-				json_array_append_new(jlist, json_pack("{s:s, s:I}", "name", e->name, "statements",
-								       (json_int_t)scripts[k].n));
+				json_array_append_new(jlist, json_pack("{s:s, s:I, s:b, s:I}", "name", e->name, "statements",
+								       (json_int_t)it->script.n, "transaction",
+								       !it->autocommit, "resume_at",
+								       (json_int_t)it->start_step + 1));
 			else
-				out_printf("  %s (%zu statement%s)\n", e->name, scripts[k].n, scripts[k].n == 1 ? "" : "s");
+				out_printf("  %s (%zu statement%s%s)%s\n", e->name, it->script.n, it->script.n == 1 ? "" : "s",
+					   it->autocommit ? ", no transaction" : "",
+					   it->resume_id ? ", resuming a failed run" : "");
 		}
-		rc = (int)ntodo;
+		rc = (int)nitems;
 		goto out;
 	}
-	for (size_t k = 0; k < ntodo; k++) {
-		struct plan_entry *e = &ss->plan.entries[todo[k]];
-		struct apply_job job = { APPLY_UP, e->mig, e->mig->sql_path, e->mig->sql.data, &scripts[k] };
+	for (size_t k = 0; k < nitems; k++) {
+		struct item *it = &items[k];
+		struct plan_entry *e = &ss->plan.entries[it->idx];
+		struct apply_job job = { APPLY_UP, e->mig, e->mig->sql_path, e->mig->sql.data, &it->script };
 		double t0 = now_ms();
+		int r;
 
-		if (apply_script(ss->conn, &ss->ht, &job, &ao, err) < 0) {
+		if (it->resume_id && !o->json)
+			out_printf("resuming %s at statement %d of %zu (%d applied earlier)\n", e->name, it->start_step + 1,
+				   it->script.n, it->start_step);
+		if (it->autocommit)
+			r = apply_autocommit(ss->conn, &ss->ht, &job, &ao, it->resume_id, it->start_step, err);
+		else
+			r = apply_script(ss->conn, &ss->ht, &job, &ao, err);
+		if (r < 0) {
 			if (applied && !o->json)
 				out_printf("%zu migration%s applied before the failure\n", applied, applied == 1 ? "" : "s");
 			goto out;
 		}
 		applied++;
 		if (o->json)
-			json_array_append_new(jlist, json_pack("{s:s, s:I}", "name", e->name, "duration_ms",
-							       (json_int_t)(now_ms() - t0 + 0.5)));
+			json_array_append_new(jlist, json_pack("{s:s, s:I, s:b}", "name", e->name, "duration_ms",
+							       (json_int_t)(now_ms() - t0 + 0.5), "transaction",
+							       !it->autocommit));
 		else
-			out_printf("%sapplied%s %s (%.0f ms)\n", out_c(C_GREEN), out_reset(), e->name, now_ms() - t0);
+			out_printf("%sapplied%s %s (%.0f ms%s)\n", out_c(C_GREEN), out_reset(), e->name, now_ms() - t0,
+				   it->autocommit ? ", no transaction" : "");
 	}
 	rc = (int)applied;
 out:
-	for (size_t k = 0; k < ntodo; k++)
-		script_free(&scripts[k]);
-	free(scripts);
-	free(todo);
+	for (size_t k = 0; k < nitems; k++)
+		script_free(&items[k].script);
+	free(items);
+	free(resumable);
 	return rc;
 }

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/text.h"
+#include <stdbool.h>
 #include "util/exitcodes.h"
 
 static int syntax_error(const char *path, const char *sql, const PgQueryError *pe, struct pgs_error *err)
@@ -23,7 +24,36 @@ static int syntax_error(const char *path, const char *sql, const PgQueryError *p
 	return -1;
 }
 
-/* Fills st->start and st->line from the scanner's tokens (comments skipped). */
+#define DIRECTIVE_PREFIX "-- pgshift:"
+
+/* Records a `-- pgshift:` comment token [start, end) as a directive. */
+static void add_directive(const char *sql, size_t start, size_t end, struct script *s)
+{
+	size_t plen = strlen(DIRECTIVE_PREFIX);
+	const char *p, *e = sql + end;
+	const char *name;
+	struct directive *d;
+
+	if (end - start < plen || strncmp(sql + start, DIRECTIVE_PREFIX, plen))
+		return;
+	p = name = sql + start + plen;
+	while (p < e && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+		p++;
+	s->directives = xrealloc(s->directives, (s->ndirectives + 1) * sizeof(*s->directives));
+	d = &s->directives[s->ndirectives++];
+	d->name = xstrndup(name, (size_t)(p - name));
+	while (p < e && (*p == ' ' || *p == '\t'))
+		p++;
+	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		e--;
+	d->args = xstrndup(p, (size_t)(e - p));
+	d->line = text_line_of(sql, start);
+}
+
+/*
+ * Fills st->start and st->line from the scanner's tokens (comments skipped),
+ * and collects the directives.
+ */
 static void locate_starts(const char *sql, struct script *s)
 {
 	PgQueryScanResult sr = pg_query_scan(sql);
@@ -32,6 +62,9 @@ static void locate_starts(const char *sql, struct script *s)
 
 	if (!sr.error)
 		res = pg_query__scan_result__unpack(NULL, sr.pbuf.len, (const uint8_t *)sr.pbuf.data);
+	for (size_t k = 0; res && k < res->n_tokens; k++)
+		if (res->tokens[k]->token == PG_QUERY__TOKEN__SQL_COMMENT)
+			add_directive(sql, (size_t)res->tokens[k]->start, (size_t)res->tokens[k]->end, s);
 	for (size_t i = 0; i < s->n; i++) {
 		struct stmt *st = &s->stmts[i];
 
@@ -86,6 +119,11 @@ int script_split(const char *path, const char *sql, struct script *out, struct p
 
 void script_free(struct script *s)
 {
+	for (size_t i = 0; i < s->ndirectives; i++) {
+		free(s->directives[i].name);
+		free(s->directives[i].args);
+	}
+	free(s->directives);
 	free(s->stmts);
 	if (s->tree)
 		pg_query__parse_result__free_unpacked(s->tree, NULL);
@@ -109,5 +147,61 @@ void script_first_line(const char *sql, const struct stmt *st, struct buf *b, si
 		buf_adds(b, "...");
 	} else {
 		buf_add(b, p, n);
+	}
+}
+
+const struct directive *script_directive(const struct script *s, const char *name)
+{
+	for (size_t i = 0; i < s->ndirectives; i++)
+		if (!strcmp(s->directives[i].name, name))
+			return &s->directives[i];
+	return NULL;
+}
+
+static bool has_option(PgQuery__Node **opts, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (opts[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM && !strcmp(opts[i]->def_elem->defname, name))
+			return true;
+	return false;
+}
+
+const char *script_needs_autocommit(const PgQuery__Node *node, int server_version)
+{
+	if (!node)
+		return NULL;
+	switch (node->node_case) {
+	case PG_QUERY__NODE__NODE_INDEX_STMT:
+		return node->index_stmt->concurrent ? "CREATE INDEX CONCURRENTLY" : NULL;
+	case PG_QUERY__NODE__NODE_DROP_STMT:
+		return node->drop_stmt->concurrent ? "DROP INDEX CONCURRENTLY" : NULL;
+	case PG_QUERY__NODE__NODE_REINDEX_STMT:
+		if (has_option(node->reindex_stmt->params, node->reindex_stmt->n_params, "concurrently"))
+			return "REINDEX CONCURRENTLY";
+		if (node->reindex_stmt->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_SYSTEM ||
+		    node->reindex_stmt->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_DATABASE)
+			return "REINDEX SYSTEM/DATABASE";
+		return NULL;
+	case PG_QUERY__NODE__NODE_VACUUM_STMT:
+		return node->vacuum_stmt->is_vacuumcmd ? "VACUUM" : NULL;
+	case PG_QUERY__NODE__NODE_CLUSTER_STMT:
+		return node->cluster_stmt->relation ? NULL : "CLUSTER without a table";
+	case PG_QUERY__NODE__NODE_ALTER_SYSTEM_STMT:
+		return "ALTER SYSTEM";
+	case PG_QUERY__NODE__NODE_CREATEDB_STMT:
+		return "CREATE DATABASE";
+	case PG_QUERY__NODE__NODE_DROPDB_STMT:
+		return "DROP DATABASE";
+	case PG_QUERY__NODE__NODE_CREATE_TABLE_SPACE_STMT:
+		return "CREATE TABLESPACE";
+	case PG_QUERY__NODE__NODE_DROP_TABLE_SPACE_STMT:
+		return "DROP TABLESPACE";
+	case PG_QUERY__NODE__NODE_ALTER_ENUM_STMT:
+		/* Before PostgreSQL 12, ALTER TYPE ... ADD VALUE cannot run in a transaction block. */
+		return server_version < 120000 && node->alter_enum_stmt->new_val && *node->alter_enum_stmt->new_val
+			       ? "ALTER TYPE ... ADD VALUE (before PostgreSQL 12)"
+			       : NULL;
+	default:
+		return NULL;
 	}
 }

@@ -25,10 +25,19 @@ struct stmt {
 	PgQuery__Node *node;	/* the parse tree of the statement (owned by the script) */
 };
 
+/* A `-- pgshift:NAME ARGS` comment, found by the scanner (never by string search). */
+struct directive {
+	char *name;	/* e.g. "no-transaction" */
+	char *args;	/* the rest of the line, trimmed; "" when none */
+	int line;
+};
+
 struct script {
 	struct stmt *stmts;
 	size_t n;
 	PgQuery__ParseResult *tree;
+	struct directive *directives;
+	size_t ndirectives;
 };
 
 /*
@@ -37,6 +46,14 @@ struct script {
  */
 int script_split(const char *path, const char *sql, struct script *out, struct pgs_error *err);
 void script_free(struct script *s);
+/* The directive called name, or NULL. */
+const struct directive *script_directive(const struct script *s, const char *name);
+/*
+ * Why a statement cannot run inside a transaction block (e.g. "CREATE INDEX
+ * CONCURRENTLY"), judged from its parse tree for the given server version
+ * (PostgreSQL's version number, e.g. 150000); NULL when it can.
+ */
+const char *script_needs_autocommit(const PgQuery__Node *node, int server_version);
 /* Appends the first line of the statement (from its first token) to b, at most max bytes. */
 void script_first_line(const char *sql, const struct stmt *st, struct buf *b, size_t max);
 

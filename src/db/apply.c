@@ -149,3 +149,78 @@ int apply_script(PGconn *conn, const struct history_table *ht, const struct appl
 {
 	return apply_scripts(conn, ht, job, 1, o, err);
 }
+
+/* Session-level timeouts for autocommit statements (SET LOCAL would end with each statement). */
+static int set_session_timeouts(PGconn *conn, const struct apply_opts *o, struct pgs_error *err)
+{
+	char sql[160];
+
+	snprintf(sql, sizeof(sql), "SET lock_timeout = %ld; SET statement_timeout = %ld", o->lock_timeout_ms,
+		 o->statement_timeout_ms);
+	return db_exec(conn, sql, "could not set the migration's timeouts", err);
+}
+
+int apply_autocommit(PGconn *conn, const struct history_table *ht, const struct apply_job *job,
+		     const struct apply_opts *o, const char *resume_id, int start_step, struct pgs_error *err)
+{
+	const struct script *s = job->script;
+	struct buf text = BUF_INIT;
+	char id[37];
+	int rc = -1;
+
+	if (resume_id) {
+		snprintf(id, sizeof(id), "%s", resume_id);
+		if (history_restart_row(conn, ht, id, job->m->checksum, err) < 0)
+			return -1;
+	} else if (history_start_row(conn, ht, job->m->name, job->m->checksum, id, err) < 0) {
+		return -1;
+	}
+	if (set_session_timeouts(conn, o, err) < 0)
+		goto out;
+	for (size_t i = (size_t)start_step; i < s->n; i++) {
+		const struct stmt *st = &s->stmts[i];
+		struct sql_failure f;
+
+		buf_reset(&text);
+		buf_add(&text, job->sql + st->off, st->len);
+		if (db_exec_script_stmt(conn, text.data, &f) < 0) {
+			bool lost = PQstatus(conn) != CONNECTION_OK;
+			struct buf logs = BUF_INIT, first = BUF_INIT;
+
+			statement_error(job, i, &f, lost, err);
+			script_first_line(job->sql, st, &first, 200);
+			buf_addf(&logs, "statement %zu of %zu (line %d) failed: %s%s%s; %zu of %zu statements applied; "
+					"statement: %s",
+				 i + 1, s->n, st->line, f.message ? f.message : "error", f.sqlstate[0] ? " SQLSTATE " : "",
+				 f.sqlstate, i, s->n, first.data);
+			/* The hint of a transactional failure does not hold here: say what does. */
+			err_hint(err, "this migration runs outside a transaction: statements 1-%zu stay applied and are "
+				      "recorded; fix statement %zu and run deploy again to resume there, or finish it by "
+				      "hand and run \"pgshift resolve --applied %s\"",
+				 i, i + 1, job->m->name);
+			if (i == 0)
+				err_hint(err, "this migration runs outside a transaction and nothing of it was applied; fix "
+					      "statement 1 and run deploy again, or \"pgshift resolve --rolled-back %s\"",
+					 job->m->name);
+			if (!lost) {
+				struct pgs_error ignore = PGS_ERROR_INIT;
+				if (history_fail_row(conn, ht, id, logs.data, &ignore) < 0)
+					err_clear(&ignore);
+			}
+			buf_release(&logs);
+			buf_release(&first);
+			sql_failure_free(&f);
+			goto out;
+		}
+		if (history_set_steps(conn, ht, id, (int)i + 1, err) < 0)
+			goto out;
+	}
+	if (history_finish_row(conn, ht, id, err) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (PQstatus(conn) == CONNECTION_OK)
+		PQclear(PQexec(conn, "RESET lock_timeout; RESET statement_timeout"));
+	buf_release(&text);
+	return rc;
+}

@@ -46,4 +46,15 @@ int apply_script(PGconn *conn, const struct history_table *ht, const struct appl
 int apply_scripts(PGconn *conn, const struct history_table *ht, const struct apply_job *jobs, size_t n,
 		  const struct apply_opts *o, struct pgs_error *err);
 
+/*
+ * Runs an UP job statement by statement in autocommit, for statements that
+ * cannot run in a transaction block.  The history row is written as started
+ * first (or, when resume_id is given, the failed row is re-armed and the
+ * first start_step statements, done earlier, are skipped), then its step
+ * count after every statement, then finished.  On failure the row keeps the
+ * steps done and logs say which statement failed; err says the same.
+ */
+int apply_autocommit(PGconn *conn, const struct history_table *ht, const struct apply_job *job,
+		     const struct apply_opts *o, const char *resume_id, int start_step, struct pgs_error *err);
+
 #endif

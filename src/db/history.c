@@ -3,6 +3,7 @@
  */
 #include "db/history.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -244,4 +245,75 @@ out:
 	free(sql);
 	free(q);
 	return changed;
+}
+
+/* Runs one history statement with text parameters; what names it in errors. */
+static int history_exec(PGconn *conn, const struct history_table *ht, const char *fmt, int nparams,
+			const char *const *params, const char *what, struct pgs_error *err)
+{
+	char *q = history_qualified_name(conn, ht);
+	char *sql = xasprintf(fmt, q);
+	PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	int rc = 0;
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = db_result_error(conn, res, what, err);
+	PQclear(res);
+	free(sql);
+	free(q);
+	return rc;
+}
+
+int history_start_row(PGconn *conn, const struct history_table *ht, const char *name, const char *checksum,
+		      char id_out[37], struct pgs_error *err)
+{
+	const char *params[4] = { id_out, checksum, name, PGSHIFT_VERSION };
+
+	uuid_v4(id_out);
+	if (ht->prisma)
+		return history_exec(conn, ht,
+				    "INSERT INTO %s (id, checksum, migration_name, started_at, applied_steps_count) "
+				    "VALUES ($1, $2, $3, now(), 0)",
+				    3, params, "could not record the start of the migration", err);
+	return history_exec(conn, ht,
+			    "INSERT INTO %s (id, checksum, migration_name, started_at, applied_steps_count, "
+			    "pgshift_version) VALUES ($1, $2, $3, now(), 0, $4)",
+			    4, params, "could not record the start of the migration", err);
+}
+
+int history_restart_row(PGconn *conn, const struct history_table *ht, const char *id, const char *checksum,
+			struct pgs_error *err)
+{
+	const char *params[2] = { id, checksum };
+
+	return history_exec(conn, ht, "UPDATE %s SET checksum = $2, logs = NULL WHERE id = $1", 2, params,
+			    "could not record the resumed migration", err);
+}
+
+int history_set_steps(PGconn *conn, const struct history_table *ht, const char *id, int steps,
+		      struct pgs_error *err)
+{
+	char n[16];
+	const char *params[2] = { id, n };
+
+	snprintf(n, sizeof(n), "%d", steps);
+	return history_exec(conn, ht, "UPDATE %s SET applied_steps_count = $2::int WHERE id = $1", 2, params,
+			    "could not record the step", err);
+}
+
+int history_fail_row(PGconn *conn, const struct history_table *ht, const char *id, const char *logs,
+		     struct pgs_error *err)
+{
+	const char *params[2] = { id, logs };
+
+	return history_exec(conn, ht, "UPDATE %s SET logs = $2 WHERE id = $1", 2, params,
+			    "could not record the failure", err);
+}
+
+int history_finish_row(PGconn *conn, const struct history_table *ht, const char *id, struct pgs_error *err)
+{
+	const char *params[1] = { id };
+
+	return history_exec(conn, ht, "UPDATE %s SET finished_at = clock_timestamp() WHERE id = $1", 1, params,
+			    "could not record the end of the migration", err);
 }

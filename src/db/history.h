@@ -54,4 +54,21 @@ int history_mark_rolled_back(PGconn *conn, const struct history_table *ht, const
 int history_resolve(PGconn *conn, const struct history_table *ht, const char *name, bool applied,
 		    const char *checksum, struct pgs_error *err);
 
+/*
+ * The record of a migration that runs outside a transaction, written as it
+ * goes so that a failure or a kill leaves an exact account: a started row
+ * (autocommitted before the first statement), its step count after every
+ * statement, and its end.
+ */
+int history_start_row(PGconn *conn, const struct history_table *ht, const char *name, const char *checksum,
+		      char id_out[37], struct pgs_error *err);
+/* Re-arms a failed row for a resumed run: the file's current checksum, logs cleared. */
+int history_restart_row(PGconn *conn, const struct history_table *ht, const char *id, const char *checksum,
+			struct pgs_error *err);
+int history_set_steps(PGconn *conn, const struct history_table *ht, const char *id, int steps,
+		      struct pgs_error *err);
+int history_fail_row(PGconn *conn, const struct history_table *ht, const char *id, const char *logs,
+		     struct pgs_error *err);
+int history_finish_row(PGconn *conn, const struct history_table *ht, const char *id, struct pgs_error *err);
+
 #endif
