@@ -40,6 +40,18 @@ def wait_for(predicate, timeout=10.0, interval=0.05):
         time.sleep(interval)
 
 
+def wait_for_pgshift_query(db, fragment, timeout=20):
+    """Waits until a pgshift backend is running a query containing fragment."""
+    wait_for(lambda: db.scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgshift' "
+                               "AND query LIKE %s", (f"%{fragment}%",)) >= 1, timeout=timeout)
+
+
+def wait_for_pgshift_gone(db, timeout=20):
+    """Waits until the server has no pgshift backend left (after a kill, it notices the lost client)."""
+    wait_for(lambda: db.scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgshift'") == 0,
+             timeout=timeout)
+
+
 def _bindir():
     try:
         out = subprocess.run(["pg_config", "--bindir"], capture_output=True, text=True, check=True).stdout.strip()

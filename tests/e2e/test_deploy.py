@@ -1,13 +1,7 @@
 """deploy: the real binary against a real server, one fresh database per test."""
-import os
-import signal
-import subprocess
-import threading
-import time
 
-import pytest
 
-from conftest import wait_for
+from conftest import wait_for_pgshift_gone, wait_for_pgshift_query
 
 
 def history(db):
@@ -174,9 +168,7 @@ def test_lock_wait_exits_6_and_names_holder(db, project, pgshift):
     project.add("slow", "SELECT pg_sleep(4);\nCREATE TABLE slow (id int);\n")
     project.add("later", "CREATE TABLE later (id int);\n")
     first = pgshift.spawn("deploy", "--url", db.url)
-    wait_for(lambda: db.scalar(
-        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgshift' "
-        "AND query LIKE '%pg_sleep%'") == 1, timeout=20)
+    wait_for_pgshift_query(db, "pg_sleep")
     r = pgshift.run_db("deploy", "--lock-wait", "300ms")
     assert r.returncode == 6
     assert "held by pid" in r.stderr and 'application_name "pgshift"' in r.stderr
@@ -187,13 +179,10 @@ def test_lock_wait_exits_6_and_names_holder(db, project, pgshift):
 def test_kill_9_mid_migration_leaves_nothing(db, project, pgshift):
     name = project.add("sleepy", "CREATE TABLE sleepy (id int);\nSELECT pg_sleep(3);\n")
     p = pgshift.spawn("deploy", "--url", db.url)
-    wait_for(lambda: db.scalar(
-        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgshift' "
-        "AND query LIKE '%pg_sleep%'") == 1, timeout=20)
+    wait_for_pgshift_query(db, "pg_sleep")
     p.kill9()
     # The server notices the vanished client and rolls back.
-    wait_for(lambda: db.scalar(
-        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgshift'") == 0, timeout=20)
+    wait_for_pgshift_gone(db)
     assert not db.table_exists("sleepy")
     assert db.scalar("SELECT count(*) FROM pgshift_migrations") == 0
     r = pgshift.run_db("deploy")
@@ -205,9 +194,7 @@ def test_kill_9_mid_migration_leaves_nothing(db, project, pgshift):
 def test_terminated_backend_mid_migration_leaves_nothing(db, project, pgshift):
     name = project.add("sleepy", "CREATE TABLE sleepy (id int);\nSELECT pg_sleep(3);\n")
     p = pgshift.spawn("deploy", "--url", db.url)
-    wait_for(lambda: db.scalar(
-        "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgshift' "
-        "AND query LIKE '%pg_sleep%'") == 1, timeout=20)
+    wait_for_pgshift_query(db, "pg_sleep")
     db.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
              "WHERE application_name = 'pgshift' AND query LIKE '%pg_sleep%'")
     r = p.wait(30)

@@ -1,7 +1,7 @@
 """Migrations that cannot run in a transaction: statement by statement, with an exact record."""
 import json
 
-from conftest import wait_for
+from conftest import wait_for_pgshift_gone, wait_for_pgshift_query
 
 
 def row(db, name):
@@ -93,11 +93,9 @@ def test_kill_9_leaves_an_exact_record(db, project, pgshift):
                                "SELECT pg_sleep(3);\n"
                                "CREATE TABLE k3 (id int);\n")
     p = pgshift.spawn("deploy", "--url", db.url)
-    wait_for(lambda: db.scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgshift' "
-                               "AND query LIKE '%pg_sleep%'") == 1, timeout=20)
+    wait_for_pgshift_query(db, "pg_sleep")
     p.kill9()
-    wait_for(lambda: db.scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgshift'") == 0,
-             timeout=20)
+    wait_for_pgshift_gone(db)
     finished, steps, logs, rolled = row(db, name)
     assert (finished, steps) == (False, 1)
     assert db.table_exists("k1") and not db.table_exists("k3")
