@@ -1,6 +1,4 @@
 """deploy: the real binary against a real server, one fresh database per test."""
-
-
 from conftest import wait_for_pgshift_gone, wait_for_pgshift_query
 
 

@@ -1,6 +1,5 @@
 """dev: the embedded cluster, and commands using it when no URL is configured."""
 import json
-import subprocess
 
 import psycopg
 import pytest

@@ -1,6 +1,5 @@
 """reset: guarded; drops the managed schemas, keeps their owner and grants, re-applies, seeds."""
 import psycopg
-import pytest
 
 
 def setup_project(project):
