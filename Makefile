@@ -46,9 +46,10 @@ $(BUILD)/%.o: src/%.c $(wildcard src/*/*.h)
 	@echo "  CC      $<"
 	@$(CC) $(PGS_CFLAGS) $(CFLAGS) -c -o $@ $<
 
-$(BUILD)/tests/%: tests/unit/%.c $(LIB)
+$(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.c tests/unit/unit.h $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(PGS_CFLAGS) $(CFLAGS) -Itests/unit $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< $(LIB) \
+	@echo "  CC      $<"
+	@$(CC) $(PGS_CFLAGS) $(CFLAGS) -Itests/unit $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< tests/unit/unit.c $(LIB) \
 		$(shell pkg-config --libs cmocka) $(PGS_LIBS) $(LDLIBS)
 
 deps:

@@ -198,9 +198,13 @@ const char *script_needs_autocommit(const PgQuery__Node *node, int server_versio
 		return "DROP TABLESPACE";
 	case PG_QUERY__NODE__NODE_ALTER_ENUM_STMT:
 		/* Before PostgreSQL 12, ALTER TYPE ... ADD VALUE cannot run in a transaction block. */
-		return server_version < 120000 && node->alter_enum_stmt->new_val && *node->alter_enum_stmt->new_val
-			       ? "ALTER TYPE ... ADD VALUE (before PostgreSQL 12)"
-			       : NULL;
+		{
+			const PgQuery__AlterEnumStmt *a = node->alter_enum_stmt;
+			/* RENAME VALUE sets old_val too; ADD VALUE only new_val. */
+			bool add = a->new_val && *a->new_val && !(a->old_val && *a->old_val);
+
+			return server_version < 120000 && add ? "ALTER TYPE ... ADD VALUE (before PostgreSQL 12)" : NULL;
+		}
 	default:
 		return NULL;
 	}

@@ -6,23 +6,54 @@
 #include <ctype.h>
 #include <errno.h>
 #include <iconv.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <string.h>
+
+/*
+ * One converter per thread, closed when the thread ends: opening one costs
+ * more than checking a small file, and the scan runs on several threads.
+ */
+static pthread_key_t cd_key;
+static pthread_once_t cd_once = PTHREAD_ONCE_INIT;
+
+static void close_cd(void *p)
+{
+	iconv_close((iconv_t)p);
+}
+
+static void make_key(void)
+{
+	pthread_key_create(&cd_key, close_cd);
+}
+
+static iconv_t thread_converter(void)
+{
+	iconv_t cd;
+
+	pthread_once(&cd_once, make_key);
+	cd = (iconv_t)pthread_getspecific(cd_key);
+	if (!cd) {
+		cd = iconv_open("UTF-8", "UTF-8");
+		if (cd == (iconv_t)-1)
+			return cd;
+		pthread_setspecific(cd_key, cd);
+	} else {
+		iconv(cd, NULL, NULL, NULL, NULL);	/* back to the initial state */
+	}
+	return cd;
+}
 
 bool text_valid_utf8(const char *data, size_t len, size_t *bad_off)
 {
 	const char *nul = memchr(data, '\0', len);
 	size_t limit = nul ? (size_t)(nul - data) : len;
-	/* One converter per thread: opening it costs more than checking a small file. */
-	static _Thread_local iconv_t cd = (iconv_t)-1;
+	iconv_t cd = thread_converter();
 	char out[4096];
 	char *in = (char *)data;
 	size_t inleft = limit;
 	bool ok = true;
 
-	if (cd == (iconv_t)-1)
-		cd = iconv_open("UTF-8", "UTF-8");
-	else
-		iconv(cd, NULL, NULL, NULL, NULL);	/* back to the initial state */
 	if (cd == (iconv_t)-1) {
 		/* Without a converter we cannot tell; PostgreSQL will still reject bad bytes. */
 		if (nul) {

@@ -1,0 +1,194 @@
+/*
+ * Unit tests of core/migset: names, scanning and validation of the migrations directory.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "unit.h"
+#include "core/migset.h"
+#include "util/exitcodes.h"
+#include "util/fsutil.h"
+
+static void test_names(void **state)
+{
+	char v[VERSION_LEN + 1];
+	const char *name;
+
+	(void)state;
+	assert_true(migset_valid_name("add_users2"));
+	assert_false(migset_valid_name("add-users"));
+	assert_false(migset_valid_name("add users"));
+	assert_false(migset_valid_name(""));
+	assert_true(migset_parse_dirname("20250101120000_add_users", v, &name));
+	assert_string_equal(v, "20250101120000");
+	assert_string_equal(name, "add_users");
+	assert_false(migset_parse_dirname("2025010112000_add", v, NULL));	/* 13 digits */
+	assert_false(migset_parse_dirname("202501011200000_add", v, NULL));	/* 15 digits */
+	assert_false(migset_parse_dirname("20250101120000add", v, NULL));
+	assert_false(migset_parse_dirname("20250101120000_", v, NULL));
+	assert_false(migset_parse_dirname("20250101120000_add-users", v, NULL));
+}
+
+/* Loads dir and expects failure whose message contains needle. */
+static void expect_error(const char *dir, const char *needle)
+{
+	struct migset set;
+	struct pgs_error err = PGS_ERROR_INIT;
+
+	assert_int_equal(migset_load(dir, LAYOUT_NATIVE, &set, &err), -1);
+	assert_non_null(err.message);
+	if (!strstr(err.message, needle))
+		fail_msg("error \"%s\" does not contain \"%s\"", err.message, needle);
+	assert_int_equal(set.n, 0);
+	err_clear(&err);
+}
+
+static void test_load_sorted_with_down(void **state)
+{
+	char *d = unit_tmpdir();
+	struct migset set;
+	struct pgs_error err = PGS_ERROR_INIT;
+	struct pgs_error ignore = PGS_ERROR_INIT;
+
+	(void)state;
+	unit_write(d, "20250102000000_b/migration.sql", "SELECT 2;\n", 10);
+	unit_write(d, "20250101000000_a/migration.sql", "SELECT 1;\n", 10);
+	unit_write(d, "20250101000000_a/down.sql", "SELECT 0;\n", 10);
+	unit_write(d, "20250103000000_c/migration.sql", "SELECT 3;\n", 10);
+	unit_write(d, "20250103000000_c/down.sql", "", 0);
+	unit_write(d, "migration_lock.toml", "provider = \"postgresql\"\n", 24);
+	assert_int_equal(migset_load(d, LAYOUT_NATIVE, &set, &err), 0);
+	assert_int_equal(set.n, 3);
+	assert_string_equal(set.items[0].name, "20250101000000_a");
+	assert_string_equal(set.items[1].name, "20250102000000_b");
+	assert_non_null(set.items[0].down_path);
+	assert_false(set.items[0].down_empty);
+	assert_null(set.items[1].down_path);
+	assert_true(set.items[2].down_empty);
+	/* sha256("SELECT 1;\n") */
+	assert_int_equal(strlen(set.items[0].checksum), 64);
+	assert_non_null(migset_find(&set, "20250102000000_b"));
+	assert_null(migset_find(&set, "20250102000000_x"));
+	migset_free(&set);
+	fs_remove_tree(d, &ignore);
+	free(d);
+}
+
+static void test_load_errors(void **state)
+{
+	char *d;
+	struct pgs_error ignore = PGS_ERROR_INIT;
+
+	(void)state;
+	expect_error("/nonexistent/pgshift/dir", "does not exist");
+
+	d = unit_tmpdir();
+	unit_write(d, "2025_oops/migration.sql", "SELECT 1;", 9);
+	expect_error(d, "2025_oops");
+	fs_remove_tree(d, &ignore);
+	free(d);
+
+	d = unit_tmpdir();
+	unit_write(d, "20250101000000_a/migration.sql", "SELECT 1;", 9);
+	unit_write(d, "20250101000000_b/migration.sql", "SELECT 1;", 9);
+	expect_error(d, "20250101000000_a and 20250101000000_b");
+	fs_remove_tree(d, &ignore);
+	free(d);
+
+	d = unit_tmpdir();
+	unit_write(d, "20250101000000_a/down.sql", "SELECT 1;", 9);
+	expect_error(d, "has no migration.sql");
+	fs_remove_tree(d, &ignore);
+	free(d);
+
+	d = unit_tmpdir();
+	unit_write(d, "20250101000000_a/migration.sql", " \n\t\n", 4);
+	expect_error(d, "migration file is empty");
+	fs_remove_tree(d, &ignore);
+	free(d);
+
+	d = unit_tmpdir();
+	unit_write(d, "20250101000000_a/migration.sql", "SELECT 1;\n-- ok\nSELECT '\xe9';\n", 27);
+	expect_error(d, "migration.sql:3: file is not valid UTF-8");
+	fs_remove_tree(d, &ignore);
+	free(d);
+
+	d = unit_tmpdir();
+	unit_write(d, "20250101000000_a/migration.sql", "SELECT 1;\n\0SELECT 2;\n", 21);
+	expect_error(d, "migration.sql:2: file is not valid UTF-8");
+	fs_remove_tree(d, &ignore);
+	free(d);
+}
+
+static void test_many_migrations_load_on_two_threads(void **state)
+{
+	char *d = unit_tmpdir();
+	struct migset set;
+	struct pgs_error err = PGS_ERROR_INIT;
+	char rel[64];
+
+	(void)state;
+	for (int i = 0; i < 300; i++) {
+		snprintf(rel, sizeof(rel), "2025%010d_m/migration.sql", i);
+		unit_write(d, rel, "SELECT 1;\n", 10);
+	}
+	/* the error in the second half must be found and reported */
+	unit_write(d, "20250000000290_m/migration.sql", "", 0);
+	expect_error(d, "20250000000290_m/migration.sql: migration file is empty");
+	unit_write(d, "20250000000290_m/migration.sql", "SELECT 1;\n", 10);
+	assert_int_equal(migset_load(d, LAYOUT_NATIVE, &set, &err), 0);
+	assert_int_equal(set.n, 300);
+	for (size_t i = 0; i < set.n; i++)
+		assert_string_equal(set.items[i].checksum, set.items[0].checksum);
+	migset_free(&set);
+	fs_remove_tree(d, &err);
+	free(d);
+}
+
+static void test_pick_dir(void **state)
+{
+	char *d = unit_tmpdir();
+	char *old = getcwd(NULL, 0);
+	char *dir;
+	enum layout layout;
+	struct pgs_error ignore = PGS_ERROR_INIT;
+
+	(void)state;
+	assert_int_equal(chdir(d), 0);
+	unsetenv("PGSHIFT_DIR");
+	migset_pick_dir(NULL, &dir, &layout);
+	assert_string_equal(dir, "migrations");
+	assert_int_equal(layout, LAYOUT_NATIVE);
+	free(dir);
+	unit_write(d, "prisma/migrations/migration_lock.toml", "provider = \"postgresql\"\n", 24);
+	migset_pick_dir(NULL, &dir, &layout);
+	assert_string_equal(dir, "prisma/migrations");
+	assert_int_equal(layout, LAYOUT_PRISMA);
+	free(dir);
+	setenv("PGSHIFT_DIR", "db/m", 1);
+	migset_pick_dir(NULL, &dir, &layout);
+	assert_string_equal(dir, "db/m");
+	free(dir);
+	migset_pick_dir("given", &dir, &layout);
+	assert_string_equal(dir, "given");
+	free(dir);
+	unsetenv("PGSHIFT_DIR");
+	assert_int_equal(chdir(old), 0);
+	free(old);
+	fs_remove_tree(d, &ignore);
+	free(d);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_load_sorted_with_down),
+		cmocka_unit_test(test_load_errors),
+		cmocka_unit_test(test_many_migrations_load_on_two_threads),
+		cmocka_unit_test(test_pick_dir),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

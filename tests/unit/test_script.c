@@ -1,0 +1,135 @@
+/*
+ * Unit tests of core/script: statements, lines, directives and autocommit detection from libpg_query.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit.h"
+#include "core/script.h"
+
+static const char *text =
+	"-- header; with a semicolon\n"				/* 1 */
+	"\n"							/* 2 */
+	"CREATE TABLE a (v text DEFAULT 'x;y');\n"		/* 3 */
+	"/* block; comment */\n"				/* 4 */
+	"  INSERT INTO a VALUES ('1');\n"			/* 5 */
+	"DO $$ BEGIN\n"						/* 6 */
+	"  PERFORM 1; -- inside\n"				/* 7 */
+	"END $$;\n"						/* 8 */
+	"-- pgshift:no-transaction\n"				/* 9 */
+	"-- pgshift:allow drop-column because: unused\n"	/* 10 */
+	"SELECT 1";						/* 11 */
+
+static void test_statements_and_lines(void **state)
+{
+	struct script s;
+	struct pgs_error err = PGS_ERROR_INIT;
+	const int lines[] = { 3, 5, 6, 11 };
+
+	(void)state;
+	assert_int_equal(script_split("m.sql", text, &s, &err), 0);
+	assert_int_equal(s.n, 4);
+	for (size_t i = 0; i < s.n; i++) {
+		assert_int_equal(s.stmts[i].line, lines[i]);
+		assert_non_null(s.stmts[i].node);
+		assert_true(s.stmts[i].start >= s.stmts[i].off);
+		assert_true(s.stmts[i].start < s.stmts[i].off + s.stmts[i].len);
+	}
+	assert_memory_equal(text + s.stmts[0].start, "CREATE TABLE a", 14);
+	assert_memory_equal(text + s.stmts[2].start, "DO $$", 5);
+	assert_int_equal(s.stmts[3].off + s.stmts[3].len, strlen(text));
+	assert_int_equal(s.ndirectives, 2);
+	assert_non_null(script_directive(&s, "no-transaction"));
+	assert_string_equal(script_directive(&s, "allow")->args, "drop-column because: unused");
+	assert_int_equal(script_directive(&s, "allow")->line, 10);
+	assert_null(script_directive(&s, "lock-timeout"));
+	script_free(&s);
+}
+
+static void test_directive_only_from_comments(void **state)
+{
+	struct script s;
+	struct pgs_error err = PGS_ERROR_INIT;
+
+	(void)state;
+	assert_int_equal(script_split("m.sql", "SELECT '-- pgshift:no-transaction';\n", &s, &err), 0);
+	assert_int_equal(s.ndirectives, 0);
+	script_free(&s);
+}
+
+static void test_syntax_error_position(void **state)
+{
+	struct script s;
+	struct pgs_error err = PGS_ERROR_INIT;
+
+	(void)state;
+	assert_int_equal(script_split("dir/m.sql", "SELECT 1;\n-- x\nSELECT 'é' +;\n", &s, &err), -1);
+	assert_non_null(strstr(err.message, "dir/m.sql:3:13: syntax error"));
+	err_clear(&err);
+}
+
+static void test_first_line(void **state)
+{
+	struct script s;
+	struct pgs_error err = PGS_ERROR_INIT;
+	struct buf b = BUF_INIT;
+	const char *sql = "  SELECT 'ééééé' AS x\nFROM t;";
+
+	(void)state;
+	assert_int_equal(script_split("m.sql", sql, &s, &err), 0);
+	script_first_line(sql, &s.stmts[0], &b, 100);
+	assert_string_equal(b.data, "SELECT 'ééééé' AS x");
+	buf_reset(&b);
+	script_first_line(sql, &s.stmts[0], &b, 10);	/* cut inside the 2-byte é: backs off */
+	assert_string_equal(b.data, "SELECT 'é...");
+	buf_release(&b);
+	script_free(&s);
+}
+
+static const char *autocommit_of(const char *sql, int version)
+{
+	static char why[128];
+	struct script s;
+	struct pgs_error err = PGS_ERROR_INIT;
+	const char *w;
+
+	assert_int_equal(script_split("m.sql", sql, &s, &err), 0);
+	w = script_needs_autocommit(s.stmts[0].node, version);
+	snprintf(why, sizeof(why), "%s", w ? w : "");
+	script_free(&s);
+	return why;
+}
+
+static void test_autocommit_detection(void **state)
+{
+	(void)state;
+	assert_string_equal(autocommit_of("CREATE INDEX CONCURRENTLY i ON t (a)", 150000), "CREATE INDEX CONCURRENTLY");
+	assert_string_equal(autocommit_of("CREATE INDEX i ON t (a)", 150000), "");
+	assert_string_equal(autocommit_of("DROP INDEX CONCURRENTLY i", 150000), "DROP INDEX CONCURRENTLY");
+	assert_string_equal(autocommit_of("DROP INDEX i", 150000), "");
+	assert_string_equal(autocommit_of("REINDEX (CONCURRENTLY) TABLE t", 150000), "REINDEX CONCURRENTLY");
+	assert_string_equal(autocommit_of("REINDEX TABLE CONCURRENTLY t", 150000), "REINDEX CONCURRENTLY");
+	assert_string_equal(autocommit_of("REINDEX TABLE t", 150000), "");
+	assert_string_equal(autocommit_of("VACUUM t", 150000), "VACUUM");
+	assert_string_equal(autocommit_of("ANALYZE t", 150000), "");
+	assert_string_equal(autocommit_of("ALTER SYSTEM SET work_mem = '8MB'", 150000), "ALTER SYSTEM");
+	assert_string_equal(autocommit_of("CREATE DATABASE x", 150000), "CREATE DATABASE");
+	assert_string_equal(autocommit_of("ALTER TYPE mood ADD VALUE 'meh'", 110000),
+			    "ALTER TYPE ... ADD VALUE (before PostgreSQL 12)");
+	assert_string_equal(autocommit_of("ALTER TYPE mood ADD VALUE 'meh'", 150000), "");
+	assert_string_equal(autocommit_of("ALTER TYPE mood RENAME VALUE 'a' TO 'b'", 110000), "");
+	assert_string_equal(autocommit_of("SELECT 'CREATE INDEX CONCURRENTLY'", 150000), "");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_statements_and_lines),
+		cmocka_unit_test(test_directive_only_from_comments),
+		cmocka_unit_test(test_syntax_error_position),
+		cmocka_unit_test(test_first_line),
+		cmocka_unit_test(test_autocommit_detection),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
