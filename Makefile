@@ -21,7 +21,7 @@ PGS_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra
 	-pthread -Isrc $(PKG_CFLAGS) $(PGQ_CFLAGS) -DPGSHIFT_VERSION='"$(VERSION)"'
 PGS_LIBS := $(PGQ_LIBS) $(PKG_LIBS) -pthread
 
-SRC := $(filter-out src/main.c,$(wildcard src/*/*.c))
+SRC := $(filter-out src/main.c,$(wildcard src/*/*.c src/*/*/*.c))
 OBJ := $(SRC:src/%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libpgshift.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)

@@ -22,7 +22,8 @@ static const char usage[] = "pgshift deploy [options]";
 int cmd_deploy(int argc, char **argv)
 {
 	struct common_opts c = { 0 };
-	struct migrate_opts mo = { .lock_timeout_ms = 5000 };
+	struct migrate_opts mo = { .lock_timeout_ms = 5000, .gate = true };
+	struct strlist approve = { 0 };
 	struct seed_opts so = { 0 };
 	bool seed = false;
 	long lock_wait_ms = 60000;
@@ -38,6 +39,9 @@ int cmd_deploy(int argc, char **argv)
 			     "lock_timeout of each migration's transaction (default 5s; 0: none)"),
 		OPT_DURATION(0, "statement-timeout", &mo.statement_timeout_ms, "DURATION",
 			     "statement_timeout of each migration's transaction (default none)"),
+		OPT_GROUP("safety gate"),
+		OPT_LIST(0, "approve", &approve, "NAME", "approve the review-level findings of migration NAME (repeatable)"),
+		OPT_BOOL(0, "strict", &mo.strict, "warnings block the deploy too"),
 		OPT_GROUP("seed"),
 		OPT_BOOL(0, "seed", &seed, "run the seed after migrating (seed.sql or seed/ beside the migrations)"),
 		OPT_STRING(0, "seed-path", &so.path, "PATH", "with --seed: the seed file or directory"),
@@ -58,9 +62,11 @@ int cmd_deploy(int argc, char **argv)
 	}
 	if (n < 0) {
 		json_decref(jlist);
+		strlist_free(&approve);
 		return n == -2 ? EXIT_OK : common_fail(&err);
 	}
 	mo.json = c.json;
+	mo.approve = &approve;
 	/* A dry run reads without locking and writes nothing. */
 	if (session_open(&ss, &c, !mo.dry_run, lock_wait_ms, &err) < 0)
 		goto fail;
@@ -89,5 +95,6 @@ done:
 	}
 	json_decref(jlist);
 	session_close(&ss);
+	strlist_free(&approve);
 	return rc;
 }

@@ -9,8 +9,12 @@
 #include <stdbool.h>
 
 #include "cmd/common.h"
+#include "util/opts.h"
 
 struct migrate_opts {
+	bool gate;			/* lint the pending migrations first; review findings stop it */
+	bool strict;			/* warnings stop it too */
+	const struct strlist *approve;	/* --approve NAME... */
 	bool dry_run;
 	bool allow_out_of_order;
 	bool json;			/* report into the JSON array instead of printing */

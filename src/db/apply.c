@@ -110,7 +110,7 @@ static int record(PGconn *conn, const struct history_table *ht, const struct app
 {
 	switch (job->kind) {
 	case APPLY_UP:
-		return history_insert_applied(conn, ht, job->m->name, job->m->checksum, 1, err);
+		return history_insert_applied(conn, ht, job->m->name, job->m->checksum, 1, job->review, err);
 	case APPLY_DOWN:
 		return history_mark_rolled_back(conn, ht, job->m->name, err);
 	default:
@@ -172,7 +172,7 @@ int apply_autocommit(PGconn *conn, const struct history_table *ht, const struct 
 		snprintf(id, sizeof(id), "%s", resume_id);
 		if (history_restart_row(conn, ht, id, job->m->checksum, err) < 0)
 			return -1;
-	} else if (history_start_row(conn, ht, job->m->name, job->m->checksum, id, err) < 0) {
+	} else if (history_start_row(conn, ht, job->m->name, job->m->checksum, job->review, id, err) < 0) {
 		return -1;
 	}
 	if (set_session_timeouts(conn, o, err) < 0)

@@ -32,6 +32,7 @@ struct apply_job {
 	const char *path;	/* migration.sql or down.sql, for messages */
 	const char *sql;	/* the file's text */
 	const struct script *script;
+	const char *review;	/* UP: the review record to store with the history row, or NULL */
 };
 
 /*

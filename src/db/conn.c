@@ -298,3 +298,20 @@ int db_unlock(PGconn *conn, long long key, struct pgs_error *err)
 	PQclear(res);
 	return 0;
 }
+
+char *db_column_type(PGconn *conn, const char *schema, const char *table, const char *column)
+{
+	const char *params[3] = { schema && *schema ? schema : NULL, table, column };
+	PGresult *res = PQexecParams(conn,
+				     "SELECT format_type(a.atttypid, a.atttypmod) FROM pg_attribute a "
+				     "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+				     "WHERE c.relname = $2 AND a.attname = $3 AND NOT a.attisdropped "
+				     "AND (n.nspname = $1 OR ($1 IS NULL AND pg_table_is_visible(c.oid))) LIMIT 1",
+				     3, NULL, params, NULL, NULL, 0);
+	char *type = NULL;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		type = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return type;
+}

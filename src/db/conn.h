@@ -55,4 +55,7 @@ int db_result_error(PGconn *conn, const PGresult *res, const char *what, struct 
 int db_lock(PGconn *conn, long long key, long wait_ms, struct pgs_error *err);
 int db_unlock(PGconn *conn, long long key, struct pgs_error *err);
 
+/* format_type of schema.table.column (schema NULL: the search path), new string; NULL when unknown. */
+char *db_column_type(PGconn *conn, const char *schema, const char *table, const char *column);
+
 #endif

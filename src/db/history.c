@@ -91,8 +91,13 @@ int history_ensure(PGconn *conn, const struct history_table *ht, struct pgs_erro
 	if (!ht->prisma)
 		buf_adds(&sql, ",\n"
 			       "    applied_by          TEXT NOT NULL DEFAULT current_user,\n"
-			       "    pgshift_version     TEXT");
-	buf_adds(&sql, "\n);\nRESET client_min_messages");
+			       "    pgshift_version     TEXT,\n"
+			       "    review              TEXT");
+	buf_adds(&sql, "\n);\n");
+	/* Tables made by an earlier pgshift get the columns added since. */
+	if (!ht->prisma)
+		buf_addf(&sql, "ALTER TABLE %s ADD COLUMN IF NOT EXISTS review TEXT;\n", q);
+	buf_adds(&sql, "RESET client_min_messages");
 	rc = db_exec(conn, sql.data, "could not create the history table", err);
 	if (rc < 0)
 		err_hint(err, "the migration role needs CREATE on schema \"%s\"; or choose another with "
@@ -162,7 +167,7 @@ int history_load(PGconn *conn, const struct history_table *ht, struct history *o
 }
 
 int history_insert_applied(PGconn *conn, const struct history_table *ht, const char *name,
-			   const char *checksum, int steps, struct pgs_error *err)
+			   const char *checksum, int steps, const char *review, struct pgs_error *err)
 {
 	char id[37], stepstr[16];
 	char *q = history_qualified_name(conn, ht);
@@ -178,11 +183,11 @@ int history_insert_applied(PGconn *conn, const struct history_table *ht, const c
 				"applied_steps_count) VALUES ($1, $2, $3, now(), clock_timestamp(), $4::int)", q);
 		res = PQexecParams(conn, sql, 4, NULL, params, NULL, NULL, 0);
 	} else {
-		const char *params[5] = { id, checksum, name, stepstr, PGSHIFT_VERSION };
+		const char *params[6] = { id, checksum, name, stepstr, PGSHIFT_VERSION, review };
 		sql = xasprintf("INSERT INTO %s (id, checksum, migration_name, started_at, finished_at, "
-				"applied_steps_count, pgshift_version) "
-				"VALUES ($1, $2, $3, now(), clock_timestamp(), $4::int, $5)", q);
-		res = PQexecParams(conn, sql, 5, NULL, params, NULL, NULL, 0);
+				"applied_steps_count, pgshift_version, review) "
+				"VALUES ($1, $2, $3, now(), clock_timestamp(), $4::int, $5, $6)", q);
+		res = PQexecParams(conn, sql, 6, NULL, params, NULL, NULL, 0);
 	}
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		rc = db_result_error(conn, res, "could not record the migration in the history table", err);
@@ -232,7 +237,8 @@ int history_resolve(PGconn *conn, const struct history_table *ht, const char *na
 	}
 	changed = atoi(PQcmdTuples(res));
 	PQclear(res);
-	if (applied && changed > 0 && history_insert_applied(conn, ht, name, checksum, 0, err) < 0) {
+	if (applied && changed > 0 &&
+	    history_insert_applied(conn, ht, name, checksum, 0, "{\"resolved\": \"applied\"}", err) < 0) {
 		changed = -1;
 		goto rollback;
 	}
@@ -265,9 +271,9 @@ static int history_exec(PGconn *conn, const struct history_table *ht, const char
 }
 
 int history_start_row(PGconn *conn, const struct history_table *ht, const char *name, const char *checksum,
-		      char id_out[37], struct pgs_error *err)
+		      const char *review, char id_out[37], struct pgs_error *err)
 {
-	const char *params[4] = { id_out, checksum, name, PGSHIFT_VERSION };
+	const char *params[5] = { id_out, checksum, name, PGSHIFT_VERSION, review };
 
 	uuid_v4(id_out);
 	if (ht->prisma)
@@ -277,8 +283,8 @@ int history_start_row(PGconn *conn, const struct history_table *ht, const char *
 				    3, params, "could not record the start of the migration", err);
 	return history_exec(conn, ht,
 			    "INSERT INTO %s (id, checksum, migration_name, started_at, applied_steps_count, "
-			    "pgshift_version) VALUES ($1, $2, $3, now(), 0, $4)",
-			    4, params, "could not record the start of the migration", err);
+			    "pgshift_version, review) VALUES ($1, $2, $3, now(), 0, $4, $5)",
+			    5, params, "could not record the start of the migration", err);
 }
 
 int history_restart_row(PGconn *conn, const struct history_table *ht, const char *id, const char *checksum,

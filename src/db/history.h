@@ -2,7 +2,8 @@
  * history: the migrations table in the target database.
  *
  * Native mode keeps `pgshift_migrations` (in `public` unless told otherwise)
- * with Prisma's columns plus who applied it and with which pgshift; Prisma
+ * with Prisma's columns plus who applied it, with which pgshift, and the
+ * review record (findings acknowledged or approved, as JSON); Prisma
  * mode will use `_prisma_migrations` as Prisma defines it.  All SQL for the
  * history lives here; commands never build it.
  */
@@ -40,7 +41,7 @@ int history_load(PGconn *conn, const struct history_table *ht, struct history *o
  * started_at is the transaction's start, finished_at the insert time.
  */
 int history_insert_applied(PGconn *conn, const struct history_table *ht, const char *name,
-			   const char *checksum, int steps, struct pgs_error *err);
+			   const char *checksum, int steps, const char *review, struct pgs_error *err);
 
 /* Marks the applied rows of name as rolled back (in the current transaction). */
 int history_mark_rolled_back(PGconn *conn, const struct history_table *ht, const char *name,
@@ -61,7 +62,7 @@ int history_resolve(PGconn *conn, const struct history_table *ht, const char *na
  * statement, and its end.
  */
 int history_start_row(PGconn *conn, const struct history_table *ht, const char *name, const char *checksum,
-		      char id_out[37], struct pgs_error *err);
+		      const char *review, char id_out[37], struct pgs_error *err);
 /* Re-arms a failed row for a resumed run: the file's current checksum, logs cleared. */
 int history_restart_row(PGconn *conn, const struct history_table *ht, const char *id, const char *checksum,
 			struct pgs_error *err);

@@ -1,0 +1,60 @@
+/*
+ * lintrun: printing findings, shared by lint, deploy and review.
+ */
+#include "cmd/lintrun.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/buf.h"
+#include "util/exitcodes.h"
+#include "util/output.h"
+
+int lint_output_check(const struct lint_output *o, struct pgs_error *err)
+{
+	if (o->format && strcmp(o->format, "text") && strcmp(o->format, "json") && strcmp(o->format, "sarif")) {
+		err_set(err, EXIT_USAGE, "unknown --format \"%s\"", o->format);
+		err_hint(err, "use text, json or sarif");
+		return -1;
+	}
+	return 0;
+}
+
+int lint_parse_version(const char *s, int *version, struct pgs_error *err)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (*end == '.' && v == 9)
+		v = 90000 + strtol(end + 1, &end, 10) * 100;
+	else if (v >= 10 && v < 100)
+		v *= 10000;
+	if (*end || v < 90000 || v > 990000)
+		return err_set(err, EXIT_USAGE, "--pg-version needs a PostgreSQL major version such as 15, not \"%s\"", s);
+	*version = (int)v;
+	return 0;
+}
+
+static bool under_github(void)
+{
+	const char *g = getenv("GITHUB_ACTIONS");
+	return g && !strcmp(g, "true");
+}
+
+int lint_output_print(const struct lint_output *o, const struct findings *f)
+{
+	struct buf out = BUF_INIT;
+
+	if (o->format && !strcmp(o->format, "json")) {
+		lint_report_json(f, o->strict, &out);
+	} else if (o->format && !strcmp(o->format, "sarif")) {
+		lint_report_sarif(f, &out);
+	} else {
+		lint_report_text(f, out_colour_enabled(stdout), o->strict, &out);
+		if (under_github())
+			lint_report_github(f, o->strict, &out);
+	}
+	out_puts(out.data);
+	buf_release(&out);
+	return lint_exit_code(f, o->strict);
+}

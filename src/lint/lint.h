@@ -1,0 +1,92 @@
+/*
+ * lint: the safety linter.
+ *
+ * Each migration file is parsed by libpg_query (core/script) and every
+ * statement is shown to the rules registered for its node type, together
+ * with the batch context: objects created earlier in the same migration or
+ * in an earlier migration of the batch are new, hold no data, and most
+ * rules leave them alone.  `-- pgshift:allow RULE because: REASON`
+ * acknowledges a finding; a reason is required.  Nothing here prints:
+ * reporters turn the findings into text, JSON, SARIF or annotations.
+ */
+#ifndef PGSHIFT_LINT_H
+#define PGSHIFT_LINT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "util/buf.h"
+#include "util/err.h"
+
+enum severity {
+	SEV_ERROR,	/* the file cannot be checked: syntax error, bad directive */
+	SEV_REVIEW,	/* destructive or breaks the running app: the gate stops */
+	SEV_WARNING,	/* locks or rewrites with a safer form */
+	SEV_HINT,	/* style, off unless asked for */
+};
+
+struct finding {
+	const char *rule;	/* rule id (static) */
+	enum severity sev;
+	char *file;
+	int line, col;
+	char *message;		/* one line */
+	char *effect;		/* what happens in production */
+	char *safe;		/* the safe alternative, SQL to copy */
+	char *migration;	/* migration name, or NULL for a plain file */
+	char *ack;		/* the allow directive's reason, when acknowledged */
+	bool approved;		/* approved by --approve */
+};
+
+struct findings {
+	struct finding *items;
+	size_t n, cap;
+};
+
+/* Looks up the current type of table.column in the database (new string), or NULL. */
+typedef char *(*lint_type_lookup)(void *ctx, const char *schema, const char *table, const char *column);
+
+struct lint_opts {
+	int pg_version;		/* PostgreSQL version number, e.g. 150000 */
+	bool hints;
+	lint_type_lookup column_type;
+	void *lookup_ctx;
+};
+
+struct lint_run {
+	struct lint_opts opts;
+	void *created;		/* tsearch tree of objects created in the batch */
+	struct findings out;
+	size_t statements;	/* how many were checked */
+};
+
+void lint_init(struct lint_run *run, const struct lint_opts *opts);
+/* Lints one file of the batch, in order; migration may be NULL. */
+void lint_file(struct lint_run *run, const char *path, const char *sql, const char *migration);
+void lint_free(struct lint_run *run);
+
+/* Marks the findings of migration as approved (by --approve). */
+void lint_approve(struct lint_run *run, const char *migration);
+/* True when the finding blocks: review (warning too when strict), not acknowledged or approved. */
+bool lint_blocks(const struct finding *f, bool strict);
+/* 1 when any error, 3 when any blocking finding, else 0. */
+int lint_exit_code(const struct findings *f, bool strict);
+const char *severity_name(enum severity s);
+
+/* A rule of the catalogue, for reporters and `allow` validation. */
+struct rule_info {
+	const char *id;
+	enum severity sev;
+	const char *summary;
+};
+const struct rule_info *lint_rule_info(const char *id);
+/* All rules, terminated by an entry with id NULL. */
+const struct rule_info *lint_rules(void);
+
+/* Reporters: each appends to out. */
+void lint_report_text(const struct findings *f, bool colour, bool strict, struct buf *out);
+void lint_report_json(const struct findings *f, bool strict, struct buf *out);
+void lint_report_sarif(const struct findings *f, struct buf *out);
+void lint_report_github(const struct findings *f, bool strict, struct buf *out);
+
+#endif

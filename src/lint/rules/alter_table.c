@@ -1,0 +1,294 @@
+/*
+ * Rules on ALTER TABLE: each action of a (possibly multi-action) ALTER is
+ * checked on its own; a table created earlier in the batch is new and
+ * exempt from all of them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lint/rule.h"
+
+static const struct rule drop_column_rule, alter_type_rule, add_not_null_rule, set_not_null_rule, fk_rule,
+	check_rule, unique_rule, volatile_default_rule, table_rewrite_rule;
+
+static bool has_constraint(const PgQuery__ColumnDef *c, PgQuery__ConstrType t, const PgQuery__Constraint **out)
+{
+	for (size_t i = 0; i < c->n_constraints; i++) {
+		const PgQuery__Node *n = c->constraints[i];
+		if (n->node_case == PG_QUERY__NODE__NODE_CONSTRAINT && n->constraint->contype == t) {
+			if (out)
+				*out = n->constraint;
+			return true;
+		}
+	}
+	return false;
+}
+
+/* Functions whose value changes per row: a default calling one rewrites the table. */
+static const char *volatile_call(const PgQuery__Node *e)
+{
+	static const char *const fns[] = { "random", "gen_random_uuid", "uuid_generate_v1", "uuid_generate_v4",
+					   "clock_timestamp", "timeofday", "nextval", "statement_timestamp_volatile",
+					   NULL };
+
+	if (!e)
+		return NULL;
+	if (e->node_case == PG_QUERY__NODE__NODE_TYPE_CAST)
+		return volatile_call(e->type_cast->arg);
+	if (e->node_case != PG_QUERY__NODE__NODE_FUNC_CALL)
+		return NULL;
+	{
+		const char *name = lint_list_last(e->func_call->funcname, e->func_call->n_funcname);
+		for (int i = 0; fns[i]; i++)
+			if (!strcmp(name, fns[i]))
+				return fns[i];
+	}
+	return NULL;
+}
+
+static const char *type_last(const PgQuery__TypeName *t)
+{
+	return t ? lint_list_last(t->names, t->n_names) : "";
+}
+
+static int typmod(const PgQuery__TypeName *t, size_t i)
+{
+	if (!t || i >= t->n_typmods)
+		return -1;
+	{
+		const PgQuery__Node *m = t->typmods[i];
+		if (m->node_case == PG_QUERY__NODE__NODE_A_CONST && m->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL)
+			return m->a_const->ival->ival;
+	}
+	return -1;
+}
+
+/*
+ * True when changing a column from old (as format_type prints it, e.g.
+ * "character varying(50)", "numeric(10,2)") to the new type only touches
+ * the catalogue: varchar(n) to a larger n, to varchar or to text;
+ * numeric(p,s) to a larger p with the same s.
+ */
+static bool metadata_only_change(const char *old, const PgQuery__TypeName *nt)
+{
+	const char *to = type_last(nt);
+	int n1 = -1, p1 = -1, s1 = -1;
+
+	if (!old)
+		return false;
+	if (sscanf(old, "character varying(%d)", &n1) == 1 || !strcmp(old, "character varying")) {
+		if (!strcmp(to, "text"))
+			return true;
+		if (!strcmp(to, "varchar"))
+			return typmod(nt, 0) < 0 || (n1 >= 0 && typmod(nt, 0) >= n1);
+		return false;
+	}
+	if (!strcmp(old, "text"))
+		return !strcmp(to, "text") || (!strcmp(to, "varchar") && typmod(nt, 0) < 0);
+	if (sscanf(old, "numeric(%d,%d)", &p1, &s1) == 2 && !strcmp(to, "numeric"))
+		return typmod(nt, 0) >= p1 && (typmod(nt, 1) < 0 ? 0 : typmod(nt, 1)) == s1;
+	return false;
+}
+
+static void check_add_column(struct lint_ctx *ctx, const PgQuery__RangeVar *rv, const PgQuery__ColumnDef *c)
+{
+	struct subst sub = { .table = lint_rv_name(rv), .column = c->colname };
+	const PgQuery__Constraint *def = NULL, *fk = NULL;
+	bool has_default = has_constraint(c, PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT, &def);
+	bool identity = has_constraint(c, PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY, NULL);
+	bool generated = has_constraint(c, PG_QUERY__CONSTR_TYPE__CONSTR_GENERATED, NULL);
+	const char *tname = type_last(c->type_name);
+	bool serial = !strcmp(tname, "serial") || !strcmp(tname, "bigserial") || !strcmp(tname, "smallserial") ||
+		      !strcmp(tname, "serial4") || !strcmp(tname, "serial8") || !strcmp(tname, "serial2");
+	const char *vol;
+
+	if (has_constraint(c, PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL, NULL) && !has_default && !identity && !generated &&
+	    !serial)
+		lint_report(ctx, &add_not_null_rule, c->location, &sub,
+			    "fails with \"column contains null values\" as soon as {table} has a row",
+			    "ALTER TABLE {table} ADD COLUMN {column} <type>;            -- nullable first\n"
+			    "-- backfill it in batches (pgshift backfill), then:\n"
+			    "ALTER TABLE {table} ADD CONSTRAINT {column}_not_null CHECK ({column} IS NOT NULL) NOT VALID;\n"
+			    "ALTER TABLE {table} VALIDATE CONSTRAINT {column}_not_null;",
+			    "adding NOT NULL column \"%s\" without a default to existing table \"%s\"", c->colname,
+			    lint_rv_name(rv));
+	if (serial || identity || generated)
+		lint_report(ctx, &table_rewrite_rule, c->location, &sub,
+			    "rewrites every row of {table} under ACCESS EXCLUSIVE: reads and writes wait for the whole "
+			    "rewrite",
+			    "-- add a plain nullable column, fill it in batches, then attach the sequence or default:\n"
+			    "ALTER TABLE {table} ADD COLUMN {column} bigint;",
+			    "adding %s column \"%s\" to existing table \"%s\" rewrites it",
+			    serial ? "a serial" : identity ? "an identity" : "a stored generated", c->colname, lint_rv_name(rv));
+	if (has_default && (vol = volatile_call(def->raw_expr)))
+		lint_report(ctx, &volatile_default_rule, def->location, &sub,
+			    "rewrites every row of {table} under ACCESS EXCLUSIVE (a volatile default is computed per row)",
+			    "ALTER TABLE {table} ADD COLUMN {column} <type>;\n"
+			    "ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT <expr>;   -- new rows only\n"
+			    "-- then backfill the existing rows in batches (pgshift backfill)",
+			    "default %s() of new column \"%s\" is volatile", vol, c->colname);
+	else if (has_default && ctx->run->opts.pg_version < 110000)
+		lint_report(ctx, &volatile_default_rule, def->location, &sub,
+			    "before PostgreSQL 11 any ADD COLUMN ... DEFAULT rewrites every row of {table} under ACCESS "
+			    "EXCLUSIVE",
+			    "ALTER TABLE {table} ADD COLUMN {column} <type>;\n"
+			    "ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT <expr>;\n"
+			    "-- then backfill the existing rows in batches",
+			    "adding column \"%s\" with a default rewrites the table before PostgreSQL 11", c->colname);
+	if (has_constraint(c, PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN, &fk))
+		lint_report(ctx, &fk_rule, fk->location, &sub,
+			    "SHARE ROW EXCLUSIVE lock on {table} and the referenced table while the key is added",
+			    "ALTER TABLE {table} ADD COLUMN {column} <type>;\n"
+			    "ALTER TABLE {table} ADD CONSTRAINT {table}_{column}_fkey FOREIGN KEY ({column}) "
+			    "REFERENCES <other> (id) NOT VALID;\n"
+			    "-- next migration:\nALTER TABLE {table} VALIDATE CONSTRAINT {table}_{column}_fkey;",
+			    "new column \"%s\" references another table without NOT VALID", c->colname);
+}
+
+static void check_add_constraint(struct lint_ctx *ctx, const PgQuery__RangeVar *rv, const PgQuery__Constraint *k)
+{
+	struct subst sub = { .table = lint_rv_name(rv), .name = k->conname && *k->conname ? k->conname : NULL };
+
+	switch (k->contype) {
+	case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN:
+		if (k->skip_validation)
+			return;
+		lint_report(ctx, &fk_rule, k->location, &sub,
+			    "SHARE ROW EXCLUSIVE lock on {table} and the referenced table while every row is checked",
+			    "ALTER TABLE {table} ADD CONSTRAINT {name} FOREIGN KEY (...) REFERENCES ... NOT VALID;\n"
+			    "-- next migration (takes only SHARE UPDATE EXCLUSIVE):\n"
+			    "ALTER TABLE {table} VALIDATE CONSTRAINT {name};",
+			    "foreign key on existing table \"%s\" is validated while holding its lock", lint_rv_name(rv));
+		break;
+	case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
+		if (k->skip_validation)
+			return;
+		lint_report(ctx, &check_rule, k->location, &sub,
+			    "ACCESS EXCLUSIVE lock on {table} while every row is checked",
+			    "ALTER TABLE {table} ADD CONSTRAINT {name} CHECK (...) NOT VALID;\n"
+			    "-- next migration:\nALTER TABLE {table} VALIDATE CONSTRAINT {name};",
+			    "check constraint on existing table \"%s\" scans it under an exclusive lock", lint_rv_name(rv));
+		break;
+	case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE:
+	case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
+		if (k->indexname && *k->indexname)
+			return;
+		lint_report(ctx, &unique_rule, k->location, &sub,
+			    "builds the index under ACCESS EXCLUSIVE: reads and writes of {table} wait for the build",
+			    "-- own migration (runs outside a transaction):\n"
+			    "CREATE UNIQUE INDEX CONCURRENTLY {table}_key_idx ON {table} (...);\n"
+			    "-- next migration:\n"
+			    "ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE USING INDEX {table}_key_idx;",
+			    "%s constraint on existing table \"%s\" builds its index while locking the table",
+			    k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY ? "primary key" : "unique", lint_rv_name(rv));
+		break;
+	default:
+		break;
+	}
+}
+
+static void check_alter_table(struct lint_ctx *ctx, const PgQuery__Node *node)
+{
+	const PgQuery__AlterTableStmt *a = node->alter_table_stmt;
+	const PgQuery__RangeVar *rv = a->relation;
+
+	if (a->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE || lint_rangevar_is_new(ctx, rv))
+		return;
+	for (size_t i = 0; i < a->n_cmds; i++) {
+		const PgQuery__AlterTableCmd *c;
+		struct subst sub;
+
+		if (a->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
+			continue;
+		c = a->cmds[i]->alter_table_cmd;
+		sub = (struct subst){ .table = lint_rv_name(rv), .column = c->name };
+		switch (c->subtype) {
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
+			lint_report(ctx, &drop_column_rule, rv->location, &sub,
+				    "the column's data is gone; running code that selects or inserts {column} fails "
+				    "(ACCESS EXCLUSIVE lock, brief)",
+				    "-- expand/contract:\n"
+				    "-- 1. ship app code that no longer reads or writes {table}.{column}\n"
+				    "-- 2. then, in a later, approved migration:\n"
+				    "ALTER TABLE {table} DROP COLUMN {column};",
+				    "dropping column \"%s\" of \"%s\" deletes its data", c->name, lint_rv_name(rv));
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_AlterColumnType: {
+			const PgQuery__ColumnDef *def = c->def && c->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF
+								? c->def->column_def
+								: NULL;
+			char *old = ctx->run->opts.column_type
+					    ? ctx->run->opts.column_type(ctx->run->opts.lookup_ctx, rv->schemaname,
+									rv->relname, c->name)
+					    : NULL;
+			bool cheap = def && metadata_only_change(old, def->type_name);
+
+			free(old);
+			if (cheap)
+				break;
+			lint_report(ctx, &alter_type_rule, rv->location, &sub,
+				    "rewrites {table} and its indexes under ACCESS EXCLUSIVE; the running app sees the new type",
+				    "-- new column + backfill + switch:\n"
+				    "ALTER TABLE {table} ADD COLUMN {column}_new <new type>;\n"
+				    "-- backfill in batches, write both from the app, switch reads, then drop {column}",
+				    "changing the type of column \"%s\" of \"%s\"", c->name, lint_rv_name(rv));
+			break;
+		}
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
+			lint_report(ctx, &set_not_null_rule, rv->location, &sub,
+				    "ACCESS EXCLUSIVE lock on {table} while every row is scanned",
+				    "ALTER TABLE {table} ADD CONSTRAINT {column}_not_null CHECK ({column} IS NOT NULL) NOT VALID;\n"
+				    "ALTER TABLE {table} VALIDATE CONSTRAINT {column}_not_null;  -- no exclusive lock\n"
+				    "ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL;    -- PG 12+: uses the check, no scan\n"
+				    "ALTER TABLE {table} DROP CONSTRAINT {column}_not_null;",
+				    "SET NOT NULL on column \"%s\" of existing table \"%s\" scans it under an exclusive lock",
+				    c->name, lint_rv_name(rv));
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
+			if (c->def && c->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
+				check_add_column(ctx, rv, c->def->column_def);
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
+			if (c->def && c->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
+				check_add_constraint(ctx, rv, c->def->constraint);
+			break;
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetLogged:
+		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetUnLogged:
+			lint_report(ctx, &table_rewrite_rule, rv->location, &sub,
+				    "rewrites every row of {table} under ACCESS EXCLUSIVE",
+				    "-- do it in a maintenance window, or create a new table and copy in batches",
+				    "SET %s rewrites table \"%s\"",
+				    c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_SetLogged ? "LOGGED" : "UNLOGGED",
+				    lint_rv_name(rv));
+			break;
+		default:
+			break;
+		}
+	}
+}
+
+#define AT PG_QUERY__NODE__NODE_ALTER_TABLE_STMT
+static const struct rule drop_column_rule = { "drop-column", SEV_REVIEW, "ALTER TABLE ... DROP COLUMN", AT,
+					      check_alter_table };
+static const struct rule alter_type_rule = { "alter-column-type", SEV_REVIEW, "ALTER COLUMN ... TYPE", AT, NULL };
+static const struct rule add_not_null_rule = { "add-not-null-column-without-default", SEV_REVIEW,
+					       "ADD COLUMN ... NOT NULL without DEFAULT on an existing table", AT, NULL };
+static const struct rule set_not_null_rule = { "set-not-null", SEV_WARNING,
+					       "ALTER COLUMN ... SET NOT NULL on an existing table", AT, NULL };
+static const struct rule fk_rule = { "fk-without-not-valid", SEV_WARNING,
+				     "ADD FOREIGN KEY / REFERENCES on an existing table without NOT VALID", AT, NULL };
+static const struct rule check_rule = { "check-without-not-valid", SEV_WARNING,
+					"ADD CHECK on an existing table without NOT VALID", AT, NULL };
+static const struct rule unique_rule = { "unique-without-index", SEV_WARNING,
+					 "ADD UNIQUE / PRIMARY KEY without USING INDEX on an existing table", AT, NULL };
+static const struct rule volatile_default_rule = { "volatile-default", SEV_WARNING,
+						   "ADD COLUMN ... DEFAULT with a volatile function", AT, NULL };
+static const struct rule table_rewrite_rule = { "table-rewrite", SEV_WARNING,
+						"serial/identity/stored generated column, SET LOGGED/UNLOGGED, VACUUM FULL, "
+						"CLUSTER",
+						AT, NULL };
+
+const struct rule *const lint_rules_alter_table[] = { &drop_column_rule, &alter_type_rule, &add_not_null_rule,
+						      &set_not_null_rule, &fk_rule, &check_rule, &unique_rule,
+						      &volatile_default_rule, &table_rewrite_rule, NULL };

@@ -1,0 +1,145 @@
+/*
+ * Rules on DROP and TRUNCATE: data loss and readers that break.
+ */
+#include <string.h>
+
+#include "lint/rule.h"
+
+/* The name of the i-th object of a DROP: a list of Strings (table, view) or a TypeName / ObjectWithArgs. */
+static const char *object_name(const PgQuery__Node *o, const char **last)
+{
+	*last = "";
+	switch (o->node_case) {
+	case PG_QUERY__NODE__NODE_LIST:
+		*last = lint_list_last(o->list->items, o->list->n_items);
+		return lint_list_name(o->list->items, o->list->n_items);
+	case PG_QUERY__NODE__NODE_TYPE_NAME:
+		*last = lint_list_last(o->type_name->names, o->type_name->n_names);
+		return lint_list_name(o->type_name->names, o->type_name->n_names);
+	case PG_QUERY__NODE__NODE_OBJECT_WITH_ARGS:
+		*last = lint_list_last(o->object_with_args->objname, o->object_with_args->n_objname);
+		return lint_list_name(o->object_with_args->objname, o->object_with_args->n_objname);
+	case PG_QUERY__NODE__NODE_STRING:
+		*last = o->string->sval;
+		return o->string->sval;
+	default:
+		return "?";
+	}
+}
+
+static const struct rule drop_table_rule, drop_schema_rule, drop_object_rule, drop_index_rule;
+
+static void check_drop(struct lint_ctx *ctx, const PgQuery__Node *node)
+{
+	const PgQuery__DropStmt *d = node->drop_stmt;
+
+	for (size_t i = 0; i < d->n_objects; i++) {
+		const char *last;
+		const char *name = object_name(d->objects[i], &last);
+		struct subst sub = { .table = name, .name = name };
+
+		switch (d->remove_type) {
+		case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
+			if (lint_is_new(ctx, 'r', NULL, last))
+				break;
+			lint_report(ctx, &drop_table_rule, -1, &sub,
+				    "ACCESS EXCLUSIVE lock; every row of {table} is gone, and running code that reads it fails",
+				    "-- 1. ship app code that no longer reads or writes {table}\n"
+				    "-- 2. keep a copy: CREATE TABLE {table}_archive AS TABLE {table};\n"
+				    "-- 3. in a later, approved migration:\nDROP TABLE {table};",
+				    "dropping table \"%s\" deletes its data", name);
+			break;
+		case PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA:
+			if (lint_is_new(ctx, 's', NULL, last))
+				break;
+			lint_report(ctx, &drop_schema_rule, -1, &sub,
+				    "every object in schema {name} and its data are gone",
+				    "-- only with an approval: --approve MIGRATION, or\n"
+				    "-- pgshift:allow drop-schema because: REASON",
+				    "dropping schema \"%s\" deletes everything in it", name);
+			break;
+		case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX:
+			if (lint_is_new(ctx, 'i', NULL, last))
+				break;
+			lint_report(ctx, &drop_index_rule, -1, &sub,
+				    d->concurrent ? "queries that used index {name} get slower plans"
+						  : "ACCESS EXCLUSIVE lock on the table while the index is dropped; queries that "
+						    "used {name} get slower plans",
+				    "-- in a migration of its own (pgshift runs it outside a transaction):\n"
+				    "DROP INDEX CONCURRENTLY IF EXISTS {name};",
+				    "dropping index \"%s\"%s", name, d->concurrent ? "" : " without CONCURRENTLY");
+			break;
+		case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
+		case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW:
+		case PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE:
+		case PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION:
+		case PG_QUERY__OBJECT_TYPE__OBJECT_PROCEDURE:
+		case PG_QUERY__OBJECT_TYPE__OBJECT_TYPE:
+		case PG_QUERY__OBJECT_TYPE__OBJECT_DOMAIN: {
+			char kind = d->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION ||
+						    d->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_PROCEDURE
+					    ? 'f'
+				    : d->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TYPE ||
+						    d->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_DOMAIN
+					    ? 't'
+					    : 'r';
+			if (lint_is_new(ctx, kind, NULL, last))
+				break;
+			lint_report(ctx, &drop_object_rule, -1, &sub,
+				    "running code and other objects that use {name} fail",
+				    "-- 1. ship app code that no longer uses {name}\n-- 2. then, in a later, approved migration, drop it",
+				    "dropping \"%s\" breaks whatever still uses it", name);
+			break;
+		}
+		default:
+			break;
+		}
+	}
+}
+
+static const struct rule dropdb_rule;
+
+static void check_dropdb(struct lint_ctx *ctx, const PgQuery__Node *node)
+{
+	struct subst sub = { .name = node->dropdb_stmt->dbname };
+
+	lint_report(ctx, &dropdb_rule, -1, &sub, "the whole database {name} and its data are gone",
+		    "-- only with an approval: --approve MIGRATION", "dropping database \"%s\"", node->dropdb_stmt->dbname);
+}
+
+static const struct rule truncate_rule;
+
+static void check_truncate(struct lint_ctx *ctx, const PgQuery__Node *node)
+{
+	const PgQuery__TruncateStmt *t = node->truncate_stmt;
+
+	for (size_t i = 0; i < t->n_relations; i++) {
+		const PgQuery__RangeVar *rv = t->relations[i]->range_var;
+		struct subst sub = { .table = lint_rv_name(rv) };
+
+		if (lint_rangevar_is_new(ctx, rv))
+			continue;
+		lint_report(ctx, &truncate_rule, rv->location, &sub,
+			    "ACCESS EXCLUSIVE lock; every row of {table} is deleted",
+			    "-- only with an approval; to empty a large table in steps use pgshift backfill-style batches:\n"
+			    "DELETE FROM {table} WHERE id IN (SELECT id FROM {table} LIMIT 10000);",
+			    "TRUNCATE \"%s\" deletes all of its rows", lint_rv_name(rv));
+	}
+}
+
+static const struct rule drop_table_rule = { "drop-table", SEV_REVIEW, "DROP TABLE of an existing table",
+					     PG_QUERY__NODE__NODE_DROP_STMT, check_drop };
+static const struct rule drop_schema_rule = { "drop-schema", SEV_REVIEW, "DROP SCHEMA",
+					      PG_QUERY__NODE__NODE_DROP_STMT, NULL };
+static const struct rule drop_object_rule = { "drop-object", SEV_REVIEW,
+					      "DROP VIEW / MATERIALIZED VIEW / FUNCTION / TYPE / SEQUENCE that exists",
+					      PG_QUERY__NODE__NODE_DROP_STMT, NULL };
+static const struct rule drop_index_rule = { "drop-index", SEV_REVIEW, "DROP INDEX of an existing index",
+					     PG_QUERY__NODE__NODE_DROP_STMT, NULL };
+static const struct rule truncate_rule = { "truncate", SEV_REVIEW, "TRUNCATE", PG_QUERY__NODE__NODE_TRUNCATE_STMT,
+					   check_truncate };
+static const struct rule dropdb_rule = { "drop-database", SEV_REVIEW, "DROP DATABASE",
+					 PG_QUERY__NODE__NODE_DROPDB_STMT, check_dropdb };
+
+const struct rule *const lint_rules_drop[] = { &drop_table_rule, &drop_schema_rule, &drop_object_rule,
+					       &drop_index_rule, &truncate_rule, &dropdb_rule, NULL };

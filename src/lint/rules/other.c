@@ -1,0 +1,312 @@
+/*
+ * Rules on everything but DROP and ALTER TABLE: renames, unbounded data
+ * changes, index builds, explicit locks, enum values, timeouts,
+ * transaction control and the no-transaction specifics.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lint/rule.h"
+
+static const struct rule rename_rule, unbounded_rule, index_rule, reindex_rule, lock_rule, conc_tx_rule,
+	enum_rule, dml_ddl_rule, timeout_rule, tx_control_rule, idempotent_rule, rewrite_vacuum_rule,
+	rewrite_cluster_rule;
+
+static void check_rename(struct lint_ctx *ctx, const PgQuery__Node *node)
+{
+	const PgQuery__RenameStmt *r = node->rename_stmt;
+	struct subst sub = { .table = lint_rv_name(r->relation), .column = r->subname, .name = r->newname };
+
+	if (!r->relation || lint_rangevar_is_new(ctx, r->relation))
+		return;
+	if (r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN)
+		lint_report(ctx, &rename_rule, r->relation->location, &sub,
+			    "running code that uses {table}.{column} fails the moment this commits",
+			    "-- expand/contract:\nALTER TABLE {table} ADD COLUMN {name} <type>;\n"
+			    "-- write both columns from the app, backfill {name}, switch reads to {name},\n"
+			    "-- then drop {column} in a later migration",
+			    "renaming column \"%s\" of \"%s\" breaks code that uses the old name", r->subname,
+			    lint_rv_name(r->relation));
+	else if (r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
+		 r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW ||
+		 r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW)
+		lint_report(ctx, &rename_rule, r->relation->location, &sub,
+			    "running code that uses {table} fails the moment this commits",
+			    "-- expand/contract: create {name}, write to both, backfill, switch reads,\n"
+			    "-- then drop {table} in a later migration (or keep a view named {table} meanwhile:\n"
+			    "-- ALTER TABLE {table} RENAME TO {name}; CREATE VIEW {table} AS SELECT * FROM {name};)",
+			    "renaming \"%s\" to \"%s\" breaks code that uses the old name", lint_rv_name(r->relation),
+			    r->newname);
+}
+
+static void unbounded(struct lint_ctx *ctx, const PgQuery__RangeVar *rv, const char *verb)
+{
+	struct subst sub = { .table = lint_rv_name(rv) };
+
+	if (lint_rangevar_is_new(ctx, rv))
+		return;
+	lint_report(ctx, &unbounded_rule, rv->location, &sub,
+		    "touches every row of {table} in one transaction: row locks on all of them, bloat, replica lag",
+		    "-- in batches, outside the schema migration:\n"
+		    "pgshift backfill --table {table} --set \"col = expr\" --batch 1000",
+		    "%s on \"%s\" has no WHERE: it touches every row", verb, lint_rv_name(rv));
+}
+
+static void check_delete(struct lint_ctx *ctx, const PgQuery__Node *node)
+{
+	if (!node->delete_stmt->where_clause)
+		unbounded(ctx, node->delete_stmt->relation, "DELETE");
+}
+
+static void check_update(struct lint_ctx *ctx, const PgQuery__Node *node)
+{
+	if (!node->update_stmt->where_clause)
+		unbounded(ctx, node->update_stmt->relation, "UPDATE");
+}
+
+static bool altered_here(const struct lint_ctx *ctx, const PgQuery__RangeVar *rv)
+{
+	for (char **t = ctx->altered; rv && t && *t; t++)
+		if (!strcmp(*t, rv->relname))
+			return true;
+	return false;
+}
+
+/* dml-with-ddl: a data change on a table the same migration also alters. */
+static void dml_ddl(struct lint_ctx *ctx, const PgQuery__RangeVar *rv, const char *verb)
+{
+	struct subst sub = { .table = lint_rv_name(rv) };
+
+	if (!altered_here(ctx, rv) || lint_rangevar_is_new(ctx, rv))
+		return;
+	lint_report(ctx, &dml_ddl_rule, rv->location, &sub,
+		    "the ALTER's lock on {table} is held while every row is changed",
+		    "-- schema change and data change in separate migrations; the data in batches:\n"
+		    "pgshift backfill --table {table} --set \"col = expr\"",
+		    "%s on \"%s\" in the same migration that alters it", verb, lint_rv_name(rv));
+}
+
+static void check_dml_ddl_update(struct lint_ctx *ctx, const PgQuery__Node *node)
+{
+	dml_ddl(ctx, node->update_stmt->relation, "UPDATE");
+}
+
+static void check_dml_ddl_delete(struct lint_ctx *ctx, const PgQuery__Node *node)
+{
+	dml_ddl(ctx, node->delete_stmt->relation, "DELETE");
+}
+
+static void check_dml_ddl_insert(struct lint_ctx *ctx, const PgQuery__Node *node)
+{
+	const PgQuery__InsertStmt *i = node->insert_stmt;
+	const PgQuery__Node *sel = i->select_stmt;
+
+	/* INSERT ... VALUES is bounded by what is written; INSERT ... SELECT is not. */
+	if (sel && sel->node_case == PG_QUERY__NODE__NODE_SELECT_STMT && sel->select_stmt->n_values_lists == 0)
+		dml_ddl(ctx, i->relation, "INSERT ... SELECT");
+}
+
+static void check_index(struct lint_ctx *ctx, const PgQuery__Node *node)
+{
+	const PgQuery__IndexStmt *x = node->index_stmt;
+	struct subst sub = { .table = lint_rv_name(x->relation), .name = x->idxname && *x->idxname ? x->idxname : NULL };
+
+	if (x->concurrent || lint_rangevar_is_new(ctx, x->relation))
+		return;
+	lint_report(ctx, &index_rule, x->relation->location, &sub,
+		    "SHARE lock on {table}: every INSERT, UPDATE and DELETE waits for the whole build",
+		    "-- in a migration of its own (pgshift runs it outside a transaction):\n"
+		    "CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} (...);",
+		    "building index on existing table \"%s\" without CONCURRENTLY blocks writes", lint_rv_name(x->relation));
+}
+
+static bool has_option(PgQuery__Node **opts, size_t n, const char *name)
+{
+	for (size_t i = 0; i < n; i++)
+		if (opts[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM && !strcmp(opts[i]->def_elem->defname, name))
+			return true;
+	return false;
+}
+
+static void check_reindex(struct lint_ctx *ctx, const PgQuery__Node *node)
+{
+	const PgQuery__ReindexStmt *r = node->reindex_stmt;
+	struct subst sub = { .table = r->relation ? lint_rv_name(r->relation) : r->name };
+
+	if (has_option(r->params, r->n_params, "concurrently") || ctx->run->opts.pg_version < 120000)
+		return;
+	lint_report(ctx, &reindex_rule, -1, &sub, "blocks writes to {table} (and reads that use the index) while it runs",
+		    "-- in a migration of its own:\nREINDEX TABLE CONCURRENTLY {table};",
+		    "REINDEX without CONCURRENTLY blocks writes");
+}
+
+static void check_lock(struct lint_ctx *ctx, const PgQuery__Node *node)
+{
+	const PgQuery__LockStmt *l = node->lock_stmt;
+	const PgQuery__RangeVar *rv = l->n_relations ? l->relations[0]->range_var : NULL;
+	struct subst sub = { .table = lint_rv_name(rv) };
+
+	lint_report(ctx, &lock_rule, -1, &sub, "holds the lock on {table} until the migration commits; the app queues behind it",
+		    "-- remove the LOCK; pgshift already runs each migration with a lock_timeout",
+		    "explicit LOCK TABLE \"%s\"", lint_rv_name(rv));
+}
+
+static void check_conc_tx(struct lint_ctx *ctx, const PgQuery__Node *node)
+{
+	const char *why = script_needs_autocommit(node, ctx->run->opts.pg_version);
+
+	if (!why || !ctx->mixed_autocommit)
+		return;
+	lint_report(ctx, &conc_tx_rule, -1, NULL, "cannot run inside a transaction block: the migration fails (pgshift refuses it)",
+		    "-- put it alone in a migration of its own; pgshift runs that outside a transaction",
+		    "%s together with other statements in one transactional migration", why);
+}
+
+static void check_enum(struct lint_ctx *ctx, const PgQuery__Node *node)
+{
+	const PgQuery__AlterEnumStmt *a = node->alter_enum_stmt;
+	const char *type = lint_list_name(a->type_name, a->n_type_name);
+	struct subst sub = { .name = type };
+	bool old12 = ctx->run->opts.pg_version < 120000;
+
+	if (!a->new_val || !*a->new_val || (a->old_val && *a->old_val))
+		return;
+	if (lint_is_new(ctx, 't', NULL, lint_list_last(a->type_name, a->n_type_name)))
+		return;
+	lint_report(ctx, &enum_rule, -1, &sub,
+		    old12 ? "before PostgreSQL 12 ALTER TYPE ... ADD VALUE cannot run inside a transaction block"
+			  : "the new value cannot be used in the same transaction that adds it",
+		    "-- in a migration of its own:\nALTER TYPE {name} ADD VALUE IF NOT EXISTS '...';",
+		    "adding value '%s' to enum \"%s\"", a->new_val, type);
+}
+
+static bool const_is_zero(const PgQuery__Node *n)
+{
+	if (!n || n->node_case != PG_QUERY__NODE__NODE_A_CONST)
+		return false;
+	if (n->a_const->val_case == PG_QUERY__A__CONST__VAL_IVAL)
+		return n->a_const->ival->ival == 0;
+	if (n->a_const->val_case == PG_QUERY__A__CONST__VAL_SVAL)
+		return atoi(n->a_const->sval->sval) == 0 && strspn(n->a_const->sval->sval, "0") > 0;
+	return false;
+}
+
+static void check_set(struct lint_ctx *ctx, const PgQuery__Node *node)
+{
+	const PgQuery__VariableSetStmt *v = node->variable_set_stmt;
+	struct subst sub = { .name = v->name };
+
+	if (!v->name || (strcmp(v->name, "lock_timeout") && strcmp(v->name, "statement_timeout")))
+		return;
+	if (v->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE || v->n_args != 1 || !const_is_zero(v->args[0]))
+		return;
+	lint_report(ctx, &timeout_rule, -1, &sub,
+		    "removes pgshift's protection: a queued lock now waits forever and the app queues behind it",
+		    "-- leave the defaults, or bound it:\n-- pgshift:lock-timeout 10s",
+		    "SET %s = 0 disables the timeout", v->name);
+}
+
+static void check_tx(struct lint_ctx *ctx, const PgQuery__Node *node)
+{
+	static const char *const names[] = { "", "BEGIN", "START TRANSACTION", "COMMIT", "ROLLBACK", "SAVEPOINT",
+					     "RELEASE", "ROLLBACK TO", "PREPARE TRANSACTION", "COMMIT PREPARED",
+					     "ROLLBACK PREPARED" };
+	unsigned k = (unsigned)node->transaction_stmt->kind;
+
+	lint_report(ctx, &tx_control_rule, -1, NULL,
+		    "pgshift owns the migration's transaction: this would commit or abort it half-way",
+		    "-- remove it; for statements that cannot run in a transaction:\n-- pgshift:no-transaction",
+		    "%s inside a migration", k < sizeof(names) / sizeof(names[0]) ? names[k] : "transaction control");
+}
+
+/* not-idempotent-no-tx: in a no-transaction migration, CREATE/DROP without IF [NOT] EXISTS. */
+static void check_idempotent(struct lint_ctx *ctx, const PgQuery__Node *node)
+{
+	const char *what = NULL;
+
+	if (!ctx->no_transaction)
+		return;
+	switch (node->node_case) {
+	case PG_QUERY__NODE__NODE_INDEX_STMT:
+		what = node->index_stmt->if_not_exists ? NULL : "CREATE INDEX";
+		break;
+	case PG_QUERY__NODE__NODE_CREATE_STMT:
+		what = node->create_stmt->if_not_exists ? NULL : "CREATE TABLE";
+		break;
+	case PG_QUERY__NODE__NODE_DROP_STMT:
+		what = node->drop_stmt->missing_ok ? NULL : "DROP";
+		break;
+	case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
+		what = node->create_seq_stmt->if_not_exists ? NULL : "CREATE SEQUENCE";
+		break;
+	case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
+		what = node->create_schema_stmt->if_not_exists ? NULL : "CREATE SCHEMA";
+		break;
+	default:
+		return;
+	}
+	if (!what)
+		return;
+	lint_report(ctx, &idempotent_rule, -1, NULL,
+		    "this migration runs outside a transaction: if a later statement fails, the retry runs this one again "
+		    "and it fails too",
+		    "-- make it idempotent: CREATE ... IF NOT EXISTS / DROP ... IF EXISTS",
+		    "%s without IF %sEXISTS in a no-transaction migration", what, strcmp(what, "DROP") ? "NOT " : "");
+}
+
+static void check_vacuum(struct lint_ctx *ctx, const PgQuery__Node *node)
+{
+	const PgQuery__VacuumStmt *v = node->vacuum_stmt;
+
+	if (!v->is_vacuumcmd || !has_option(v->options, v->n_options, "full"))
+		return;
+	lint_report(ctx, &rewrite_vacuum_rule, -1, NULL, "rewrites the table under ACCESS EXCLUSIVE: reads and writes wait",
+		    "-- plain VACUUM (no FULL) does not block; for bloat use pg_repack in a maintenance window",
+		    "VACUUM FULL rewrites the table");
+}
+
+static void check_cluster(struct lint_ctx *ctx, const PgQuery__Node *node)
+{
+	struct subst sub = { .table = lint_rv_name(node->cluster_stmt->relation) };
+
+	lint_report(ctx, &rewrite_cluster_rule, -1, &sub, "rewrites {table} under ACCESS EXCLUSIVE: reads and writes wait",
+		    "-- do it in a maintenance window, or use pg_repack", "CLUSTER rewrites the table");
+}
+
+#define N(x) PG_QUERY__NODE__NODE_##x
+static const struct rule rename_rule = { "rename", SEV_REVIEW, "RENAME COLUMN, RENAME TO (table, view)",
+					 N(RENAME_STMT), check_rename };
+static const struct rule unbounded_rule = { "unbounded-dml", SEV_REVIEW, "DELETE or UPDATE without WHERE on an existing table",
+					    N(DELETE_STMT), check_delete };
+static const struct rule unbounded_update_rule = { "unbounded-dml", SEV_REVIEW, NULL, N(UPDATE_STMT), check_update };
+static const struct rule index_rule = { "non-concurrent-index", SEV_WARNING,
+					"CREATE INDEX without CONCURRENTLY on an existing table", N(INDEX_STMT), check_index };
+static const struct rule reindex_rule = { "non-concurrent-reindex", SEV_WARNING, "REINDEX without CONCURRENTLY",
+					  N(REINDEX_STMT), check_reindex };
+static const struct rule lock_rule = { "lock-table", SEV_WARNING, "explicit LOCK TABLE", N(LOCK_STMT), check_lock };
+static const struct rule conc_tx_rule = { "concurrently-in-transaction", SEV_WARNING,
+					  "CONCURRENTLY (or another autocommit-only statement) mixed with others", 0,
+					  check_conc_tx };
+static const struct rule enum_rule = { "enum-add-value", SEV_WARNING, "ALTER TYPE ... ADD VALUE", N(ALTER_ENUM_STMT),
+				       check_enum };
+static const struct rule dml_ddl_rule = { "dml-with-ddl", SEV_WARNING,
+					  "UPDATE / DELETE / INSERT ... SELECT on a table the migration also alters",
+					  N(UPDATE_STMT), check_dml_ddl_update };
+static const struct rule dml_ddl_delete_rule = { "dml-with-ddl", SEV_WARNING, NULL, N(DELETE_STMT),
+						 check_dml_ddl_delete };
+static const struct rule dml_ddl_insert_rule = { "dml-with-ddl", SEV_WARNING, NULL, N(INSERT_STMT),
+						 check_dml_ddl_insert };
+static const struct rule timeout_rule = { "disables-timeout", SEV_WARNING, "SET lock_timeout / statement_timeout = 0",
+					  N(VARIABLE_SET_STMT), check_set };
+static const struct rule tx_control_rule = { "transaction-control", SEV_WARNING, "BEGIN, COMMIT, ROLLBACK in a migration",
+					     N(TRANSACTION_STMT), check_tx };
+static const struct rule idempotent_rule = { "not-idempotent-no-tx", SEV_WARNING,
+					     "CREATE/DROP without IF [NOT] EXISTS in a no-transaction migration", 0,
+					     check_idempotent };
+static const struct rule rewrite_vacuum_rule = { "table-rewrite", SEV_WARNING, NULL, N(VACUUM_STMT), check_vacuum };
+static const struct rule rewrite_cluster_rule = { "table-rewrite", SEV_WARNING, NULL, N(CLUSTER_STMT), check_cluster };
+
+const struct rule *const lint_rules_other[] = { &rename_rule, &unbounded_rule, &unbounded_update_rule, &index_rule,
+						&reindex_rule, &lock_rule, &conc_tx_rule, &enum_rule, &dml_ddl_rule,
+						&dml_ddl_delete_rule, &dml_ddl_insert_rule, &timeout_rule, &tx_control_rule,
+						&idempotent_rule, &rewrite_vacuum_rule, &rewrite_cluster_rule, NULL };
