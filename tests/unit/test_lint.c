@@ -1,0 +1,356 @@
+/*
+ * Unit tests of the linter: each rule fires on its case and stays quiet on
+ * a close look-alike; context, versions, directives and the reporters.
+ */
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "unit.h"
+#include "lint/lint.h"
+#include "util/fsutil.h"
+
+static int version = 150000;
+
+static char *stub_type(void *ctx, const char *schema, const char *table, const char *column)
+{
+	(void)ctx;
+	(void)schema;
+	(void)table;
+	if (!strcmp(column, "name"))
+		return strdup("character varying(50)");
+	if (!strcmp(column, "price"))
+		return strdup("numeric(10,2)");
+	return strdup("integer");
+}
+
+/* Lints sql as one migration; returns how many findings of rule it produced. */
+static int count(const char *sql, const char *rule)
+{
+	struct lint_opts o = { .pg_version = version, .column_type = stub_type };
+	struct lint_run run;
+	int n = 0;
+
+	lint_init(&run, &o);
+	lint_file(&run, "m.sql", sql, "20250101000000_m");
+	for (size_t i = 0; i < run.out.n; i++)
+		if (!strcmp(run.out.items[i].rule, rule))
+			n++;
+	lint_free(&run);
+	return n;
+}
+
+#define FIRES(sql, rule) do { if (count(sql, rule) < 1) fail_msg("%s did not fire on: %s", rule, sql); } while (0)
+#define QUIET(sql, rule) do { if (count(sql, rule) != 0) fail_msg("%s fired on: %s", rule, sql); } while (0)
+
+static void test_drops(void **state)
+{
+	(void)state;
+	FIRES("DROP TABLE users;", "drop-table");
+	QUIET("CREATE TABLE t (id int);\nDROP TABLE t;", "drop-table");
+	QUIET("SELECT 'DROP TABLE users';", "drop-table");
+	QUIET("-- DROP TABLE users;\nSELECT 1;", "drop-table");
+	QUIET("DO $$ BEGIN DROP TABLE users; END $$;", "drop-table");
+	QUIET("CREATE FUNCTION f() RETURNS void LANGUAGE sql AS $f$ DROP TABLE users $f$;", "drop-table");
+	FIRES("DROP SCHEMA app CASCADE;", "drop-schema");
+	QUIET("CREATE SCHEMA app;\nDROP SCHEMA app;", "drop-schema");
+	FIRES("DROP DATABASE other;", "drop-database");
+	FIRES("DROP VIEW v;", "drop-object");
+	FIRES("DROP FUNCTION f(int);", "drop-object");
+	FIRES("DROP TYPE mood;", "drop-object");
+	FIRES("DROP SEQUENCE s;", "drop-object");
+	QUIET("CREATE VIEW v AS SELECT 1;\nDROP VIEW v;", "drop-object");
+	QUIET("CREATE TYPE mood AS ENUM ('a');\nDROP TYPE mood;", "drop-object");
+	FIRES("DROP INDEX users_email_idx;", "drop-index");
+	FIRES("DROP INDEX CONCURRENTLY users_email_idx;", "drop-index");
+	QUIET("CREATE INDEX i ON users (a);\nDROP INDEX i;", "drop-index");
+	FIRES("TRUNCATE users;", "truncate");
+	QUIET("CREATE TABLE t (id int);\nTRUNCATE t;", "truncate");
+}
+
+static void test_alter_table_review(void **state)
+{
+	(void)state;
+	FIRES("ALTER TABLE users DROP COLUMN old_field;", "drop-column");
+	FIRES("ALTER TABLE users ADD COLUMN b int, DROP COLUMN old_field;", "drop-column");
+	QUIET("CREATE TABLE t (a int, b int);\nALTER TABLE t DROP COLUMN b;", "drop-column");
+	QUIET("ALTER TABLE users ADD COLUMN b int;", "drop-column");
+	FIRES("ALTER TABLE users ALTER COLUMN id TYPE bigint;", "alter-column-type");
+	FIRES("ALTER TABLE users ALTER COLUMN name TYPE varchar(20);", "alter-column-type");
+	QUIET("ALTER TABLE users ALTER COLUMN name TYPE varchar(200);", "alter-column-type");
+	QUIET("ALTER TABLE users ALTER COLUMN name TYPE text;", "alter-column-type");
+	QUIET("ALTER TABLE users ALTER COLUMN price TYPE numeric(12,2);", "alter-column-type");
+	FIRES("ALTER TABLE users ALTER COLUMN price TYPE numeric(12,3);", "alter-column-type");
+	FIRES("ALTER TABLE users ADD COLUMN n int NOT NULL;", "add-not-null-column-without-default");
+	QUIET("ALTER TABLE users ADD COLUMN n int;", "add-not-null-column-without-default");
+	QUIET("ALTER TABLE users ADD COLUMN n int NOT NULL DEFAULT 0;", "add-not-null-column-without-default");
+	QUIET("CREATE TABLE t (id int);\nALTER TABLE t ADD COLUMN n int NOT NULL;", "add-not-null-column-without-default");
+	FIRES("ALTER TABLE users RENAME COLUMN a TO b;", "rename");
+	FIRES("ALTER TABLE users RENAME TO people;", "rename");
+	QUIET("CREATE TABLE t (a int);\nALTER TABLE t RENAME COLUMN a TO b;", "rename");
+	QUIET("ALTER TABLE users RENAME CONSTRAINT a TO b;", "rename");
+}
+
+static void test_warnings(void **state)
+{
+	(void)state;
+	FIRES("CREATE INDEX i ON users (email);", "non-concurrent-index");
+	QUIET("CREATE INDEX CONCURRENTLY i ON users (email);", "non-concurrent-index");
+	QUIET("CREATE TABLE t (id int);\nCREATE INDEX i ON t (id);", "non-concurrent-index");
+	FIRES("REINDEX TABLE users;", "non-concurrent-reindex");
+	QUIET("REINDEX TABLE CONCURRENTLY users;", "non-concurrent-reindex");
+	FIRES("ALTER TABLE o ADD CONSTRAINT fk FOREIGN KEY (u) REFERENCES users (id);", "fk-without-not-valid");
+	QUIET("ALTER TABLE o ADD CONSTRAINT fk FOREIGN KEY (u) REFERENCES users (id) NOT VALID;", "fk-without-not-valid");
+	FIRES("ALTER TABLE o ADD COLUMN u int REFERENCES users (id);", "fk-without-not-valid");
+	FIRES("ALTER TABLE o ADD CONSTRAINT c CHECK (a > 0);", "check-without-not-valid");
+	QUIET("ALTER TABLE o ADD CONSTRAINT c CHECK (a > 0) NOT VALID;", "check-without-not-valid");
+	FIRES("ALTER TABLE users ALTER COLUMN email SET NOT NULL;", "set-not-null");
+	QUIET("ALTER TABLE users ALTER COLUMN email DROP NOT NULL;", "set-not-null");
+	FIRES("ALTER TABLE users ADD CONSTRAINT u UNIQUE (email);", "unique-without-index");
+	FIRES("ALTER TABLE users ADD PRIMARY KEY (id);", "unique-without-index");
+	QUIET("ALTER TABLE users ADD CONSTRAINT u UNIQUE USING INDEX users_email_idx;", "unique-without-index");
+	FIRES("ALTER TABLE users ADD COLUMN u uuid DEFAULT gen_random_uuid();", "volatile-default");
+	FIRES("ALTER TABLE users ADD COLUMN r float DEFAULT random();", "volatile-default");
+	QUIET("ALTER TABLE users ADD COLUMN email varchar(255) DEFAULT '';", "volatile-default");
+	QUIET("ALTER TABLE users ADD COLUMN at timestamptz DEFAULT now();", "volatile-default");
+	FIRES("ALTER TABLE users ADD COLUMN id2 bigserial;", "table-rewrite");
+	FIRES("ALTER TABLE users ADD COLUMN id2 int GENERATED ALWAYS AS IDENTITY;", "table-rewrite");
+	FIRES("ALTER TABLE users ADD COLUMN t int GENERATED ALWAYS AS (a * 2) STORED;", "table-rewrite");
+	FIRES("ALTER TABLE users SET LOGGED;", "table-rewrite");
+	FIRES("VACUUM FULL users;", "table-rewrite");
+	FIRES("CLUSTER users USING users_pkey;", "table-rewrite");
+	QUIET("VACUUM users;", "table-rewrite");
+	QUIET("ALTER TABLE users ADD COLUMN n int;", "table-rewrite");
+	FIRES("LOCK TABLE users IN ACCESS EXCLUSIVE MODE;", "lock-table");
+	FIRES("CREATE TABLE t (id int);\nCREATE INDEX CONCURRENTLY i ON users (a);", "concurrently-in-transaction");
+	QUIET("CREATE INDEX CONCURRENTLY i ON users (a);", "concurrently-in-transaction");
+	QUIET("-- pgshift:no-transaction\nCREATE TABLE IF NOT EXISTS t (id int);\nCREATE INDEX CONCURRENTLY i ON users (a);",
+	      "concurrently-in-transaction");
+	FIRES("ALTER TYPE mood ADD VALUE 'meh';", "enum-add-value");
+	QUIET("ALTER TYPE mood RENAME VALUE 'a' TO 'b';", "enum-add-value");
+	QUIET("CREATE TYPE mood AS ENUM ('a');\nALTER TYPE mood ADD VALUE 'b';", "enum-add-value");
+	FIRES("ALTER TABLE users ADD COLUMN e text;\nUPDATE users SET e = 'x' WHERE e IS NULL;", "dml-with-ddl");
+	FIRES("ALTER TABLE users ADD COLUMN e text;\nINSERT INTO users (e) SELECT e FROM other;", "dml-with-ddl");
+	QUIET("ALTER TABLE users ADD COLUMN e text;\nINSERT INTO users (e) VALUES ('x');", "dml-with-ddl");
+	QUIET("ALTER TABLE users ADD COLUMN e text;\nUPDATE orders SET a = 1 WHERE id = 2;", "dml-with-ddl");
+	FIRES("SET lock_timeout = 0;", "disables-timeout");
+	FIRES("SET statement_timeout = '0';", "disables-timeout");
+	QUIET("SET lock_timeout = '5s';", "disables-timeout");
+	QUIET("SET work_mem = 0;", "disables-timeout");
+	FIRES("BEGIN;\nSELECT 1;\nCOMMIT;", "transaction-control");
+	QUIET("SELECT 'BEGIN';", "transaction-control");
+	FIRES("-- pgshift:no-transaction\nCREATE INDEX CONCURRENTLY i ON users (a);", "not-idempotent-no-tx");
+	QUIET("-- pgshift:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON users (a);", "not-idempotent-no-tx");
+	QUIET("CREATE TABLE t (id int);", "not-idempotent-no-tx");
+	FIRES("DELETE FROM users;", "unbounded-dml");
+	FIRES("UPDATE users SET a = 1;", "unbounded-dml");
+	QUIET("DELETE FROM users WHERE id = 1;", "unbounded-dml");
+	QUIET("UPDATE users SET email = 'x' WHERE email = '';", "unbounded-dml");
+}
+
+static void test_versions(void **state)
+{
+	(void)state;
+	version = 100000;
+	FIRES("ALTER TABLE users ADD COLUMN email varchar(255) DEFAULT '';", "volatile-default");
+	QUIET("REINDEX TABLE users;", "non-concurrent-reindex");
+	version = 110000;
+	QUIET("ALTER TABLE users ADD COLUMN email varchar(255) DEFAULT '';", "volatile-default");
+	version = 150000;
+}
+
+static void test_directives(void **state)
+{
+	struct lint_opts o = { .pg_version = 150000 };
+	struct lint_run run;
+
+	(void)state;
+	lint_init(&run, &o);
+	lint_file(&run, "m.sql",
+		  "-- pgshift:allow drop-column because: unused since v42\n"
+		  "ALTER TABLE users DROP COLUMN a;\n"
+		  "ALTER TABLE users DROP COLUMN b;\n",
+		  "m");
+	assert_int_equal(run.out.n, 2);
+	assert_string_equal(run.out.items[0].ack, "unused since v42");	/* file-wide: before the first statement */
+	assert_string_equal(run.out.items[1].ack, "unused since v42");
+	assert_int_equal(lint_exit_code(&run.out, false), 0);
+	lint_free(&run);
+
+	lint_init(&run, &o);
+	lint_file(&run, "m.sql",
+		  "SELECT 1;\n"
+		  "-- pgshift:allow drop-column because: only this one\n"
+		  "ALTER TABLE users DROP COLUMN a;\n"
+		  "ALTER TABLE users DROP COLUMN b;\n",
+		  "m");
+	assert_int_equal(run.out.n, 2);
+	assert_non_null(run.out.items[0].ack);
+	assert_null(run.out.items[1].ack);
+	assert_int_equal(lint_exit_code(&run.out, false), 3);
+	lint_approve(&run, "m");
+	assert_int_equal(lint_exit_code(&run.out, false), 0);
+	lint_free(&run);
+
+	assert_int_equal(count("-- pgshift:allow drop-column\nALTER TABLE users DROP COLUMN a;", "invalid-directive"), 1);
+	assert_int_equal(count("-- pgshift:allow no-such-rule because: x\nSELECT 1;", "invalid-directive"), 1);
+	assert_int_equal(count("-- pgshift:frobnicate\nSELECT 1;", "invalid-directive"), 1);
+	assert_int_equal(count("-- pgshift:no-transaction\nSELECT 1;", "invalid-directive"), 0);
+}
+
+static void test_syntax_error_and_strict(void **state)
+{
+	struct lint_opts o = { .pg_version = 150000 };
+	struct lint_run run;
+
+	(void)state;
+	lint_init(&run, &o);
+	lint_file(&run, "m.sql", "SELECT 1;\nSELEC 2;\n", NULL);
+	assert_int_equal(run.out.n, 1);
+	assert_string_equal(run.out.items[0].rule, "syntax-error");
+	assert_int_equal(run.out.items[0].line, 2);
+	assert_int_equal(run.out.items[0].col, 1);
+	assert_non_null(strstr(run.out.items[0].message, "syntax error at or near \"SELEC\""));
+	assert_int_equal(lint_exit_code(&run.out, false), 1);
+	lint_free(&run);
+
+	lint_init(&run, &o);
+	lint_file(&run, "m.sql", "ALTER TABLE users ALTER COLUMN email SET NOT NULL;", NULL);
+	assert_int_equal(lint_exit_code(&run.out, false), 0);
+	assert_int_equal(lint_exit_code(&run.out, true), 3);
+	lint_free(&run);
+}
+
+static void test_batch_context(void **state)
+{
+	struct lint_opts o = { .pg_version = 150000 };
+	struct lint_run run;
+
+	(void)state;
+	lint_init(&run, &o);
+	lint_file(&run, "1.sql", "CREATE TABLE t (id int);", "1");
+	lint_file(&run, "2.sql", "CREATE INDEX t_id ON t (id);\nALTER TABLE t ALTER COLUMN id SET NOT NULL;", "2");
+	assert_int_equal(run.out.n, 0);
+	lint_free(&run);
+}
+
+static void test_brief_examples(void **state)
+{
+	struct lint_opts o = { .pg_version = 150000 };
+	struct lint_run run;
+
+	(void)state;
+	lint_init(&run, &o);
+	lint_file(&run, "1.sql", "ALTER TABLE users ADD COLUMN email VARCHAR(255) DEFAULT '';", "1");
+	lint_file(&run, "2.sql", "UPDATE users SET email = 'user@example.com' WHERE email = '';", "2");
+	lint_file(&run, "3.sql", "ALTER TABLE users ALTER COLUMN email SET NOT NULL;", "3");
+	assert_int_equal(run.out.n, 1);
+	assert_string_equal(run.out.items[0].rule, "set-not-null");
+	assert_int_equal(run.out.items[0].sev, SEV_WARNING);
+	assert_non_null(strstr(run.out.items[0].safe, "CHECK (email IS NOT NULL) NOT VALID"));
+	lint_free(&run);
+	assert_int_equal(count("ALTER TABLE users DROP COLUMN old_field;", "drop-column"), 1);
+}
+
+/* Golden outputs: a fixed input, compared with the files in tests/unit/golden/. */
+static const char *golden_sql =
+	"-- pgshift:allow drop-table because: archived in ticket 12\n"
+	"DROP TABLE legacy;\n"
+	"ALTER TABLE users DROP COLUMN old_field;\n"
+	"ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n";
+
+static void check_golden(const char *name, const char *got)
+{
+	char *path = xasprintf("%s/golden/%s", getenv("UNIT_DIR") ? getenv("UNIT_DIR") : "tests/unit", name);
+	struct buf want = BUF_INIT;
+	struct pgs_error err = PGS_ERROR_INIT;
+	FILE *f = fopen(path, "r");
+
+	if (!f && !getenv("UPDATE_GOLDEN"))
+		fail_msg("missing golden file %s (run with UPDATE_GOLDEN=1 to write it, then review it)", path);
+	if (getenv("UPDATE_GOLDEN")) {
+		if (f)
+			fclose(f);
+		f = fopen(path, "w");
+		assert_non_null(f);
+		fputs(got, f);
+		fclose(f);
+		free(path);
+		return;
+	}
+	fclose(f);
+	assert_int_equal(fs_read_file(path, &want, &err), 0);
+	assert_string_equal(got, want.data);
+	buf_release(&want);
+	free(path);
+}
+
+static void test_golden_reports(void **state)
+{
+	struct lint_opts o = { .pg_version = 150000 };
+	struct lint_run run;
+	struct buf text = BUF_INIT, json = BUF_INIT, sarif = BUF_INIT, gh = BUF_INIT;
+
+	(void)state;
+	lint_init(&run, &o);
+	lint_file(&run, "migrations/20250101000000_x/migration.sql", golden_sql, "20250101000000_x");
+	lint_report_text(&run.out, false, false, &text);
+	lint_report_json(&run.out, false, &json);
+	lint_report_sarif(&run.out, &sarif);
+	lint_report_github(&run.out, false, &gh);
+	check_golden("report.txt", text.data);
+	check_golden("report.json", json.data);
+	check_golden("report.sarif", sarif.data);
+	check_golden("report.github", gh.data);
+	buf_release(&text);
+	buf_release(&json);
+	buf_release(&gh);
+	lint_free(&run);
+
+	/* SARIF 2.1.0: the fields its schema requires, and what code scanning reads. */
+	{
+		json_error_t jerr;
+		json_t *root = json_loads(sarif.data, 0, &jerr);
+		json_t *run0, *driver, *results;
+
+		assert_non_null(root);
+		assert_string_equal(json_string_value(json_object_get(root, "version")), "2.1.0");
+		assert_non_null(json_object_get(root, "$schema"));
+		run0 = json_array_get(json_object_get(root, "runs"), 0);
+		driver = json_object_get(json_object_get(run0, "tool"), "driver");
+		assert_string_equal(json_string_value(json_object_get(driver, "name")), "pgshift");
+		assert_true(json_array_size(json_object_get(driver, "rules")) >= 25);
+		results = json_object_get(run0, "results");
+		assert_int_equal(json_array_size(results), 3);
+		for (size_t i = 0; i < json_array_size(results); i++) {
+			json_t *r = json_array_get(results, i);
+			json_t *loc = json_object_get(json_array_get(json_object_get(r, "locations"), 0), "physicalLocation");
+
+			assert_non_null(json_string_value(json_object_get(json_object_get(r, "message"), "text")));
+			assert_non_null(json_string_value(json_object_get(r, "ruleId")));
+			assert_non_null(json_string_value(json_object_get(json_object_get(loc, "artifactLocation"), "uri")));
+			assert_true(json_integer_value(json_object_get(json_object_get(loc, "region"), "startLine")) >= 1);
+		}
+		/* the acknowledged finding is a suppression, not an open alert */
+		assert_non_null(json_object_get(json_array_get(results, 0), "suppressions"));
+		json_decref(root);
+	}
+	buf_release(&sarif);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_drops),
+		cmocka_unit_test(test_alter_table_review),
+		cmocka_unit_test(test_warnings),
+		cmocka_unit_test(test_versions),
+		cmocka_unit_test(test_directives),
+		cmocka_unit_test(test_syntax_error_and_strict),
+		cmocka_unit_test(test_batch_context),
+		cmocka_unit_test(test_brief_examples),
+		cmocka_unit_test(test_golden_reports),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
