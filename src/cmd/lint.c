@@ -4,7 +4,8 @@
  *
  * With no PATH it lints the pending migrations when a database is
  * reachable (they are what deploy would apply, in order, as one batch),
- * otherwise every migration.  A PATH is a .sql file, a migration directory
+ * otherwise every migration, each on its own (what an earlier one creates
+ * may already be in production with data, so it is not taken as new).  A PATH is a .sql file, a migration directory
  * or a migrations directory.  Exit 0 clean, 3 review-level findings not
  * acknowledged (warnings too with --strict), 1 when a file cannot be parsed.
  */
@@ -106,6 +107,7 @@ int cmd_lint(int argc, char **argv)
 		}
 	}
 	if (have_db) {
+		lopts.batch = true;	/* the pending migrations, as deploy would apply them */
 		if (!lopts.pg_version)
 			lopts.pg_version = db_server_version(ss.conn);
 		lopts.column_type = column_type;

@@ -185,8 +185,8 @@ static bool approved(const struct migrate_opts *o, const char *name)
 static int gate(struct session *ss, const struct migrate_opts *o, struct item *items, size_t n,
 		struct pgs_error *err)
 {
-	struct lint_opts lo = { .pg_version = db_server_version(ss->conn), .column_type = column_type,
-				.lookup_ctx = ss->conn };
+	struct lint_opts lo = { .pg_version = db_server_version(ss->conn), .batch = true,
+				.column_type = column_type, .lookup_ctx = ss->conn };
 	struct lint_output out = { o->json ? "json" : "text", o->strict };
 	struct lint_run run;
 	struct buf blocked = BUF_INIT;

@@ -341,6 +341,10 @@ void lint_file(struct lint_run *run, const char *path, const char *sql, const ch
 {
 	size_t first = run->out.n;
 
+	if (!run->opts.batch) {
+		tdestroy(run->created, free_key);
+		run->created = NULL;
+	}
 	lint_file_unsorted(run, path, sql, migration);
 	/* Directive errors are found before the statements: report everything in file order. */
 	qsort(run->out.items + first, run->out.n - first, sizeof(*run->out.items), cmp_position);

@@ -48,6 +48,12 @@ typedef char *(*lint_type_lookup)(void *ctx, const char *schema, const char *tab
 
 struct lint_opts {
 	int pg_version;		/* PostgreSQL version number, e.g. 150000 */
+	/*
+	 * The files form one batch (the pending migrations, applied in order):
+	 * what one creates is new for the next.  Without it each file stands
+	 * alone, which is the safe reading when it is unknown what is applied.
+	 */
+	bool batch;
 	bool hints;
 	lint_type_lookup column_type;
 	void *lookup_ctx;
@@ -82,6 +88,9 @@ struct rule_info {
 const struct rule_info *lint_rule_info(const char *id);
 /* All rules, terminated by an entry with id NULL. */
 const struct rule_info *lint_rules(void);
+
+/* The strongest table lock a statement (a PgQuery__Node) takes, in words; "" when none or unknown. */
+const char *lint_lock_level(const void *node);
 
 /* Reporters: each appends to out. */
 void lint_report_text(const struct findings *f, bool colour, bool strict, struct buf *out);

@@ -28,7 +28,7 @@ static char *stub_type(void *ctx, const char *schema, const char *table, const c
 /* Lints sql as one migration; returns how many findings of rule it produced. */
 static int count(const char *sql, const char *rule)
 {
-	struct lint_opts o = { .pg_version = version, .column_type = stub_type };
+	struct lint_opts o = { .pg_version = version, .batch = true, .column_type = stub_type };
 	struct lint_run run;
 	int n = 0;
 
@@ -224,7 +224,7 @@ static void test_syntax_error_and_strict(void **state)
 
 static void test_batch_context(void **state)
 {
-	struct lint_opts o = { .pg_version = 150000 };
+	struct lint_opts o = { .pg_version = 150000, .batch = true };
 	struct lint_run run;
 
 	(void)state;
@@ -232,6 +232,14 @@ static void test_batch_context(void **state)
 	lint_file(&run, "1.sql", "CREATE TABLE t (id int);", "1");
 	lint_file(&run, "2.sql", "CREATE INDEX t_id ON t (id);\nALTER TABLE t ALTER COLUMN id SET NOT NULL;", "2");
 	assert_int_equal(run.out.n, 0);
+	lint_free(&run);
+
+	/* not a batch: each file on its own, so the table of file 1 may hold data by file 2 */
+	o.batch = false;
+	lint_init(&run, &o);
+	lint_file(&run, "1.sql", "CREATE TABLE t (id int);", "1");
+	lint_file(&run, "2.sql", "CREATE INDEX t_id ON t (id);", "2");
+	assert_int_equal(run.out.n, 1);
 	lint_free(&run);
 }
 

@@ -1,0 +1,124 @@
+"""lint, the deploy gate and the review report, through the real binary."""
+import json
+import pathlib
+import shutil
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+
+
+def users(project):
+    return project.add("users", "CREATE TABLE users (id int PRIMARY KEY, old_field text, email text);\n")
+
+
+def test_deploy_blocked_by_drop_column_then_approved(db, project, pgshift):
+    users(project)
+    assert pgshift.run_db("deploy").returncode == 0
+    other = project.add("other", "CREATE TABLE other (id int);\n")
+    drop = project.add("drop_old", "ALTER TABLE users DROP COLUMN old_field;\n")
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 3
+    assert "drop-column" in r.stdout and f"migrations/{drop}/migration.sql" in r.stdout
+    assert "deploy blocked by the safety gate" in r.stderr and drop in r.stderr
+    assert "--approve" in r.stderr
+    # nothing of the batch was applied
+    assert not db.table_exists("other")
+    assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE table_name='users' "
+                     "AND column_name='old_field'") == 1
+    assert db.scalar("SELECT count(*) FROM pgshift_migrations") == 1
+
+    r = pgshift.run_db("deploy", "--approve", drop)
+    assert r.returncode == 0, r.stderr
+    assert db.table_exists("other")
+    assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE column_name='old_field'") == 0
+    review = json.loads(db.scalar("SELECT review FROM pgshift_migrations WHERE migration_name = %s", (drop,)))
+    assert review["approved"] is True
+    assert db.scalar("SELECT review FROM pgshift_migrations WHERE migration_name = %s", (other,)) is None
+
+
+def test_allow_directive_lets_it_through_and_is_recorded(db, project, pgshift):
+    users(project)
+    assert pgshift.run_db("deploy").returncode == 0
+    drop = project.add("drop_old", "-- pgshift:allow drop-column because: unused since v42\n"
+                                   "ALTER TABLE users DROP COLUMN old_field;\n")
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 0, r.stdout + r.stderr
+    review = json.loads(db.scalar("SELECT review FROM pgshift_migrations WHERE migration_name = %s", (drop,)))
+    assert review["findings"][0]["rule"] == "drop-column"
+    assert review["findings"][0]["acknowledged"] == "unused since v42"
+
+
+def test_allow_without_reason_is_an_error(db, project, pgshift):
+    users(project)
+    project.add("drop_old", "-- pgshift:allow drop-column\nALTER TABLE users DROP COLUMN old_field;\n")
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 1
+    assert "needs a reason" in r.stdout and "cannot be checked" in r.stderr
+    assert not db.table_exists("users")
+
+
+def test_strict_makes_warnings_block(db, project, pgshift):
+    users(project)
+    assert pgshift.run_db("deploy").returncode == 0
+    project.add("idx", "CREATE INDEX users_email ON users (email);\n")
+    assert pgshift.run_db("deploy", "--strict").returncode == 3
+    assert pgshift.run_db("deploy").returncode == 0
+
+
+def test_brief_examples(project, pgshift):
+    example = REPO / "examples" / "betterai" / "migrations"
+    shutil.rmtree(project.migrations)
+    shutil.copytree(example, project.migrations)
+    # without a database every migration stands alone: the users table may already hold rows
+    r = pgshift.run("lint", "--all")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "set-not-null" in r.stdout and "warning" in r.stdout
+    assert "CHECK (email IS NOT NULL) NOT VALID" in r.stdout
+    out = json.loads(pgshift.run("lint", "--all", "--format", "json").stdout)
+    assert [f["rule"] for f in out["findings"]] == ["set-not-null"]
+    (project.path / "drop.sql").write_text("ALTER TABLE users DROP COLUMN old_field;\n")
+    r = pgshift.run("lint", "drop.sql")
+    assert r.returncode == 3 and "drop-column" in r.stdout and "review" in r.stdout
+
+
+def test_lint_pending_only_when_connected(db, project, pgshift):
+    project.add("a", "CREATE TABLE a (id int);\nCREATE INDEX a_id ON a (id);\n")
+    assert pgshift.run_db("deploy").returncode == 0
+    project.add("b", "CREATE INDEX a_id2 ON a (id);\n")
+    r = pgshift.run_db("lint")
+    assert r.returncode == 0
+    assert "non-concurrent-index" in r.stdout and "_b/" in r.stdout and "_a/" not in r.stdout
+
+
+def test_syntax_error_sarif_and_annotations(project, pgshift):
+    (project.path / "bad.sql").write_text("SELECT 1;\n\nALTER TABLE users ADD COLUMN;\n")
+    r = pgshift.run("lint", "bad.sql")
+    assert r.returncode == 1
+    assert "3:" in r.stdout and "syntax-error" in r.stdout and "syntax error at or near" in r.stdout
+    (project.path / "m.sql").write_text("DROP TABLE users;\nCREATE INDEX i ON orders (a);\n")
+    sarif = json.loads(pgshift.run("lint", "m.sql", "--format", "sarif").stdout)
+    assert sarif["version"] == "2.1.0"
+    results = sarif["runs"][0]["results"]
+    assert [x["ruleId"] for x in results] == ["drop-table", "non-concurrent-index"]
+    assert results[0]["level"] == "error" and results[1]["level"] == "warning"
+    r = pgshift.run("lint", "m.sql", env={"GITHUB_ACTIONS": "true"})
+    assert "::error file=m.sql,line=1,col=1,title=pgshift drop-table (review)::" in r.stdout
+    assert "::warning file=m.sql,line=2," in r.stdout
+
+
+def test_review_report(db, project, pgshift, tmp_path):
+    users(project)
+    assert pgshift.run_db("deploy").returncode == 0
+    drop = project.add("drop_old", "ALTER TABLE users DROP COLUMN old_field;\n", down="ALTER TABLE users ADD COLUMN old_field text;\n")
+    nn = project.add("email_nn", "ALTER TABLE users ALTER COLUMN email SET NOT NULL;\n")
+    summary = tmp_path / "summary.md"
+    summary.write_text("earlier step\n")
+    r = pgshift.run_db("review", env={"GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary)})
+    assert r.returncode == 3
+    md = r.stdout
+    assert md.startswith("# Migration review")
+    assert f"## `{drop}`" in md and f"## `{nn}`" in md
+    assert f"pgshift deploy --approve {drop}" in md
+    assert "ACCESS EXCLUSIVE" in md
+    assert "down.sql` exists" in md and "**no down.sql**" in md
+    assert "```sql" in md and "NOT VALID" in md
+    assert summary.read_text() == "earlier step\n" + md
