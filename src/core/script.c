@@ -5,6 +5,7 @@
 
 #include <pg_query.h>
 #include <pg_query/pg_query.pb-c.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -65,6 +66,9 @@ static void locate_starts(const char *sql, struct script *s)
 	for (size_t k = 0; res && k < res->n_tokens; k++)
 		if (res->tokens[k]->token == PG_QUERY__TOKEN__SQL_COMMENT)
 			add_directive(sql, (size_t)res->tokens[k]->start, (size_t)res->tokens[k]->end, s);
+	size_t counted = 0;	/* lines are counted once, forward: files can hold thousands of statements */
+	int line = 1;
+
 	for (size_t i = 0; i < s->n; i++) {
 		struct stmt *st = &s->stmts[i];
 
@@ -80,11 +84,66 @@ static void locate_starts(const char *sql, struct script *s)
 				}
 			}
 		}
-		st->line = text_line_of(sql, st->start);
+		for (; counted < st->start && sql[counted]; counted++)
+			if (sql[counted] == '\n')
+				line++;
+		st->line = line;
 	}
 	if (res)
 		pg_query__scan_result__free_unpacked(res, NULL);
 	pg_query_free_scan_result(sr);
+}
+
+/*
+ * The parse tree of a file is unpacked into one arena and released at once:
+ * protobuf-c's per-node malloc and its recursive free were most of the cost
+ * of linting a large migration set.
+ */
+struct arena_block {
+	struct arena_block *next;
+	size_t used, size;
+	max_align_t data[];
+};
+
+static void *arena_alloc(void *ctx, size_t n)
+{
+	struct arena_block **head = ctx;
+	struct arena_block *b = *head;
+	size_t need = (n + sizeof(max_align_t) - 1) / sizeof(max_align_t) * sizeof(max_align_t);
+
+	if (!b || b->used + need > b->size) {
+		size_t size = need > 65536 ? need : 65536;
+		b = xmalloc(sizeof(*b) + size);
+		b->next = *head;
+		b->used = 0;
+		b->size = size;
+		*head = b;
+	}
+	b->used += need;
+	return (char *)b->data + b->used - need;
+}
+
+static void arena_free(void *ctx, void *p)
+{
+	(void)ctx;
+	(void)p;	/* released with the whole arena */
+}
+
+struct script_arena {
+	ProtobufCAllocator alloc;
+	struct arena_block *head;
+};
+
+static void arena_release(struct script_arena *a)
+{
+	struct arena_block *b = a ? a->head : NULL;
+
+	free(a);
+	while (b) {
+		struct arena_block *next = b->next;
+		free(b);
+		b = next;
+	}
 }
 
 int script_split(const char *path, const char *sql, struct script *out, struct pgs_error *err)
@@ -98,7 +157,9 @@ int script_split(const char *path, const char *sql, struct script *out, struct p
 		pg_query_free_protobuf_parse_result(r);
 		return -1;
 	}
-	out->tree = pg_query__parse_result__unpack(NULL, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
+	out->arena = xcalloc(1, sizeof(*out->arena));
+	out->arena->alloc = (ProtobufCAllocator){ arena_alloc, arena_free, &out->arena->head };
+	out->tree = pg_query__parse_result__unpack(&out->arena->alloc, r.parse_tree.len, (const uint8_t *)r.parse_tree.data);
 	pg_query_free_protobuf_parse_result(r);
 	if (!out->tree)
 		return err_set(err, EXIT_FAILURE_, "%s: could not decode the parse tree", path);
@@ -125,8 +186,7 @@ void script_free(struct script *s)
 	}
 	free(s->directives);
 	free(s->stmts);
-	if (s->tree)
-		pg_query__parse_result__free_unpacked(s->tree, NULL);
+	arena_release(s->arena);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -25,6 +25,8 @@ struct stmt {
 	PgQuery__Node *node;	/* the parse tree of the statement (owned by the script) */
 };
 
+struct script_arena;
+
 /* A `-- pgshift:NAME ARGS` comment, found by the scanner (never by string search). */
 struct directive {
 	char *name;	/* e.g. "no-transaction" */
@@ -35,7 +37,8 @@ struct directive {
 struct script {
 	struct stmt *stmts;
 	size_t n;
-	PgQuery__ParseResult *tree;
+	PgQuery__ParseResult *tree;	/* lives in arena */
+	struct script_arena *arena;	/* on the heap, so that a script can be moved */
 	struct directive *directives;
 	size_t ndirectives;
 };

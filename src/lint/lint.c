@@ -308,8 +308,11 @@ static void acknowledge(struct lint_run *run, size_t from, const struct script *
 	int lo = 0, hi = s->stmts[i].line;
 
 	if (i > 0) {
+		/* the previous statement's last line: its first line plus the newlines it spans */
 		const struct stmt *prev = &s->stmts[i - 1];
-		lo = text_line_of(sql, prev->off + prev->len);
+		lo = prev->line;
+		for (size_t k = prev->start; k < prev->off + prev->len; k++)
+			lo += sql[k] == '\n';
 	}
 	for (size_t f = from; f < run->out.n; f++) {
 		struct finding *fd = &run->out.items[f];
