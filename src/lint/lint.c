@@ -350,7 +350,8 @@ void lint_file(struct lint_run *run, const char *path, const char *sql, const ch
 	}
 	lint_file_unsorted(run, path, sql, migration);
 	/* Directive errors are found before the statements: report everything in file order. */
-	qsort(run->out.items + first, run->out.n - first, sizeof(*run->out.items), cmp_position);
+	if (run->out.n - first > 1)
+		qsort(run->out.items + first, run->out.n - first, sizeof(*run->out.items), cmp_position);
 }
 
 static void lint_file_unsorted(struct lint_run *run, const char *path, const char *sql, const char *migration)
