@@ -149,6 +149,35 @@ static void test_warnings(void **state)
 	QUIET("UPDATE users SET email = 'x' WHERE email = '';", "unbounded-dml");
 }
 
+static int count_hints(const char *sql, const char *rule, bool hints)
+{
+	struct lint_opts o = { .pg_version = 150000, .hints = hints };
+	struct lint_run run;
+	int n = 0;
+
+	lint_init(&run, &o);
+	lint_file(&run, "m.sql", sql, NULL);
+	for (size_t i = 0; i < run.out.n; i++)
+		n += !strcmp(run.out.items[i].rule, rule);
+	lint_free(&run);
+	return n;
+}
+
+static void test_hints(void **state)
+{
+	(void)state;
+	assert_int_equal(count_hints("CREATE TABLE t (id int PRIMARY KEY);", "prefer-bigint", true), 1);
+	assert_int_equal(count_hints("CREATE TABLE t (id int PRIMARY KEY);", "prefer-bigint", false), 0);
+	assert_int_equal(count_hints("CREATE TABLE t (id bigint PRIMARY KEY);", "prefer-bigint", true), 0);
+	assert_int_equal(count_hints("CREATE TABLE t (id serial);", "prefer-identity", true), 1);
+	assert_int_equal(count_hints("CREATE TABLE t (n varchar(20));", "prefer-text", true), 1);
+	assert_int_equal(count_hints("CREATE TABLE t (n text);", "prefer-text", true), 0);
+	assert_int_equal(count_hints("CREATE TABLE t (at timestamp);", "prefer-timestamptz", true), 1);
+	assert_int_equal(count_hints("CREATE TABLE t (at timestamptz);", "prefer-timestamptz", true), 0);
+	assert_int_equal(count_hints("CREATE TABLE t (c char(2));", "ban-char", true), 1);
+	assert_int_equal(count_hints("ALTER TABLE t ADD COLUMN c char(2);", "ban-char", true), 1);
+}
+
 static void test_versions(void **state)
 {
 	(void)state;
@@ -353,6 +382,7 @@ int main(void)
 		cmocka_unit_test(test_drops),
 		cmocka_unit_test(test_alter_table_review),
 		cmocka_unit_test(test_warnings),
+		cmocka_unit_test(test_hints),
 		cmocka_unit_test(test_versions),
 		cmocka_unit_test(test_directives),
 		cmocka_unit_test(test_syntax_error_and_strict),
