@@ -22,7 +22,7 @@ static const char usage[] = "pgshift deploy [options]";
 int cmd_deploy(int argc, char **argv)
 {
 	struct common_opts c = { 0 };
-	struct migrate_opts mo = { .lock_timeout_ms = 5000, .gate = true };
+	struct migrate_opts mo = MIGRATE_OPTS_INIT;
 	struct strlist approve = { 0 };
 	struct seed_opts so = { 0 };
 	bool seed = false;
@@ -35,10 +35,7 @@ int cmd_deploy(int argc, char **argv)
 			 "apply pending migrations older than the newest applied one"),
 		OPT_DURATION(0, "lock-wait", &lock_wait_ms, "DURATION",
 			     "wait this long for a concurrent deploy's lock (default 60s; 0: do not wait)"),
-		OPT_DURATION(0, "lock-timeout", &mo.lock_timeout_ms, "DURATION",
-			     "lock_timeout of each migration's transaction (default 5s; 0: none)"),
-		OPT_DURATION(0, "statement-timeout", &mo.statement_timeout_ms, "DURATION",
-			     "statement_timeout of each migration's transaction (default none)"),
+		MIGRATE_LOCK_OPTS(&mo),
 		OPT_GROUP("safety gate"),
 		OPT_LIST(0, "approve", &approve, "NAME", "approve the review-level findings of migration NAME (repeatable)"),
 		OPT_BOOL(0, "strict", &mo.strict, "warnings block the deploy too"),
@@ -66,6 +63,7 @@ int cmd_deploy(int argc, char **argv)
 		return n == -2 ? EXIT_OK : common_fail(&err);
 	}
 	mo.json = c.json;
+	mo.gate = true;
 	mo.approve = &approve;
 	/* A dry run reads without locking and writes nothing. */
 	if (session_open(&ss, &c, !mo.dry_run, lock_wait_ms, &err) < 0)

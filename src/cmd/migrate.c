@@ -13,6 +13,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/opts.h"
+
 #include "cmd/lintrun.h"
 #include "core/script.h"
 #include "lint/lint.h"
@@ -36,6 +38,7 @@ struct item {
 	bool autocommit;	/* outside a transaction, statement by statement */
 	const char *resume_id;	/* failed autocommit row to resume, or NULL */
 	int start_step;
+	long lock_timeout_ms;	/* from -- pgshift:lock-timeout, or -1 */
 };
 
 /*
@@ -120,6 +123,15 @@ static int classify(const struct plan_entry *e, int server_version, struct item 
 		if (w && !nauto++) {
 			why = w;
 			first = i;
+		}
+	}
+	it->lock_timeout_ms = -1;
+	{
+		const struct directive *d = script_directive(&it->script, "lock-timeout");
+		if (d && opts_parse_duration(d->args, &it->lock_timeout_ms) < 0) {
+			err_set(err, EXIT_FAILURE_, "%s:%d: -- pgshift:lock-timeout needs a duration such as 10s, not \"%s\"",
+				m->sql_path, d->line, d->args);
+			return -1;
 		}
 	}
 	if (script_directive(&it->script, "no-transaction") || (nauto && nauto == it->script.n)) {
@@ -244,11 +256,103 @@ static int gate(struct session *ss, const struct migrate_opts *o, struct item *i
 	return rc ? -1 : 0;
 }
 
+struct holders_ctx {
+	PGconn *conn;
+	struct buf *out;
+	int found;
+};
+
+static void add_holders(const PgQuery__RangeVar *rv, void *arg)
+{
+	struct holders_ctx *h = arg;
+	char *name = rv->schemaname && *rv->schemaname ? xasprintf("%s.%s", rv->schemaname, rv->relname)
+						      : xstrdup(rv->relname);
+
+	if (!strstr(h->out->data, name))	/* each relation once */
+		h->found += db_lock_holders(h->conn, name, h->out);
+	free(name);
+}
+
+/* Who holds the locks the failed statement waited for (the blocker keeps them after we gave up). */
+static void describe_blockers(PGconn *conn, const struct stmt *st, struct buf *out)
+{
+	struct holders_ctx h = { conn, out, 0 };
+
+	if (st && st->node)
+		script_relations(st->node, add_holders, &h);
+	if (!h.found)
+		buf_adds(out, "the blocker was gone by the time pgshift looked");
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0)
+		;
+}
+
+/* Exponential backoff with full jitter between 50 % and 150 %, at most 60 s. */
+static long backoff_ms(long base, int attempt)
+{
+	long d = base;
+
+	for (int i = 1; i < attempt && d < 60000; i++)
+		d *= 2;
+	if (d > 60000)
+		d = 60000;
+	return d / 2 + (long)(rand() % (int)(d + 1));
+}
+
+/*
+ * Applies one transactional migration, retrying when a lock is not granted
+ * within lock_timeout: the transaction is rolled back (nothing of it stays),
+ * the holders of the lock are named, and pgshift waits before trying again,
+ * so the application's queries never queue behind a waiting ALTER for long.
+ */
+static int apply_with_retries(struct session *ss, const struct migrate_opts *o, struct item *it,
+			      struct apply_job *job, struct apply_opts *ao, struct pgs_error *err)
+{
+	struct apply_failure fail;
+	int attempts = o->lock_retries > 0 ? o->lock_retries : 1;
+
+	ao->failure = &fail;
+	for (int attempt = 1;; attempt++) {
+		struct buf who = BUF_INIT;
+		const struct stmt *st;
+
+		if (apply_script(ss->conn, &ss->ht, job, ao, err) == 0)
+			return 0;
+		if (strcmp(fail.sqlstate, "55P03") || PQstatus(ss->conn) != CONNECTION_OK)
+			return -1;
+		st = fail.stmt >= 0 ? &it->script.stmts[fail.stmt] : NULL;
+		describe_blockers(ss->conn, st, &who);
+		if (attempt >= attempts) {
+			err_set(err, EXIT_FAILURE_, "%s: lock not granted within %ld ms after %d attempt%s; nothing of it was "
+				"applied", job->m->name, ao->lock_timeout_ms, attempts, attempts == 1 ? "" : "s");
+			err_detail(err, "statement %ld (line %d) waited: %s", fail.stmt + 1, st ? st->line : 0, who.data);
+			err_hint(err, "end or wait out the blocking transaction, then deploy again; or raise --lock-retries "
+				      "/ --lock-timeout");
+			buf_release(&who);
+			return -1;
+		}
+		{
+			long wait = backoff_ms(o->lock_retry_delay_ms, attempt);
+			out_eprintf("pgshift: lock timeout in %s (statement %ld, line %d): %s; attempt %d of %d, retrying in "
+				    "%.1f s\n",
+				    job->m->name, fail.stmt + 1, st ? st->line : 0, who.data, attempt, attempts, wait / 1000.0);
+			buf_release(&who);
+			err_clear(err);
+			sleep_ms(wait);
+		}
+	}
+}
+
 int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jlist, struct pgs_error *err)
 {
 	struct item *items = xcalloc(ss->plan.n + 1, sizeof(*items));
 	bool *resumable = xcalloc(ss->plan.n + 1, sizeof(*resumable));
-	struct apply_opts ao = { o->lock_timeout_ms, o->statement_timeout_ms };
+	struct apply_opts ao = { o->lock_timeout_ms, o->statement_timeout_ms, NULL };
 	int version = db_server_version(ss->conn);
 	size_t nitems = 0, applied = 0;
 	int rc = -1;
@@ -314,10 +418,11 @@ int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jl
 		if (it->resume_id && !o->json)
 			out_printf("resuming %s at statement %d of %zu (%d applied earlier)\n", e->name, it->start_step + 1,
 				   it->script.n, it->start_step);
+		ao.lock_timeout_ms = it->lock_timeout_ms >= 0 ? it->lock_timeout_ms : o->lock_timeout_ms;
 		if (it->autocommit)
 			r = apply_autocommit(ss->conn, &ss->ht, &job, &ao, it->resume_id, it->start_step, err);
 		else
-			r = apply_script(ss->conn, &ss->ht, &job, &ao, err);
+			r = apply_with_retries(ss, o, it, &job, &ao, err);
 		if (r < 0) {
 			if (applied && !o->json)
 				out_printf("%zu migration%s applied before the failure\n", applied, applied == 1 ? "" : "s");

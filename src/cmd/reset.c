@@ -59,7 +59,7 @@ static int guard(const struct target *t, const struct strlist *schemas, bool for
 int cmd_reset(int argc, char **argv)
 {
 	struct common_opts c = { 0 };
-	struct migrate_opts mo = { .lock_timeout_ms = 5000 };
+	struct migrate_opts mo = MIGRATE_OPTS_INIT;
 	struct seed_opts so = { 0 };
 	struct strlist schemas = { 0 };
 	bool yes = false, force = false, no_seed = false;

@@ -269,3 +269,43 @@ const char *script_needs_autocommit(const PgQuery__Node *node, int server_versio
 		return NULL;
 	}
 }
+
+/* Walks any protobuf-c message, calling fn on each RangeVar. */
+static void walk(const ProtobufCMessage *m, void (*fn)(const PgQuery__RangeVar *rv, void *ctx), void *ctx)
+{
+	const ProtobufCMessageDescriptor *d;
+
+	if (!m)
+		return;
+	d = m->descriptor;
+	if (d == &pg_query__range_var__descriptor) {
+		fn((const PgQuery__RangeVar *)m, ctx);
+		return;
+	}
+	for (unsigned i = 0; i < d->n_fields; i++) {
+		const ProtobufCFieldDescriptor *f = &d->fields[i];
+		const char *base = (const char *)m;
+
+		if (f->type != PROTOBUF_C_TYPE_MESSAGE)
+			continue;
+		if (f->label == PROTOBUF_C_LABEL_REPEATED) {
+			size_t n = *(const size_t *)(base + f->quantifier_offset);
+			const ProtobufCMessage *const *items = *(const ProtobufCMessage *const *const *)(base + f->offset);
+			for (size_t k = 0; k < n; k++)
+				walk(items[k], fn, ctx);
+		} else {
+			/* a oneof member that is not the one set still has a (NULL or stale) slot: check the case */
+			if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
+				uint32_t which = *(const uint32_t *)(base + f->quantifier_offset);
+				if (which != f->id)
+					continue;
+			}
+			walk(*(const ProtobufCMessage *const *)(base + f->offset), fn, ctx);
+		}
+	}
+}
+
+void script_relations(const PgQuery__Node *node, void (*fn)(const PgQuery__RangeVar *rv, void *ctx), void *ctx)
+{
+	walk(&node->base, fn, ctx);
+}

@@ -57,6 +57,11 @@ const struct directive *script_directive(const struct script *s, const char *nam
  * (PostgreSQL's version number, e.g. 150000); NULL when it can.
  */
 const char *script_needs_autocommit(const PgQuery__Node *node, int server_version);
+/*
+ * Calls fn for every table, view or sequence the statement names (every
+ * RangeVar in its tree, found by walking the protobuf descriptors).
+ */
+void script_relations(const PgQuery__Node *node, void (*fn)(const PgQuery__RangeVar *rv, void *ctx), void *ctx);
 /* Appends the first line of the statement (from its first token) to b, at most max bytes. */
 void script_first_line(const char *sql, const struct stmt *st, struct buf *b, size_t max);
 

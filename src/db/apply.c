@@ -84,7 +84,8 @@ static int begin(PGconn *conn, const struct apply_opts *o, struct pgs_error *err
 }
 
 /* Runs the statements of one job inside the current transaction. */
-static int run_statements(PGconn *conn, const struct apply_job *job, struct pgs_error *err)
+static int run_statements(PGconn *conn, const struct apply_job *job, struct apply_failure *fail,
+			  struct pgs_error *err)
 {
 	const struct script *s = job->script;
 	struct buf text = BUF_INIT;
@@ -96,6 +97,10 @@ static int run_statements(PGconn *conn, const struct apply_job *job, struct pgs_
 		buf_reset(&text);
 		buf_add(&text, job->sql + st->off, st->len);
 		if (db_exec_script_stmt(conn, text.data, &f) < 0) {
+			if (fail) {
+				memcpy(fail->sqlstate, f.sqlstate, sizeof(fail->sqlstate));
+				fail->stmt = (long)i;
+			}
 			statement_error(job, i, &f, PQstatus(conn) != CONNECTION_OK, err);
 			sql_failure_free(&f);
 			buf_release(&text);
@@ -123,10 +128,14 @@ int apply_scripts(PGconn *conn, const struct history_table *ht, const struct app
 {
 	PGresult *res;
 
+	if (o->failure) {
+		o->failure->sqlstate[0] = '\0';
+		o->failure->stmt = -1;
+	}
 	if (begin(conn, o, err) < 0)
 		return -1;
 	for (size_t i = 0; i < n; i++) {
-		if (run_statements(conn, &jobs[i], err) < 0 || record(conn, ht, &jobs[i], err) < 0) {
+		if (run_statements(conn, &jobs[i], o->failure, err) < 0 || record(conn, ht, &jobs[i], err) < 0) {
 			rollback(conn);
 			return -1;
 		}

@@ -18,9 +18,16 @@
 #include "db/history.h"
 #include "util/err.h"
 
+/* What failed, for callers that react to it (lock timeouts are retried). */
+struct apply_failure {
+	char sqlstate[6];	/* "" when the failure was not an SQL error */
+	long stmt;		/* index of the failing statement, -1 when none */
+};
+
 struct apply_opts {
 	long lock_timeout_ms;		/* 0: no limit */
 	long statement_timeout_ms;	/* 0: no limit */
+	struct apply_failure *failure;	/* filled on failure when not NULL */
 };
 
 enum apply_kind { APPLY_UP, APPLY_DOWN, APPLY_SEED };

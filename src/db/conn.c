@@ -315,3 +315,28 @@ char *db_column_type(PGconn *conn, const char *schema, const char *table, const 
 	PQclear(res);
 	return type;
 }
+
+int db_lock_holders(PGconn *conn, const char *relation, struct buf *out)
+{
+	const char *params[1] = { relation };
+	PGresult *res = PQexecParams(conn,
+				     "SELECT l.pid, coalesce(a.application_name, ''), coalesce(a.state, '?'), "
+				     "coalesce(to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '?'), "
+				     "string_agg(DISTINCT l.mode, ', ') "
+				     "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
+				     "WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid() "
+				     "AND l.relation = to_regclass($1) "
+				     "GROUP BY 1, 2, 3, 4 ORDER BY 1",
+				     1, NULL, params, NULL, NULL, 0);
+	int n = 0;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+		n = PQntuples(res);
+		for (int i = 0; i < n; i++)
+			buf_addf(out, "%spid %s (application_name \"%s\", %s, transaction since %s) holds %s on %s",
+				 out->len ? "; " : "", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
+				 PQgetvalue(res, i, 3), PQgetvalue(res, i, 4), relation);
+	}
+	PQclear(res);
+	return n;
+}

@@ -10,6 +10,7 @@
 #include <stdbool.h>
 
 #include "db/url.h"
+#include "util/buf.h"
 #include "util/err.h"
 
 /* What the server said about a failed statement. */
@@ -54,6 +55,13 @@ int db_result_error(PGconn *conn, const PGresult *res, const char *what, struct 
  */
 int db_lock(PGconn *conn, long long key, long wait_ms, struct pgs_error *err);
 int db_unlock(PGconn *conn, long long key, struct pgs_error *err);
+
+/*
+ * Appends to out who holds locks on relation (a name as written, resolved
+ * with to_regclass) other than this session: "pid N (application_name "x",
+ * state, transaction since T) holds MODE".  Returns how many were found.
+ */
+int db_lock_holders(PGconn *conn, const char *relation, struct buf *out);
 
 /* format_type of schema.table.column (schema NULL: the search path), new string; NULL when unknown. */
 char *db_column_type(PGconn *conn, const char *schema, const char *table, const char *column);

@@ -14,6 +14,7 @@
 #include "core/script.h"
 #include "core/text.h"
 #include "lint/rule.h"
+#include "util/opts.h"
 
 const char *severity_name(enum severity s)
 {
@@ -268,6 +269,15 @@ static const char **check_directives(struct lint_run *run, const char *path, con
 			add_error(run, path, migration, d->line, 1, "invalid-directive", msg,
 				  "-- pgshift:allow RULE because: REASON\n-- pgshift:no-transaction");
 			free(msg);
+			continue;
+		}
+		if (!strcmp(d->name, "lock-timeout")) {
+			long ms;
+			if (opts_parse_duration(d->args, &ms) < 0) {
+				msg = xasprintf("\"-- pgshift:lock-timeout %s\": not a duration", d->args);
+				add_error(run, path, migration, d->line, 1, "invalid-directive", msg, "-- pgshift:lock-timeout 10s");
+				free(msg);
+			}
 			continue;
 		}
 		if (strcmp(d->name, "allow"))

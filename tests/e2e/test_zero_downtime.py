@@ -1,0 +1,73 @@
+"""Zero downtime: lock timeouts with retries, so a migration never stalls the running app."""
+import threading
+import time
+
+import psycopg
+
+from conftest import wait_for
+
+
+def test_lock_timeout_retries_then_fails_naming_the_blocker(db, project, pgshift):
+    project.add("users", "CREATE TABLE users (id int PRIMARY KEY, name text);\n"
+                         "INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 100) g;\n")
+    assert pgshift.run_db("deploy").returncode == 0
+    alter = project.add("add_col", "ALTER TABLE users ADD COLUMN nickname text;\n")
+
+    blocker = db.conn()
+    blocker.autocommit = False
+    blocker.execute("SELECT * FROM users WHERE id = 1")          # holds ACCESS SHARE on users
+    blocker_pid = blocker.execute("SELECT pg_backend_pid()").fetchone()[0]
+
+    # An application-like reader: how long does any of its queries wait?
+    stop = threading.Event()
+    worst = [0.0]
+    errors = []
+
+    def reader():
+        with psycopg.connect(db.url, autocommit=True) as c:
+            while not stop.is_set():
+                t0 = time.monotonic()
+                try:
+                    c.execute("SELECT count(*) FROM users WHERE id < 50").fetchone()
+                except Exception as e:   # pragma: no cover - recorded for the assertion
+                    errors.append(e)
+                worst[0] = max(worst[0], time.monotonic() - t0)
+                time.sleep(0.01)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    try:
+        r = pgshift.run_db("deploy", "--lock-timeout", "200ms", "--lock-retries", "3", "--lock-retry-delay", "100ms",
+                           timeout=60)
+    finally:
+        stop.set()
+        t.join()
+    assert r.returncode == 1
+    assert r.stderr.count("lock timeout in") == 2          # two retries announced, the third attempt gives up
+    assert f"pid {blocker_pid}" in r.stderr and "on users" in r.stderr
+    assert "after 3 attempts" in r.stderr
+    assert not errors
+    assert worst[0] < 2.0, f"the application waited {worst[0]:.2f} s"
+    assert db.scalar("SELECT count(*) FROM pgshift_migrations WHERE migration_name = %s", (alter,)) == 0
+    assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE column_name = 'nickname'") == 0
+    blocker.rollback()
+    blocker.close()
+
+
+def test_succeeds_when_the_blocker_ends_between_retries(db, project, pgshift):
+    project.add("users", "CREATE TABLE users (id int PRIMARY KEY);\n")
+    assert pgshift.run_db("deploy").returncode == 0
+    project.add("add_col", "-- pgshift:lock-timeout 300ms\nALTER TABLE users ADD COLUMN nickname text;\n")
+    blocker = db.conn()
+    blocker.autocommit = False
+    blocker.execute("SELECT * FROM users")
+    p = pgshift.spawn("deploy", "--url", db.url, "--lock-retries", "10", "--lock-retry-delay", "300ms")
+    # wait for the first timeout to be reported, then end the blocking transaction
+    wait_for(lambda: db.scalar("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgshift'") >= 1)
+    time.sleep(1.0)
+    blocker.rollback()
+    blocker.close()
+    r = p.wait(60)
+    assert r.returncode == 0, r.stderr
+    assert "lock timeout in" in r.stderr
+    assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE column_name = 'nickname'") == 1
