@@ -129,6 +129,8 @@ int session_open(struct session *s, const struct common_opts *c, bool lock, long
 		goto fail;
 	common_history_table(c, &s->set, &s->ht);
 	if (lock) {
+		if (!c->allow_pooled && db_check_not_pooled(s->conn, &s->t, err) < 0)
+			goto fail;
 		db_watch_client(s->conn);
 		if (db_lock(s->conn, history_lock_key(&s->ht), lock_wait_ms, err) < 0)
 			goto fail;

@@ -340,3 +340,47 @@ int db_lock_holders(PGconn *conn, const char *relation, struct buf *out)
 	PQclear(res);
 	return n;
 }
+
+static long backend_pid(PGconn *conn)
+{
+	PGresult *res = PQexec(conn, "SELECT pg_backend_pid()");
+	long pid = -1;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		pid = atol(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return pid;
+}
+
+static int pooled_error(const struct target *t, const char *why, struct pgs_error *err)
+{
+	err_set(err, EXIT_FAILURE_, "%s (from %s) goes through a transaction pooler: %s", t->display, t->source, why);
+	err_detail(err, "migrations hold a session advisory lock and session settings, which a transaction pooler "
+			"does not keep between transactions");
+	err_hint(err, "use the direct connection: set DATABASE_URL_UNPOOLED (on Neon, the host without "
+		      "\"-pooler\"); for a session-mode pool, pass --allow-pooled");
+	return -1;
+}
+
+int db_check_not_pooled(PGconn *conn, const struct target *t, struct pgs_error *err)
+{
+	struct pgs_error ignore = PGS_ERROR_INIT;
+	PGconn *other;
+	long a1, a2, b;
+
+	if (strstr(t->host, "-pooler"))
+		return pooled_error(t, "its host name says so (\"-pooler\")", err);
+	a1 = backend_pid(conn);
+	other = db_connect(t, &ignore);
+	err_clear(&ignore);
+	if (!other)
+		return 0;	/* cannot tell; the deploy's own connection works */
+	b = backend_pid(other);
+	a2 = backend_pid(conn);
+	PQfinish(other);
+	if (a1 > 0 && a1 == b)
+		return pooled_error(t, "two connections were served by the same server backend", err);
+	if (a1 > 0 && a2 > 0 && a1 != a2)
+		return pooled_error(t, "the server backend changed between two transactions", err);
+	return 0;
+}

@@ -32,6 +32,15 @@ extern void (*db_notice_hook)(const char *severity, const char *message);
 
 /* Connects with application_name=pgshift and the target's TLS and timeout policy. */
 PGconn *db_connect(const struct target *t, struct pgs_error *err);
+/*
+ * Refuses a connection that goes through a transaction pooler (PgBouncer in
+ * transaction mode, a Neon "-pooler" host): the session advisory lock and
+ * session settings of a deploy do not survive it.  Judged by the host name
+ * and by behaviour: a second connection that lands on the same server
+ * backend, or a backend that changes between two transactions.
+ */
+int db_check_not_pooled(PGconn *conn, const struct target *t, struct pgs_error *err);
+
 /* Asks the server to notice a vanished client quickly (PostgreSQL 14+), so a killed pgshift frees its locks. */
 void db_watch_client(PGconn *conn);
 int db_server_version(PGconn *conn);

@@ -293,3 +293,60 @@ class Runner:
 def pgshift(request, pg, project):
     database = request.getfixturevalue("db") if "db" in request.fixturenames else None
     return Runner(pg, database, project)
+
+
+class Bouncer:
+    """A real PgBouncer in front of the test database: alias tx (transaction mode) and sess (session mode)."""
+
+    def __init__(self, server, database):
+        self.base = _base_dir()
+        self.port = _free_port()
+        pre = _as_server_user()
+        sock = server.socket_dir
+        (self.base / "users.txt").write_text('"postgres" ""\n')
+        (self.base / "pgbouncer.ini").write_text(
+            "[databases]\n"
+            f"tx = host={sock} port={server.port} dbname={database.name} pool_mode=transaction\n"
+            f"sess = host={sock} port={server.port} dbname={database.name} pool_mode=session\n"
+            "[pgbouncer]\n"
+            f"listen_addr = 127.0.0.1\nlisten_port = {self.port}\nunix_socket_dir =\n"
+            f"auth_type = trust\nauth_file = {self.base}/users.txt\n"
+            "default_pool_size = 5\nignore_startup_parameters = extra_float_digits\n"
+            f"logfile = {self.base}/pgbouncer.log\npidfile = {self.base}/pgbouncer.pid\n")
+        if pre:
+            pw = pwd.getpwnam("postgres")
+            for p in [self.base, *self.base.iterdir()]:
+                os.chown(p, pw.pw_uid, pw.pw_gid)
+        subprocess.run(["pgbouncer", "-d", str(self.base / "pgbouncer.ini")], preexec_fn=pre, check=True,
+                       capture_output=True, cwd=self.base)
+        wait_for(lambda: _port_open(self.port), timeout=10)
+
+    def url(self, alias):
+        return f"postgresql://postgres@127.0.0.1:{self.port}/{alias}"
+
+    def stop(self):
+        pidfile = self.base / "pgbouncer.pid"
+        if pidfile.exists():
+            try:
+                os.kill(int(pidfile.read_text().strip()), signal.SIGTERM)
+            except (ProcessLookupError, ValueError):
+                pass
+        shutil.rmtree(self.base, ignore_errors=True)
+
+
+def _port_open(port):
+    s = socket.socket()
+    try:
+        s.connect(("127.0.0.1", port))
+        return True
+    except OSError:
+        return False
+    finally:
+        s.close()
+
+
+@pytest.fixture
+def pgbouncer(pg, db):
+    b = Bouncer(pg, db)
+    yield b
+    b.stop()

@@ -71,3 +71,26 @@ def test_succeeds_when_the_blocker_ends_between_retries(db, project, pgshift):
     assert r.returncode == 0, r.stderr
     assert "lock timeout in" in r.stderr
     assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE column_name = 'nickname'") == 1
+
+
+def test_transaction_pooler_is_refused_session_pool_allowed(db, project, pgshift, pgbouncer):
+    project.add("t", "CREATE TABLE t (id int);\n")
+    r = pgshift.run("deploy", "--url", pgbouncer.url("tx"))
+    assert r.returncode == 1
+    assert "goes through a transaction pooler" in r.stderr
+    assert "DATABASE_URL_UNPOOLED" in r.stderr and "--allow-pooled" in r.stderr
+    assert not db.table_exists("t")
+    # reading through a pool is fine
+    assert pgshift.run("status", "--url", pgbouncer.url("tx")).returncode == 4
+    r = pgshift.run("deploy", "--url", pgbouncer.url("sess"), "--allow-pooled")
+    assert r.returncode == 0, r.stderr
+    assert db.table_exists("t")
+
+
+def test_pooler_host_name_is_refused(db, project, pgshift, pg):
+    project.add("t", "CREATE TABLE t (id int);\n")
+    url = (f"postgresql://postgres:{pg.password}@ep-cool-name-pooler.example.test:{pg.port}/{db.name}"
+           "?hostaddr=127.0.0.1&sslmode=disable")
+    r = pgshift.run("deploy", "--url", url)
+    assert r.returncode == 1 and '"-pooler"' in r.stderr
+    assert not db.table_exists("t")
