@@ -32,6 +32,7 @@ static const struct command commands[] = {
 	{ "resolve", cmd_resolve, "mark a failed migration --applied or --rolled-back" },
 	{ "reset", cmd_reset, "local only: empty the schemas, apply every migration, seed" },
 	{ "seed", cmd_seed, "load seed data: seed.sql, seed/*.sql, or --command CMD" },
+	{ "roles", cmd_roles, "set up or check the admin / app role separation" },
 	{ "dev", cmd_dev, "the embedded local PostgreSQL: up, down, status, url" },
 };
 

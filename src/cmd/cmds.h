@@ -15,5 +15,6 @@ int cmd_seed(int argc, char **argv);
 int cmd_reset(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_review(int argc, char **argv);
+int cmd_roles(int argc, char **argv);
 
 #endif

@@ -13,6 +13,7 @@
 #include "cmd/cmds.h"
 #include "cmd/common.h"
 #include "cmd/migrate.h"
+#include "cmd/roles.h"
 #include "cmd/seed.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
@@ -25,6 +26,7 @@ int cmd_deploy(int argc, char **argv)
 	struct migrate_opts mo = MIGRATE_OPTS_INIT;
 	struct strlist approve = { 0 };
 	struct seed_opts so = { 0 };
+	const char *app_role = getenv("PGSHIFT_APP_ROLE");
 	bool seed = false;
 	long lock_wait_ms = 60000;
 	struct opt opts[] = {
@@ -39,6 +41,8 @@ int cmd_deploy(int argc, char **argv)
 		OPT_GROUP("safety gate"),
 		OPT_LIST(0, "approve", &approve, "NAME", "approve the review-level findings of migration NAME (repeatable)"),
 		OPT_BOOL(0, "strict", &mo.strict, "warnings block the deploy too"),
+		OPT_STRING(0, "app-role", &app_role, "NAME",
+			   "after applying, check that role NAME can use every table (default $PGSHIFT_APP_ROLE)"),
 		OPT_GROUP("seed"),
 		OPT_BOOL(0, "seed", &seed, "run the seed after migrating (seed.sql or seed/ beside the migrations)"),
 		OPT_STRING(0, "seed-path", &so.path, "PATH", "with --seed: the seed file or directory"),
@@ -79,6 +83,13 @@ int cmd_deploy(int argc, char **argv)
 	}
 	if (seed && !mo.dry_run && seed_run(&ss, &so, so.path || so.command, &err) < 0)
 		goto fail;
+	if (app_role && *app_role && !mo.dry_run) {
+		struct strlist none = { 0 };
+		if (roles_report(ss.conn, app_role, &none, &ss.ht, false, &err) < 0) {
+			err_prefix(&err, "migrations applied, but");
+			goto fail;
+		}
+	}
 	goto done;
 fail:
 	rc = common_fail(&err);

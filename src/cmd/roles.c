@@ -1,0 +1,188 @@
+/*
+ * roles: set up and check the admin / app role separation of the brief.
+ *
+ *   pgshift roles setup --admin NAME --app NAME [--schema S ...] [--print]
+ *   pgshift roles check --app NAME [--schema S ...] [--json]
+ *
+ * Passwords come from PGSHIFT_ADMIN_PASSWORD / PGSHIFT_APP_PASSWORD or a
+ * prompt on the terminal, never from the command line; --print shows the
+ * SQL without them.  check exits 5 when it finds a gap, listing for each the
+ * statement that fixes it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <termios.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cmd/cmds.h"
+#include "cmd/common.h"
+#include "cmd/roles.h"
+#include "db/roles.h"
+#include "util/exitcodes.h"
+#include "util/output.h"
+
+static const char usage[] = "pgshift roles setup --admin NAME --app NAME [--print] | roles check --app NAME [options]";
+
+/* Reads a password from the terminal without echo (new string), or NULL when there is no terminal. */
+static char *prompt_password(const char *who)
+{
+	FILE *tty = fopen("/dev/tty", "r+");
+	struct termios old, quiet;
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	if (!tty)
+		return NULL;
+	fprintf(tty, "password for role %s (empty: leave unchanged): ", who);
+	fflush(tty);
+	tcgetattr(fileno(tty), &old);
+	quiet = old;
+	quiet.c_lflag &= (tcflag_t)~ECHO;
+	tcsetattr(fileno(tty), TCSAFLUSH, &quiet);
+	n = getline(&line, &cap, tty);
+	tcsetattr(fileno(tty), TCSAFLUSH, &old);
+	fputc('\n', tty);
+	fclose(tty);
+	if (n <= 0) {
+		free(line);
+		return NULL;
+	}
+	line[strcspn(line, "\r\n")] = '\0';
+	if (!*line) {
+		free(line);
+		return NULL;
+	}
+	return line;
+}
+
+static char *password_for(const char *env, const char *who)
+{
+	const char *v = getenv(env);
+
+	if (v && *v)
+		return xstrdup(v);
+	return isatty(0) ? prompt_password(who) : NULL;
+}
+
+int roles_report(PGconn *conn, const char *app, const struct strlist *schemas, const struct history_table *ht,
+		 bool json, struct pgs_error *err)
+{
+	static const char *default_schema[] = { "public" };
+	const char *const *list = schemas->n ? schemas->items : default_schema;
+	int n = schemas->n ? schemas->n : 1;
+	struct role_gaps gaps;
+
+	if (roles_check(conn, app, list, n, ht, &gaps, err) < 0)
+		return -1;
+	if (json) {
+		json_t *arr = json_array();
+		char *s;
+		for (size_t i = 0; i < gaps.n; i++)
+			json_array_append_new(arr, json_pack("{s:s, s:s}", "problem", gaps.items[i].problem, "fix",
+							     gaps.items[i].fix));
+		s = json_dumps(json_pack("{s:b, s:o}", "ok", gaps.n == 0, "gaps", arr), JSON_INDENT(2));
+		out_printf("%s\n", s);
+		free(s);
+	} else if (!gaps.n) {
+		out_printf("roles: ok (app role %s: CRUD only, owns nothing, cannot create)\n", app);
+	} else {
+		for (size_t i = 0; i < gaps.n; i++)
+			out_printf("gap: %s\n  fix: %s\n", gaps.items[i].problem, gaps.items[i].fix);
+	}
+	if (gaps.n) {
+		err_set(err, EXIT_HISTORY, "%zu role gap%s for app role %s", gaps.n, gaps.n == 1 ? "" : "s", app);
+		err_hint(err, "run the fix statements above as the migration role (or \"pgshift roles setup\")");
+	}
+	role_gaps_free(&gaps);
+	return err->message ? -1 : 0;
+}
+
+int cmd_roles(int argc, char **argv)
+{
+	struct common_opts c = { 0 };
+	const char *admin = NULL, *app = NULL;
+	bool print = false;
+	struct strlist schemas = { 0 };
+	struct opt opts[] = {
+		OPT_STRING(0, "admin", &admin, "NAME", "setup: the role that runs migrations and owns what they create"),
+		OPT_STRING(0, "app", &app, "NAME", "the application's role: CRUD only"),
+		OPT_LIST(0, "schema", &schemas, "NAME", "managed schema (repeatable; default public)"),
+		OPT_BOOL(0, "print", &print, "setup: print the SQL instead of running it (without passwords)"),
+		OPT_BOOL(0, "json", &c.json, "check: print the gaps as JSON"),
+		COMMON_DIR_OPTS(&c),
+		COMMON_CONN_OPTS(&c),
+		OPT_END(),
+	};
+	static const char *default_schema[] = { "public" };
+	struct pgs_error err = PGS_ERROR_INIT;
+	struct history_table ht;
+	struct target t = { 0 };
+	PGconn *conn = NULL;
+	int rc = EXIT_OK;
+	int n = opts_parse(argc, argv, opts, usage, &err);
+	bool setup = n >= 1 && !strcmp(argv[0], "setup"), check = n >= 1 && !strcmp(argv[0], "check");
+
+	if (n >= 0 && (n != 1 || (!setup && !check) || !app || (setup && !admin))) {
+		err_set(&err, EXIT_USAGE, n != 1 || (!setup && !check) ? "give a subcommand: setup or check"
+					  : !app ? "--app NAME is required"
+						 : "setup needs --admin NAME");
+		err_hint(&err, "usage: %s", usage);
+		n = -1;
+	}
+	if (n < 0) {
+		strlist_free(&schemas);
+		return n == -2 ? EXIT_OK : common_fail(&err);
+	}
+	history_table_init(&ht, c.history_schema, false);
+	conn = common_connect(&c, &t, &err);
+	if (!conn)
+		goto fail;
+	if (setup) {
+		struct roles_spec r = { admin, app, NULL, NULL, schemas.n ? schemas.items : default_schema,
+					schemas.n ? schemas.n : 1 };
+		struct buf sql = BUF_INIT;
+		char *apw = print ? NULL : password_for("PGSHIFT_ADMIN_PASSWORD", admin);
+		char *ppw = print ? NULL : password_for("PGSHIFT_APP_PASSWORD", app);
+
+		out_add_secret(apw);
+		out_add_secret(ppw);
+		r.admin_password = apw;
+		r.app_password = ppw;
+		if (!print && history_ensure(conn, &ht, &err) < 0) {
+			free(apw);
+			free(ppw);
+			goto fail;
+		}
+		roles_setup_sql(conn, &r, &ht, !print, &sql);
+		if (print) {
+			out_printf("-- pgshift roles setup (passwords: ALTER ROLE name PASSWORD '...' separately)\n%s", sql.data);
+		} else if (db_exec(conn, sql.data, "could not set up the roles", &err) < 0) {
+			PQclear(PQexec(conn, "ROLLBACK"));
+			err_hint(&err, "the connecting role needs CREATEROLE (or superuser) and ownership of the schemas");
+		} else {
+			out_printf("roles ready: %s (migrations, owns what they create), %s (CRUD only)%s\n", admin, app,
+				   apw || ppw ? "; passwords set" : "");
+		}
+		explicit_bzero(sql.data, sql.len);
+		buf_release(&sql);
+		free(apw);
+		free(ppw);
+		if (err.message)
+			goto fail;
+	} else if (roles_report(conn, app, &schemas, &ht, c.json, &err) < 0) {
+		goto fail;
+	}
+	goto out;
+fail:
+	rc = common_fail(&err);
+out:
+	if (conn)
+		PQfinish(conn);
+	target_free(&t);
+	strlist_free(&schemas);
+	return rc;
+}
