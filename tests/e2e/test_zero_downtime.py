@@ -94,3 +94,29 @@ def test_pooler_host_name_is_refused(db, project, pgshift, pg):
     r = pgshift.run("deploy", "--url", url)
     assert r.returncode == 1 and '"-pooler"' in r.stderr
     assert not db.table_exists("t")
+
+
+def test_migration_under_pgbench_load(pg, db, project, pgshift, tmp_path):
+    import subprocess
+    project.add("users", "CREATE TABLE users (id int PRIMARY KEY, name text, visits int NOT NULL DEFAULT 0);\n"
+                         "INSERT INTO users SELECT g, 'u' || g, 0 FROM generate_series(1, 1000) g;\n")
+    assert pgshift.run_db("deploy").returncode == 0
+    project.add("add_col", "ALTER TABLE users ADD COLUMN nickname text;\n")
+    script = tmp_path / "app.sql"
+    script.write_text("\\set id random(1, 1000)\n"
+                      "SELECT name FROM users WHERE id = :id;\n"
+                      "UPDATE users SET visits = visits + 1 WHERE id = :id;\n")
+    os_env = {"PGPASSWORD": pg.password, "PATH": "/usr/bin:/bin"}
+    bench = subprocess.Popen([f"{pg.bindir}/pgbench", "-n", "-h", "127.0.0.1", "-p", str(pg.port), "-U", "postgres",
+                              "-c", "4", "-T", "6", "-f", str(script), db.name],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=os_env)
+    import time
+    time.sleep(2)
+    r = pgshift.run_db("deploy", "--lock-timeout", "1s")
+    out, err = bench.communicate(timeout=60)
+    assert r.returncode == 0, r.stderr
+    assert bench.returncode == 0, err
+    assert "number of failed transactions: 0" in out
+    processed = int([l for l in out.splitlines() if "number of transactions actually processed" in l][0].split(":")[1])
+    assert processed > 100
+    assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE column_name = 'nickname'") == 1
