@@ -7,7 +7,7 @@ PYTHON ?= /usr/bin/python3
 BUILD ?= build
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-PKGS := libpq libprotobuf-c libcrypto jansson
+PKGS := libpq libprotobuf-c libcrypto jansson libcurl
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 # Debian's libpg-query-dev ships no pkg-config file.
@@ -18,7 +18,7 @@ CFLAGS ?= -O2 -g
 # Required flags live apart from CFLAGS so that `make CFLAGS=...` cannot drop them.
 PGS_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
 	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers \
-	-pthread -Isrc $(PKG_CFLAGS) $(PGQ_CFLAGS) -DPGSHIFT_VERSION='"$(VERSION)"'
+	-pthread -Isrc -I$(BUILD)/gen $(PKG_CFLAGS) $(PGQ_CFLAGS) -DPGSHIFT_VERSION='"$(VERSION)"'
 PGS_LIBS := $(PGQ_LIBS) $(PKG_LIBS) -pthread
 
 SRC := $(filter-out src/main.c,$(wildcard src/*/*.c src/*/*/*.c))
@@ -40,6 +40,14 @@ $(BUILD)/pgshift: $(BUILD)/main.o $(LIB)
 $(LIB): $(OBJ)
 	rm -f $@
 	ar rcs $@ $^
+
+# The GitHub workflow ships inside the binary (pgshift init --github) from its one source file.
+$(BUILD)/gen/workflow.h: .github/workflows/db-migrate.yml
+	@mkdir -p $(dir $@)
+	@awk 'BEGIN { print "static const char workflow_yml[] =" } \
+		{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); print "\"" $$0 "\\n\"" } END { print ";" }' $< > $@
+
+$(BUILD)/cmd/init.o: $(BUILD)/gen/workflow.h
 
 $(BUILD)/%.o: src/%.c $(wildcard src/*/*.h)
 	@mkdir -p $(dir $@)

@@ -5,7 +5,7 @@
 set -eu
 
 PKGS="gcc make pkg-config libpq-dev libpg-query-dev libprotobuf-c-dev libssl-dev libjansson-dev
-libcmocka-dev postgresql pgbouncer python3-pytest python3-psycopg"
+libcmocka-dev libcurl4-openssl-dev postgresql pgbouncer python3-pytest python3-psycopg"
 
 missing=""
 for p in $PKGS; do

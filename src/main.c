@@ -33,6 +33,10 @@ static const struct command commands[] = {
 	{ "reset", cmd_reset, "local only: empty the schemas, apply every migration, seed" },
 	{ "seed", cmd_seed, "load seed data: seed.sql, seed/*.sql, or --command CMD" },
 	{ "roles", cmd_roles, "set up or check the admin / app role separation" },
+	{ "health", cmd_health, "health check: database, history, pending, roles (exit 0 only if all pass)" },
+	{ "changed", cmd_changed, "migrations added, modified or deleted since a git ref (for CI)" },
+	{ "init", cmd_init, "write the GitHub Actions workflow into a repository (--github)" },
+	{ "hook", cmd_hook, "call the redeploy hook (as deploy does after applying)" },
 	{ "dev", cmd_dev, "the embedded local PostgreSQL: up, down, status, url" },
 };
 

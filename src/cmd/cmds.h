@@ -16,5 +16,9 @@ int cmd_reset(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_review(int argc, char **argv);
 int cmd_roles(int argc, char **argv);
+int cmd_hook(int argc, char **argv);
+int cmd_health(int argc, char **argv);
+int cmd_changed(int argc, char **argv);
+int cmd_init(int argc, char **argv);
 
 #endif

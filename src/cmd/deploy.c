@@ -14,6 +14,8 @@
 #include "cmd/common.h"
 #include "cmd/migrate.h"
 #include "cmd/roles.h"
+#include "cmd/hook.h"
+#include "util/gha.h"
 #include "cmd/seed.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
@@ -27,6 +29,7 @@ int cmd_deploy(int argc, char **argv)
 	struct strlist approve = { 0 };
 	struct seed_opts so = { 0 };
 	const char *app_role = getenv("PGSHIFT_APP_ROLE");
+	const char *hook_opt = NULL;
 	bool seed = false;
 	long lock_wait_ms = 60000;
 	struct opt opts[] = {
@@ -43,6 +46,8 @@ int cmd_deploy(int argc, char **argv)
 		OPT_BOOL(0, "strict", &mo.strict, "warnings block the deploy too"),
 		OPT_STRING(0, "app-role", &app_role, "NAME",
 			   "after applying, check that role NAME can use every table (default $PGSHIFT_APP_ROLE)"),
+		OPT_STRING(0, "deploy-hook", &hook_opt, "URL",
+			   "POST here after applying something (default: PGSHIFT_DEPLOY_HOOK_URL, VERCEL_DEPLOY_HOOK_URL)"),
 		OPT_GROUP("seed"),
 		OPT_BOOL(0, "seed", &seed, "run the seed after migrating (seed.sql or seed/ beside the migrations)"),
 		OPT_STRING(0, "seed-path", &so.path, "PATH", "with --seed: the seed file or directory"),
@@ -66,6 +71,8 @@ int cmd_deploy(int argc, char **argv)
 		strlist_free(&approve);
 		return n == -2 ? EXIT_OK : common_fail(&err);
 	}
+	if (hook_url(hook_opt))
+		hook_register_secret(hook_url(hook_opt));
 	mo.json = c.json;
 	mo.gate = true;
 	mo.approve = &approve;
@@ -83,6 +90,26 @@ int cmd_deploy(int argc, char **argv)
 	}
 	if (seed && !mo.dry_run && seed_run(&ss, &so, so.path || so.command, &err) < 0)
 		goto fail;
+	if (gha_active() && !mo.dry_run) {
+		char count[16];
+		struct buf md = BUF_INIT;
+		size_t i;
+		json_t *v;
+
+		snprintf(count, sizeof(count), "%d", applied);
+		gha_output("applied", count);
+		buf_addf(&md, "### pgshift deploy\n\n%d migration%s applied to `%s`\n", applied, applied == 1 ? "" : "s",
+			 ss.t.display);
+		json_array_foreach(jlist, i, v)
+			buf_addf(&md, "- `%s`\n", json_string_value(json_object_get(v, "name")));
+		gha_summary(md.data);
+		buf_release(&md);
+	}
+	if (applied > 0 && !mo.dry_run && hook_url(hook_opt) && hook_send(hook_url(hook_opt), &err) < 0) {
+		err_prefix(&err, "the migrations are applied; only the redeploy failed");
+		err_hint(&err, "run \"pgshift hook\" to send it again");
+		goto fail;
+	}
 	if (app_role && *app_role && !mo.dry_run) {
 		struct strlist none = { 0 };
 		if (roles_report(ss.conn, app_role, &none, &ss.ht, false, &err) < 0) {

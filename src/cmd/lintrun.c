@@ -8,6 +8,7 @@
 
 #include "util/buf.h"
 #include "util/exitcodes.h"
+#include "util/gha.h"
 #include "util/output.h"
 
 int lint_output_check(const struct lint_output *o, struct pgs_error *err)
@@ -35,11 +36,6 @@ int lint_parse_version(const char *s, int *version, struct pgs_error *err)
 	return 0;
 }
 
-static bool under_github(void)
-{
-	const char *g = getenv("GITHUB_ACTIONS");
-	return g && !strcmp(g, "true");
-}
 
 int lint_output_print(const struct lint_output *o, const struct findings *f)
 {
@@ -51,10 +47,21 @@ int lint_output_print(const struct lint_output *o, const struct findings *f)
 		lint_report_sarif(f, &out);
 	} else {
 		lint_report_text(f, out_colour_enabled(stdout), o->strict, &out);
-		if (under_github())
+		if (gha_active())
 			lint_report_github(f, o->strict, &out);
 	}
 	out_puts(out.data);
 	buf_release(&out);
+	if (gha_active()) {
+		struct buf md = BUF_INIT;
+
+		buf_addf(&md, "### pgshift lint\n\n%zu finding%s\n", f->n, f->n == 1 ? "" : "s");
+		for (size_t i = 0; i < f->n; i++)
+			buf_addf(&md, "- %s `%s` %s:%d: %s%s\n", lint_blocks(&f->items[i], o->strict) ? "⛔" : "⚠️",
+				 f->items[i].rule, f->items[i].file, f->items[i].line, f->items[i].message,
+				 f->items[i].ack ? " (acknowledged)" : "");
+		gha_summary(md.data);
+		buf_release(&md);
+	}
 	return lint_exit_code(f, o->strict);
 }

@@ -395,12 +395,12 @@ int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jl
 		for (size_t k = 0; k < nitems; k++) {
 			struct item *it = &items[k];
 			struct plan_entry *e = &ss->plan.entries[it->idx];
-			if (o->json)
+			if (jlist)
 				json_array_append_new(jlist, json_pack("{s:s, s:I, s:b, s:I}", "name", e->name, "statements",
 								       (json_int_t)it->script.n, "transaction",
 								       !it->autocommit, "resume_at",
 								       (json_int_t)it->start_step + 1));
-			else
+			if (!o->json)
 				out_printf("  %s (%zu statement%s%s)%s\n", e->name, it->script.n, it->script.n == 1 ? "" : "s",
 					   it->autocommit ? ", no transaction" : "",
 					   it->resume_id ? ", resuming a failed run" : "");
@@ -429,11 +429,11 @@ int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jl
 			goto out;
 		}
 		applied++;
-		if (o->json)
+		if (jlist)
 			json_array_append_new(jlist, json_pack("{s:s, s:I, s:b}", "name", e->name, "duration_ms",
 							       (json_int_t)(now_ms() - t0 + 0.5), "transaction",
 							       !it->autocommit));
-		else
+		if (!o->json)
 			out_printf("%sapplied%s %s (%.0f ms%s)\n", out_c(C_GREEN), out_reset(), e->name, now_ms() - t0,
 				   it->autocommit ? ", no transaction" : "");
 	}

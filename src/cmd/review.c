@@ -16,6 +16,7 @@
 #include "core/script.h"
 #include "lint/lint.h"
 #include "util/exitcodes.h"
+#include "util/gha.h"
 #include "util/output.h"
 
 static const char usage[] = "pgshift review [--strict] [--all] [options]";
@@ -124,7 +125,6 @@ int cmd_review(int argc, char **argv)
 	struct lint_run run;
 	struct buf md = BUF_INIT;
 	size_t npending = 0;
-	const char *summary = getenv("GITHUB_STEP_SUMMARY");
 	int rc;
 	int n = opts_parse(argc, argv, opts, usage, &err);
 
@@ -160,17 +160,7 @@ int cmd_review(int argc, char **argv)
 			migration_section(&md, e->mig, &run.out, strict);
 	}
 	out_puts(md.data);
-	if (summary && *summary && getenv("GITHUB_ACTIONS") && !strcmp(getenv("GITHUB_ACTIONS"), "true")) {
-		FILE *f = fopen(summary, "a");
-		if (f) {
-			char *redacted = out_redact(md.data);
-			fputs(redacted, f);
-			fclose(f);
-			free(redacted);
-		} else {
-			out_warning("could not append to GITHUB_STEP_SUMMARY (%s)", summary);
-		}
-	}
+	gha_summary(md.data);
 	buf_release(&md);
 	lint_free(&run);
 	session_close(&ss);

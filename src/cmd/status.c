@@ -13,6 +13,7 @@
 #include "cmd/cmds.h"
 #include "cmd/common.h"
 #include "util/exitcodes.h"
+#include "util/gha.h"
 #include "util/output.h"
 
 static const char usage[] = "pgshift status [options]";
@@ -193,6 +194,16 @@ int cmd_status(int argc, char **argv)
 	}
 	common_history_table(&c, &set, &ht);
 	plan_compute(&set, &hist, &plan);
+	if (gha_active()) {
+		struct buf md = BUF_INIT;
+
+		buf_addf(&md, "### pgshift status\n\n| migration | state | applied |\n| --- | --- | --- |\n");
+		for (size_t i = 0; i < plan.n; i++)
+			buf_addf(&md, "| `%s` | %s | %s |\n", plan.entries[i].name, mstate_name(plan.entries[i].state),
+				 plan.entries[i].row && plan.entries[i].row->finished_at ? plan.entries[i].row->finished_at : "");
+		gha_summary(md.data);
+		buf_release(&md);
+	}
 	if (c.json)
 		print_json(&plan, &t, &ht);
 	else

@@ -1,0 +1,115 @@
+/*
+ * health: one command for health checks (CI, uptime probes, the brief's
+ * "Health Checks"): the database answers, the history has no failed,
+ * modified or missing migration, nothing is pending (unless
+ * --allow-pending), and optionally the app role's grants.  One line per
+ * check; exit 0 only when all pass.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "cmd/cmds.h"
+#include "cmd/common.h"
+#include "db/roles.h"
+#include "util/exitcodes.h"
+#include "util/output.h"
+
+static const char usage[] = "pgshift health [--allow-pending] [--app-role NAME] [--json] [options]";
+
+struct check {
+	const char *name;
+	bool ok;
+	char *detail;
+};
+
+static void add(struct check *c, int *n, const char *name, bool ok, char *detail)
+{
+	c[*n].name = name;
+	c[*n].ok = ok;
+	c[*n].detail = detail;
+	(*n)++;
+}
+
+int cmd_health(int argc, char **argv)
+{
+	struct common_opts c = { 0 };
+	bool allow_pending = false;
+	const char *app_role = getenv("PGSHIFT_APP_ROLE");
+	struct opt opts[] = {
+		OPT_BOOL(0, "allow-pending", &allow_pending, "pending migrations do not fail the check"),
+		OPT_STRING(0, "app-role", &app_role, "NAME", "also check the app role's grants (default $PGSHIFT_APP_ROLE)"),
+		OPT_BOOL(0, "json", &c.json, "print the checks as JSON"),
+		COMMON_DIR_OPTS(&c),
+		COMMON_CONN_OPTS(&c),
+		OPT_END(),
+	};
+	struct pgs_error err = PGS_ERROR_INIT;
+	struct session ss;
+	struct check checks[4];
+	int nchecks = 0;
+	bool all = true;
+	int n = opts_parse(argc, argv, opts, usage, &err);
+
+	if (n > 0) {
+		err_set(&err, EXIT_USAGE, "unexpected argument \"%s\"", argv[0]);
+		n = -1;
+	}
+	if (n < 0)
+		return n == -2 ? EXIT_OK : common_fail(&err);
+	if (session_open(&ss, &c, false, 0, &err) < 0) {
+		add(checks, &nchecks, "database", false, out_redact(err.message));
+		err_clear(&err);
+	} else {
+		const struct plan *p = &ss.plan;
+		size_t problems = p->count[ST_FAILED] + p->count[ST_MODIFIED] + p->count[ST_MISSING];
+		size_t pending = p->count[ST_PENDING] + p->count[ST_ROLLED_BACK] + p->count[ST_OUT_OF_ORDER];
+
+		add(checks, &nchecks, "database", true, xasprintf("%s answers (PostgreSQL %d)", ss.t.display,
+									db_server_version(ss.conn) / 10000));
+		add(checks, &nchecks, "history", problems == 0,
+		    problems ? xasprintf("%zu failed, %zu modified, %zu missing (see pgshift status)", p->count[ST_FAILED],
+					 p->count[ST_MODIFIED], p->count[ST_MISSING])
+			     : xasprintf("%zu applied, none failed, modified or missing", p->count[ST_APPLIED]));
+		add(checks, &nchecks, "pending", pending == 0 || allow_pending,
+		    xasprintf("%zu pending%s", pending, pending && allow_pending ? " (allowed)" : ""));
+		if (app_role && *app_role) {
+			static const char *schema[] = { "public" };
+			struct role_gaps gaps;
+
+			if (roles_check(ss.conn, app_role, schema, 1, &ss.ht, &gaps, &err) < 0) {
+				add(checks, &nchecks, "roles", false, xstrdup(err.message));
+				err_clear(&err);
+			} else {
+				add(checks, &nchecks, "roles", gaps.n == 0,
+				    gaps.n ? xasprintf("%zu gap%s for %s, e.g. %s (see pgshift roles check)", gaps.n,
+						       gaps.n == 1 ? "" : "s", app_role, gaps.items[0].problem)
+					   : xasprintf("app role %s: CRUD only, owns nothing", app_role));
+				role_gaps_free(&gaps);
+			}
+		}
+		session_close(&ss);
+	}
+	if (c.json) {
+		json_t *arr = json_array();
+		char *s;
+		for (int i = 0; i < nchecks; i++) {
+			json_array_append_new(arr, json_pack("{s:s, s:b, s:s}", "check", checks[i].name, "ok", checks[i].ok,
+							     "detail", checks[i].detail));
+			all &= checks[i].ok;
+		}
+		s = json_dumps(json_pack("{s:b, s:o}", "healthy", all, "checks", arr), JSON_INDENT(2));
+		out_printf("%s\n", s);
+		free(s);
+	} else {
+		for (int i = 0; i < nchecks; i++) {
+			out_printf("%s%-4s%s %-9s %s\n", out_c(checks[i].ok ? C_GREEN : C_RED), checks[i].ok ? "ok" : "FAIL",
+				   out_reset(), checks[i].name, checks[i].detail);
+			all &= checks[i].ok;
+		}
+	}
+	for (int i = 0; i < nchecks; i++)
+		free(checks[i].detail);
+	return all ? EXIT_OK : EXIT_FAILURE_;
+}

@@ -1,0 +1,98 @@
+/*
+ * hook: call the redeploy hook, alone (`pgshift hook`) or after a deploy.
+ *
+ * A hook URL carries a secret (Vercel's is the path): only its scheme, host
+ * and first path segment are ever printed, and the rest is registered with
+ * the output layer so no message can carry it.
+ */
+#include "cmd/hook.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmds.h"
+#include "cmd/common.h"
+#include "util/exitcodes.h"
+#include "util/http.h"
+#include "util/output.h"
+
+static const char usage[] = "pgshift hook [--deploy-hook URL]";
+
+const char *hook_url(const char *opt)
+{
+	const char *v;
+
+	if (opt && *opt)
+		return opt;
+	if ((v = getenv("PGSHIFT_DEPLOY_HOOK_URL")) && *v)
+		return v;
+	if ((v = getenv("VERCEL_DEPLOY_HOOK_URL")) && *v)
+		return v;
+	return NULL;
+}
+
+void hook_register_secret(const char *url)
+{
+	const char *scheme = strstr(url, "://");
+	const char *rest = scheme ? strchr(scheme + 3, '/') : NULL;
+
+	out_add_secret(url);
+	if (rest && rest[1]) {
+		/* the path after its first segment, and the query: where hooks keep their tokens */
+		const char *second = strchr(rest + 1, '/');
+		const char *query = strchr(rest, '?');
+		if (second && second[1])
+			out_add_secret(second + 1);
+		if (query && query[1])
+			out_add_secret(query + 1);
+	}
+}
+
+int hook_send(const char *url, struct pgs_error *err)
+{
+	char *shown = http_redact_url(url);
+	struct http_result res;
+	long timeout = 10000, delay = 1000;
+	const char *t = getenv("PGSHIFT_HOOK_TIMEOUT_MS"), *d = getenv("PGSHIFT_HOOK_RETRY_DELAY_MS");
+	int rc;
+
+	/* for tests and slow networks; undocumented knobs would be a trap, so they are in the manual */
+	if (t && atol(t) > 0)
+		timeout = atol(t);
+	if (d && atol(d) >= 0)
+		delay = atol(d);
+	hook_register_secret(url);
+	rc = http_post_hook(url, shown, 3, delay, timeout, &res, err);
+	if (rc == 0)
+		out_printf("deploy hook %s called (HTTP %ld)\n", shown, res.status);
+	free(shown);
+	return rc;
+}
+
+int cmd_hook(int argc, char **argv)
+{
+	const char *opt = NULL;
+	struct opt opts[] = {
+		OPT_STRING(0, "deploy-hook", &opt, "URL", "hook URL (default: PGSHIFT_DEPLOY_HOOK_URL, VERCEL_DEPLOY_HOOK_URL)"),
+		OPT_END(),
+	};
+	struct pgs_error err = PGS_ERROR_INIT;
+	const char *url;
+	int n = opts_parse(argc, argv, opts, usage, &err);
+
+	if (n > 0) {
+		err_set(&err, EXIT_USAGE, "unexpected argument; give the URL with --deploy-hook or the environment");
+		n = -1;
+	}
+	if (n < 0)
+		return n == -2 ? EXIT_OK : common_fail(&err);
+	url = hook_url(opt);
+	if (!url) {
+		err_set(&err, EXIT_USAGE, "no deploy hook configured");
+		err_hint(&err, "pass --deploy-hook URL or set PGSHIFT_DEPLOY_HOOK_URL or VERCEL_DEPLOY_HOOK_URL");
+		return common_fail(&err);
+	}
+	if (hook_send(url, &err) < 0)
+		return common_fail(&err);
+	return EXIT_OK;
+}

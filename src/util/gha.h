@@ -1,0 +1,16 @@
+/*
+ * gha: GitHub Actions integration: step outputs and the step summary.
+ * Both do nothing outside GitHub Actions (GITHUB_ACTIONS=true).
+ */
+#ifndef PGSHIFT_GHA_H
+#define PGSHIFT_GHA_H
+
+#include <stdbool.h>
+
+bool gha_active(void);
+/* Appends key=value to $GITHUB_OUTPUT. */
+void gha_output(const char *key, const char *value);
+/* Appends markdown (redacted) to $GITHUB_STEP_SUMMARY. */
+void gha_summary(const char *markdown);
+
+#endif
