@@ -56,7 +56,7 @@ int hook_send(const char *url, struct pgs_error *err)
 	const char *t = getenv("PGSHIFT_HOOK_TIMEOUT_MS"), *d = getenv("PGSHIFT_HOOK_RETRY_DELAY_MS");
 	int rc;
 
-	/* for tests and slow networks; undocumented knobs would be a trap, so they are in the manual */
+	/* for slow networks and for tests; documented in the manual */
 	if (t && atol(t) > 0)
 		timeout = atol(t);
 	if (d && atol(d) >= 0)
