@@ -99,9 +99,13 @@ int cmd_health(int argc, char **argv)
 							     "detail", checks[i].detail));
 			all &= checks[i].ok;
 		}
-		s = json_dumps(json_pack("{s:b, s:o}", "healthy", all, "checks", arr), JSON_INDENT(2));
+		json_t *o;
+
+		o = json_pack("{s:b, s:o}", "healthy", all, "checks", arr);
+		s = json_dumps(o, JSON_INDENT(2));
 		out_printf("%s\n", s);
 		free(s);
+		json_decref(o);
 	} else {
 		for (int i = 0; i < nchecks; i++) {
 			out_printf("%s%-4s%s %-9s %s\n", out_c(checks[i].ok ? C_GREEN : C_RED), checks[i].ok ? "ok" : "FAIL",

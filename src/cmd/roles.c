@@ -84,9 +84,12 @@ int roles_report(PGconn *conn, const char *app, const struct strlist *schemas, c
 		for (size_t i = 0; i < gaps.n; i++)
 			json_array_append_new(arr, json_pack("{s:s, s:s}", "problem", gaps.items[i].problem, "fix",
 							     gaps.items[i].fix));
-		s = json_dumps(json_pack("{s:b, s:o}", "ok", gaps.n == 0, "gaps", arr), JSON_INDENT(2));
+		json_t *o = json_pack("{s:b, s:o}", "ok", gaps.n == 0, "gaps", arr);
+
+		s = json_dumps(o, JSON_INDENT(2));
 		out_printf("%s\n", s);
 		free(s);
+		json_decref(o);
 	} else if (!gaps.n) {
 		out_printf("roles: ok (app role %s: CRUD only, owns nothing, cannot create)\n", app);
 	} else {
