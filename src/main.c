@@ -27,6 +27,7 @@ static const struct command commands[] = {
 	{ "deploy", cmd_deploy, "apply the pending migrations, each in one transaction" },
 	{ "status", cmd_status, "show every migration's state (exit 4: pending, 5: history problem)" },
 	{ "lint", cmd_lint, "check migrations for destructive, locking or rewriting operations" },
+	{ "backfill", cmd_backfill, "change every row of a large table in small, resumable batches" },
 	{ "review", cmd_review, "the manual-review report of the pending migrations, in markdown" },
 	{ "rollback", cmd_rollback, "revert applied migrations with their down.sql (--to NAME | --steps N)" },
 	{ "resolve", cmd_resolve, "mark a failed migration --applied or --rolled-back" },

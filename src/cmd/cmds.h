@@ -18,6 +18,7 @@ int cmd_review(int argc, char **argv);
 int cmd_roles(int argc, char **argv);
 int cmd_hook(int argc, char **argv);
 int cmd_health(int argc, char **argv);
+int cmd_backfill(int argc, char **argv);
 int cmd_changed(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 

@@ -1,0 +1,294 @@
+/*
+ * backfill: change every row of a large table in small, safe steps.
+ *
+ * pgshift backfill --table T --set "col = expr" [--where COND] walks T in
+ * key order, at most N rows per transaction, and commits its progress with
+ * each batch, so it can stop (Ctrl-C finishes the current batch) and resume
+ * where it stopped.  The batch size adapts so that each transaction stays
+ * near --target-ms: row locks are short, the app never waits long.
+ *
+ * Semantics with a live application: a batch locks its rows (waiting for
+ * the app's row locks within --lock-timeout, then retrying; never skipping a
+ * row), and updates only the rows that still match --where, so a row the
+ * app changed meanwhile is left as the app made it.  Rows the app inserts
+ * behind the cursor are not visited (write them right from the start).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "cmd/cmds.h"
+#include "cmd/common.h"
+#include "core/checksum.h"
+#include "core/script.h"
+#include "db/backfill.h"
+#include "util/exitcodes.h"
+#include "util/output.h"
+
+static const char usage[] = "pgshift backfill --table T --set \"col = expr\" [--where COND] [options]";
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	stop_requested = 1;
+}
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/*
+ * The SET list and WHERE condition are pasted into the batch's UPDATE, so
+ * they must make exactly one UPDATE statement: PostgreSQL's parser checks.
+ */
+static int validate(const char *set, const char *where, struct pgs_error *err)
+{
+	struct buf sql = BUF_INIT;
+	struct script s;
+	int rc = 0;
+
+	buf_addf(&sql, "UPDATE pgshift_check SET %s WHERE (%s)", set, where ? where : "true");
+	if (script_split("--set/--where", sql.data, &s, err) < 0) {
+		err->code = EXIT_USAGE;
+		err_hint(err, "--set takes what follows SET in an UPDATE (\"col = expr, col2 = expr\"), --where a condition");
+		rc = -1;
+	} else {
+		if (s.n != 1 || !s.stmts[0].node || s.stmts[0].node->node_case != PG_QUERY__NODE__NODE_UPDATE_STMT)
+			rc = err_set(err, EXIT_USAGE, "--set / --where must be part of one UPDATE, not more statements");
+		script_free(&s);
+	}
+	buf_release(&sql);
+	return rc;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && !stop_requested)
+		;
+}
+
+static void report(bool json, bool tty, const char *name, long long done, long long total, double rate, long batch,
+		   bool final)
+{
+	double eta = rate > 0 && total > done ? (total - done) / rate : 0;
+
+	if (json) {
+		json_t *o = json_pack("{s:s, s:I, s:I, s:f, s:I, s:f, s:b}", "backfill", name, "rows_done", (json_int_t)done,
+				      "rows_estimated", (json_int_t)total, "rows_per_second", rate, "batch",
+				      (json_int_t)batch, "eta_seconds", eta, "finished", final);
+		char *s = json_dumps(o, JSON_COMPACT);
+		out_printf("%s\n", s);
+		free(s);
+		json_decref(o);
+	} else if (tty) {
+		int width = 30, filled = total > 0 ? (int)(width * (done > total ? 1.0 : (double)done / total)) : 0;
+		char bar[64];
+
+		memset(bar, '#', (size_t)filled);
+		memset(bar + filled, '.', (size_t)(width - filled));
+		bar[width] = '\0';
+		out_printf("\r[%s] %lld / ~%lld rows  %.0f rows/s  batch %ld  eta %.0f s   %s", bar, done, total, rate, batch,
+			   eta, final ? "\n" : "");
+		fflush(stdout);
+	} else {
+		out_printf("backfill %s: %lld of ~%lld rows, %.0f rows/s, batch %ld%s\n", name, done, total, rate, batch,
+			   final ? ", done" : "");
+	}
+}
+
+int cmd_backfill(int argc, char **argv)
+{
+	struct common_opts c = { 0 };
+	const char *table_arg = NULL, *set = NULL, *where = NULL, *name_opt = NULL;
+	int batch = 1000, max_retries = 10;
+	long sleep_between = 0, target_ms = 200, lock_timeout_ms = 2000;
+	bool restart = false, exact = false;
+	struct opt opts[] = {
+		OPT_STRING(0, "table", &table_arg, "TABLE", "the table to change"),
+		OPT_STRING(0, "set", &set, "\"col = expr\"", "what to set, as after SET in an UPDATE"),
+		OPT_STRING(0, "where", &where, "COND", "only rows matching COND (checked again when each row is updated)"),
+		OPT_INT(0, "batch", &batch, "N", "first batch size (default 1000; adapts to --target-ms)"),
+		OPT_DURATION(0, "target-ms", &target_ms, "DURATION", "aim for batches this long (default 200ms; 0: fixed size)"),
+		OPT_DURATION(0, "sleep", &sleep_between, "DURATION", "pause between batches (default none)"),
+		OPT_DURATION(0, "lock-timeout", &lock_timeout_ms, "DURATION", "lock_timeout of each batch (default 2s)"),
+		OPT_INT(0, "lock-retries", &max_retries, "N", "retries of a batch that timed out on a lock (default 10)"),
+		OPT_STRING(0, "name", &name_opt, "NAME", "the backfill's name for resuming (default: from table and SET)"),
+		OPT_BOOL(0, "restart", &restart, "start over instead of resuming"),
+		OPT_BOOL(0, "exact", &exact, "count the rows first (instead of the planner's estimate)"),
+		OPT_BOOL(0, "json", &c.json, "one JSON object per progress report"),
+		COMMON_CONN_OPTS(&c),
+		OPT_END(),
+	};
+	struct pgs_error err = PGS_ERROR_INIT;
+	struct session ss = { 0 };
+	struct bf_key key = { 0 };
+	struct bf_state st = { 0 };
+	char *table = NULL, *name = NULL;
+	long long total;
+	double t0, last_report = 0;
+	long size;
+	double longest = 0;	/* the longest batch: how long any row stayed locked */
+	int retries = 0, rc = EXIT_OK;
+	bool tty = out_colour_enabled(stdout) || isatty(1);
+	int n = opts_parse(argc, argv, opts, usage, &err);
+
+	if (n >= 0 && (n > 0 || !table_arg || !set)) {
+		err_set(&err, EXIT_USAGE, n > 0 ? "unexpected argument" : "--table and --set are required");
+		err_hint(&err, "usage: %s", usage);
+		n = -1;
+	}
+	if (n < 0 || (n >= 0 && validate(set, where, &err) < 0))
+		return n == -2 ? EXIT_OK : common_fail(&err);
+	if (batch < 1)
+		batch = 1;
+	{
+		struct target t = { 0 };
+		PGconn *conn = common_connect(&c, &t, &err);
+		const char *params[1] = { table_arg };
+		PGresult *res;
+
+		if (!conn) {
+			target_free(&t);
+			return common_fail(&err);
+		}
+		ss.conn = conn;
+		ss.t = t;
+		history_table_init(&ss.ht, c.history_schema, false);
+		res = PQexecParams(conn, "SELECT to_regclass($1)::text", 1, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQgetisnull(res, 0, 0)) {
+			PQclear(res);
+			err_set(&err, EXIT_USAGE, "table \"%s\" does not exist", table_arg);
+			goto fail;
+		}
+		table = xstrdup(PQgetvalue(res, 0, 0));
+		PQclear(res);
+	}
+	if (bf_find_key(ss.conn, table, &key, &err) < 0 || bf_ensure_table(ss.conn, &ss.ht, &err) < 0)
+		goto fail;
+	if (name_opt) {
+		name = xstrdup(name_opt);
+	} else {
+		char sum[CHECKSUM_HEX_LEN + 1];
+		char *material = xasprintf("%s\n%s\n%s", table, set, where ? where : "");
+		checksum_sha256_hex(material, strlen(material), sum);
+		name = xasprintf("%s_%.8s", table, sum);
+		free(material);
+	}
+	if (bf_load(ss.conn, &ss.ht, name, &key, &st, &err) < 0)
+		goto fail;
+	if (st.exists && st.finished && !restart) {
+		out_printf("backfill %s finished earlier (%lld rows); --restart runs it again\n", name, st.rows_done);
+		goto out;
+	}
+	if (!st.exists || restart) {
+		bf_state_free(&st, key.n);
+		if (bf_reset(ss.conn, &ss.ht, name, table, set, where, &err) < 0 ||
+		    bf_load(ss.conn, &ss.ht, name, &key, &st, &err) < 0)
+			goto fail;
+	} else {
+		out_printf("resuming backfill %s: %lld rows done since %s\n", name, st.rows_done, st.started_at);
+	}
+	total = bf_estimate(ss.conn, table, exact, where, &err);
+	if (total < 0)
+		goto fail;
+	{
+		struct sigaction sa;
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sa.sa_flags = SA_RESTART;	/* the batch in flight finishes; the loop stops after it */
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+	}
+	t0 = now_s();
+	size = batch;
+	for (;;) {
+		struct bf_batch b;
+		long long before = st.rows_done;
+
+		if (stop_requested)
+			break;
+		if (bf_batch(ss.conn, &ss.ht, table, set, where, &key, &st, size, lock_timeout_ms, &b, &err) < 0) {
+			if (!strcmp(b.sqlstate, "55P03") && retries < max_retries && !stop_requested) {
+				retries++;
+				out_eprintf("pgshift: batch waited longer than %ld ms for a row lock; retry %d of %d\n",
+					    lock_timeout_ms, retries, max_retries);
+				err_clear(&err);
+				sleep_ms(lock_timeout_ms / 2 + 100);
+				continue;
+			}
+			goto fail;
+		}
+		retries = 0;
+		if (b.ms > longest)
+			longest = b.ms;
+		if (b.keys == 0)
+			break;
+		(void)before;
+		if (target_ms > 0 && b.ms > 0) {
+			/* move towards the target, at most doubling or halving at once */
+			double f = (double)target_ms / b.ms;
+			if (f > 2)
+				f = 2;
+			if (f < 0.5)
+				f = 0.5;
+			size = (long)(size * f);
+			if (size < 10)
+				size = 10;
+			if (size > 100000)
+				size = 100000;
+		}
+		if (now_s() - last_report >= (tty && !c.json ? 0.2 : 5.0)) {
+			double el = now_s() - t0;
+			report(c.json, tty, name, st.rows_done, total, el > 0 ? st.rows_done / el : 0, size, false);
+			last_report = now_s();
+		}
+		if (sleep_between > 0)
+			sleep_ms(sleep_between);
+	}
+	if (stop_requested) {
+		double el = now_s() - t0;
+		report(c.json, tty, name, st.rows_done, total, el > 0 ? st.rows_done / el : 0, size, false);
+		out_eprintf("pgshift: backfill %s stopped after a complete batch: %lld rows done, progress saved\n", name,
+			    st.rows_done);
+		out_hint("run the same command again to resume (or add --restart to start over)");
+		rc = 130;
+		goto out;
+	}
+	if (bf_finish(ss.conn, &ss.ht, name, &err) < 0)
+		goto fail;
+	{
+		double el = now_s() - t0;
+		report(c.json, tty, name, st.rows_done, total, el > 0 ? st.rows_done / el : 0, size, true);
+		if (!c.json)
+			out_printf("backfill %s finished: %lld rows updated in %.1f s; longest batch (row locks held) %.0f ms\n",
+				   name, st.rows_done, el, longest);
+	}
+	goto out;
+fail:
+	rc = common_fail(&err);
+	if (st.name && st.rows_done)
+		out_hint("progress is saved (%lld rows done): run the same command again to resume", st.rows_done);
+out:
+	bf_state_free(&st, key.n);
+	bf_key_free(&key);
+	free(table);
+	free(name);
+	if (ss.conn)
+		PQfinish(ss.conn);
+	target_free(&ss.t);
+	return rc;
+}

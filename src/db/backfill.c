@@ -1,0 +1,347 @@
+/*
+ * backfill: keys, progress table and one batch.
+ */
+#include "db/backfill.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "db/conn.h"
+#include "util/buf.h"
+#include "util/exitcodes.h"
+
+static double now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
+}
+
+int bf_find_key(PGconn *conn, const char *table, struct bf_key *key, struct pgs_error *err)
+{
+	const char *params[1] = { table };
+	/* the primary key first, else the first unique index whose columns are all NOT NULL (no expressions, no predicate) */
+	PGresult *res = PQexecParams(conn,
+				     "SELECT quote_ident(a.attname), format_type(a.atttypid, a.atttypmod) "
+				     "FROM (SELECT i.indexrelid, i.indrelid, i.indkey FROM pg_index i "
+				     "      WHERE i.indrelid = $1::regclass AND i.indisunique AND i.indpred IS NULL "
+				     "        AND i.indexprs IS NULL AND NOT EXISTS (SELECT 1 FROM pg_attribute x "
+				     "          WHERE x.attrelid = i.indrelid AND x.attnum = ANY (i.indkey) AND NOT x.attnotnull) "
+				     "      ORDER BY i.indisprimary DESC, i.indnatts, i.indexrelid LIMIT 1) k "
+				     "CROSS JOIN LATERAL unnest(k.indkey::int2[]) WITH ORDINALITY AS u(attnum, ord) "
+				     "JOIN pg_attribute a ON a.attrelid = k.indrelid AND a.attnum = u.attnum ORDER BY u.ord",
+				     1, NULL, params, NULL, NULL, 0);
+
+	memset(key, 0, sizeof(*key));
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		db_result_error(conn, res, "could not read the table's keys", err);
+		PQclear(res);
+		return -1;
+	}
+	if (PQntuples(res) == 0) {
+		PQclear(res);
+		err_set(err, EXIT_FAILURE_, "table %s has no primary key or unique index on NOT NULL columns", table);
+		err_hint(err, "backfill walks the table in key order so that it can stop and resume; add a primary key first");
+		return -1;
+	}
+	key->n = PQntuples(res);
+	key->cols = xcalloc((size_t)key->n, sizeof(char *));
+	key->types = xcalloc((size_t)key->n, sizeof(char *));
+	for (int i = 0; i < key->n; i++) {
+		key->cols[i] = xstrdup(PQgetvalue(res, i, 0));
+		key->types[i] = xstrdup(PQgetvalue(res, i, 1));
+	}
+	PQclear(res);
+	return 0;
+}
+
+void bf_key_free(struct bf_key *key)
+{
+	for (int i = 0; i < key->n; i++) {
+		free(key->cols[i]);
+		free(key->types[i]);
+	}
+	free(key->cols);
+	free(key->types);
+	memset(key, 0, sizeof(*key));
+}
+
+long long bf_estimate(PGconn *conn, const char *table, bool exact, const char *where, struct pgs_error *err)
+{
+	struct buf sql = BUF_INIT;
+	const char *params[1] = { table };
+	PGresult *res;
+	long long n = -1;
+
+	if (exact) {
+		buf_addf(&sql, "SELECT count(*) FROM %s%s%s%s", table, where ? " WHERE (" : "", where ? where : "",
+			 where ? ")" : "");
+		res = PQexec(conn, sql.data);
+	} else {
+		res = PQexecParams(conn, "SELECT greatest(reltuples, 0)::bigint FROM pg_class WHERE oid = $1::regclass",
+				   1, NULL, params, NULL, NULL, 0);
+	}
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		db_result_error(conn, res, "could not estimate the rows", err);
+	else
+		n = atoll(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	buf_release(&sql);
+	/* a table never analyzed has no estimate: count it */
+	if (n == 0 && !exact)
+		return bf_estimate(conn, table, true, where, err);
+	return n;
+}
+
+static char *progress_table(PGconn *conn, const struct history_table *ht)
+{
+	char *s = PQescapeIdentifier(conn, ht->schema, strlen(ht->schema));
+	char *r = xasprintf("%s.pgshift_backfills", s);
+
+	PQfreemem(s);
+	return r;
+}
+
+int bf_ensure_table(PGconn *conn, const struct history_table *ht, struct pgs_error *err)
+{
+	char *t = progress_table(conn, ht);
+	char *sql = xasprintf("SET client_min_messages = warning;\n"
+			      "CREATE TABLE IF NOT EXISTS %s (\n"
+			      "    name        TEXT PRIMARY KEY,\n"
+			      "    table_name  TEXT NOT NULL,\n"
+			      "    set_expr    TEXT NOT NULL,\n"
+			      "    where_expr  TEXT,\n"
+			      "    last_key    TEXT[],\n"
+			      "    rows_done   BIGINT NOT NULL DEFAULT 0,\n"
+			      "    started_at  TIMESTAMPTZ NOT NULL DEFAULT now(),\n"
+			      "    updated_at  TIMESTAMPTZ,\n"
+			      "    finished_at TIMESTAMPTZ\n"
+			      ");\nRESET client_min_messages",
+			      t);
+	int rc = db_exec(conn, sql, "could not create the backfill progress table", err);
+
+	free(sql);
+	free(t);
+	return rc;
+}
+
+int bf_load(PGconn *conn, const struct history_table *ht, const char *name, const struct bf_key *key,
+	    struct bf_state *st, struct pgs_error *err)
+{
+	char *t = progress_table(conn, ht);
+	char *sql = xasprintf("SELECT last_key, rows_done, finished_at IS NOT NULL, array_length(last_key, 1), "
+			      "to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+			      "table_name, set_expr, coalesce(where_expr, '') FROM %s WHERE name = $1", t);
+	const char *params[1] = { name };
+	PGresult *res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
+	int rc = 0;
+
+	memset(st, 0, sizeof(*st));
+	st->name = xstrdup(name);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = db_result_error(conn, res, "could not read the backfill's progress", err);
+	} else if (PQntuples(res) == 1) {
+		st->exists = true;
+		st->rows_done = atoll(PQgetvalue(res, 0, 1));
+		st->finished = !strcmp(PQgetvalue(res, 0, 2), "t");
+		st->started_at = xstrdup(PQgetvalue(res, 0, 4));
+		if (!PQgetisnull(res, 0, 0) && atoi(PQgetvalue(res, 0, 3)) == key->n) {
+			/* unnest the text[] through the server, which knows its quoting rules */
+			PGresult *r2;
+			char *q = xasprintf("SELECT unnest(last_key) FROM %s WHERE name = $1", t);
+
+			r2 = PQexecParams(conn, q, 1, NULL, params, NULL, NULL, 0);
+			free(q);
+			if (PQresultStatus(r2) == PGRES_TUPLES_OK && PQntuples(r2) == key->n) {
+				st->last = xcalloc((size_t)key->n, sizeof(char *));
+				for (int i = 0; i < key->n; i++)
+					st->last[i] = xstrdup(PQgetvalue(r2, i, 0));
+			}
+			PQclear(r2);
+		}
+	}
+	PQclear(res);
+	free(sql);
+	free(t);
+	return rc;
+}
+
+int bf_reset(PGconn *conn, const struct history_table *ht, const char *name, const char *table, const char *set,
+	     const char *where, struct pgs_error *err)
+{
+	char *t = progress_table(conn, ht);
+	char *sql = xasprintf("INSERT INTO %s (name, table_name, set_expr, where_expr) VALUES ($1, $2, $3, $4) "
+			      "ON CONFLICT (name) DO UPDATE SET table_name = $2, set_expr = $3, where_expr = $4, "
+			      "last_key = NULL, rows_done = 0, started_at = now(), updated_at = NULL, finished_at = NULL",
+			      t);
+	const char *params[4] = { name, table, set, where };
+	PGresult *res = PQexecParams(conn, sql, 4, NULL, params, NULL, NULL, 0);
+	int rc = 0;
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = db_result_error(conn, res, "could not record the backfill", err);
+	PQclear(res);
+	free(sql);
+	free(t);
+	return rc;
+}
+
+void bf_state_free(struct bf_state *st, int nkey)
+{
+	if (st->last)
+		for (int i = 0; i < nkey; i++)
+			free(st->last[i]);
+	free(st->last);
+	free(st->name);
+	free(st->started_at);
+	memset(st, 0, sizeof(*st));
+}
+
+static void rollback(PGconn *conn)
+{
+	if (PQstatus(conn) == CONNECTION_OK)
+		PQclear(PQexec(conn, "ROLLBACK"));
+}
+
+/* "(k1, k2)" with an optional prefix before each column. */
+static void add_tuple(struct buf *b, const struct bf_key *key, const char *prefix)
+{
+	buf_addc(b, '(');
+	for (int i = 0; i < key->n; i++)
+		buf_addf(b, "%s%s%s", i ? ", " : "", prefix, key->cols[i]);
+	buf_addc(b, ')');
+}
+
+int bf_batch(PGconn *conn, const struct history_table *ht, const char *table, const char *set, const char *where,
+	     const struct bf_key *key, struct bf_state *st, long limit, long lock_timeout_ms, struct bf_batch *out,
+	     struct pgs_error *err)
+{
+	struct buf sql = BUF_INIT;
+	char begin[96], *t = progress_table(conn, ht), *tq = xasprintf("%s.", table);
+	const char **params = xcalloc((size_t)key->n + 1, sizeof(char *));
+	PGresult *res = NULL;
+	double t0 = now_ms();
+	int rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	snprintf(begin, sizeof(begin), "BEGIN; SET LOCAL lock_timeout = %ld", lock_timeout_ms);
+	if (db_exec(conn, begin, "could not start a backfill batch", err) < 0)
+		goto out;
+	/* The next keys in order, locked (waiting for the app's row locks, never skipping them). */
+	buf_adds(&sql, "WITH keys AS (SELECT ");
+	for (int i = 0; i < key->n; i++)
+		buf_addf(&sql, "%s%s AS pgshift_k%d", i ? ", " : "", key->cols[i], i);
+	buf_addf(&sql, " FROM %s WHERE true", table);
+	if (st->last) {
+		buf_adds(&sql, " AND ");
+		add_tuple(&sql, key, "");
+		buf_adds(&sql, " > (");
+		for (int i = 0; i < key->n; i++) {
+			buf_addf(&sql, "%s$%d::%s", i ? ", " : "", i + 1, key->types[i]);
+			params[i] = st->last[i];
+		}
+		buf_addc(&sql, ')');
+	}
+	if (where)
+		buf_addf(&sql, " AND (%s)", where);
+	buf_adds(&sql, " ORDER BY ");
+	for (int i = 0; i < key->n; i++)
+		buf_addf(&sql, "%s%s", i ? ", " : "", key->cols[i]);
+	buf_addf(&sql, " LIMIT %ld FOR UPDATE), upd AS (UPDATE %s SET %s FROM keys WHERE ", limit, table, set);
+	add_tuple(&sql, key, tq);
+	buf_adds(&sql, " = (");
+	for (int i = 0; i < key->n; i++)
+		buf_addf(&sql, "%skeys.pgshift_k%d", i ? ", " : "", i);
+	buf_addc(&sql, ')');
+	/* rows that no longer match (the app changed them meanwhile) are left as the app made them */
+	if (where)
+		buf_addf(&sql, " AND (%s)", where);
+	buf_adds(&sql, " RETURNING 1), last AS (SELECT ");
+	for (int i = 0; i < key->n; i++)
+		buf_addf(&sql, "%spgshift_k%d::text", i ? ", " : "", i);
+	buf_adds(&sql, " FROM keys ORDER BY ");
+	for (int i = 0; i < key->n; i++)
+		buf_addf(&sql, "%spgshift_k%d DESC", i ? ", " : "", i);
+	buf_adds(&sql, " LIMIT 1) SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM keys), last.* "
+		       "FROM (SELECT 1) AS one LEFT JOIN last ON true");
+	res = PQexecParams(conn, sql.data, st->last ? key->n : 0, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+		if (state)
+			snprintf(out->sqlstate, sizeof(out->sqlstate), "%s", state);
+		db_result_error(conn, res, "backfill batch failed", err);
+		rollback(conn);
+		goto out;
+	}
+	out->rows = atol(PQgetvalue(res, 0, 0));
+	out->keys = atol(PQgetvalue(res, 0, 1));
+	if (out->keys > 0) {
+		/* remember the new last key, in this transaction */
+		struct buf upd = BUF_INIT;
+		const char **p2 = xcalloc((size_t)key->n + 2, sizeof(char *));
+		char rows[32];
+		PGresult *r2;
+
+		snprintf(rows, sizeof(rows), "%ld", out->rows);
+		p2[0] = st->name;
+		p2[1] = rows;
+		buf_addf(&upd, "UPDATE %s SET rows_done = rows_done + $2::bigint, updated_at = now(), last_key = ARRAY[", t);
+		for (int i = 0; i < key->n; i++) {
+			buf_addf(&upd, "%s$%d", i ? ", " : "", i + 3);
+			p2[i + 2] = PQgetvalue(res, 0, 2 + i);
+		}
+		buf_adds(&upd, "]::text[] WHERE name = $1");
+		r2 = PQexecParams(conn, upd.data, key->n + 2, NULL, p2, NULL, NULL, 0);
+		if (PQresultStatus(r2) != PGRES_COMMAND_OK) {
+			db_result_error(conn, r2, "could not record the backfill's progress", err);
+			PQclear(r2);
+			free(p2);
+			buf_release(&upd);
+			rollback(conn);
+			goto out;
+		}
+		PQclear(r2);
+		free(p2);
+		buf_release(&upd);
+	}
+	if (db_exec(conn, "COMMIT", "could not commit a backfill batch", err) < 0)
+		goto out;
+	/* the batch is durable: move the in-memory cursor */
+	if (out->keys > 0) {
+		if (!st->last)
+			st->last = xcalloc((size_t)key->n, sizeof(char *));
+		for (int i = 0; i < key->n; i++) {
+			free(st->last[i]);
+			st->last[i] = xstrdup(PQgetvalue(res, 0, 2 + i));
+		}
+		st->rows_done += out->rows;
+	}
+	rc = 0;
+out:
+	out->ms = now_ms() - t0;
+	PQclear(res);
+	buf_release(&sql);
+	free(params);
+	free(t);
+	free(tq);
+	return rc;
+}
+
+int bf_finish(PGconn *conn, const struct history_table *ht, const char *name, struct pgs_error *err)
+{
+	char *t = progress_table(conn, ht);
+	char *sql = xasprintf("UPDATE %s SET finished_at = now(), updated_at = now() WHERE name = $1", t);
+	const char *params[1] = { name };
+	PGresult *res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
+	int rc = 0;
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		rc = db_result_error(conn, res, "could not record the end of the backfill", err);
+	PQclear(res);
+	free(sql);
+	free(t);
+	return rc;
+}

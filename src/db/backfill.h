@@ -1,0 +1,62 @@
+/*
+ * backfill: the SQL of a batched, resumable data change.
+ *
+ * A backfill walks a table in key order (keyset pagination, never OFFSET),
+ * updating at most N rows per transaction, and commits its progress (the
+ * last key done) in the same transaction as each batch, so stopping at any
+ * moment loses nothing and repeats nothing.
+ */
+#ifndef PGSHIFT_DB_BACKFILL_H
+#define PGSHIFT_DB_BACKFILL_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "db/history.h"
+#include "util/err.h"
+
+struct bf_key {
+	char **cols;	/* quoted column names */
+	char **types;	/* format_type of each, for casting the saved key */
+	int n;
+};
+
+struct bf_state {
+	char *name;
+	bool exists, finished;
+	char **last;	/* last key done (text values), NULL when none */
+	long long rows_done;
+	char *started_at;
+};
+
+/* The primary key, else a unique index on NOT NULL columns; -1 with err when there is none. */
+int bf_find_key(PGconn *conn, const char *table, struct bf_key *key, struct pgs_error *err);
+void bf_key_free(struct bf_key *key);
+/* Estimated rows (reltuples), or an exact count. */
+long long bf_estimate(PGconn *conn, const char *table, bool exact, const char *where, struct pgs_error *err);
+
+int bf_ensure_table(PGconn *conn, const struct history_table *ht, struct pgs_error *err);
+int bf_load(PGconn *conn, const struct history_table *ht, const char *name, const struct bf_key *key,
+	    struct bf_state *st, struct pgs_error *err);
+int bf_reset(PGconn *conn, const struct history_table *ht, const char *name, const char *table, const char *set,
+	     const char *where, struct pgs_error *err);
+void bf_state_free(struct bf_state *st, int nkey);
+
+struct bf_batch {
+	long rows;		/* rows updated */
+	long keys;		/* keys visited (0: the end) */
+	double ms;		/* the transaction's duration */
+	char sqlstate[6];	/* on failure */
+};
+
+/*
+ * Runs one batch in its own transaction (lock_timeout ms): locks the next
+ * `limit` keys after st->last (matching where), updates those still matching
+ * where, and records the new last key and count in the progress table.
+ */
+int bf_batch(PGconn *conn, const struct history_table *ht, const char *table, const char *set, const char *where,
+	     const struct bf_key *key, struct bf_state *st, long limit, long lock_timeout_ms, struct bf_batch *out,
+	     struct pgs_error *err);
+int bf_finish(PGconn *conn, const struct history_table *ht, const char *name, struct pgs_error *err);
+
+#endif
