@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Benchmark: one UPDATE of every row against pgshift backfill, with the
+# application writing to the same table.
+#
+# ROWS rows (default 1,000,000: this 2-core machine is slow for 5M) in t(id,
+# n, done, hits).  pgbench plays the application: 4 clients updating random
+# rows (hits = hits + 1).  Three runs of WINDOW seconds of pgbench each:
+#   idle      pgbench alone (the baseline latency)
+#   update    UPDATE t SET n = n + 1, done = true WHERE NOT done   (one statement)
+#   backfill  pgshift backfill --table t --set "n = n + 1, done = true" --where "NOT done"
+# Reported: the operation's time and rows/s, the longest time a row stays
+# locked (the UPDATE's whole run; backfill's longest batch), and pgbench's
+# p99 and max latency and failed transactions while the operation ran.
+# Usage: bench/backfill.sh [ROWS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/lib.sh
+ROWS=${1:-1000000}
+PGSHIFT=$PWD/pgshift
+[ -x "$PGSHIFT" ] || make -s all
+trap bench_pg_stop EXIT
+bench_pg_start
+OUT=$PWD/bench/out
+mkdir -p "$OUT"
+WORK=$(mktemp -d /tmp/pgshift-bf.XXXXXX)
+chmod 755 "$WORK"
+trap 'bench_pg_stop; rm -rf "$WORK"' EXIT
+PGBENCH=$BENCH_BINDIR/pgbench
+export PGDATABASE=bf
+cat >"$WORK/app.sql" <<SQL
+\set id random(1, $ROWS)
+UPDATE t SET hits = hits + 1 WHERE id = :id;
+SQL
+
+setup() {
+	dropdb --if-exists -f bf >/dev/null 2>&1 || true
+	createdb bf
+	$BENCH_PSQL -qX -c "CREATE TABLE t (id int PRIMARY KEY, n int NOT NULL DEFAULT 0, done bool NOT NULL DEFAULT false,
+		hits int NOT NULL DEFAULT 0); INSERT INTO t (id) SELECT generate_series(1, $ROWS);"
+	$BENCH_PSQL -qX -c "VACUUM ANALYZE t"
+}
+
+run() { # NAME
+	local name=$1 d=$WORK/$1 t0 t1
+	setup
+	mkdir -p "$d"
+	(cd "$d" && exec $PGBENCH -n -c 4 -j 2 -T 600 -l -f "$WORK/app.sql" >"$d/out.txt" 2>&1) &
+	local bench=$!
+	sleep 3
+	t0=$(date +%s.%N)
+	case $name in
+	idle) sleep 15 ;;
+	update) $BENCH_PSQL -qX -c "UPDATE t SET n = n + 1, done = true WHERE NOT done" >/dev/null ;;
+	backfill) "$PGSHIFT" backfill --table t --set "n = n + 1, done = true" --where "NOT done" >"$d/bf.txt" ;;
+	esac
+	t1=$(date +%s.%N)
+	sleep 1
+	kill -INT "$bench" 2>/dev/null || true
+	wait "$bench" 2>/dev/null || true
+	python3 - "$name" "$d" "$t0" "$t1" "$ROWS" <<'PY'
+import glob, re, sys
+name, d, t0, t1, rows = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
+lat = []
+for f in glob.glob(d + "/pgbench_log.*"):
+    for line in open(f):
+        p = line.split()
+        end = int(p[4]) + int(p[5]) / 1e6
+        if t0 <= end <= t1 + 0.5:
+            lat.append(int(p[2]) / 1000.0)
+lat.sort()
+p99 = lat[int(0.99 * (len(lat) - 1))] if lat else 0
+failed = sum(1 for f in glob.glob(d + "/pgbench_log.*") for line in open(f) if line.split()[2] == "failed")
+el = t1 - t0
+lock = el * 1000
+if name == "backfill":
+    m = re.search(r"longest batch \(row locks held\) (\d+) ms", open(d + "/bf.txt").read())
+    lock = float(m.group(1)) if m else -1
+print(f"{name:8s} {el:7.2f} s  " + ("" if name == "idle" else f"{rows / el:9.0f} rows/s  longest row lock {lock:8.0f} ms  ")
+      + f"app tx {len(lat):6d}  p99 {p99:8.2f} ms  max {lat[-1] if lat else 0:9.1f} ms  failed {failed}")
+PY
+}
+
+{
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(git rev-parse --short HEAD 2>/dev/null) rows=$ROWS"
+run idle
+run update
+run backfill
+} | tee -a "$OUT/backfill.txt"
