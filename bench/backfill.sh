@@ -8,6 +8,7 @@
 #   idle      pgbench alone (the baseline latency)
 #   update    UPDATE t SET n = n + 1, done = true WHERE NOT done   (one statement)
 #   backfill  pgshift backfill --table t --set "n = n + 1, done = true" --where "NOT done"
+#   backfill50  the same with --target-ms 50 --batch 500 (shorter row locks)
 # Reported: the operation's time and rows/s, the longest time a row stays
 # locked (the UPDATE's whole run; backfill's longest batch), and pgbench's
 # p99 and max latency and failed transactions while the operation ran.
@@ -52,6 +53,8 @@ run() { # NAME
 	idle) sleep 15 ;;
 	update) $BENCH_PSQL -qX -c "UPDATE t SET n = n + 1, done = true WHERE NOT done" >/dev/null ;;
 	backfill) "$PGSHIFT" backfill --table t --set "n = n + 1, done = true" --where "NOT done" >"$d/bf.txt" ;;
+	backfill50) "$PGSHIFT" backfill --table t --set "n = n + 1, done = true" --where "NOT done" \
+			--target-ms 50 --batch 500 >"$d/bf.txt" ;;
 	esac
 	t1=$(date +%s.%N)
 	sleep 1
@@ -64,18 +67,21 @@ lat = []
 for f in glob.glob(d + "/pgbench_log.*"):
     for line in open(f):
         p = line.split()
+        if len(p) < 6 or not p[2].isdigit():
+            continue    # a line cut short when pgbench was stopped, or a failure record
         end = int(p[4]) + int(p[5]) / 1e6
         if t0 <= end <= t1 + 0.5:
             lat.append(int(p[2]) / 1000.0)
 lat.sort()
 p99 = lat[int(0.99 * (len(lat) - 1))] if lat else 0
-failed = sum(1 for f in glob.glob(d + "/pgbench_log.*") for line in open(f) if line.split()[2] == "failed")
+failed = sum(1 for f in glob.glob(d + "/pgbench_log.*") for line in open(f)
+             if len(line.split()) > 2 and line.split()[2] == "failed")
 el = t1 - t0
 lock = el * 1000
-if name == "backfill":
+if name.startswith("backfill"):
     m = re.search(r"longest batch \(row locks held\) (\d+) ms", open(d + "/bf.txt").read())
     lock = float(m.group(1)) if m else -1
-print(f"{name:8s} {el:7.2f} s  " + ("" if name == "idle" else f"{rows / el:9.0f} rows/s  longest row lock {lock:8.0f} ms  ")
+print(f"{name:10s} {el:7.2f} s  " + ("" if name == "idle" else f"{rows / el:9.0f} rows/s  longest row lock {lock:8.0f} ms  ")
       + f"app tx {len(lat):6d}  p99 {p99:8.2f} ms  max {lat[-1] if lat else 0:9.1f} ms  failed {failed}")
 PY
 }
@@ -85,4 +91,5 @@ echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(git rev-parse --short HEAD 2>/dev/null) ro
 run idle
 run update
 run backfill
+run backfill50
 } | tee -a "$OUT/backfill.txt"

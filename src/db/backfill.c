@@ -230,8 +230,15 @@ int bf_batch(PGconn *conn, const struct history_table *ht, const char *table, co
 	snprintf(begin, sizeof(begin), "BEGIN; SET LOCAL lock_timeout = %ld", lock_timeout_ms);
 	if (db_exec(conn, begin, "could not start a backfill batch", err) < 0)
 		goto out;
-	/* The next keys in order, locked (waiting for the app's row locks, never skipping them). */
-	buf_adds(&sql, "WITH keys AS (SELECT ");
+	/*
+	 * The window: the next `limit` keys in order (a read; keyset, never
+	 * OFFSET).  Then one UPDATE of the key range up to the window's last key:
+	 * it takes each row's lock as it goes (waiting for the app's, within
+	 * lock_timeout; never skipping) and re-checks `where` after a wait, so a
+	 * row the app changed meanwhile is left alone.  Locking in a separate
+	 * SELECT ... FOR UPDATE first would write every row twice.
+	 */
+	buf_adds(&sql, "WITH win AS (SELECT ");
 	for (int i = 0; i < key->n; i++)
 		buf_addf(&sql, "%s%s AS pgshift_k%d", i ? ", " : "", key->cols[i], i);
 	buf_addf(&sql, " FROM %s WHERE true", table);
@@ -250,23 +257,28 @@ int bf_batch(PGconn *conn, const struct history_table *ht, const char *table, co
 	buf_adds(&sql, " ORDER BY ");
 	for (int i = 0; i < key->n; i++)
 		buf_addf(&sql, "%s%s", i ? ", " : "", key->cols[i]);
-	buf_addf(&sql, " LIMIT %ld FOR UPDATE), upd AS (UPDATE %s SET %s FROM keys WHERE ", limit, table, set);
-	add_tuple(&sql, key, tq);
-	buf_adds(&sql, " = (");
-	for (int i = 0; i < key->n; i++)
-		buf_addf(&sql, "%skeys.pgshift_k%d", i ? ", " : "", i);
-	buf_addc(&sql, ')');
-	/* rows that no longer match (the app changed them meanwhile) are left as the app made them */
-	if (where)
-		buf_addf(&sql, " AND (%s)", where);
-	buf_adds(&sql, " RETURNING 1), last AS (SELECT ");
-	for (int i = 0; i < key->n; i++)
-		buf_addf(&sql, "%spgshift_k%d::text", i ? ", " : "", i);
-	buf_adds(&sql, " FROM keys ORDER BY ");
+	buf_addf(&sql, " LIMIT %ld), last AS (SELECT * FROM win ORDER BY ", limit);
 	for (int i = 0; i < key->n; i++)
 		buf_addf(&sql, "%spgshift_k%d DESC", i ? ", " : "", i);
-	buf_adds(&sql, " LIMIT 1) SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM keys), last.* "
-		       "FROM (SELECT 1) AS one LEFT JOIN last ON true");
+	buf_addf(&sql, " LIMIT 1), upd AS (UPDATE %s SET %s WHERE ", table, set);
+	add_tuple(&sql, key, tq);
+	buf_adds(&sql, " <= (SELECT ");
+	for (int i = 0; i < key->n; i++)
+		buf_addf(&sql, "%spgshift_k%d", i ? ", " : "", i);
+	buf_adds(&sql, " FROM last)");
+	if (st->last) {
+		buf_adds(&sql, " AND ");
+		add_tuple(&sql, key, tq);
+		buf_adds(&sql, " > (");
+		for (int i = 0; i < key->n; i++)
+			buf_addf(&sql, "%s$%d::%s", i ? ", " : "", i + 1, key->types[i]);
+		buf_addc(&sql, ')');
+	}
+	if (where)
+		buf_addf(&sql, " AND (%s)", where);
+	buf_adds(&sql, " RETURNING 1) SELECT (SELECT count(*) FROM upd), (SELECT count(*) FROM win)");
+	for (int i = 0; i < key->n; i++)
+		buf_addf(&sql, ", (SELECT pgshift_k%d::text FROM last)", i);
 	res = PQexecParams(conn, sql.data, st->last ? key->n : 0, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
