@@ -217,8 +217,6 @@ int cmd_backfill(int argc, char **argv)
 	size = batch;
 	for (;;) {
 		struct bf_batch b;
-		long long before = st.rows_done;
-
 		if (stop_requested)
 			break;
 		if (bf_batch(ss.conn, &ss.ht, table, set, where, &key, &st, size, lock_timeout_ms, &b, &err) < 0) {
@@ -237,7 +235,6 @@ int cmd_backfill(int argc, char **argv)
 			longest = b.ms;
 		if (b.keys == 0)
 			break;
-		(void)before;
 		if (target_ms > 0 && b.ms > 0) {
 			/* move towards the target, at most doubling or halving at once */
 			double f = (double)target_ms / b.ms;

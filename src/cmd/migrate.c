@@ -199,7 +199,6 @@ static int gate(struct session *ss, const struct migrate_opts *o, struct item *i
 {
 	struct lint_opts lo = { .pg_version = db_server_version(ss->conn), .batch = true,
 				.column_type = column_type, .lookup_ctx = ss->conn };
-	struct lint_output out = { o->json ? "json" : "text", o->strict };
 	struct lint_run run;
 	struct buf blocked = BUF_INIT;
 	int rc;
@@ -250,7 +249,6 @@ static int gate(struct session *ss, const struct migrate_opts *o, struct item *i
 			items[k].review = review_record(&run.out, name, approved(o, name));
 		}
 	}
-	(void)out;
 	buf_release(&blocked);
 	lint_free(&run);
 	return rc ? -1 : 0;

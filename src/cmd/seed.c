@@ -9,12 +9,8 @@
  */
 #include "cmd/seed.h"
 
-#include <errno.h>
-#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "cmd/cmds.h"
 #include "core/script.h"
@@ -24,6 +20,7 @@
 #include "util/exitcodes.h"
 #include "util/fsutil.h"
 #include "util/output.h"
+#include "util/proc.h"
 
 static const char usage[] = "pgshift seed [--seed PATH | --command CMD] [options]";
 
@@ -46,73 +43,39 @@ static void flush_lines(struct buf *b, bool to_err, bool all)
 	}
 }
 
+/* The seed program's output, line by line through the redaction (a secret can be cut between two reads). */
+struct lines {
+	struct buf out, err;
+};
+
+static void on_output(void *ctx, int stream, const char *data, size_t n)
+{
+	struct lines *l = ctx;
+	struct buf *b = stream == 1 ? &l->out : &l->err;
+
+	buf_add(b, data, n);
+	flush_lines(b, stream == 2, false);
+}
+
 static int run_command(const struct session *ss, const char *command, struct pgs_error *err)
 {
-	int out[2], errp[2], status;
-	struct buf bo = BUF_INIT, be = BUF_INIT;
-	pid_t pid;
+	char *argv[] = { "/bin/sh", "-c", (char *)command, NULL };
+	struct lines l = { BUF_INIT, BUF_INIT };
+	int status;
 
-	if (pipe(out) < 0 || pipe(errp) < 0)
-		return err_set(err, EXIT_FAILURE_, "could not create a pipe: %s", strerror(errno));
 	fflush(stdout);
-	pid = fork();
-	if (pid < 0)
-		return err_set(err, EXIT_FAILURE_, "could not start the seed command: %s", strerror(errno));
-	if (pid == 0) {
-		dup2(out[1], 1);
-		dup2(errp[1], 2);
-		close(out[0]);
-		close(errp[0]);
-		close(out[1]);
-		close(errp[1]);
-		if (*ss->t.conninfo)
-			setenv("DATABASE_URL", ss->t.conninfo, 1);
-		execl("/bin/sh", "sh", "-c", command, (char *)NULL);
-		_exit(127);
-	}
-	close(out[1]);
-	close(errp[1]);
-	{
-		struct pollfd fds[2] = { { out[0], POLLIN, 0 }, { errp[0], POLLIN, 0 } };
-		int open_fds = 2;
-
-		while (open_fds > 0) {
-			if (poll(fds, 2, -1) < 0) {
-				if (errno == EINTR)
-					continue;
-				break;
-			}
-			for (int i = 0; i < 2; i++) {
-				struct buf *b = i ? &be : &bo;
-				ssize_t n;
-
-				if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR)))
-					continue;
-				buf_grow(b, 4096);
-				n = read(fds[i].fd, b->data + b->len, 4096);
-				if (n <= 0) {
-					close(fds[i].fd);
-					fds[i].fd = -1;
-					open_fds--;
-					continue;
-				}
-				b->len += (size_t)n;
-				b->data[b->len] = '\0';
-				flush_lines(b, i == 1, false);
-			}
-		}
-	}
-	flush_lines(&bo, false, true);
-	flush_lines(&be, true, true);
-	buf_release(&bo);
-	buf_release(&be);
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return err_set(err, EXIT_FAILURE_, "could not wait for the seed command: %s", strerror(errno));
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		err_set(err, EXIT_FAILURE_, "seed command failed (%s %d): %s",
-			WIFEXITED(status) ? "exit" : "signal", WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status),
-			command);
+	status = proc_run(argv, *ss->t.conninfo ? "DATABASE_URL" : NULL, ss->t.conninfo, on_output, &l);
+	flush_lines(&l.out, false, true);
+	flush_lines(&l.err, true, true);
+	buf_release(&l.out);
+	buf_release(&l.err);
+	if (status != 0) {
+		if (status < 0)
+			err_set(err, EXIT_FAILURE_, "could not start the seed command: %s", command);
+		else if (status > 128)
+			err_set(err, EXIT_FAILURE_, "seed command killed by signal %d: %s", status - 128, command);
+		else
+			err_set(err, EXIT_FAILURE_, "seed command failed (exit %d): %s", status, command);
 		err_hint(err, "its output is above; the migrations stay as they are");
 		return -1;
 	}
