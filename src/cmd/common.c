@@ -121,6 +121,16 @@ void common_history_table(const struct common_opts *c, const struct migset *set,
 	history_table_init(ht, c->history_schema, set->layout == LAYOUT_PRISMA);
 }
 
+/* Says why nothing happens yet: another deploy holds the lock. */
+static void report_lock_wait(const char *holder, long wait_ms, void *arg)
+{
+	const struct session *s = arg;
+
+	out_eprintf("pgshift: waiting up to %.1f s for the migration lock (advisory lock %lld%s), held by %s\n",
+		    wait_ms / 1000.0, history_lock_key(&s->ht), s->ht.prisma ? ", the one prisma migrate takes" : "",
+		    holder);
+}
+
 int session_open(struct session *s, const struct common_opts *c, bool lock, long lock_wait_ms,
 		 struct pgs_error *err)
 {
@@ -132,7 +142,7 @@ int session_open(struct session *s, const struct common_opts *c, bool lock, long
 		if (!c->allow_pooled && db_check_not_pooled(s->conn, &s->t, err) < 0)
 			goto fail;
 		db_watch_client(s->conn);
-		if (db_lock(s->conn, history_lock_key(&s->ht), lock_wait_ms, err) < 0)
+		if (db_lock(s->conn, history_lock_key(&s->ht), lock_wait_ms, report_lock_wait, s, err) < 0)
 			goto fail;
 		s->locked = true;
 		if (history_ensure(s->conn, &s->ht, err) < 0)

@@ -39,7 +39,7 @@ int cmd_deploy(int argc, char **argv)
 		OPT_BOOL(0, "allow-out-of-order", &mo.allow_out_of_order,
 			 "apply pending migrations older than the newest applied one"),
 		OPT_DURATION(0, "lock-wait", &lock_wait_ms, "DURATION",
-			     "wait this long for a concurrent deploy's lock (default 60s; 0: do not wait)"),
+			     "wait this long for a concurrent deploy's lock, saying who holds it (default 60s; 0: do not wait)"),
 		MIGRATE_LOCK_OPTS(&mo),
 		OPT_GROUP("safety gate"),
 		OPT_LIST(0, "approve", &approve, "NAME", "approve the review-level findings of migration NAME (repeatable)"),

@@ -346,6 +346,32 @@ static int apply_with_retries(struct session *ss, const struct migrate_opts *o, 
 	}
 }
 
+/*
+ * Prisma mode: a transactional migration that failed left nothing, but
+ * Prisma has no way to show an attempt without a row; write one rolled back,
+ * with the error as its logs, so both tools list it as not applied and the
+ * failure stays on record.  Best effort: a lost connection cannot write it.
+ */
+static void record_prisma_attempt(struct session *ss, const struct migration *m, double ms,
+				  const struct pgs_error *why)
+{
+	struct pgs_error ignore = PGS_ERROR_INIT;
+	struct buf logs = BUF_INIT;
+
+	if (!ss->ht.prisma || PQstatus(ss->conn) != CONNECTION_OK)
+		return;
+	buf_addf(&logs, "pgshift: %s", why->message ? why->message : "failed");
+	if (why->detail)
+		buf_addf(&logs, "\n%s", why->detail);
+	buf_adds(&logs, "\nThe migration ran in a transaction that was rolled back: nothing of it was applied.");
+	if (history_record_rolled_back_attempt(ss->conn, &ss->ht, m->name, m->checksum, ms, logs.data, &ignore) < 0) {
+		out_warning("could not record the failed attempt in %s: %s", ss->ht.table,
+			    ignore.message ? ignore.message : "error");
+		err_clear(&ignore);
+	}
+	buf_release(&logs);
+}
+
 int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jlist, struct pgs_error *err)
 {
 	struct item *items = xcalloc(ss->plan.n + 1, sizeof(*items));
@@ -422,6 +448,8 @@ int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jl
 		else
 			r = apply_with_retries(ss, o, it, &job, &ao, err);
 		if (r < 0) {
+			if (!it->autocommit)
+				record_prisma_attempt(ss, e->mig, now_ms() - t0, err);
 			if (applied && !o->json)
 				out_printf("%zu migration%s applied before the failure\n", applied, applied == 1 ? "" : "s");
 			goto out;

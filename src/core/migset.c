@@ -62,6 +62,80 @@ bool migset_parse_dirname(const char *dirname, char version[VERSION_LEN + 1], co
 	return true;
 }
 
+/* Prisma's directory names as pgshift accepts them: what a history row and a shell can carry. */
+static bool prisma_valid_dirname(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (!n || n > 255)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!isalnum((unsigned char)s[i]) && s[i] != '_' && s[i] != '-' && s[i] != '.')
+			return false;
+	return true;
+}
+
+/* Skips spaces and tabs. */
+static const char *skip_blank(const char *p, const char *end)
+{
+	while (p < end && (*p == ' ' || *p == '\t'))
+		p++;
+	return p;
+}
+
+/*
+ * The `provider` key of migration_lock.toml.  Prisma writes the file as a
+ * comment header and one `provider = "..."` line, and reads it back line by
+ * line; this reads the same subset of TOML (bare key, basic or literal
+ * string, trailing comment) and says where anything else is.
+ */
+int migset_check_lock(const char *dir, struct pgs_error *err)
+{
+	char *path = fs_join(dir, "migration_lock.toml");
+	struct buf text = BUF_INIT;
+	const char *p, *end;
+	int line = 0, rc = -1;
+
+	if (fs_read_file(path, &text, err) < 0)
+		goto out;
+	p = text.data;
+	end = text.data + text.len;
+	while (p < end) {
+		const char *eol = memchr(p, '\n', (size_t)(end - p));
+		const char *q, *v, *vend;
+
+		if (!eol)
+			eol = end;
+		line++;
+		q = skip_blank(p, eol);
+		if (eol - q >= 8 && !memcmp(q, "provider", 8) && (q = skip_blank(q + 8, eol)) < eol && *q == '=') {
+			q = skip_blank(q + 1, eol);
+			if (q < eol && (*q == '"' || *q == '\'') && (vend = memchr(q + 1, *q, (size_t)(eol - q - 1)))) {
+				v = q + 1;
+				if (vend - v == 10 && !memcmp(v, "postgresql", 10)) {
+					rc = 0;
+					goto out;
+				}
+				err_set(err, EXIT_FAILURE_, "%s:%d: provider is \"%.*s\"; pgshift migrates PostgreSQL only",
+					path, line, (int)(vend - v), v);
+				err_hint(err, "these migrations were generated for another database; if the database is "
+					      "PostgreSQL, regenerate them with the schema's datasource provider = \"postgresql\"");
+				goto out;
+			}
+			err_set(err, EXIT_FAILURE_, "%s:%d: cannot read the provider value", path, line);
+			err_hint(err, "write it as Prisma does: provider = \"postgresql\"");
+			goto out;
+		}
+		p = eol + 1;
+	}
+	err_set(err, EXIT_FAILURE_, "%s: no provider line", path);
+	err_hint(err, "Prisma writes provider = \"postgresql\" into this file; add that line");
+out:
+	buf_release(&text);
+	free(path);
+	return rc;
+}
+
 static int cmp_migration(const void *a, const void *b)
 {
 	return strcmp(((const struct migration *)a)->name, ((const struct migration *)b)->name);
@@ -188,6 +262,10 @@ int migset_load(const char *dir, enum layout layout, struct migset *out, struct 
 	size_t cap = 0;
 
 	memset(out, 0, sizeof(*out));
+	if (d && layout == LAYOUT_PRISMA && migset_check_lock(dir, err) < 0) {
+		closedir(d);
+		return -1;
+	}
 	if (!d) {
 		if (errno == ENOENT) {
 			err_set(err, EXIT_FAILURE_, "migrations directory \"%s\" does not exist", dir);
@@ -214,7 +292,18 @@ int migset_load(const char *dir, enum layout layout, struct migset *out, struct 
 		buf_init(&m.sql);
 		m.name = xstrdup(de->d_name);
 		m.dir = path;
-		if (!migset_parse_dirname(m.name, m.version, NULL)) {
+		if (layout == LAYOUT_PRISMA) {
+			/* Prisma takes any directory (e.g. 0_init from a baseline); the version is only informative. */
+			if (!migset_parse_dirname(m.name, m.version, NULL))
+				m.version[0] = '\0';
+			if (!prisma_valid_dirname(m.name)) {
+				err_set(err, EXIT_FAILURE_, "%s: directory name is not a usable migration name", m.dir);
+				err_hint(err, "use at most 255 bytes of letters, digits, _ and -, as Prisma's "
+					 "<timestamp>_<name> directories do");
+				migration_free(&m);
+				goto fail;
+			}
+		} else if (!migset_parse_dirname(m.name, m.version, NULL)) {
 			err_set(err, EXIT_FAILURE_, "%s: directory name is not <14 digits>_<name>", m.dir);
 			err_hint(err, "name it like 20250101120000_add_users (UTC yyyymmddHHMMSS, then letters, "
 				 "digits and _); \"pgshift new NAME\" does this for you");
@@ -230,7 +319,7 @@ int migset_load(const char *dir, enum layout layout, struct migset *out, struct 
 	if (out->n > 1)
 		qsort(out->items, out->n, sizeof(*out->items), cmp_migration);
 	for (size_t i = 1; i < out->n; i++) {
-		if (!strcmp(out->items[i - 1].version, out->items[i].version)) {
+		if (out->items[i].version[0] && !strcmp(out->items[i - 1].version, out->items[i].version)) {
 			err_set(err, EXIT_FAILURE_, "two migrations have the same version %s: %s and %s",
 				out->items[i].version, out->items[i - 1].name, out->items[i].name);
 			err_hint(err, "give one of them a later version (rename its directory) so the order is "

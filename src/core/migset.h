@@ -3,7 +3,9 @@
  *
  * A migration is a directory `<version>_<name>` holding `migration.sql` and
  * an optional `down.sql`; `version` is 14 digits (UTC yyyymmddHHMMSS) and
- * `name` is letters, digits and `_`.  Migrations are ordered by the byte
+ * `name` is letters, digits and `_`.  In a Prisma layout any directory name
+ * Prisma would take is a migration (`0_init` from a baseline, say); its
+ * version is then empty unless the name has the timestamp form.  Migrations are ordered by the byte
  * order of their directory names.  Loading validates everything a later step
  * would trip over (names, duplicate versions, empty or non-UTF-8 files), so
  * commands can refuse bad input before they touch a database.
@@ -24,7 +26,7 @@ enum layout { LAYOUT_NATIVE, LAYOUT_PRISMA };
 
 struct migration {
 	char *name;		/* directory name, e.g. 20250101000001_create_users */
-	char version[VERSION_LEN + 1];
+	char version[VERSION_LEN + 1];	/* "" for a Prisma name without a timestamp */
 	char *dir;		/* path of the directory as given (relative to cwd when --dir was) */
 	char *sql_path;		/* dir/migration.sql */
 	char *down_path;	/* dir/down.sql, or NULL when absent */
@@ -51,6 +53,12 @@ void migset_pick_dir(const char *opt_dir, char **dir, enum layout *layout);
 bool migset_valid_name(const char *s);
 /* Splits a directory name into version and name part; false when it is not `<14 digits>_<name>`. */
 bool migset_parse_dirname(const char *dirname, char version[VERSION_LEN + 1], const char **name);
+
+/*
+ * Checks dir/migration_lock.toml of a Prisma layout: it must exist and say
+ * provider = "postgresql".  migset_load calls it for LAYOUT_PRISMA.
+ */
+int migset_check_lock(const char *dir, struct pgs_error *err);
 
 /* Loads and validates every migration under dir.  On error nothing is left to free. */
 int migset_load(const char *dir, enum layout layout, struct migset *out, struct pgs_error *err);

@@ -205,8 +205,8 @@ void sql_failure_free(struct sql_failure *f)
 	memset(f, 0, sizeof(*f));
 }
 
-/* Describes who holds the advisory lock, for the lock-wait error. */
-static void describe_holder(PGconn *conn, long long key, struct pgs_error *err)
+/* Appends who holds the advisory lock to out: "pid N (application_name ...)". */
+static void describe_holder(PGconn *conn, long long key, struct buf *out)
 {
 	char k1[16], k2[16];
 	const char *params[2] = { k1, k2 };
@@ -224,61 +224,90 @@ static void describe_holder(PGconn *conn, long long key, struct pgs_error *err)
 			   "AND l.classid = $1::oid AND l.objid = $2::oid AND l.objsubid = 1 LIMIT 1",
 			   2, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-		err_detail(err, "held by pid %s (application_name \"%s\", user %s, from %s), connected since %s",
-			   PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 4),
-			   PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 2));
+		buf_addf(out, "pid %s (application_name \"%s\", user %s, from %s), connected since %s",
+			 PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 3),
+			 PQgetvalue(res, 0, 2));
 	else
-		err_detail(err, "the holder could not be identified (it may have just released it)");
+		buf_adds(out, "a session that could not be identified (it may have just released it)");
 	PQclear(res);
 }
 
-int db_lock(PGconn *conn, long long key, long wait_ms, struct pgs_error *err)
+/* pg_try_advisory_lock: 1 taken, 0 held by another session, -1 error. */
+static int try_lock(PGconn *conn, const char *keystr, struct pgs_error *err)
 {
-	char keystr[32], timeout[32];
+	const char *params[1] = { keystr };
+	PGresult *res = PQexecParams(conn, "SELECT pg_try_advisory_lock($1::bigint)", 1, NULL, params, NULL, NULL, 0);
+	int rc;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		db_result_error(conn, res, "could not take the deploy lock", err);
+		PQclear(res);
+		return -1;
+	}
+	rc = !strcmp(PQgetvalue(res, 0, 0), "t");
+	PQclear(res);
+	return rc;
+}
+
+/* pg_advisory_lock under lock_timeout = wait_ms: 1 taken, 0 timed out, -1 error. */
+static int wait_lock(PGconn *conn, const char *keystr, long wait_ms, struct pgs_error *err)
+{
+	char timeout[32];
+	const char *tp[1] = { timeout };
 	const char *params[1] = { keystr };
 	PGresult *res;
-	bool got = false;
+	int rc = 1;
 
-	snprintf(keystr, sizeof(keystr), "%lld", key);
-	if (wait_ms > 0) {
-		snprintf(timeout, sizeof(timeout), "%ld", wait_ms);
-		const char *tp[1] = { timeout };
-		res = PQexecParams(conn, "SELECT set_config('lock_timeout', $1, false)", 1, NULL, tp, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			db_result_error(conn, res, "could not set lock_timeout", err);
-			PQclear(res);
-			return -1;
-		}
+	snprintf(timeout, sizeof(timeout), "%ld", wait_ms);
+	res = PQexecParams(conn, "SELECT set_config('lock_timeout', $1, false)", 1, NULL, tp, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		db_result_error(conn, res, "could not set lock_timeout", err);
 		PQclear(res);
-		res = PQexecParams(conn, "SELECT pg_advisory_lock($1::bigint)", 1, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(res) == PGRES_TUPLES_OK) {
-			got = true;
-		} else {
-			const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
-			if (!state || strcmp(state, "55P03")) {
-				db_result_error(conn, res, "could not take the deploy lock", err);
-				PQclear(res);
-				return -1;
-			}
-		}
-		PQclear(res);
-		PQclear(PQexec(conn, "RESET lock_timeout"));
-	} else {
-		res = PQexecParams(conn, "SELECT pg_try_advisory_lock($1::bigint)", 1, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		return -1;
+	}
+	PQclear(res);
+	res = PQexecParams(conn, "SELECT pg_advisory_lock($1::bigint)", 1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+		if (!state || strcmp(state, "55P03")) {
 			db_result_error(conn, res, "could not take the deploy lock", err);
 			PQclear(res);
 			return -1;
 		}
-		got = !strcmp(PQgetvalue(res, 0, 0), "t");
-		PQclear(res);
+		rc = 0;
 	}
-	if (got)
-		return 0;
-	err_set(err, EXIT_LOCK, "another deploy holds the migration lock (advisory lock %lld); gave up after %.1f s",
-		key, wait_ms / 1000.0);
-	describe_holder(conn, key, err);
+	PQclear(res);
+	PQclear(PQexec(conn, "RESET lock_timeout"));
+	return rc;
+}
+
+int db_lock(PGconn *conn, long long key, long wait_ms, db_lock_wait_fn on_wait, void *arg, struct pgs_error *err)
+{
+	char keystr[32];
+	struct buf who = BUF_INIT;
+	int got;
+
+	snprintf(keystr, sizeof(keystr), "%lld", key);
+	got = try_lock(conn, keystr, err);
+	if (got == 0 && wait_ms > 0) {
+		if (on_wait) {
+			describe_holder(conn, key, &who);
+			on_wait(who.data, wait_ms, arg);
+			buf_reset(&who);
+		}
+		got = wait_lock(conn, keystr, wait_ms, err);
+	}
+	if (got != 0) {
+		buf_release(&who);
+		return got > 0 ? 0 : -1;
+	}
+	err_set(err, EXIT_LOCK, "another deploy (pgshift, or prisma migrate on _prisma_migrations) holds the migration "
+		"lock (advisory lock %lld); gave up after %.1f s", key, wait_ms / 1000.0);
+	describe_holder(conn, key, &who);
+	err_detail(err, "held by %s", who.data);
 	err_hint(err, "wait for it to finish and run again, or raise --lock-wait");
+	buf_release(&who);
 	return -1;
 }
 

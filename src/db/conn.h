@@ -59,10 +59,12 @@ int db_result_error(PGconn *conn, const PGresult *res, const char *what, struct 
 
 /*
  * The session advisory lock that serialises deploys on one database.
- * Waits up to wait_ms (0: do not wait).  On timeout returns -1 with code
+ * Waits up to wait_ms (0: do not wait); when it has to wait, on_wait (if
+ * not NULL) is first told who holds it.  On timeout returns -1 with code
  * EXIT_LOCK and a detail naming the holder.
  */
-int db_lock(PGconn *conn, long long key, long wait_ms, struct pgs_error *err);
+typedef void (*db_lock_wait_fn)(const char *holder, long wait_ms, void *arg);
+int db_lock(PGconn *conn, long long key, long wait_ms, db_lock_wait_fn on_wait, void *arg, struct pgs_error *err);
 int db_unlock(PGconn *conn, long long key, struct pgs_error *err);
 
 /*

@@ -320,6 +320,26 @@ int history_finish_row(PGconn *conn, const struct history_table *ht, const char 
 {
 	const char *params[1] = { id };
 
-	return history_exec(conn, ht, "UPDATE %s SET finished_at = clock_timestamp() WHERE id = $1", 1, params,
-			    "could not record the end of the migration", err);
+	/* Prisma counts a finished migration as one step; native mode keeps the statements done. */
+	return history_exec(conn, ht,
+			    ht->prisma ? "UPDATE %s SET finished_at = clock_timestamp(), applied_steps_count = 1 "
+					 "WHERE id = $1"
+				       : "UPDATE %s SET finished_at = clock_timestamp() WHERE id = $1",
+			    1, params, "could not record the end of the migration", err);
+}
+
+int history_record_rolled_back_attempt(PGconn *conn, const struct history_table *ht, const char *name,
+				       const char *checksum, double duration_ms, const char *logs,
+				       struct pgs_error *err)
+{
+	char id[37], secs[32];
+	const char *params[5] = { id, checksum, name, logs, secs };
+
+	uuid_v4(id);
+	snprintf(secs, sizeof(secs), "%.3f", duration_ms > 0 ? duration_ms / 1000.0 : 0.0);
+	return history_exec(conn, ht,
+			    "INSERT INTO %s (id, checksum, migration_name, logs, started_at, rolled_back_at, "
+			    "applied_steps_count) VALUES ($1, $2, $3, $4, clock_timestamp() - make_interval(secs => $5), "
+			    "clock_timestamp(), 0)",
+			    5, params, "could not record the failed attempt", err);
 }

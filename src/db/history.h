@@ -4,7 +4,8 @@
  * Native mode keeps `pgshift_migrations` (in `public` unless told otherwise)
  * with Prisma's columns plus who applied it, with which pgshift, and the
  * review record (findings acknowledged or approved, as JSON); Prisma
- * mode will use `_prisma_migrations` as Prisma defines it.  All SQL for the
+ * mode uses `_prisma_migrations` exactly as Prisma defines it (same DDL,
+ * nothing added) and writes rows with Prisma's meaning.  All SQL for the
  * history lives here; commands never build it.
  */
 #ifndef PGSHIFT_HISTORY_H
@@ -71,5 +72,15 @@ int history_set_steps(PGconn *conn, const struct history_table *ht, const char *
 int history_fail_row(PGconn *conn, const struct history_table *ht, const char *id, const char *logs,
 		     struct pgs_error *err);
 int history_finish_row(PGconn *conn, const struct history_table *ht, const char *id, struct pgs_error *err);
+
+/*
+ * Prisma mode: the record of a transactional attempt that failed and was
+ * rolled back, so that Prisma, which has no notion of a migration that
+ * failed without trace, sees it as not applied: a row started duration_ms
+ * ago, not finished, rolled back now, with the error in logs.  Autocommit.
+ */
+int history_record_rolled_back_attempt(PGconn *conn, const struct history_table *ht, const char *name,
+				       const char *checksum, double duration_ms, const char *logs,
+				       struct pgs_error *err);
 
 #endif
