@@ -4,6 +4,7 @@ The CLI is installed once into build/prisma by scripts/prisma.sh (npm registry);
 project laid out as Prisma makes it: prisma/schema.prisma, prisma/migrations/migration_lock.toml,
 prisma/migrations/<name>/migration.sql, and prisma.config.ts beside the prisma folder.
 """
+import json
 import os
 import pathlib
 import re
@@ -299,6 +300,19 @@ def test_every_command_on_the_prisma_layout(prisma):
     rc, out = prisma.prisma("migrate", "deploy")
     assert rc == 0, out
     assert prisma.pgshift("status").returncode == 0
+    # changed: the migrations added or rewritten since a git revision, in Prisma's folders.
+    genv = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+            "GIT_COMMITTER_EMAIL": "t@t", "PATH": os.environ["PATH"], "HOME": "/tmp"}
+    for args in (["init", "-q", "-b", "main"], ["add", "prisma"], ["commit", "-qm", "base"]):
+        subprocess.run(["git", *args], cwd=prisma.path, env=genv, check=True, capture_output=True)
+    added = prisma.add("20250105000000_more", "ALTER TABLE users ADD COLUMN more text;\n")
+    (prisma.migrations / "20250101000000_init" / "migration.sql").write_text("CREATE TABLE users (id int);\n")
+    r = prisma.pgshift("changed", "--base", "HEAD", "--json")
+    assert r.returncode == 5, r.stdout + r.stderr
+    out = json.loads(r.stdout)
+    assert out["added"] == [added] and out["modified"] == ["20250101000000_init"], out
+    shutil.rmtree(prisma.migrations / added)
+    subprocess.run(["git", "checkout", "-q", "--", "prisma"], cwd=prisma.path, env=genv, check=True)
     r = prisma.pgshift("reset", "--yes")
     assert r.returncode == 0, r.stdout + r.stderr
     assert prisma.db.scalar("SELECT count(*) FROM _prisma_migrations") == 4
