@@ -14,6 +14,7 @@
  * behind the cursor are not visited (write them right from the start).
  */
 #include <signal.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 
 #include <jansson.h>
 
+#include "cmd/backfill.h"
 #include "cmd/cmds.h"
 #include "cmd/common.h"
 #include "core/checksum.h"
@@ -80,19 +82,36 @@ static void sleep_ms(long ms)
 		;
 }
 
-static void report(bool json, bool tty, const char *name, long long done, long long total, double rate, long batch,
-		   bool final)
+/* One line of progress: stdout, or stderr when the caller's stdout is not for it (deploy). */
+static void progress_line(const struct backfill_opts *o, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progress_line(const struct backfill_opts *o, const char *fmt, ...)
+{
+	va_list ap;
+	struct buf b = BUF_INIT;
+
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	if (o->to_stderr)
+		out_eprintf("%s", b.data);
+	else
+		out_printf("%s", b.data);
+	buf_release(&b);
+}
+
+static void report(const struct backfill_opts *o, bool tty, const char *name, long long done, long long total,
+		   double rate, long batch, bool final)
 {
 	double eta = rate > 0 && total > done ? (total - done) / rate : 0;
 
-	if (json) {
-		json_t *o = json_pack("{s:s, s:I, s:I, s:f, s:I, s:f, s:b}", "backfill", name, "rows_done", (json_int_t)done,
+	if (o->json) {
+		json_t *j = json_pack("{s:s, s:I, s:I, s:f, s:I, s:f, s:b}", "backfill", name, "rows_done", (json_int_t)done,
 				      "rows_estimated", (json_int_t)total, "rows_per_second", rate, "batch",
 				      (json_int_t)batch, "eta_seconds", eta, "finished", final);
-		char *s = json_dumps(o, JSON_COMPACT);
-		out_printf("%s\n", s);
+		char *s = json_dumps(j, JSON_COMPACT);
+		progress_line(o, "%s\n", s);
 		free(s);
-		json_decref(o);
+		json_decref(j);
 	} else if (tty) {
 		int width = 30, filled = total > 0 ? (int)(width * (done > total ? 1.0 : (double)done / total)) : 0;
 		char bar[64];
@@ -104,140 +123,101 @@ static void report(bool json, bool tty, const char *name, long long done, long l
 			   eta, final ? "\n" : "");
 		fflush(stdout);
 	} else {
-		out_printf("backfill %s: %lld of ~%lld rows, %.0f rows/s, batch %ld%s\n", name, done, total, rate, batch,
-			   final ? ", done" : "");
+		progress_line(o, "backfill %s: %lld of ~%lld rows, %.0f rows/s, batch %ld%s\n", name, done, total, rate,
+			      batch, final ? ", done" : "");
 	}
 }
 
-int cmd_backfill(int argc, char **argv)
+/* The name of a backfill: given, else the table and a hash of what it does. */
+static char *derive_name(const char *table, const char *set, const char *where)
 {
-	struct common_opts c = { 0 };
-	const char *table_arg = NULL, *set = NULL, *where = NULL, *name_opt = NULL;
-	int batch = 1000, max_retries = 10;
-	long sleep_between = 0, target_ms = 200, lock_timeout_ms = 2000;
-	bool restart = false, exact = false;
-	struct opt opts[] = {
-		OPT_STRING(0, "table", &table_arg, "TABLE", "the table to change"),
-		OPT_STRING(0, "set", &set, "\"col = expr\"", "what to set, as after SET in an UPDATE"),
-		OPT_STRING(0, "where", &where, "COND", "only rows matching COND (checked again when each row is updated)"),
-		OPT_INT(0, "batch", &batch, "N", "first batch size (default 1000; adapts to --target-ms)"),
-		OPT_DURATION(0, "target-ms", &target_ms, "DURATION", "aim for batches this long (default 200ms; 0: fixed size)"),
-		OPT_DURATION(0, "sleep", &sleep_between, "DURATION", "pause between batches (default none)"),
-		OPT_DURATION(0, "lock-timeout", &lock_timeout_ms, "DURATION", "lock_timeout of each batch (default 2s)"),
-		OPT_INT(0, "lock-retries", &max_retries, "N", "retries of a batch that timed out on a lock (default 10)"),
-		OPT_STRING(0, "name", &name_opt, "NAME", "the backfill's name for resuming (default: from table and SET)"),
-		OPT_BOOL(0, "restart", &restart, "start over instead of resuming"),
-		OPT_BOOL(0, "exact", &exact, "count the rows first (instead of the planner's estimate)"),
-		OPT_BOOL(0, "json", &c.json, "one JSON object per progress report"),
-		COMMON_CONN_OPTS(&c),
-		OPT_END(),
-	};
-	struct pgs_error err = PGS_ERROR_INIT;
-	struct session ss = { 0 };
+	char sum[CHECKSUM_HEX_LEN + 1];
+	char *material = xasprintf("%s\n%s\n%s", table, set, where ? where : "");
+	char *name;
+
+	checksum_sha256_hex(material, strlen(material), sum);
+	name = xasprintf("%s_%.8s", table, sum);
+	free(material);
+	return name;
+}
+
+int backfill_run(PGconn *conn, const char *history_schema, const struct backfill_spec *spec,
+		 const struct backfill_opts *o, struct pgs_error *err)
+{
+	struct history_table ht;
 	struct bf_key key = { 0 };
 	struct bf_state st = { 0 };
 	char *table = NULL, *name = NULL;
 	long long total;
 	double t0, last_report = 0;
-	long size;
+	long size = o->batch < 1 ? 1 : o->batch;
 	double longest = 0;	/* the longest batch: how long any row stayed locked */
-	int retries = 0, rc = EXIT_OK;
-	bool tty = out_colour_enabled(stdout) || isatty(1);
-	int n = opts_parse(argc, argv, opts, usage, &err);
+	int retries = 0, rc = -1;
+	bool tty = !o->json && !o->to_stderr && (out_colour_enabled(stdout) || isatty(1));
+	struct sigaction sa, old_int, old_term;
+	const char *params[1] = { spec->table };
+	PGresult *res;
 
-	if (n >= 0 && (n > 0 || !table_arg || !set)) {
-		err_set(&err, EXIT_USAGE, n > 0 ? "unexpected argument" : "--table and --set are required");
-		err_hint(&err, "usage: %s", usage);
-		n = -1;
-	}
-	if (n < 0 || (n >= 0 && validate(set, where, &err) < 0))
-		return n == -2 ? EXIT_OK : common_fail(&err);
-	if (batch < 1)
-		batch = 1;
-	{
-		struct target t = { 0 };
-		PGconn *conn = common_connect(&c, &t, &err);
-		const char *params[1] = { table_arg };
-		PGresult *res;
-
-		if (!conn) {
-			target_free(&t);
-			return common_fail(&err);
-		}
-		ss.conn = conn;
-		ss.t = t;
-		history_table_init(&ss.ht, c.history_schema, false);
-		res = PQexecParams(conn, "SELECT to_regclass($1)::text", 1, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQgetisnull(res, 0, 0)) {
-			PQclear(res);
-			err_set(&err, EXIT_USAGE, "table \"%s\" does not exist", table_arg);
-			goto fail;
-		}
-		table = xstrdup(PQgetvalue(res, 0, 0));
+	history_table_init(&ht, history_schema, false);
+	res = PQexecParams(conn, "SELECT to_regclass($1)::text", 1, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQgetisnull(res, 0, 0)) {
 		PQclear(res);
+		return err_set(err, EXIT_USAGE, "table \"%s\" does not exist", spec->table);
 	}
-	if (bf_find_key(ss.conn, table, &key, &err) < 0 || bf_ensure_table(ss.conn, &ss.ht, &err) < 0)
-		goto fail;
-	if (name_opt) {
-		name = xstrdup(name_opt);
-	} else {
-		char sum[CHECKSUM_HEX_LEN + 1];
-		char *material = xasprintf("%s\n%s\n%s", table, set, where ? where : "");
-		checksum_sha256_hex(material, strlen(material), sum);
-		name = xasprintf("%s_%.8s", table, sum);
-		free(material);
-	}
-	if (bf_load(ss.conn, &ss.ht, name, &key, &st, &err) < 0)
-		goto fail;
-	if (st.exists && st.finished && !restart) {
-		out_printf("backfill %s finished earlier (%lld rows); --restart runs it again\n", name, st.rows_done);
+	table = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (bf_find_key(conn, table, &key, err) < 0 || bf_ensure_table(conn, &ht, err) < 0)
+		goto out;
+	name = spec->name ? xstrdup(spec->name) : derive_name(table, spec->set, spec->where);
+	if (bf_load(conn, &ht, name, &key, &st, err) < 0)
+		goto out;
+	if (st.exists && st.finished && !o->restart) {
+		progress_line(o, "backfill %s finished earlier (%lld rows); --restart runs it again\n", name, st.rows_done);
+		rc = 0;
 		goto out;
 	}
-	if (!st.exists || restart) {
+	if (!st.exists || o->restart) {
 		bf_state_free(&st, key.n);
-		if (bf_reset(ss.conn, &ss.ht, name, table, set, where, &err) < 0 ||
-		    bf_load(ss.conn, &ss.ht, name, &key, &st, &err) < 0)
-			goto fail;
+		if (bf_reset(conn, &ht, name, table, spec->set, spec->where, err) < 0 ||
+		    bf_load(conn, &ht, name, &key, &st, err) < 0)
+			goto out;
 	} else {
-		out_printf("resuming backfill %s: %lld rows done since %s\n", name, st.rows_done, st.started_at);
+		progress_line(o, "resuming backfill %s: %lld rows done since %s\n", name, st.rows_done, st.started_at);
 	}
-	total = bf_estimate(ss.conn, table, exact, where, &err);
+	total = bf_estimate(conn, table, o->exact, spec->where, err);
 	if (total < 0)
-		goto fail;
-	{
-		struct sigaction sa;
-		memset(&sa, 0, sizeof(sa));
-		sa.sa_handler = on_signal;
-		sigemptyset(&sa.sa_mask);
-		sa.sa_flags = SA_RESTART;	/* the batch in flight finishes; the loop stops after it */
-		sigaction(SIGINT, &sa, NULL);
-		sigaction(SIGTERM, &sa, NULL);
-	}
+		goto out;
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;	/* the batch in flight finishes; the loop stops after it */
+	stop_requested = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
 	t0 = now_s();
-	size = batch;
 	for (;;) {
 		struct bf_batch b;
 		if (stop_requested)
 			break;
-		if (bf_batch(ss.conn, &ss.ht, table, set, where, &key, &st, size, lock_timeout_ms, &b, &err) < 0) {
-			if (!strcmp(b.sqlstate, "55P03") && retries < max_retries && !stop_requested) {
+		if (bf_batch(conn, &ht, table, spec->set, spec->where, &key, &st, size, o->lock_timeout_ms, &b, err) < 0) {
+			if (!strcmp(b.sqlstate, "55P03") && retries < o->max_retries && !stop_requested) {
 				retries++;
 				out_eprintf("pgshift: batch waited longer than %ld ms for a row lock; retry %d of %d\n",
-					    lock_timeout_ms, retries, max_retries);
-				err_clear(&err);
-				sleep_ms(lock_timeout_ms / 2 + 100);
+					    o->lock_timeout_ms, retries, o->max_retries);
+				err_clear(err);
+				sleep_ms(o->lock_timeout_ms / 2 + 100);
 				continue;
 			}
-			goto fail;
+			goto restore;
 		}
 		retries = 0;
 		if (b.ms > longest)
 			longest = b.ms;
 		if (b.keys == 0)
 			break;
-		if (target_ms > 0 && b.ms > 0) {
+		if (o->target_ms > 0 && b.ms > 0) {
 			/* move towards the target, at most doubling or halving at once */
-			double f = (double)target_ms / b.ms;
+			double f = (double)o->target_ms / b.ms;
 			if (f > 2)
 				f = 2;
 			if (f < 0.5)
@@ -248,44 +228,95 @@ int cmd_backfill(int argc, char **argv)
 			if (size > 100000)
 				size = 100000;
 		}
-		if (now_s() - last_report >= (tty && !c.json ? 0.2 : 5.0)) {
+		if (now_s() - last_report >= (tty ? 0.2 : 5.0)) {
 			double el = now_s() - t0;
-			report(c.json, tty, name, st.rows_done, total, el > 0 ? st.rows_done / el : 0, size, false);
+			report(o, tty, name, st.rows_done, total, el > 0 ? st.rows_done / el : 0, size, false);
 			last_report = now_s();
 		}
-		if (sleep_between > 0)
-			sleep_ms(sleep_between);
+		if (o->sleep_ms > 0)
+			sleep_ms(o->sleep_ms);
 	}
 	if (stop_requested) {
 		double el = now_s() - t0;
-		report(c.json, tty, name, st.rows_done, total, el > 0 ? st.rows_done / el : 0, size, false);
-		out_eprintf("pgshift: backfill %s stopped after a complete batch: %lld rows done, progress saved\n", name,
-			    st.rows_done);
-		out_hint("run the same command again to resume (or add --restart to start over)");
-		rc = 130;
-		goto out;
+		report(o, tty, name, st.rows_done, total, el > 0 ? st.rows_done / el : 0, size, false);
+		err_set(err, 130, "backfill %s stopped after a complete batch: %lld rows done, progress saved", name,
+			st.rows_done);
+		rc = 1;
+		goto restore;
 	}
-	if (bf_finish(ss.conn, &ss.ht, name, &err) < 0)
-		goto fail;
+	if (bf_finish(conn, &ht, name, err) < 0)
+		goto restore;
 	{
 		double el = now_s() - t0;
-		report(c.json, tty, name, st.rows_done, total, el > 0 ? st.rows_done / el : 0, size, true);
-		if (!c.json)
-			out_printf("backfill %s finished: %lld rows updated in %.1f s; longest batch (row locks held) %.0f ms\n",
-				   name, st.rows_done, el, longest);
+		report(o, tty, name, st.rows_done, total, el > 0 ? st.rows_done / el : 0, size, true);
+		if (!o->json)
+			progress_line(o, "backfill %s finished: %lld rows updated in %.1f s; longest batch (row locks held) "
+					 "%.0f ms\n", name, st.rows_done, el, longest);
 	}
-	goto out;
-fail:
-	rc = common_fail(&err);
-	if (st.name && st.rows_done)
-		out_hint("progress is saved (%lld rows done): run the same command again to resume", st.rows_done);
+	rc = 0;
+restore:
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (rc < 0 && st.name && st.rows_done)
+		err_hint(err, "progress is saved (%lld rows done): run the same command again to resume", st.rows_done);
 out:
 	bf_state_free(&st, key.n);
 	bf_key_free(&key);
 	free(table);
 	free(name);
-	if (ss.conn)
-		PQfinish(ss.conn);
-	target_free(&ss.t);
 	return rc;
+}
+
+int cmd_backfill(int argc, char **argv)
+{
+	struct common_opts c = { 0 };
+	struct backfill_spec spec = { 0 };
+	struct backfill_opts bo = BACKFILL_OPTS_INIT;
+	int batch = (int)bo.batch;
+	struct opt opts[] = {
+		OPT_STRING(0, "table", &spec.table, "TABLE", "the table to change"),
+		OPT_STRING(0, "set", &spec.set, "\"col = expr\"", "what to set, as after SET in an UPDATE"),
+		OPT_STRING(0, "where", &spec.where, "COND", "only rows matching COND (checked again when each row is updated)"),
+		OPT_INT(0, "batch", &batch, "N", "first batch size (default 1000; adapts to --target-ms)"),
+		OPT_DURATION(0, "target-ms", &bo.target_ms, "DURATION", "aim for batches this long (default 200ms; 0: fixed size)"),
+		OPT_DURATION(0, "sleep", &bo.sleep_ms, "DURATION", "pause between batches (default none)"),
+		OPT_DURATION(0, "lock-timeout", &bo.lock_timeout_ms, "DURATION", "lock_timeout of each batch (default 2s)"),
+		OPT_INT(0, "lock-retries", &bo.max_retries, "N", "retries of a batch that timed out on a lock (default 10)"),
+		OPT_STRING(0, "name", &spec.name, "NAME", "the backfill's name for resuming (default: from table and SET)"),
+		OPT_BOOL(0, "restart", &bo.restart, "start over instead of resuming"),
+		OPT_BOOL(0, "exact", &bo.exact, "count the rows first (instead of the planner's estimate)"),
+		OPT_BOOL(0, "json", &c.json, "one JSON object per progress report"),
+		COMMON_CONN_OPTS(&c),
+		OPT_END(),
+	};
+	struct pgs_error err = PGS_ERROR_INIT;
+	struct target t = { 0 };
+	PGconn *conn;
+	int n = opts_parse(argc, argv, opts, usage, &err);
+	int r;
+
+	if (n >= 0 && (n > 0 || !spec.table || !spec.set)) {
+		err_set(&err, EXIT_USAGE, n > 0 ? "unexpected argument" : "--table and --set are required");
+		err_hint(&err, "usage: %s", usage);
+		n = -1;
+	}
+	if (n < 0 || (n >= 0 && validate(spec.set, spec.where, &err) < 0))
+		return n == -2 ? EXIT_OK : common_fail(&err);
+	bo.batch = batch;
+	bo.json = c.json;
+	conn = common_connect(&c, &t, &err);
+	if (!conn) {
+		target_free(&t);
+		return common_fail(&err);
+	}
+	r = backfill_run(conn, c.history_schema, &spec, &bo, &err);
+	PQfinish(conn);
+	target_free(&t);
+	if (r == 1) {
+		out_eprintf("pgshift: %s\n", err.message);
+		out_hint("run the same command again to resume (or add --restart to start over)");
+		err_clear(&err);
+		return 130;
+	}
+	return r < 0 ? common_fail(&err) : EXIT_OK;
 }

@@ -309,3 +309,112 @@ void script_relations(const PgQuery__Node *node, void (*fn)(const PgQuery__Range
 {
 	walk(&node->base, fn, ctx);
 }
+
+/* The last line statement i spans (its first line plus the newlines in its text). */
+static int last_line(const char *sql, const struct stmt *st)
+{
+	int line = st->line;
+
+	for (size_t k = st->start; k < st->off + st->len; k++)
+		line += sql[k] == '\n';
+	return line;
+}
+
+const struct directive *script_statement_directive(const struct script *s, const char *sql, size_t i,
+						   const char *name)
+{
+	int lo = i > 0 ? last_line(sql, &s->stmts[i - 1]) : 0;
+	int hi = s->stmts[i].line;
+
+	for (size_t d = 0; d < s->ndirectives; d++) {
+		const struct directive *dir = &s->directives[d];
+
+		if (!strcmp(dir->name, name) && dir->line > lo && dir->line < hi)
+			return dir;
+	}
+	return NULL;
+}
+
+/* Appends an identifier as SQL would read it back ("" doubled). */
+static void add_ident(struct buf *b, const char *id)
+{
+	buf_addc(b, '"');
+	for (; *id; id++) {
+		if (*id == '"')
+			buf_addc(b, '"');
+		buf_addc(b, *id);
+	}
+	buf_addc(b, '"');
+}
+
+/* Copies sql[from, to) trimmed of blanks (and a final ';') into a new string. */
+static char *trimmed(const char *sql, size_t from, size_t to)
+{
+	while (from < to && strchr(" \t\r\n", sql[from]))
+		from++;
+	while (to > from && strchr(" \t\r\n;", sql[to - 1]))
+		to--;
+	return xstrndup(sql + from, to - from);
+}
+
+int script_update_parts(const char *sql, const struct stmt *st, struct update_parts *out, struct pgs_error *err)
+{
+	const PgQuery__UpdateStmt *u;
+	char *text;
+	PgQueryScanResult sr;
+	PgQuery__ScanResult *res = NULL;
+	size_t set_end = 0, where_at = 0, end = st->off + st->len;
+	int depth = 0;
+	struct buf table = BUF_INIT;
+
+	memset(out, 0, sizeof(*out));
+	if (!st->node || st->node->node_case != PG_QUERY__NODE__NODE_UPDATE_STMT)
+		return err_set(err, EXIT_FAILURE_, "a backfill is one UPDATE statement");
+	u = st->node->update_stmt;
+	if (u->with_clause || u->n_from_clause || u->n_returning_list)
+		return err_set(err, EXIT_FAILURE_, "a backfill UPDATE cannot have WITH, FROM or RETURNING");
+	if (u->relation->alias)
+		return err_set(err, EXIT_FAILURE_, "a backfill UPDATE cannot give the table an alias");
+	if (u->where_clause && u->where_clause->node_case == PG_QUERY__NODE__NODE_CURRENT_OF_EXPR)
+		return err_set(err, EXIT_FAILURE_, "a backfill UPDATE cannot use WHERE CURRENT OF");
+	/* SET and WHERE are found by the scanner, at the statement's own parenthesis level. */
+	text = xstrndup(sql + st->off, st->len);
+	sr = pg_query_scan(text);
+	if (!sr.error)
+		res = pg_query__scan_result__unpack(NULL, sr.pbuf.len, (const uint8_t *)sr.pbuf.data);
+	for (size_t k = 0; res && k < res->n_tokens; k++) {
+		PgQuery__Token tok = res->tokens[k]->token;
+
+		if (tok == PG_QUERY__TOKEN__ASCII_40)
+			depth++;
+		else if (tok == PG_QUERY__TOKEN__ASCII_41)
+			depth--;
+		else if (depth == 0 && tok == PG_QUERY__TOKEN__SET && !set_end)
+			set_end = st->off + (size_t)res->tokens[k]->end;
+		else if (depth == 0 && tok == PG_QUERY__TOKEN__WHERE && set_end && !where_at)
+			where_at = st->off + (size_t)res->tokens[k]->start;
+	}
+	if (res)
+		pg_query__scan_result__free_unpacked(res, NULL);
+	pg_query_free_scan_result(sr);
+	free(text);
+	if (!set_end)
+		return err_set(err, EXIT_FAILURE_, "could not find the SET list of the backfill UPDATE");
+	if (u->relation->schemaname && *u->relation->schemaname) {
+		add_ident(&table, u->relation->schemaname);
+		buf_addc(&table, '.');
+	}
+	add_ident(&table, u->relation->relname);
+	out->table = buf_detach(&table);
+	out->set = trimmed(sql, set_end, where_at ? where_at : end);
+	out->where = where_at ? trimmed(sql, where_at + 5, end) : NULL;
+	return 0;
+}
+
+void update_parts_free(struct update_parts *p)
+{
+	free(p->table);
+	free(p->set);
+	free(p->where);
+	memset(p, 0, sizeof(*p));
+}

@@ -62,6 +62,26 @@ const char *script_needs_autocommit(const PgQuery__Node *node, int server_versio
  * RangeVar in its tree, found by walking the protobuf descriptors).
  */
 void script_relations(const PgQuery__Node *node, void (*fn)(const PgQuery__RangeVar *rv, void *ctx), void *ctx);
+/*
+ * The directive called name that stands for statement i: on a line after
+ * the previous statement and before statement i's first token (e.g. the
+ * `-- pgshift:backfill` above an UPDATE), or NULL.
+ */
+const struct directive *script_statement_directive(const struct script *s, const char *sql, size_t i,
+						   const char *name);
+
+/*
+ * A backfill UPDATE cut into what the backfill engine takes: the table
+ * (quoted as SQL reads it), the SET list and the WHERE condition (NULL when
+ * none), as written.  Refuses WITH, FROM, RETURNING, an alias and WHERE
+ * CURRENT OF, which a batched UPDATE cannot carry.
+ */
+struct update_parts {
+	char *table, *set, *where;
+};
+int script_update_parts(const char *sql, const struct stmt *st, struct update_parts *out, struct pgs_error *err);
+void update_parts_free(struct update_parts *p);
+
 /* Appends the first line of the statement (from its first token) to b, at most max bytes. */
 void script_first_line(const char *sql, const struct stmt *st, struct buf *b, size_t max);
 
