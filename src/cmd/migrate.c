@@ -8,6 +8,7 @@
  * then each migration commits together with its history row.
  */
 #include "cmd/migrate.h"
+#include "cmd/backfill.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,8 @@ struct item {
 	const char *resume_id;	/* failed autocommit row to resume, or NULL */
 	int start_step;
 	long lock_timeout_ms;	/* from -- pgshift:lock-timeout, or -1 */
+	bool backfill;		/* has -- pgshift:backfill statements: commits in steps */
+	struct update_parts *parts;	/* per statement: the backfill's parts, table NULL for others */
 };
 
 /*
@@ -103,6 +106,41 @@ static int check_plan(const struct plan *p, const bool *resumable, bool allow_oo
  * `-- pgshift:no-transaction` or consists only of statements that cannot
  * run in a transaction block.  A mix without the directive is refused.
  */
+/*
+ * Finds the statements marked `-- pgshift:backfill` and cuts each into
+ * table, SET and WHERE for the backfill engine; a mark that stands above no
+ * plain UPDATE is an error naming its line.
+ */
+static int classify_backfill(const struct migration *m, struct item *it, struct pgs_error *err)
+{
+	const struct script *s = &it->script;
+	size_t marked = 0, marks = 0;
+
+	for (size_t d = 0; d < s->ndirectives; d++)
+		marks += !strcmp(s->directives[d].name, "backfill");
+	if (!marks)
+		return 0;
+	it->parts = xcalloc(s->n + 1, sizeof(*it->parts));
+	for (size_t i = 0; i < s->n; i++) {
+		if (!script_statement_directive(s, m->sql.data, i, "backfill"))
+			continue;
+		marked++;
+		if (script_update_parts(m->sql.data, &s->stmts[i], &it->parts[i], err) < 0) {
+			err_prefix(err, "%s:%d", m->sql_path, s->stmts[i].line);
+			err_hint(err, "write the backfill as UPDATE table SET col = expr [WHERE condition]; pgshift "
+				      "runs it in keyset batches");
+			return -1;
+		}
+	}
+	if (marked != marks) {
+		err_set(err, EXIT_FAILURE_, "%s: a -- pgshift:backfill line stands above no statement", m->sql_path);
+		err_hint(err, "put each -- pgshift:backfill on the line right above the UPDATE it runs in batches");
+		return -1;
+	}
+	it->backfill = true;
+	return 0;
+}
+
 static int classify(const struct plan_entry *e, int server_version, struct item *it, struct pgs_error *err)
 {
 	const struct migration *m = e->mig;
@@ -133,6 +171,15 @@ static int classify(const struct plan_entry *e, int server_version, struct item 
 				m->sql_path, d->line, d->args);
 			return -1;
 		}
+	}
+	if (classify_backfill(m, it, err) < 0)
+		return -1;
+	if (it->backfill && script_directive(&it->script, "no-transaction")) {
+		err_set(err, EXIT_FAILURE_, "%s:%d: -- pgshift:no-transaction and -- pgshift:backfill in one migration",
+			m->sql_path, script_directive(&it->script, "no-transaction")->line);
+		err_hint(err, "a migration with a backfill already commits in steps (each run of plain statements "
+			      "in one transaction, the backfill in batches); drop -- pgshift:no-transaction");
+		return -1;
 	}
 	if (script_directive(&it->script, "no-transaction") || (nauto && nauto == it->script.n)) {
 		it->autocommit = true;
@@ -309,7 +356,8 @@ static long backoff_ms(long base, int attempt)
  * so the application's queries never queue behind a waiting ALTER for long.
  */
 static int apply_with_retries(struct session *ss, const struct migrate_opts *o, struct item *it,
-			      struct apply_job *job, struct apply_opts *ao, struct pgs_error *err)
+			      struct apply_job *job, struct apply_opts *ao, const char *id, size_t from, size_t to,
+			      struct pgs_error *err)
 {
 	struct apply_failure fail;
 	int attempts = o->lock_retries > 0 ? o->lock_retries : 1;
@@ -319,7 +367,8 @@ static int apply_with_retries(struct session *ss, const struct migrate_opts *o, 
 		struct buf who = BUF_INIT;
 		const struct stmt *st;
 
-		if (apply_script(ss->conn, &ss->ht, job, ao, err) == 0)
+		if ((id ? apply_steps(ss->conn, &ss->ht, job, ao, id, from, to, err)
+			: apply_script(ss->conn, &ss->ht, job, ao, err)) == 0)
 			return 0;
 		if (strcmp(fail.sqlstate, "55P03") || PQstatus(ss->conn) != CONNECTION_OK)
 			return -1;
@@ -372,6 +421,84 @@ static void record_prisma_attempt(struct session *ss, const struct migration *m,
 	buf_release(&logs);
 }
 
+/*
+ * Applies a migration with backfill statements.  It cannot be one
+ * transaction (a backfill commits batch by batch), so it runs as the record
+ * of a no-transaction migration does: a started row, then each run of plain
+ * statements in one transaction together with the new step count, each
+ * backfill through the backfill engine (resumable, named after the migration
+ * and statement) followed by its step, then the finish.  A failure or Ctrl-C
+ * leaves the row failed with the steps done; deploy resumes at the next step.
+ */
+static int apply_with_backfill(struct session *ss, const struct migrate_opts *o, struct item *it,
+			       struct apply_job *job, struct apply_opts *ao, struct pgs_error *err)
+{
+	const struct script *s = &it->script;
+	const struct migration *m = job->m;
+	char id[37];
+	size_t i = (size_t)it->start_step;
+
+	if (it->resume_id) {
+		snprintf(id, sizeof(id), "%s", it->resume_id);
+		if (history_restart_row(ss->conn, &ss->ht, id, m->checksum, err) < 0)
+			return -1;
+	} else if (history_start_row(ss->conn, &ss->ht, m->name, m->checksum, it->review, id, err) < 0) {
+		return -1;
+	}
+	while (i < s->n) {
+		if (it->parts[i].table) {
+			struct backfill_spec spec = { it->parts[i].table, it->parts[i].set, it->parts[i].where, NULL };
+			struct backfill_opts bo = BACKFILL_OPTS_INIT;
+			char *name = xasprintf("%s/%zu", m->name, i + 1);
+			int r;
+
+			spec.name = name;
+			bo.lock_timeout_ms = ao->lock_timeout_ms > 0 ? ao->lock_timeout_ms : bo.lock_timeout_ms;
+			bo.restart = !it->resume_id;	/* a fresh attempt starts over; a resumed one goes on */
+			bo.to_stderr = o->json;
+			if (!o->json)
+				out_printf("backfill %s (statement %zu, line %d): UPDATE %s in batches\n", m->name, i + 1,
+					   s->stmts[i].line, it->parts[i].table);
+			r = backfill_run(ss->conn, ss->ht.schema, &spec, &bo, err);
+			free(name);
+			if (r != 0) {
+				err_prefix(err, "%s, statement %zu (line %d)", m->name, i + 1, s->stmts[i].line);
+				err->code = r > 0 ? 130 : EXIT_FAILURE_;
+				err_hint(err, "statements 1-%zu are applied and recorded and the backfill's progress is saved; "
+					      "run deploy again to go on from there", i);
+				goto failed;
+			}
+			if (history_set_steps(ss->conn, &ss->ht, id, (int)i + 1, err) < 0)
+				goto failed;
+			i++;
+			continue;
+		}
+		{
+			size_t to = i;
+			while (to < s->n && !it->parts[to].table)
+				to++;
+			if (apply_with_retries(ss, o, it, job, ao, id, i, to, err) < 0) {
+				err_hint(err, "this migration commits in steps because of its backfill: statements 1-%zu stay "
+					      "applied and recorded, %zu-%zu were rolled back; fix it and run deploy again to "
+					      "resume at statement %zu", i, i + 1, to, i + 1);
+				goto failed;
+			}
+			i = to;
+		}
+	}
+	return history_finish_row(ss->conn, &ss->ht, id, err);
+failed:
+	if (PQstatus(ss->conn) == CONNECTION_OK) {
+		struct pgs_error ignore = PGS_ERROR_INIT;
+		char *logs = xasprintf("pgshift: %s; %zu of %zu statements applied", err->message ? err->message : "failed",
+				       i, s->n);
+		if (history_fail_row(ss->conn, &ss->ht, id, logs, &ignore) < 0)
+			err_clear(&ignore);
+		free(logs);
+	}
+	return -1;
+}
+
 int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jlist, struct pgs_error *err)
 {
 	struct item *items = xcalloc(ss->plan.n + 1, sizeof(*items));
@@ -394,7 +521,7 @@ int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jl
 		if (classify(e, version, it, err) < 0)
 			goto out;
 		if (failed) {
-			if (!it->autocommit) {
+			if (!it->autocommit && !it->backfill) {
 				script_free(&it->script);
 				nitems--;
 				continue;	/* check_plan refuses it */
@@ -426,7 +553,7 @@ int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jl
 								       (json_int_t)it->start_step + 1));
 			if (!o->json)
 				out_printf("  %s (%zu statement%s%s)%s\n", e->name, it->script.n, it->script.n == 1 ? "" : "s",
-					   it->autocommit ? ", no transaction" : "",
+					   it->autocommit ? ", no transaction" : it->backfill ? ", with backfill" : "",
 					   it->resume_id ? ", resuming a failed run" : "");
 		}
 		rc = (int)nitems;
@@ -445,10 +572,12 @@ int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jl
 		ao.lock_timeout_ms = it->lock_timeout_ms >= 0 ? it->lock_timeout_ms : o->lock_timeout_ms;
 		if (it->autocommit)
 			r = apply_autocommit(ss->conn, &ss->ht, &job, &ao, it->resume_id, it->start_step, err);
+		else if (it->backfill)
+			r = apply_with_backfill(ss, o, it, &job, &ao, err);
 		else
-			r = apply_with_retries(ss, o, it, &job, &ao, err);
+			r = apply_with_retries(ss, o, it, &job, &ao, NULL, 0, 0, err);
 		if (r < 0) {
-			if (!it->autocommit)
+			if (!it->autocommit && !it->backfill)
 				record_prisma_attempt(ss, e->mig, now_ms() - t0, err);
 			if (applied && !o->json)
 				out_printf("%zu migration%s applied before the failure\n", applied, applied == 1 ? "" : "s");
@@ -461,11 +590,14 @@ int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jl
 							       !it->autocommit));
 		if (!o->json)
 			out_printf("%sapplied%s %s (%.0f ms%s)\n", out_c(C_GREEN), out_reset(), e->name, now_ms() - t0,
-				   it->autocommit ? ", no transaction" : "");
+				   it->autocommit ? ", no transaction" : it->backfill ? ", with backfill" : "");
 	}
 	rc = (int)applied;
 out:
 	for (size_t k = 0; k < nitems; k++) {
+		for (size_t i = 0; items[k].parts && i < items[k].script.n; i++)
+			update_parts_free(&items[k].parts[i]);
+		free(items[k].parts);
 		script_free(&items[k].script);
 		free(items[k].review);
 	}

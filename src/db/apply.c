@@ -83,14 +83,14 @@ static int begin(PGconn *conn, const struct apply_opts *o, struct pgs_error *err
 	return 0;
 }
 
-/* Runs the statements of one job inside the current transaction. */
-static int run_statements(PGconn *conn, const struct apply_job *job, struct apply_failure *fail,
-			  struct pgs_error *err)
+/* Runs statements [from, to) of one job inside the current transaction. */
+static int run_range(PGconn *conn, const struct apply_job *job, size_t from, size_t to, struct apply_failure *fail,
+		     struct pgs_error *err)
 {
 	const struct script *s = job->script;
 	struct buf text = BUF_INIT;
 
-	for (size_t i = 0; i < s->n; i++) {
+	for (size_t i = from; i < to; i++) {
 		const struct stmt *st = &s->stmts[i];
 		struct sql_failure f;
 
@@ -109,6 +109,12 @@ static int run_statements(PGconn *conn, const struct apply_job *job, struct appl
 	}
 	buf_release(&text);
 	return 0;
+}
+
+static int run_statements(PGconn *conn, const struct apply_job *job, struct apply_failure *fail,
+			  struct pgs_error *err)
+{
+	return run_range(conn, job, 0, job->script->n, fail, err);
 }
 
 static int record(PGconn *conn, const struct history_table *ht, const struct apply_job *job, struct pgs_error *err)
@@ -232,4 +238,33 @@ out:
 		PQclear(PQexec(conn, "RESET lock_timeout; RESET statement_timeout"));
 	buf_release(&text);
 	return rc;
+}
+
+int apply_steps(PGconn *conn, const struct history_table *ht, const struct apply_job *job, const struct apply_opts *o,
+		const char *id, size_t from, size_t to, struct pgs_error *err)
+{
+	PGresult *res;
+
+	if (o->failure) {
+		o->failure->sqlstate[0] = '\0';
+		o->failure->stmt = -1;
+	}
+	if (begin(conn, o, err) < 0)
+		return -1;
+	if (run_range(conn, job, from, to, o->failure, err) < 0 ||
+	    history_set_steps(conn, ht, id, (int)to, err) < 0) {
+		rollback(conn);
+		return -1;
+	}
+	res = PQexec(conn, "COMMIT");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		bool lost = PQstatus(conn) != CONNECTION_OK;
+		db_result_error(conn, res, lost ? "connection lost during COMMIT" : "could not commit", err);
+		if (lost)
+			err_hint(err, "whether it was committed is unknown: run \"pgshift status\" to see");
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	return 0;
 }

@@ -65,4 +65,13 @@ int apply_scripts(PGconn *conn, const struct history_table *ht, const struct app
 int apply_autocommit(PGconn *conn, const struct history_table *ht, const struct apply_job *job,
 		     const struct apply_opts *o, const char *resume_id, int start_step, struct pgs_error *err);
 
+/*
+ * Runs statements [from, to) of an UP job in one transaction together with
+ * the step count `to` on the history row id (a started row, as for a
+ * migration with backfill statements, which commits in steps).  On failure
+ * the transaction is rolled back: neither the statements nor the count stay.
+ */
+int apply_steps(PGconn *conn, const struct history_table *ht, const struct apply_job *job, const struct apply_opts *o,
+		const char *id, size_t from, size_t to, struct pgs_error *err);
+
 #endif

@@ -398,11 +398,29 @@ static void lint_file_unsorted(struct lint_run *run, const char *path, const cha
 		const PgQuery__Node *node = s.stmts[i].node;
 		size_t from = run->out.n;
 
+		bool backfill = script_statement_directive(&s, sql, i, "backfill") != NULL;
+
 		ctx.stmt = &s.stmts[i];
 		ctx.index = i;
+		if (backfill) {
+			struct update_parts parts;
+			struct pgs_error perr = PGS_ERROR_INIT;
+
+			if (script_update_parts(sql, ctx.stmt, &parts, &perr) < 0) {
+				char *msg = xasprintf("-- pgshift:backfill: %s", perr.message);
+				add_error(run, path, migration, ctx.stmt->line, 1, "invalid-directive", msg,
+					  "-- pgshift:backfill\nUPDATE table SET col = expr WHERE col IS NULL;");
+				free(msg);
+				err_clear(&perr);
+			}
+			update_parts_free(&parts);
+		}
 		for (int l = 0; node && lint_rule_lists[l]; l++)
 			for (int k = 0; lint_rule_lists[l][k]; k++) {
 				const struct rule *r = lint_rule_lists[l][k];
+				/* A backfill is the safe way to do what these two warn about: batched, after the schema part. */
+				if (backfill && (!strcmp(r->id, "unbounded-dml") || !strcmp(r->id, "dml-with-ddl")))
+					continue;
 				if (r->check && (r->node == node->node_case || r->node == 0))
 					r->check(&ctx, node);
 			}
@@ -410,6 +428,18 @@ static void lint_file_unsorted(struct lint_run *run, const char *path, const cha
 		if (node)
 			track(run, node);
 		run->statements++;
+	}
+	for (size_t d = 0; d < s.ndirectives; d++) {
+		bool used = false;
+
+		if (strcmp(s.directives[d].name, "backfill"))
+			continue;
+		for (size_t i = 0; i < s.n && !used; i++)
+			used = script_statement_directive(&s, sql, i, "backfill") == &s.directives[d];
+		if (!used)
+			add_error(run, path, migration, s.directives[d].line, 1, "invalid-directive",
+				  "-- pgshift:backfill stands above no statement",
+				  "put it on the line right above the UPDATE to run in batches");
 	}
 	for (size_t d = 0; d < s.ndirectives; d++)
 		free(reasons[d]);

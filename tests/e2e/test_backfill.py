@@ -122,3 +122,100 @@ def test_json_progress(db, project, pgshift):
     assert r.returncode == 0
     lines = [json.loads(l) for l in r.stdout.splitlines()]
     assert lines[-1]["finished"] is True and lines[-1]["rows_done"] == 3_000
+
+
+# ---------- -- pgshift:backfill in a migration ----------
+
+EXPAND = """ALTER TABLE t ADD COLUMN email_lower text;
+CREATE INDEX t_n ON t (n);
+
+-- pgshift:backfill
+UPDATE t SET n = n + 1, done = true, email_lower = 'x' || id WHERE NOT done;
+
+ALTER TABLE t ADD CONSTRAINT t_email_lower_set CHECK (email_lower IS NOT NULL) NOT VALID;
+"""
+
+
+def test_migration_backfill_runs_after_the_schema_part(db, project, pgshift):
+    make_table(db, rows=50_000)
+    name = project.add("expand", EXPAND)
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert f"backfill {name} (statement 3, line 5): UPDATE \"t\" in batches" in r.stdout
+    assert f"applied {name}" in r.stdout and "with backfill" in r.stdout
+    assert db.query("SELECT count(*), min(n), max(n), count(email_lower) FROM t") == [(50_000, 1, 1, 50_000)]
+    assert db.scalar("SELECT count(*) FROM pg_constraint WHERE conname = 't_email_lower_set'") == 1
+    row = db.query("SELECT finished_at IS NOT NULL, applied_steps_count, logs FROM pgshift_migrations")
+    assert row == [(True, 4, None)]
+    assert db.query("SELECT name, rows_done, finished_at IS NOT NULL FROM pgshift_backfills") == \
+        [(f"{name}/3", 50_000, True)]
+    # The linter takes the marked UPDATE for what it is: no unbounded-dml or dml-with-ddl finding.
+    r = pgshift.run("lint", "--all")
+    assert "unbounded-dml" not in r.stdout and "dml-with-ddl" not in r.stdout, r.stdout
+
+
+def test_migration_backfill_stopped_then_resumed(db, project, pgshift):
+    make_table(db)
+    name = project.add("expand", EXPAND)
+    p = pgshift.spawn("deploy", "--url", db.url)
+    wait_for(lambda: db.table_exists("pgshift_backfills") and
+             (db.scalar("SELECT rows_done FROM pgshift_backfills") or 0) > 5_000, timeout=60)
+    p.proc.send_signal(signal.SIGINT)
+    r = p.wait(60)
+    assert r.returncode == 130, r.stdout + r.stderr
+    assert "progress saved" in r.stderr and "run deploy again" in r.stderr
+    # The schema part is committed and recorded; the row says how far it got.
+    assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE column_name = 'email_lower'") == 1
+    steps, finished, logs = db.query("SELECT applied_steps_count, finished_at IS NOT NULL, logs "
+                                     "FROM pgshift_migrations")[0]
+    assert (steps, finished) == (2, False) and "stopped" in logs
+    done = db.scalar("SELECT rows_done FROM pgshift_backfills")
+    assert 0 < done < 200_000
+    r = pgshift.run_db("status")
+    assert r.returncode == 5 and "failed" in r.stdout
+    r = pgshift.run_db("deploy", timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "resuming" in r.stdout and f"resuming backfill {name}/3" in r.stdout
+    # Every row exactly once, across the two runs.
+    assert db.query("SELECT count(*), min(n), max(n) FROM t") == [(200_000, 1, 1)]
+    assert db.query("SELECT applied_steps_count, finished_at IS NOT NULL FROM pgshift_migrations") == [(4, True)]
+    assert pgshift.run_db("status").returncode == 0
+
+
+def test_migration_backfill_failure_in_a_later_step(db, project, pgshift):
+    make_table(db, rows=5_000)
+    name = project.add("expand", EXPAND.replace("NOT VALID", "NOT VALID;\nSELECT * FROM nowhere"))
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 1
+    assert "nowhere" in r.stderr and "resume at statement 4" in r.stderr
+    assert db.query("SELECT applied_steps_count, finished_at IS NULL FROM pgshift_migrations") == [(3, True)]
+    assert db.scalar("SELECT count(*) FROM pg_constraint WHERE conname = 't_email_lower_set'") == 0
+    (project.migrations / name / "migration.sql").write_text(EXPAND)
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "backfill" not in r.stdout.split("resuming", 1)[1].split("applied")[0]
+    assert db.scalar("SELECT count(*) FROM pg_constraint WHERE conname = 't_email_lower_set'") == 1
+    assert db.query("SELECT count(*), min(n), max(n) FROM t") == [(5_000, 1, 1)]
+
+
+def test_migration_backfill_bad_marks(db, project, pgshift):
+    make_table(db, rows=10)
+    project.add("bad", "ALTER TABLE t ADD COLUMN x int;\n-- pgshift:backfill\nDELETE FROM t WHERE id < 3;\n")
+    for cmd in (("deploy",), ("lint",)):
+        r = pgshift.run_db(*cmd) if cmd == ("deploy",) else pgshift.run(*cmd)
+        assert r.returncode == 1, r
+        out = r.stderr + r.stdout
+        assert ("migration.sql:3" in out or "3:1  error  invalid-directive" in out) and "one UPDATE" in out, out
+    assert db.scalar("SELECT count(*) FROM t") == 10
+    assert not db.table_exists("pgshift_migrations") or \
+        db.scalar("SELECT count(*) FROM pgshift_migrations") == 0
+    for d in project.migrations.iterdir():
+        (d / "migration.sql").write_text("ALTER TABLE t ADD COLUMN x int;\n-- pgshift:backfill\n"
+                                          "UPDATE t u SET x = 1 FROM t o WHERE o.id = u.id;\n")
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 1 and "cannot have WITH, FROM or RETURNING" in r.stderr, r.stderr
+    for d in project.migrations.iterdir():
+        (d / "migration.sql").write_text("ALTER TABLE t ADD COLUMN x int;\n-- pgshift:backfill\n")
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 1 and "stands above no statement" in r.stderr, r.stderr
+    assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE column_name = 'x'") == 0
