@@ -9,6 +9,7 @@
 #   update    UPDATE t SET n = n + 1, done = true WHERE NOT done   (one statement)
 #   backfill  pgshift backfill --table t --set "n = n + 1, done = true" --where "NOT done"
 #   backfill50  the same with --target-ms 50 --batch 500 (shorter row locks)
+#   backfill-t  --target-ms 20 --batch 500 --sleep 10ms (CPU left to the app between batches)
 # Reported: the operation's time and rows/s, the longest time a row stays
 # locked (the UPDATE's whole run; backfill's longest batch), and pgbench's
 # p99 and max latency and failed transactions while the operation ran.
@@ -55,6 +56,8 @@ run() { # NAME
 	backfill) "$PGSHIFT" backfill --table t --set "n = n + 1, done = true" --where "NOT done" >"$d/bf.txt" ;;
 	backfill50) "$PGSHIFT" backfill --table t --set "n = n + 1, done = true" --where "NOT done" \
 			--target-ms 50 --batch 500 >"$d/bf.txt" ;;
+	backfill-t) "$PGSHIFT" backfill --table t --set "n = n + 1, done = true" --where "NOT done" \
+			--target-ms 20 --batch 500 --sleep 10ms >"$d/bf.txt" ;;
 	esac
 	t1=$(date +%s.%N)
 	sleep 1
@@ -92,4 +95,5 @@ run idle
 run update
 run backfill
 run backfill50
+run backfill-t
 } | tee -a "$OUT/backfill.txt"
