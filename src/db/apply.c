@@ -129,11 +129,26 @@ static int record(PGconn *conn, const struct history_table *ht, const struct app
 	}
 }
 
+/* COMMIT; a connection lost on the way leaves the outcome unknown, and says so. */
+static int commit(PGconn *conn, struct pgs_error *err)
+{
+	PGresult *res = PQexec(conn, "COMMIT");
+
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		bool lost = PQstatus(conn) != CONNECTION_OK;
+		db_result_error(conn, res, lost ? "connection lost during COMMIT" : "could not commit", err);
+		if (lost)
+			err_hint(err, "whether it was committed is unknown: run \"pgshift status\" to see");
+		PQclear(res);
+		return -1;
+	}
+	PQclear(res);
+	return 0;
+}
+
 int apply_scripts(PGconn *conn, const struct history_table *ht, const struct apply_job *jobs, size_t n,
 		  const struct apply_opts *o, struct pgs_error *err)
 {
-	PGresult *res;
-
 	if (o->failure) {
 		o->failure->sqlstate[0] = '\0';
 		o->failure->stmt = -1;
@@ -146,17 +161,7 @@ int apply_scripts(PGconn *conn, const struct history_table *ht, const struct app
 			return -1;
 		}
 	}
-	res = PQexec(conn, "COMMIT");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		bool lost = PQstatus(conn) != CONNECTION_OK;
-		db_result_error(conn, res, lost ? "connection lost during COMMIT" : "could not commit", err);
-		if (lost)
-			err_hint(err, "whether it was committed is unknown: run \"pgshift status\" to see");
-		PQclear(res);
-		return -1;
-	}
-	PQclear(res);
-	return 0;
+	return commit(conn, err);
 }
 
 int apply_script(PGconn *conn, const struct history_table *ht, const struct apply_job *job,
@@ -243,8 +248,6 @@ out:
 int apply_steps(PGconn *conn, const struct history_table *ht, const struct apply_job *job, const struct apply_opts *o,
 		const char *id, size_t from, size_t to, struct pgs_error *err)
 {
-	PGresult *res;
-
 	if (o->failure) {
 		o->failure->sqlstate[0] = '\0';
 		o->failure->stmt = -1;
@@ -256,15 +259,5 @@ int apply_steps(PGconn *conn, const struct history_table *ht, const struct apply
 		rollback(conn);
 		return -1;
 	}
-	res = PQexec(conn, "COMMIT");
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		bool lost = PQstatus(conn) != CONNECTION_OK;
-		db_result_error(conn, res, lost ? "connection lost during COMMIT" : "could not commit", err);
-		if (lost)
-			err_hint(err, "whether it was committed is unknown: run \"pgshift status\" to see");
-		PQclear(res);
-		return -1;
-	}
-	PQclear(res);
-	return 0;
+	return commit(conn, err);
 }
