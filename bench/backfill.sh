@@ -18,15 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 ROWS=${1:-1000000}
-PGSHIFT=$PWD/pgshift
-[ -x "$PGSHIFT" ] || make -s all
-trap bench_pg_stop EXIT
-bench_pg_start
-OUT=$PWD/bench/out
-mkdir -p "$OUT"
-WORK=$(mktemp -d /tmp/pgshift-bf.XXXXXX)
-chmod 755 "$WORK"
-trap 'bench_pg_stop; rm -rf "$WORK"' EXIT
+bench_init bf
 PGBENCH=$BENCH_BINDIR/pgbench
 export PGDATABASE=bf
 cat >"$WORK/app.sql" <<SQL

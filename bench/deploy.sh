@@ -14,15 +14,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 RUNS=${1:-7}
-PGSHIFT=$PWD/pgshift
-[ -x "$PGSHIFT" ] || make -s all
 bench_need_hyperfine
-trap bench_pg_stop EXIT
-bench_pg_start
-OUT=bench/out
-mkdir -p "$OUT"
-WORK=$(mktemp -d /tmp/pgshift-bench-proj.XXXXXX)
-trap 'bench_pg_stop; rm -rf "$WORK"' EXIT
+bench_init bench-proj
 
 make_project() { # N -> $WORK/pN with N migrations and the floor script
 	local n=$1 dir=$WORK/p$1

@@ -21,6 +21,21 @@ bench_pg_start() {
 	export PGHOST=$BENCH_DIR PGPORT=$BENCH_PORT PGUSER=postgres
 }
 
+# bench_init TAG: the pgshift binary (built when missing) in $PGSHIFT, a
+# running throwaway cluster, $OUT for results and an empty $WORK (mode 755,
+# so the postgres user can read it), all cleaned up on exit.
+bench_init() {
+	PGSHIFT=$PWD/pgshift
+	[ -x "$PGSHIFT" ] || make -s all
+	trap bench_pg_stop EXIT
+	bench_pg_start
+	OUT=$PWD/bench/out
+	mkdir -p "$OUT"
+	WORK=$(mktemp -d "/tmp/pgshift-$1.XXXXXX")
+	chmod 755 "$WORK"
+	trap 'bench_pg_stop; rm -rf "$WORK"' EXIT
+}
+
 bench_pg_stop() {
 	[ -n "${BENCH_DIR:-}" ] || return 0
 	bench_as_pg "$BENCH_BINDIR/pg_ctl" -D "$BENCH_DIR/data" -m immediate stop >/dev/null 2>&1 || true

@@ -17,15 +17,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 DURATION=${1:-60}
-PGSHIFT=$PWD/pgshift
-[ -x "$PGSHIFT" ] || make -s all
-trap bench_pg_stop EXIT
-bench_pg_start
-OUT=$PWD/bench/out
-mkdir -p "$OUT"
-WORK=$(mktemp -d /tmp/pgshift-zd.XXXXXX)
-chmod 755 "$WORK"
-trap 'bench_pg_stop; rm -rf "$WORK"' EXIT
+bench_init zd
 PGBENCH=$BENCH_BINDIR/pgbench
 
 mkdir -p "$WORK/m/20250101000001_orders" "$WORK/m/20250101000002_nickname" "$WORK/m/20250101000003_idx"
