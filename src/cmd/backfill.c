@@ -155,17 +155,11 @@ int backfill_run(PGconn *conn, const char *history_schema, const struct backfill
 	int retries = 0, rc = -1;
 	bool tty = !o->json && !o->to_stderr && (out_colour_enabled(stdout) || isatty(1));
 	struct sigaction sa, old_int, old_term;
-	const char *params[1] = { spec->table };
-	PGresult *res;
 
 	history_table_init(&ht, history_schema, false);
-	res = PQexecParams(conn, "SELECT to_regclass($1)::text", 1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQgetisnull(res, 0, 0)) {
-		PQclear(res);
-		return err_set(err, EXIT_USAGE, "table \"%s\" does not exist", spec->table);
-	}
-	table = xstrdup(PQgetvalue(res, 0, 0));
-	PQclear(res);
+	table = bf_resolve_table(conn, spec->table, err);
+	if (!table)
+		return -1;
 	if (bf_find_key(conn, table, &key, err) < 0 || bf_ensure_table(conn, &ht, err) < 0)
 		goto out;
 	name = spec->name ? xstrdup(spec->name) : derive_name(table, spec->set, spec->where);

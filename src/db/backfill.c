@@ -20,6 +20,20 @@ static double now_ms(void)
 	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
+char *bf_resolve_table(PGconn *conn, const char *name, struct pgs_error *err)
+{
+	const char *params[1] = { name };
+	PGresult *res = PQexecParams(conn, "SELECT to_regclass($1)::text", 1, NULL, params, NULL, NULL, 0);
+	char *table = NULL;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && !PQgetisnull(res, 0, 0))
+		table = xstrdup(PQgetvalue(res, 0, 0));
+	else
+		err_set(err, EXIT_USAGE, "table \"%s\" does not exist", name);
+	PQclear(res);
+	return table;
+}
+
 int bf_find_key(PGconn *conn, const char *table, struct bf_key *key, struct pgs_error *err)
 {
 	const char *params[1] = { table };

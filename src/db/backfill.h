@@ -29,6 +29,8 @@ struct bf_state {
 	char *started_at;
 };
 
+/* The table named name (as SQL reads it), as regclass text; NULL with err (EXIT_USAGE) when there is none. */
+char *bf_resolve_table(PGconn *conn, const char *name, struct pgs_error *err);
 /* The primary key, else a unique index on NOT NULL columns; -1 with err when there is none. */
 int bf_find_key(PGconn *conn, const char *table, struct bf_key *key, struct pgs_error *err);
 void bf_key_free(struct bf_key *key);
