@@ -289,6 +289,8 @@ def test_every_command_on_the_prisma_layout(prisma):
     assert rc == 0 and "20250103000000_posts" in out, out
     assert prisma.db.table_exists("posts")
     assert prisma.pgshift("status").returncode == 0
+    r = prisma.pgshift("new", "!!")
+    assert r.returncode == 2 and "no letters or digits" in r.stderr, r.stderr
     r = prisma.pgshift("new", "Add userEmail")
     assert r.returncode == 0, r.stdout + r.stderr
     created = pathlib.Path(prisma.path / r.stdout.strip())
@@ -336,3 +338,16 @@ def test_baseline_names_and_provider_check(prisma):
     lock.write_text("# nothing here\n")
     r = prisma.pgshift("status")
     assert r.returncode == 1 and "no provider line" in r.stderr, r.stderr
+
+
+def test_no_transaction_migration_counts_one_step_as_prismas_do(prisma):
+    prisma.add("20250101000000_init", "CREATE TABLE users (id serial PRIMARY KEY, email text);\n")
+    prisma.add("20250102000000_idx", "CREATE INDEX CONCURRENTLY users_email ON users (email);\n"
+                                     "CREATE INDEX CONCURRENTLY users_id_email ON users (id, email);\n")
+    r = prisma.pgshift("deploy")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "no transaction" in r.stdout
+    assert [(x[0], x[2], x[3], x[4]) for x in prisma.rows()] == [
+        ("20250101000000_init", 1, True, False), ("20250102000000_idx", 1, True, False)]
+    rc, out = prisma.prisma("migrate", "status")
+    assert rc == 0 and "Database schema is up to date!" in out, out
