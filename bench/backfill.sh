@@ -13,13 +13,18 @@
 # Reported: the operation's time and rows/s, the longest time a row stays
 # locked (the UPDATE's whole run; backfill's longest batch), and pgbench's
 # p99 and max latency and failed transactions while the operation ran.
-# Usage: bench/backfill.sh [ROWS]
+# APP_RATE=N runs the application at N transactions/s in all (pgbench -R;
+# latency then counts from each transaction's scheduled start), instead of
+# as fast as it can; RUNS="idle backfill" picks the runs.
+# Usage: [APP_RATE=N] [RUNS="..."] bench/backfill.sh [ROWS]
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/lib.sh
 ROWS=${1:-1000000}
 bench_init bf
 PGBENCH=$BENCH_BINDIR/pgbench
+APP_RATE=${APP_RATE:-}
+RUNS=${RUNS:-idle update backfill backfill50 backfill-t}
 export PGDATABASE=bf
 cat >"$WORK/app.sql" <<SQL
 \set id random(1, $ROWS)
@@ -38,7 +43,7 @@ run() { # NAME
 	local name=$1 d=$WORK/$1 t0 t1
 	setup
 	mkdir -p "$d"
-	(cd "$d" && exec $PGBENCH -n -c 4 -j 2 -T 600 -l -f "$WORK/app.sql" >"$d/out.txt" 2>&1) &
+	(cd "$d" && exec $PGBENCH -n -c 4 -j 2 -T 600 ${APP_RATE:+-R $APP_RATE} -l -f "$WORK/app.sql" >"$d/out.txt" 2>&1) &
 	local bench=$!
 	sleep 3
 	t0=$(date +%s.%N)
@@ -82,10 +87,6 @@ PY
 }
 
 {
-echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(git rev-parse --short HEAD 2>/dev/null) rows=$ROWS"
-run idle
-run update
-run backfill
-run backfill50
-run backfill-t
+echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(git rev-parse --short HEAD 2>/dev/null) rows=$ROWS app=${APP_RATE:-max} tx/s"
+for r in $RUNS; do run "$r"; done
 } | tee -a "$OUT/backfill.txt"

@@ -13,7 +13,8 @@
 #include "util/exitcodes.h"
 #include "util/output.h"
 
-int opts_parse_duration(const char *s, long *ms)
+/* bare: what a number without a unit is multiplied by to make milliseconds */
+static int parse_duration(const char *s, double bare, long *ms)
 {
 	char *end;
 	double v;
@@ -24,7 +25,9 @@ int opts_parse_duration(const char *s, long *ms)
 	v = strtod(s, &end);
 	if (errno || end == s)
 		return -1;
-	if (!*end || !strcmp(end, "s"))
+	if (!*end)
+		v *= bare;
+	else if (!strcmp(end, "s"))
 		v *= 1000;
 	else if (!strcmp(end, "ms"))
 		;
@@ -38,6 +41,16 @@ int opts_parse_duration(const char *s, long *ms)
 		return -1;
 	*ms = (long)v;
 	return 0;
+}
+
+int opts_parse_duration(const char *s, long *ms)
+{
+	return parse_duration(s, 1000, ms);
+}
+
+int opts_parse_millis(const char *s, long *ms)
+{
+	return parse_duration(s, 1, ms);
 }
 
 static const struct opt *find_long(const struct opt *opts, const char *name, size_t len)
@@ -74,9 +87,10 @@ static int set_value(const struct opt *o, const char *val, struct pgs_error *err
 		*(int *)o->value = (int)n;
 		return 0;
 	case OPT_T_DURATION:
-		if (opts_parse_duration(val, (long *)o->value) < 0) {
-			err_set(err, EXIT_USAGE, "option --%s needs a duration such as 500ms, 5s or 2m, not \"%s\"",
-				o->name, val);
+	case OPT_T_MILLIS:
+		if ((o->type == OPT_T_MILLIS ? opts_parse_millis : opts_parse_duration)(val, (long *)o->value) < 0) {
+			err_set(err, EXIT_USAGE, "option --%s needs a duration such as %s, 5s or 2m, not \"%s\"",
+				o->name, o->type == OPT_T_MILLIS ? "200 (milliseconds), 500ms" : "500ms", val);
 			return -1;
 		}
 		return 0;

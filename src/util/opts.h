@@ -21,6 +21,7 @@ enum opt_type {
 	OPT_T_STRING,	/* const char **; last one wins */
 	OPT_T_INT,	/* int *; non-negative */
 	OPT_T_DURATION,	/* long * in milliseconds: 500ms, 5s, 2m, 1h; a bare number is seconds */
+	OPT_T_MILLIS,	/* the same, but a bare number is milliseconds (--target-ms 50) */
 	OPT_T_LIST,	/* struct strlist *; repeatable */
 };
 
@@ -44,6 +45,7 @@ struct opt {
 #define OPT_STRING(s, l, v, a, h) { OPT_T_STRING, (l), (s), (a), (h), (v) }
 #define OPT_INT(s, l, v, a, h) { OPT_T_INT, (l), (s), (a), (h), (v) }
 #define OPT_DURATION(s, l, v, a, h) { OPT_T_DURATION, (l), (s), (a), (h), (v) }
+#define OPT_MILLIS(s, l, v, a, h) { OPT_T_MILLIS, (l), (s), (a), (h), (v) }
 #define OPT_LIST(s, l, v, a, h) { OPT_T_LIST, (l), (s), (a), (h), (v) }
 
 /*
@@ -54,8 +56,10 @@ struct opt {
 int opts_parse(int argc, char **argv, const struct opt *opts, const char *usage,
 	       struct pgs_error *err);
 void opts_usage(const struct opt *opts, const char *usage);
-/* Parses a duration into milliseconds; returns -1 on error. */
+/* Parses a duration into milliseconds (a bare number is seconds); returns -1 on error. */
 int opts_parse_duration(const char *s, long *ms);
+/* The same, with a bare number taken as milliseconds. */
+int opts_parse_millis(const char *s, long *ms);
 void strlist_free(struct strlist *l);
 
 #endif

@@ -124,6 +124,19 @@ def test_json_progress(db, project, pgshift):
     assert lines[-1]["finished"] is True and lines[-1]["rows_done"] == 3_000
 
 
+def test_batches_shrink_towards_target_ms(db, project, pgshift):
+    """--target-ms takes milliseconds: 50,000-row batches are far above 5 ms, so the size halves."""
+    import json
+    make_table(db, rows=200_000)
+    r = pgshift.run_db(*ARGS, "--json", "--batch", "50000", "--target-ms", "5", timeout=120)
+    assert r.returncode == 0, r.stderr
+    last = json.loads(r.stdout.splitlines()[-1])
+    assert last["finished"] is True and last["rows_done"] == 200_000
+    assert last["batch"] <= 25_000, last
+    bad = pgshift.run_db(*ARGS, "--target-ms", "fast")
+    assert bad.returncode == 2 and "--target-ms needs a duration such as 200 (milliseconds)" in bad.stderr
+
+
 # ---------- -- pgshift:backfill in a migration ----------
 
 EXPAND = """ALTER TABLE t ADD COLUMN email_lower text;

@@ -28,6 +28,14 @@ static void test_durations(void **state)
 	assert_int_equal(opts_parse_duration("abc", &ms), -1);
 	assert_int_equal(opts_parse_duration("-1s", &ms), -1);
 	assert_int_equal(opts_parse_duration("5x", &ms), -1);
+	/* a bare number is milliseconds here (--target-ms 50), units still work */
+	assert_int_equal(opts_parse_millis("50", &ms), 0);
+	assert_int_equal(ms, 50);
+	assert_int_equal(opts_parse_millis("2s", &ms), 0);
+	assert_int_equal(ms, 2000);
+	assert_int_equal(opts_parse_millis("10ms", &ms), 0);
+	assert_int_equal(ms, 10);
+	assert_int_equal(opts_parse_millis("x", &ms), -1);
 }
 
 struct values {
