@@ -141,6 +141,109 @@ static char *derive_name(const char *table, const char *set, const char *where)
 	return name;
 }
 
+/*
+ * --max-lag.  replay_lag alone cannot show a replica that has stopped
+ * replaying (it is measured when WAL gets replayed), so each batch's commit
+ * is remembered with its WAL position and time until every replica has
+ * replayed past it: a replica's lag is the larger of replay_lag and the age
+ * of the oldest of our commits it has not replayed.
+ */
+struct lag_track {
+	struct commit_mark {
+		unsigned long long lsn;
+		double at;
+	} *marks;		/* in commit order */
+	size_t n, cap;
+};
+
+static int track_commit(PGconn *conn, struct lag_track *lt, struct pgs_error *err)
+{
+	unsigned long long lsn;
+
+	if (bf_wal_lsn(conn, &lsn, err) < 0)
+		return -1;
+	if (lt->n == lt->cap) {
+		lt->cap = lt->cap ? lt->cap * 2 : 64;
+		lt->marks = xrealloc(lt->marks, lt->cap * sizeof(*lt->marks));
+	}
+	lt->marks[lt->n].lsn = lsn;
+	lt->marks[lt->n++].at = now_s();
+	return 0;
+}
+
+/* The worst replica's lag in ms (0 with no replica); *who names it (caller frees). */
+static int replica_lag(PGconn *conn, struct lag_track *lt, double *lag, char **who, struct pgs_error *err)
+{
+	struct bf_replica *r;
+	int n;
+	unsigned long long all_replayed = 0;
+	size_t keep = 0;
+
+	*lag = 0;
+	*who = NULL;
+	if (bf_replicas(conn, &r, &n, err) < 0)
+		return -1;
+	for (int i = 0; i < n; i++) {
+		double l = r[i].lag_ms;
+		for (size_t k = 0; k < lt->n; k++)
+			if (lt->marks[k].lsn > r[i].replay_lsn) {
+				double own = (now_s() - lt->marks[k].at) * 1000;
+				if (own > l)
+					l = own;
+				break;
+			}
+		if (!*who || l > *lag) {
+			free(*who);
+			*who = xstrdup(r[i].name);
+			*lag = l;
+		}
+		if (i == 0 || r[i].replay_lsn < all_replayed)
+			all_replayed = r[i].replay_lsn;
+	}
+	/* forget the commits every replica has replayed (all of them with no replica) */
+	while (keep < lt->n && (n == 0 || lt->marks[keep].lsn <= all_replayed))
+		keep++;
+	memmove(lt->marks, lt->marks + keep, (lt->n - keep) * sizeof(*lt->marks));
+	lt->n -= keep;
+	bf_replicas_free(r, n);
+	return 0;
+}
+
+/*
+ * Before a batch, wait while a replica lags more than max_lag_ms (checked
+ * every 500 ms; said when the wait starts, every 10 s while it lasts, and
+ * when it ends).  A signal ends the wait.
+ */
+static int wait_for_replicas(PGconn *conn, long max_lag_ms, struct lag_track *lt, struct pgs_error *err)
+{
+	double since = 0, said = 0;
+
+	while (!stop_requested) {
+		double lag;
+		char *who;
+
+		if (replica_lag(conn, lt, &lag, &who, err) < 0)
+			return -1;
+		if (lag <= max_lag_ms) {
+			if (since > 0)
+				out_eprintf("pgshift: replicas within --max-lag again (%s: %.1f s) after %.0f s; going on\n",
+					    who ? who : "none connected", lag / 1000, now_s() - since);
+			free(who);
+			return 0;
+		}
+		if (since == 0 || now_s() - said >= 10) {
+			out_eprintf("pgshift: replica %s is %.1f s behind (--max-lag %.1f s): waiting before the next batch\n",
+				    who, lag / 1000, max_lag_ms / 1000.0);
+			said = now_s();
+			if (since == 0)
+				since = said;
+		}
+		free(who);
+		sleep_ms(500);
+	}
+	return 0;
+}
+
 int backfill_run(PGconn *conn, const char *history_schema, const struct backfill_spec *spec,
 		 const struct backfill_opts *o, struct pgs_error *err)
 {
@@ -155,12 +258,14 @@ int backfill_run(PGconn *conn, const char *history_schema, const struct backfill
 	int retries = 0, rc = -1;
 	bool tty = !o->json && !o->to_stderr && (out_colour_enabled(stdout) || isatty(1));
 	struct sigaction sa, old_int, old_term;
+	struct lag_track lt = { 0 };
 
 	history_table_init(&ht, history_schema, false);
 	table = bf_resolve_table(conn, spec->table, err);
 	if (!table)
 		return -1;
-	if (bf_find_key(conn, table, &key, err) < 0 || bf_ensure_table(conn, &ht, err) < 0)
+	if (bf_find_key(conn, table, &key, err) < 0 || bf_ensure_table(conn, &ht, err) < 0 ||
+	    (o->max_lag_ms > 0 && bf_lag_check(conn, err) < 0))
 		goto out;
 	name = spec->name ? xstrdup(spec->name) : derive_name(table, spec->set, spec->where);
 	if (bf_load(conn, &ht, name, &key, &st, err) < 0)
@@ -191,6 +296,8 @@ int backfill_run(PGconn *conn, const char *history_schema, const struct backfill
 	t0 = now_s();
 	for (;;) {
 		struct bf_batch b;
+		if (o->max_lag_ms > 0 && wait_for_replicas(conn, o->max_lag_ms, &lt, err) < 0)
+			goto restore;
 		if (stop_requested)
 			break;
 		if (bf_batch(conn, &ht, table, spec->set, spec->where, &key, &st, size, o->lock_timeout_ms, &b, err) < 0) {
@@ -205,6 +312,8 @@ int backfill_run(PGconn *conn, const char *history_schema, const struct backfill
 			goto restore;
 		}
 		retries = 0;
+		if (o->max_lag_ms > 0 && b.keys > 0 && track_commit(conn, &lt, err) < 0)
+			goto restore;
 		if (b.ms > longest)
 			longest = b.ms;
 		if (b.keys == 0)
@@ -254,6 +363,7 @@ restore:
 	if (rc < 0 && st.name && st.rows_done)
 		err_hint(err, "progress is saved (%lld rows done): run the same command again to resume", st.rows_done);
 out:
+	free(lt.marks);
 	bf_state_free(&st, key.n);
 	bf_key_free(&key);
 	free(table);
@@ -276,6 +386,7 @@ int cmd_backfill(int argc, char **argv)
 		OPT_MILLIS(0, "sleep", &bo.sleep_ms, "MS", "pause between batches (default none)"),
 		OPT_DURATION(0, "lock-timeout", &bo.lock_timeout_ms, "DURATION", "lock_timeout of each batch (default 2s)"),
 		OPT_INT(0, "lock-retries", &bo.max_retries, "N", "retries of a batch that timed out on a lock (default 10)"),
+		OPT_DURATION(0, "max-lag", &bo.max_lag_ms, "DURATION", "pause while a replica's replay lags more (e.g. 5s)"),
 		OPT_STRING(0, "name", &spec.name, "NAME", "the backfill's name for resuming (default: from table and SET)"),
 		OPT_BOOL(0, "restart", &bo.restart, "start over instead of resuming"),
 		OPT_BOOL(0, "exact", &bo.exact, "count the rows first (instead of the planner's estimate)"),

@@ -22,6 +22,7 @@ struct backfill_opts {
 	long target_ms;		/* adapt the batch size towards this; 0: fixed */
 	long sleep_ms;		/* pause between batches */
 	long lock_timeout_ms;	/* of each batch */
+	long max_lag_ms;	/* wait before a batch while a replica lags more; 0: do not look */
 	int max_retries;	/* of a batch that timed out on a lock */
 	bool exact;		/* count the rows for the estimate */
 	bool restart;		/* start over instead of resuming */

@@ -42,6 +42,7 @@ struct item {
 	long lock_timeout_ms;	/* from -- pgshift:lock-timeout, or -1 */
 	bool backfill;		/* has -- pgshift:backfill statements: commits in steps */
 	struct update_parts *parts;	/* per statement: the backfill's parts, table NULL for others */
+	struct backfill_args *bargs;	/* per statement: settings on its -- pgshift:backfill line */
 };
 
 /*
@@ -121,10 +122,17 @@ static int classify_backfill(const struct migration *m, struct item *it, struct 
 	if (!marks)
 		return 0;
 	it->parts = xcalloc(s->n + 1, sizeof(*it->parts));
+	it->bargs = xcalloc(s->n + 1, sizeof(*it->bargs));
 	for (size_t i = 0; i < s->n; i++) {
-		if (!script_statement_directive(s, m->sql.data, i, "backfill"))
+		const struct directive *d = script_statement_directive(s, m->sql.data, i, "backfill");
+
+		if (!d)
 			continue;
 		marked++;
+		if (script_backfill_args(d->args, &it->bargs[i], err) < 0) {
+			err_prefix(err, "%s:%d", m->sql_path, d->line);
+			return -1;
+		}
 		if (script_update_parts(m->sql.data, &s->stmts[i], &it->parts[i], err) < 0) {
 			err_prefix(err, "%s:%d", m->sql_path, s->stmts[i].line);
 			err_hint(err, "write the backfill as UPDATE table SET col = expr [WHERE condition]; pgshift "
@@ -449,11 +457,22 @@ static int apply_with_backfill(struct session *ss, const struct migrate_opts *o,
 		if (it->parts[i].table) {
 			struct backfill_spec spec = { it->parts[i].table, it->parts[i].set, it->parts[i].where, NULL };
 			struct backfill_opts bo = BACKFILL_OPTS_INIT;
+			const struct backfill_args *ba = &it->bargs[i];
 			char *name = xasprintf("%s/%zu", m->name, i + 1);
 			int r;
 
 			spec.name = name;
 			bo.lock_timeout_ms = ao->lock_timeout_ms > 0 ? ao->lock_timeout_ms : bo.lock_timeout_ms;
+			if (ba->lock_timeout_ms >= 0)
+				bo.lock_timeout_ms = ba->lock_timeout_ms;
+			if (ba->batch > 0)
+				bo.batch = ba->batch;
+			if (ba->target_ms >= 0)
+				bo.target_ms = ba->target_ms;
+			if (ba->sleep_ms >= 0)
+				bo.sleep_ms = ba->sleep_ms;
+			if (ba->max_lag_ms >= 0)
+				bo.max_lag_ms = ba->max_lag_ms;
 			bo.restart = !it->resume_id;	/* a fresh attempt starts over; a resumed one goes on */
 			bo.to_stderr = o->json;
 			if (!o->json)
@@ -598,6 +617,7 @@ out:
 		for (size_t i = 0; items[k].parts && i < items[k].script.n; i++)
 			update_parts_free(&items[k].parts[i]);
 		free(items[k].parts);
+		free(items[k].bargs);
 		script_free(&items[k].script);
 		free(items[k].review);
 	}

@@ -12,6 +12,7 @@
 #include "core/text.h"
 #include <stdbool.h>
 #include "util/exitcodes.h"
+#include "util/opts.h"
 
 static int syntax_error(const char *path, const char *sql, const PgQueryError *pe, struct pgs_error *err)
 {
@@ -417,4 +418,55 @@ void update_parts_free(struct update_parts *p)
 	free(p->set);
 	free(p->where);
 	memset(p, 0, sizeof(*p));
+}
+
+int script_backfill_args(const char *args, struct backfill_args *out, struct pgs_error *err)
+{
+	static const struct {
+		const char *key;
+		size_t off;
+		int (*parse)(const char *, long *);	/* NULL: a count */
+	} known[] = {
+		{ "batch", offsetof(struct backfill_args, batch), NULL },
+		{ "target-ms", offsetof(struct backfill_args, target_ms), opts_parse_millis },
+		{ "sleep", offsetof(struct backfill_args, sleep_ms), opts_parse_millis },
+		{ "max-lag", offsetof(struct backfill_args, max_lag_ms), opts_parse_duration },
+		{ "lock-timeout", offsetof(struct backfill_args, lock_timeout_ms), opts_parse_duration },
+	};
+	const char *p = args;
+
+	out->batch = out->target_ms = out->sleep_ms = out->max_lag_ms = out->lock_timeout_ms = -1;
+	while (*p) {
+		size_t len = strcspn(p, " \t"), k;
+		char *word = xstrndup(p, len), *eq = strchr(word, '=');
+		int bad = 1;
+
+		for (k = 0; eq && k < sizeof(known) / sizeof(known[0]); k++)
+			if ((size_t)(eq - word) == strlen(known[k].key) && !strncmp(word, known[k].key, strlen(known[k].key)))
+				break;
+		if (!eq || k == sizeof(known) / sizeof(known[0])) {
+			err_set(err, EXIT_USAGE, "unknown backfill setting \"%s\"", word);
+			err_hint(err, "-- pgshift:backfill takes batch=N target-ms=MS sleep=MS max-lag=DURATION "
+				      "lock-timeout=DURATION");
+		} else {
+			long *v = (long *)((char *)out + known[k].off);
+			char *end;
+
+			if (known[k].parse)
+				bad = known[k].parse(eq + 1, v) < 0;
+			else {
+				*v = strtol(eq + 1, &end, 10);
+				bad = end == eq + 1 || *end || *v < 1;
+			}
+			if (bad)
+				err_set(err, EXIT_USAGE, "backfill setting \"%s\": %s", word,
+					known[k].parse ? "not a duration (such as 200ms, 5s)" : "not a positive whole number");
+		}
+		free(word);
+		if (bad)
+			return -1;
+		p += len;
+		p += strspn(p, " \t");
+	}
+	return 0;
 }

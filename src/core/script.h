@@ -82,6 +82,16 @@ struct update_parts {
 int script_update_parts(const char *sql, const struct stmt *st, struct update_parts *out, struct pgs_error *err);
 void update_parts_free(struct update_parts *p);
 
+/*
+ * The settings a -- pgshift:backfill line may carry, as key=value words:
+ * batch=N target-ms=MS sleep=MS max-lag=DURATION lock-timeout=DURATION
+ * (the backfill command's options of the same names).  -1: not given.
+ */
+struct backfill_args {
+	long batch, target_ms, sleep_ms, max_lag_ms, lock_timeout_ms;
+};
+int script_backfill_args(const char *args, struct backfill_args *out, struct pgs_error *err);
+
 /* Appends the first line of the statement (from its first token) to b, at most max bytes. */
 void script_first_line(const char *sql, const struct stmt *st, struct buf *b, size_t max);
 

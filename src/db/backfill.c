@@ -371,3 +371,75 @@ int bf_finish(PGconn *conn, const struct history_table *ht, const char *name, st
 	free(t);
 	return rc;
 }
+
+int bf_lag_check(PGconn *conn, struct pgs_error *err)
+{
+	PGresult *res = PQexec(conn, "SELECT pg_is_in_recovery(), pg_has_role('pg_read_all_stats', 'USAGE'), current_user");
+	int rc = 0;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		rc = db_result_error(conn, res, "could not check access to replication lag", err);
+	else if (!strcmp(PQgetvalue(res, 0, 0), "t"))
+		rc = err_set(err, EXIT_FAILURE_, "this server is a standby (in recovery): run the backfill on the primary");
+	else if (strcmp(PQgetvalue(res, 0, 1), "t")) {
+		rc = err_set(err, EXIT_FAILURE_, "--max-lag needs replication lag from pg_stat_replication, which role %s "
+			     "may not read", PQgetvalue(res, 0, 2));
+		err_hint(err, "GRANT pg_monitor TO %s (or pg_read_all_stats), or leave out --max-lag", PQgetvalue(res, 0, 2));
+	}
+	PQclear(res);
+	return rc;
+}
+
+int bf_replicas(PGconn *conn, struct bf_replica **out, int *n, struct pgs_error *err)
+{
+	/*
+	 * replay_lag is the last measured delay and stays for up to
+	 * wal_receiver_status_interval after a replica has caught up: a replica
+	 * that has replayed everything written so far lags by nothing.
+	 */
+	PGresult *res = PQexec(conn,
+			       "SELECT coalesce(nullif(application_name, ''), 'pid ' || pid) || ' (' || "
+			       "coalesce(host(client_addr), 'local') || ', ' || state || ')', "
+			       "coalesce(replay_lsn - '0/0', 0)::text, "
+			       "CASE WHEN replay_lsn >= pg_current_wal_lsn() THEN 0 "
+			       "ELSE coalesce(extract(epoch FROM replay_lag) * 1000, 0) END "
+			       "FROM pg_stat_replication");
+
+	*out = NULL;
+	*n = 0;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		db_result_error(conn, res, "could not read replication lag", err);
+		PQclear(res);
+		return -1;
+	}
+	*n = PQntuples(res);
+	*out = xcalloc((size_t)*n + 1, sizeof(**out));
+	for (int i = 0; i < *n; i++) {
+		(*out)[i].name = xstrdup(PQgetvalue(res, i, 0));
+		(*out)[i].replay_lsn = strtoull(PQgetvalue(res, i, 1), NULL, 10);
+		(*out)[i].lag_ms = atof(PQgetvalue(res, i, 2));
+	}
+	PQclear(res);
+	return 0;
+}
+
+void bf_replicas_free(struct bf_replica *r, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(r[i].name);
+	free(r);
+}
+
+int bf_wal_lsn(PGconn *conn, unsigned long long *lsn, struct pgs_error *err)
+{
+	PGresult *res = PQexec(conn, "SELECT (pg_current_wal_lsn() - '0/0')::text");
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		db_result_error(conn, res, "could not read the WAL position", err);
+		PQclear(res);
+		return -1;
+	}
+	*lsn = strtoull(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return 0;
+}

@@ -61,4 +61,22 @@ int bf_batch(PGconn *conn, const struct history_table *ht, const char *table, co
 	     struct pgs_error *err);
 int bf_finish(PGconn *conn, const struct history_table *ht, const char *name, struct pgs_error *err);
 
+/*
+ * Replication lag, for --max-lag.  bf_lag_check fails (saying why) when
+ * the connection cannot see it: a standby, or a role that
+ * pg_stat_replication hides the lag from.  bf_replicas lists the connected
+ * replicas (caller frees with bf_replicas_free); bf_wal_lsn gives the
+ * primary's current WAL position.
+ */
+struct bf_replica {
+	char *name;		/* application_name (address, state) */
+	unsigned long long replay_lsn;	/* 0: not reported yet */
+	double lag_ms;		/* replay_lag; 0 when it has replayed everything written */
+};
+
+int bf_lag_check(PGconn *conn, struct pgs_error *err);
+int bf_replicas(PGconn *conn, struct bf_replica **out, int *n, struct pgs_error *err);
+void bf_replicas_free(struct bf_replica *r, int n);
+int bf_wal_lsn(PGconn *conn, unsigned long long *lsn, struct pgs_error *err);
+
 #endif

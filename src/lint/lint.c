@@ -404,7 +404,17 @@ static void lint_file_unsorted(struct lint_run *run, const char *path, const cha
 		ctx.index = i;
 		if (backfill) {
 			struct update_parts parts;
+			struct backfill_args args;
 			struct pgs_error perr = PGS_ERROR_INIT;
+			const struct directive *d = script_statement_directive(&s, sql, i, "backfill");
+
+			if (script_backfill_args(d->args, &args, &perr) < 0) {
+				char *msg = xasprintf("-- pgshift:backfill: %s", perr.message);
+				add_error(run, path, migration, d->line, 1, "invalid-directive", msg,
+					  "-- pgshift:backfill max-lag=5s target-ms=100");
+				free(msg);
+				err_clear(&perr);
+			}
 
 			if (script_update_parts(sql, ctx.stmt, &parts, &perr) < 0) {
 				char *msg = xasprintf("-- pgshift:backfill: %s", perr.message);

@@ -118,7 +118,7 @@ class Server:
                        preexec_fn=pre, check=True, capture_output=True, cwd=base)
         pwfile.unlink()
         (self.data / "pg_hba.conf").write_text(
-            "local all all trust\nhost all all 127.0.0.1/32 scram-sha-256\n")
+            "local all all trust\nlocal replication all trust\nhost all all 127.0.0.1/32 scram-sha-256\n")
         with open(self.data / "postgresql.conf", "a") as f:
             f.write(f"listen_addresses = '127.0.0.1'\nport = {self.port}\n"
                     f"unix_socket_directories = '{self.socket_dir}'\n"
@@ -139,6 +139,60 @@ class Server:
     def stop(self):
         subprocess.run([f"{self.bindir}/pg_ctl", "-D", str(self.data), "-m", "immediate", "stop"],
                        preexec_fn=self._pre, capture_output=True, cwd=self.base)
+
+
+class Standby:
+    """A streaming replica of the test server (pg_basebackup -R), for replication-lag behaviour.
+    set_apply_delay() makes it replay late (recovery_min_apply_delay)."""
+
+    def __init__(self, primary):
+        self.primary = primary
+        self.base = primary.base
+        self.data = self.base / "standby"
+        self.port = _free_port()
+        self._pre = primary._pre
+        subprocess.run([f"{primary.bindir}/pg_basebackup", "-D", str(self.data), "-h", str(primary.socket_dir),
+                        "-p", str(primary.port), "-U", "postgres", "-R", "-X", "stream", "-c", "fast"],
+                       preexec_fn=self._pre, check=True, capture_output=True, cwd=self.base)
+        with open(self.data / "postgresql.conf", "a") as f:
+            f.write(f"port = {self.port}\nlisten_addresses = ''\nhot_standby = on\n"
+                    "wal_receiver_status_interval = 1s\ninclude_if_exists = 'delay.conf'\n")
+        with open(self.data / "postgresql.auto.conf", "a") as f:
+            f.write("primary_conninfo = 'host=%s port=%d user=postgres application_name=e2e_standby'\n"
+                    % (primary.socket_dir, primary.port))
+        subprocess.run([f"{primary.bindir}/pg_ctl", "-D", str(self.data), "-l", str(self.base / "standby.log"),
+                        "-w", "-t", "60", "start"], preexec_fn=self._pre, check=True, capture_output=True,
+                       cwd=self.base)
+        self.wait_streaming()
+
+    def connect(self):
+        return psycopg.connect(host=str(self.primary.socket_dir), port=self.port, user="postgres",
+                               dbname="postgres", autocommit=True)
+
+    def wait_streaming(self):
+        with self.primary.connect() as c:
+            assert wait_for(lambda: c.execute("SELECT count(*) FROM pg_stat_replication "
+                                              "WHERE application_name = 'e2e_standby' AND state = 'streaming'"
+                                              ).fetchone()[0] == 1, timeout=30), "the standby did not connect"
+
+    def set_apply_delay(self, delay):
+        (self.data / "delay.conf").write_text(f"recovery_min_apply_delay = '{delay}'\n")
+        with self.connect() as c:
+            c.execute("SELECT pg_reload_conf()")
+
+    def stop(self):
+        subprocess.run([f"{self.primary.bindir}/pg_ctl", "-D", str(self.data), "-m", "immediate", "stop"],
+                       preexec_fn=self._pre, capture_output=True, cwd=self.base)
+        shutil.rmtree(self.data, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def standby(pg):
+    s = Standby(pg)
+    try:
+        yield s
+    finally:
+        s.stop()
 
 
 @pytest.fixture(scope="session")

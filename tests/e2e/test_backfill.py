@@ -137,6 +137,49 @@ def test_batches_shrink_towards_target_ms(db, project, pgshift):
     assert bad.returncode == 2 and "--target-ms needs a duration such as 200 (milliseconds)" in bad.stderr
 
 
+def test_max_lag_waits_for_a_lagging_replica(db, project, pgshift, standby):
+    """--max-lag: no batch while a real streaming replica replays more than the limit behind."""
+    make_table(db, rows=20_000)
+    standby.set_apply_delay("3s")
+    try:
+        p = pgshift.spawn(*ARGS, "--batch", "1000", "--target-ms", "0", "--sleep", "100", "--max-lag", "1s", "--url", db.url)
+        err = []
+        # the first batches commit; the replica then replays them 3 s late
+        line = p.proc.stderr.readline()
+        while line and "waiting before the next batch" not in line:
+            err.append(line)
+            line = p.proc.stderr.readline()
+        assert "replica e2e_standby" in line and "(--max-lag 1.0 s)" in line, err + [line]
+        done = db.scalar("SELECT rows_done FROM pgshift_backfills")
+        assert done < 20_000
+        time.sleep(1.5)
+        assert db.scalar("SELECT rows_done FROM pgshift_backfills") == done  # no batch while it lags
+    finally:
+        standby.set_apply_delay("0")
+    r = p.wait(timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert "replicas within --max-lag again" in r.stderr
+    assert db.query("SELECT count(*), min(n), max(n) FROM t") == [(20_000, 1, 1)]
+
+
+def test_max_lag_needs_a_role_that_sees_the_lag(db, project, pgshift, standby):
+    make_table(db, rows=100)
+    db.query("DROP ROLE IF EXISTS bf_plain")
+    db.query("CREATE ROLE bf_plain LOGIN PASSWORD 'pw-plain-1'")
+    db.query("GRANT ALL ON SCHEMA public TO bf_plain; GRANT ALL ON t TO bf_plain")
+    url = db.url.replace(f"{db.server.user}:{db.server.password}@", "bf_plain:pw-plain-1@")
+    try:
+        r = pgshift.run(*ARGS, "--max-lag", "5s", "--url", url)
+        assert r.returncode == 1
+        assert "--max-lag needs replication lag from pg_stat_replication, which role bf_plain may not read" in r.stderr
+        assert "GRANT pg_monitor TO bf_plain" in r.stderr
+        assert db.scalar("SELECT max(n) FROM t") == 0
+        assert "pw-plain-1" not in r.stderr + r.stdout
+    finally:
+        db.query("DROP OWNED BY bf_plain")
+        db.query("DROP ROLE bf_plain")
+
+
 # ---------- -- pgshift:backfill in a migration ----------
 
 EXPAND = """ALTER TABLE t ADD COLUMN email_lower text;
@@ -231,4 +274,34 @@ def test_migration_backfill_bad_marks(db, project, pgshift):
         (d / "migration.sql").write_text("ALTER TABLE t ADD COLUMN x int;\n-- pgshift:backfill\n")
     r = pgshift.run_db("deploy")
     assert r.returncode == 1 and "stands above no statement" in r.stderr, r.stderr
+    assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE column_name = 'x'") == 0
+
+
+def test_migration_backfill_settings_on_the_mark(db, project, pgshift):
+    make_table(db, rows=5_000)
+    name = project.add("expand", "ALTER TABLE t ADD COLUMN x int;\n"
+                                 "-- pgshift:backfill batch=500 target-ms=0 sleep=1 lock-timeout=3s\n"
+                                 "UPDATE t SET x = id, n = n + 1 WHERE x IS NULL;\n")
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 0, r.stdout + r.stderr
+    # fixed 500-row batches (target-ms=0), as the mark says
+    assert f"backfill {name}/2: 5000 of ~5000 rows" in r.stdout and "batch 500, done" in r.stdout, r.stdout
+    assert db.query("SELECT count(*), min(n), max(n) FROM t WHERE x = id") == [(5_000, 1, 1)]
+
+
+def test_migration_backfill_bad_settings_refused(db, project, pgshift):
+    make_table(db, rows=10)
+    project.add("bad", "ALTER TABLE t ADD COLUMN x int;\n-- pgshift:backfill batch=lots\n"
+                       "UPDATE t SET x = 1 WHERE x IS NULL;\n")
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "migration.sql:2: backfill setting \"batch=lots\": not a positive whole number" in r.stderr
+    r = pgshift.run("lint")
+    assert r.returncode == 1 and "2:1  error  invalid-directive" in r.stdout, r.stdout
+    for d in project.migrations.iterdir():
+        (d / "migration.sql").write_text("ALTER TABLE t ADD COLUMN x int;\n-- pgshift:backfill speed=11\n"
+                                          "UPDATE t SET x = 1 WHERE x IS NULL;\n")
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 2 and "unknown backfill setting \"speed=11\"" in r.stderr, r.stderr
+    assert "max-lag=DURATION" in r.stderr
     assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE column_name = 'x'") == 0
