@@ -10,6 +10,8 @@
 #   backfill  pgshift backfill --table t --set "n = n + 1, done = true" --where "NOT done"
 #   backfill50  the same with --target-ms 50 --batch 500 (shorter row locks)
 #   backfill-t  --target-ms 20 --batch 500 --sleep 10ms (CPU left to the app between batches)
+#   cpu-hog     no database work: one process spinning on a core for 10 s
+#               (the control: what taking one of the two cores alone does)
 # Reported: the operation's time and rows/s, the longest time a row stays
 # locked (the UPDATE's whole run; backfill's longest batch), and pgbench's
 # p99 and max latency and failed transactions while the operation ran.
@@ -49,6 +51,7 @@ run() { # NAME
 	t0=$(date +%s.%N)
 	case $name in
 	idle) sleep 15 ;;
+	cpu-hog) timeout 10 sh -c 'while :; do :; done' || true ;;
 	update) $BENCH_PSQL -qX -c "UPDATE t SET n = n + 1, done = true WHERE NOT done" >/dev/null ;;
 	backfill) "$PGSHIFT" backfill --table t --set "n = n + 1, done = true" --where "NOT done" >"$d/bf.txt" ;;
 	backfill50) "$PGSHIFT" backfill --table t --set "n = n + 1, done = true" --where "NOT done" \
@@ -63,7 +66,7 @@ run() { # NAME
 	python3 - "$name" "$d" "$t0" "$t1" "$ROWS" <<'PY'
 import glob, re, sys
 name, d, t0, t1, rows = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), int(sys.argv[5])
-lat = []
+lat, svc = [], []
 for f in glob.glob(d + "/pgbench_log.*"):
     for line in open(f):
         p = line.split()
@@ -72,8 +75,12 @@ for f in glob.glob(d + "/pgbench_log.*"):
         end = int(p[4]) + int(p[5]) / 1e6
         if t0 <= end <= t1 + 0.5:
             lat.append(int(p[2]) / 1000.0)
+            # with -R, time counts from the scheduled start; minus schedule_lag it is the server's part
+            svc.append((int(p[2]) - (int(p[6]) if len(p) > 6 else 0)) / 1000.0)
 lat.sort()
+svc.sort()
 p99 = lat[int(0.99 * (len(lat) - 1))] if lat else 0
+s99 = svc[int(0.99 * (len(svc) - 1))] if svc else 0
 failed = sum(1 for f in glob.glob(d + "/pgbench_log.*") for line in open(f)
              if len(line.split()) > 2 and line.split()[2] == "failed")
 el = t1 - t0
@@ -81,8 +88,9 @@ lock = el * 1000
 if name.startswith("backfill"):
     m = re.search(r"longest batch \(row locks held\) (\d+) ms", open(d + "/bf.txt").read())
     lock = float(m.group(1)) if m else -1
-print(f"{name:10s} {el:7.2f} s  " + ("" if name == "idle" else f"{rows / el:9.0f} rows/s  longest row lock {lock:8.0f} ms  ")
-      + f"app tx {len(lat):6d}  p99 {p99:8.2f} ms  max {lat[-1] if lat else 0:9.1f} ms  failed {failed}")
+print(f"{name:10s} {el:7.2f} s  " + ("" if name in ("idle", "cpu-hog") else f"{rows / el:9.0f} rows/s  longest row lock {lock:8.0f} ms  ")
+      + f"app tx {len(lat):6d}  p99 {p99:8.2f} ms  max {lat[-1] if lat else 0:9.1f} ms  failed {failed}"
+      + (f"  p99 without schedule lag {s99:8.2f} ms" if svc != lat else ""))
 PY
 }
 
