@@ -234,14 +234,20 @@ int bf_batch(PGconn *conn, const struct history_table *ht, const char *table, co
 	     struct pgs_error *err)
 {
 	struct buf sql = BUF_INIT;
-	char begin[96], *t = progress_table(conn, ht), *tq = xasprintf("%s.", table);
+	char begin[128], *t = progress_table(conn, ht), *tq = xasprintf("%s.", table);
 	const char **params = xcalloc((size_t)key->n + 1, sizeof(char *));
 	PGresult *res = NULL;
 	double t0 = now_ms();
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
-	snprintf(begin, sizeof(begin), "BEGIN; SET LOCAL lock_timeout = %ld", lock_timeout_ms);
+	/*
+	 * Asynchronous commit: the batch's row locks go when it commits, not
+	 * after its WAL flush.  Safe: progress commits in the same transaction,
+	 * so a crash loses a batch and its record together (done again on
+	 * resume), and the statements after a backfill commit synchronously.
+	 */
+	snprintf(begin, sizeof(begin), "BEGIN; SET LOCAL lock_timeout = %ld; SET LOCAL synchronous_commit = off", lock_timeout_ms);
 	if (db_exec(conn, begin, "could not start a backfill batch", err) < 0)
 		goto out;
 	/*
