@@ -203,8 +203,10 @@ static int replica_lag(PGconn *conn, struct lag_track *lt, double *lag, char **w
 	/* forget the commits every replica has replayed (all of them with no replica) */
 	while (keep < lt->n && (n == 0 || lt->marks[keep].lsn <= all_replayed))
 		keep++;
-	memmove(lt->marks, lt->marks + keep, (lt->n - keep) * sizeof(*lt->marks));
-	lt->n -= keep;
+	if (keep > 0) {
+		memmove(lt->marks, lt->marks + keep, (lt->n - keep) * sizeof(*lt->marks));
+		lt->n -= keep;
+	}
 	bf_replicas_free(r, n);
 	return 0;
 }
