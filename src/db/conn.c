@@ -42,6 +42,15 @@ static void connect_hint(const struct target *t, const char *msg, struct pgs_err
 			      "check the host and port in %s", t->source);
 	else if (strstr(msg, "could not translate host name"))
 		err_hint(err, "check the host name in %s", t->source);
+	else if (strstr(msg, "does not match host name"))
+		err_hint(err, "the server's certificate was issued for another name: connect with the host name it "
+			      "names, or use sslmode=verify-ca in %s to check only who signed it", t->source);
+	else if (strstr(msg, "certificate verify failed"))
+		err_hint(err, "the server's certificate is not signed by a CA trusted here: set sslrootcert in %s "
+			      "to the file of the CA that signed it (your provider publishes it)", t->source);
+	else if (strstr(msg, "root certificate file"))
+		err_hint(err, "fix the sslrootcert path in %s, or use sslmode=require to encrypt without checking "
+			      "the certificate", t->source);
 	else if (strstr(msg, "SSL") || strstr(msg, "ssl"))
 		err_hint(err, "the server may not offer TLS; for a trusted network pass --insecure or set "
 			      "sslmode in the URL");

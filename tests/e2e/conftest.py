@@ -195,6 +195,74 @@ def standby(pg):
         s.stop()
 
 
+class Tls:
+    """TLS switched on in the test server: a CA of our own signs a certificate for db.example.test (and
+    127.0.0.1); a second CA signs nothing the server shows.  Made with the openssl command, switched on with
+    ALTER SYSTEM and a reload (ssl can change on SIGHUP), switched off again by stop()."""
+
+    NAME = "db.example.test"
+
+    def __init__(self, server):
+        self.server = server
+        self.dir = server.base / "tls"
+        self.dir.mkdir()
+        self.ca = self.dir / "ca.crt"
+        self.other_ca = self.dir / "other-ca.crt"
+        for ca in ("ca", "other-ca"):
+            self._openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", f"/CN=e2e {ca}",
+                          "-keyout", f"{ca}.key", "-out", f"{ca}.crt")
+        self._openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN={self.NAME}",
+                      "-keyout", "server.key", "-out", "server.csr")
+        (self.dir / "san.ext").write_text(f"subjectAltName = DNS:{self.NAME}, IP:127.0.0.1\n")
+        self._openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+                      "-days", "2", "-extfile", "san.ext", "-out", "server.crt")
+        os.chmod(self.dir, 0o755)
+        for f in self.dir.iterdir():
+            os.chmod(f, 0o644)
+        key = self.dir / "server.key"
+        os.chmod(key, 0o600)
+        if server._pre:
+            pw = pwd.getpwnam("postgres")
+            os.chown(key, pw.pw_uid, pw.pw_gid)
+        self._set(f"ALTER SYSTEM SET ssl_cert_file = '{self.dir / 'server.crt'}'",
+                  f"ALTER SYSTEM SET ssl_key_file = '{key}'", "ALTER SYSTEM SET ssl = on")
+        assert self._wait("on"), "the server did not switch TLS on (see server.log)"
+
+    def _openssl(self, *args):
+        subprocess.run(["openssl", *args], cwd=self.dir, check=True, capture_output=True)
+
+    def _set(self, *statements):
+        with self.server.connect() as c:
+            for s in statements:
+                c.execute(s)
+            c.execute("SELECT pg_reload_conf()")
+
+    def _wait(self, want):
+        def now():
+            with self.server.connect() as c:
+                return c.execute("SHOW ssl").fetchone()[0]
+        return wait_for(lambda: now() == want, timeout=20)
+
+    def url(self, dbname, host=NAME, **params):
+        """A URL that names HOST (not a local name) but reaches the test server through hostaddr."""
+        query = "&".join(f"{k}={v}" for k, v in {"hostaddr": "127.0.0.1", **params}.items())
+        return (f"postgresql://{self.server.user}:{self.server.password}@{host}:{self.server.port}/{dbname}"
+                f"?{query}")
+
+    def stop(self):
+        self._set("ALTER SYSTEM RESET ssl", "ALTER SYSTEM RESET ssl_cert_file", "ALTER SYSTEM RESET ssl_key_file")
+        assert self._wait("off"), "the server did not switch TLS off"
+
+
+@pytest.fixture(scope="module")
+def tls(pg):
+    t = Tls(pg)
+    try:
+        yield t
+    finally:
+        t.stop()
+
+
 @pytest.fixture(scope="session")
 def pg():
     base = _base_dir()
