@@ -7,9 +7,10 @@ PYTHON ?= /usr/bin/python3
 BUILD ?= build
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
-PKGS := libpq libprotobuf-c libcrypto jansson libcurl
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+PKGS := libpq libprotobuf-c libcrypto jansson
+# libcurl: headers only; util/http.c opens it when a hook runs (start-up cost).
+PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libcurl 2>/dev/null)
+PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldl
 # Debian's libpg-query-dev ships no pkg-config file.
 PGQ_CFLAGS := $(shell pkg-config --cflags libpg_query 2>/dev/null)
 PGQ_LIBS := $(shell pkg-config --libs libpg_query 2>/dev/null || echo -lpg_query)

@@ -1,9 +1,15 @@
 /*
  * http: POST with bounded retries, via libcurl.
+ *
+ * libcurl is opened when a hook is first called, not linked: it brings a
+ * dozen libraries (nghttp2, ssh2, rtmp, psl, brotli, zstd...) whose loading
+ * cost every command about 2 ms at start-up, a fifth of a whole `status`
+ * (bench/RESULTS.md), and only the deploy hook uses it.
  */
 #include "util/http.h"
 
 #include <curl/curl.h>
+#include <dlfcn.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,20 +18,84 @@
 #include "util/buf.h"
 #include "util/exitcodes.h"
 
+/* The functions used, typed from curl.h (a dlsym'd pointer of the wrong type would not compile). */
+static struct {
+	bool loaded;
+	__typeof__(curl_global_init) *global_init;
+	__typeof__(curl_global_cleanup) *global_cleanup;
+	__typeof__(curl_easy_init) *easy_init;
+	__typeof__(curl_easy_reset) *easy_reset;
+	__typeof__(curl_easy_setopt) *easy_setopt;
+	__typeof__(curl_easy_perform) *easy_perform;
+	__typeof__(curl_easy_getinfo) *easy_getinfo;
+	__typeof__(curl_easy_strerror) *easy_strerror;
+	__typeof__(curl_easy_cleanup) *easy_cleanup;
+	__typeof__(curl_slist_append) *slist_append;
+	__typeof__(curl_slist_free_all) *slist_free_all;
+	__typeof__(curl_url) *url;
+	__typeof__(curl_url_set) *url_set;
+	__typeof__(curl_url_get) *url_get;
+	__typeof__(curl_url_cleanup) *url_cleanup;
+	__typeof__(curl_free) *free;
+} api;
+
+/* Opens libcurl once; the handle stays open until exit (one owner: this file). */
+static int curl_load(struct pgs_error *err)
+{
+	static const char *const libs[] = { "libcurl.so.4", "libcurl-gnutls.so.4" };
+	const struct {
+		const char *name;
+		void **slot;
+	} syms[] = {
+#define SYM(f) { "curl_" #f, (void **)&api.f }
+		SYM(global_init), SYM(global_cleanup), SYM(easy_init), SYM(easy_reset), SYM(easy_setopt),
+		SYM(easy_perform), SYM(easy_getinfo), SYM(easy_strerror), SYM(easy_cleanup), SYM(slist_append),
+		SYM(slist_free_all), SYM(url), SYM(url_set), SYM(url_get), SYM(url_cleanup), SYM(free),
+#undef SYM
+	};
+	void *lib = NULL;
+
+	if (api.loaded)
+		return 0;
+	for (size_t i = 0; i < sizeof(libs) / sizeof(libs[0]) && !lib; i++)
+		lib = dlopen(libs[i], RTLD_NOW | RTLD_LOCAL);
+	if (!lib) {
+		err_set(err, EXIT_FAILURE_, "the deploy hook needs libcurl, which could not be loaded: %s", dlerror());
+		err_hint(err, "install it (apt-get install libcurl4)");
+		return -1;
+	}
+	for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
+		if (!(*syms[i].slot = dlsym(lib, syms[i].name))) {
+			err_set(err, EXIT_FAILURE_, "the installed libcurl has no %s (too old)", syms[i].name);
+			err_hint(err, "pgshift needs libcurl 7.85 or newer");
+			dlclose(lib);
+			return -1;
+		}
+	}
+	api.loaded = true;
+	return 0;
+}
+
 char *http_redact_url(const char *url)
 {
-	CURLU *u = curl_url();
+	struct pgs_error ignored = PGS_ERROR_INIT;
+	CURLU *u;
 	char *scheme = NULL, *host = NULL, *path = NULL, *port = NULL;
 	char *res;
 
-	if (!u || curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
-		curl_url_cleanup(u);
+	if (curl_load(&ignored) < 0) {
+		err_clear(&ignored);
+		return xstrdup("(the hook URL)");	/* the POST will say why */
+	}
+	u = api.url();
+	if (!u || api.url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
+		api.url_cleanup(u);
 		return xstrdup("(an invalid URL)");
 	}
-	curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
-	curl_url_get(u, CURLUPART_HOST, &host, 0);
-	curl_url_get(u, CURLUPART_PORT, &port, 0);
-	curl_url_get(u, CURLUPART_PATH, &path, 0);
+	api.url_get(u, CURLUPART_SCHEME, &scheme, 0);
+	api.url_get(u, CURLUPART_HOST, &host, 0);
+	api.url_get(u, CURLUPART_PORT, &port, 0);
+	api.url_get(u, CURLUPART_PATH, &path, 0);
 	{
 		/* keep the first path segment ("/v1"): the rest is usually the secret */
 		size_t seg = path ? strcspn(path + (path[0] == '/'), "/") + (path[0] == '/') : 0;
@@ -34,11 +104,11 @@ char *http_redact_url(const char *url)
 		res = xasprintf("%s://%s%s%s%.*s%s", scheme ? scheme : "?", host ? host : "?", port ? ":" : "",
 				port ? port : "", (int)seg, path ? path : "", more ? "/…" : "");
 	}
-	curl_free(scheme);
-	curl_free(host);
-	curl_free(port);
-	curl_free(path);
-	curl_url_cleanup(u);
+	api.free(scheme);
+	api.free(host);
+	api.free(port);
+	api.free(path);
+	api.url_cleanup(u);
 	return res;
 }
 
@@ -58,32 +128,34 @@ int http_post_hook(const char *url, const char *shown, int tries, long delay_ms,
 	int rc = -1;
 
 	memset(res, 0, sizeof(*res));
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-	curl = curl_easy_init();
+	if (curl_load(err) < 0)
+		return -1;
+	api.global_init(CURL_GLOBAL_DEFAULT);
+	curl = api.easy_init();
 	if (!curl) {
-		curl_global_cleanup();
+		api.global_cleanup();
 		return err_set(err, EXIT_FAILURE_, "could not start an HTTP client");
 	}
 	for (int i = 1; i <= tries; i++) {
 		CURLcode cc;
-		struct curl_slist *headers = curl_slist_append(NULL, "Content-Type: application/json");
+		struct curl_slist *headers = api.slist_append(NULL, "Content-Type: application/json");
 
-		curl_easy_reset(curl);
-		curl_easy_setopt(curl, CURLOPT_URL, url);
-		curl_easy_setopt(curl, CURLOPT_POSTFIELDS, "{}");
-		curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-		curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
-		curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-		curl_easy_setopt(curl, CURLOPT_USERAGENT, "pgshift");
-		curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
-		curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-		cc = curl_easy_perform(curl);
-		curl_slist_free_all(headers);
+		api.easy_reset(curl);
+		api.easy_setopt(curl, CURLOPT_URL, url);
+		api.easy_setopt(curl, CURLOPT_POSTFIELDS, "{}");
+		api.easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+		api.easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
+		api.easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+		api.easy_setopt(curl, CURLOPT_USERAGENT, "pgshift");
+		api.easy_setopt(curl, CURLOPT_WRITEFUNCTION, discard);
+		api.easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+		cc = api.easy_perform(curl);
+		api.slist_free_all(headers);
 		res->attempts = i;
 		res->status = 0;
 		buf_reset(&last);
 		if (cc == CURLE_OK) {
-			curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res->status);
+			api.easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &res->status);
 			if (res->status >= 200 && res->status < 300) {
 				rc = 0;
 				break;
@@ -93,7 +165,7 @@ int http_post_hook(const char *url, const char *shown, int tries, long delay_ms,
 				break;	/* a 4xx will not get better by asking again */
 		} else {
 			/* curl's message may quote the URL: say only what went wrong */
-			buf_addf(&last, "%s", curl_easy_strerror(cc));
+			buf_addf(&last, "%s", api.easy_strerror(cc));
 		}
 		if (i < tries) {
 			struct timespec ts = { delay / 1000, (delay % 1000) * 1000000L };
@@ -105,7 +177,7 @@ int http_post_hook(const char *url, const char *shown, int tries, long delay_ms,
 		err_set(err, EXIT_FAILURE_, "deploy hook %s failed after %d attempt%s: %s", shown, res->attempts,
 			res->attempts == 1 ? "" : "s", last.data);
 	buf_release(&last);
-	curl_easy_cleanup(curl);
-	curl_global_cleanup();
+	api.easy_cleanup(curl);
+	api.global_cleanup();
 	return rc;
 }
