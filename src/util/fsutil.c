@@ -48,11 +48,26 @@ int fs_read_file(const char *path, struct buf *out, struct pgs_error *err)
 
 static int read_fd(int fd, const char *shown, struct buf *out, struct pgs_error *err)
 {
+	/*
+	 * Most migrations are small: the first read goes to the stack and only
+	 * what came is kept, so a thousand of them do not each hold (and grow
+	 * the heap by) a mostly empty buffer.
+	 */
+	char first[8192];
+	ssize_t got;
+
+	while ((got = read(fd, first, sizeof(first))) < 0 && errno == EINTR)
+		;
+	if (got < 0)
+		return err_set(err, EXIT_FAILURE_, "could not read \"%s\": %s", shown, strerror(errno));
+	buf_add(out, first, (size_t)got);
+	if ((size_t)got < sizeof(first))
+		return 0;
 	for (;;) {
 		size_t want;
 		ssize_t n;
 
-		buf_grow(out, out->cap ? 4096 : 1024);
+		buf_grow(out, 8192);
 		want = out->cap - out->len - 1;
 		n = read(fd, out->data + out->len, want);
 		if (n < 0) {

@@ -147,6 +147,37 @@ static void test_many_migrations_load_on_two_threads(void **state)
 	free(d);
 }
 
+/* Files of every size come back whole: below, at and past the first read's 8 KiB, and large. */
+static void test_file_sizes(void **state)
+{
+	static const size_t sizes[] = { 1, 8191, 8192, 8193, 16384, 300000 };
+	char *d = unit_tmpdir();
+	struct migset set;
+	struct pgs_error err = PGS_ERROR_INIT;
+	char rel[64];
+	char *text[6];
+
+	(void)state;
+	for (size_t i = 0; i < 6; i++) {
+		text[i] = malloc(sizes[i]);
+		for (size_t j = 0; j < sizes[i]; j++)
+			text[i][j] = (char)('a' + (i * 7 + j * 13) % 26);
+		snprintf(rel, sizeof(rel), "2025%010zu_m/migration.sql", i);
+		unit_write(d, rel, text[i], sizes[i]);
+	}
+	assert_int_equal(migset_load(d, LAYOUT_NATIVE, &set, &err), 0);
+	assert_int_equal(set.n, 6);
+	for (size_t i = 0; i < 6; i++) {
+		assert_int_equal(set.items[i].sql.len, sizes[i]);
+		assert_memory_equal(set.items[i].sql.data, text[i], sizes[i]);
+		assert_int_equal(set.items[i].sql.data[sizes[i]], '\0');
+		free(text[i]);
+	}
+	migset_free(&set);
+	fs_remove_tree(d, &err);
+	free(d);
+}
+
 /* Prisma layout: any directory name Prisma takes, and migration_lock.toml's provider. */
 static void test_prisma_layout(void **state)
 {
@@ -241,6 +272,7 @@ int main(void)
 		cmocka_unit_test(test_load_sorted_with_down),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_many_migrations_load_on_two_threads),
+		cmocka_unit_test(test_file_sizes),
 		cmocka_unit_test(test_pick_dir),
 		cmocka_unit_test(test_prisma_layout),
 	};
