@@ -150,7 +150,16 @@ int session_open(struct session *s, const struct common_opts *c, bool lock, long
 	}
 	if (history_load(s->conn, &s->ht, &s->hist, err) < 0)
 		goto fail;
+	if (!lock) {
+		struct buf who = BUF_INIT;
+
+		if (db_lock_holder(s->conn, history_lock_key(&s->ht), &who) > 0)
+			s->lock_holder = buf_detach(&who);
+		buf_release(&who);
+	}
 	plan_compute(&s->set, &s->hist, &s->plan);
+	if (s->lock_holder)
+		plan_mark_running(&s->plan);
 	return 0;
 fail:
 	session_close(s);
@@ -164,6 +173,8 @@ int session_reload(struct session *s, struct pgs_error *err)
 	if (history_ensure(s->conn, &s->ht, err) < 0 || history_load(s->conn, &s->ht, &s->hist, err) < 0)
 		return -1;
 	plan_compute(&s->set, &s->hist, &s->plan);
+	if (s->lock_holder)
+		plan_mark_running(&s->plan);
 	return 0;
 }
 
@@ -184,6 +195,7 @@ void session_close(struct session *s)
 	history_free(&s->hist);
 	migset_free(&s->set);
 	target_free(&s->t);
+	free(s->lock_holder);
 	memset(s, 0, sizeof(*s));
 }
 

@@ -75,12 +75,15 @@ struct session {
 	struct history hist;
 	struct plan plan;
 	bool locked;
+	char *lock_holder;	/* unlocked sessions: who holds the migration lock, or NULL */
 };
 
 /*
  * Loads, connects, and when lock is set takes the advisory lock (waiting up
  * to lock_wait_ms) and creates the history table if missing; then reads the
- * history and computes the plan.  On failure everything is released.
+ * history and computes the plan.  Without the lock, a deploy that holds it
+ * is named in lock_holder and its migration in progress is running, not
+ * failed.  On failure everything is released.
  */
 int session_open(struct session *s, const struct common_opts *c, bool lock, long lock_wait_ms,
 		 struct pgs_error *err);

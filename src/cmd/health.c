@@ -64,7 +64,8 @@ int cmd_health(int argc, char **argv)
 	} else {
 		const struct plan *p = &ss.plan;
 		size_t problems = p->count[ST_FAILED] + p->count[ST_MODIFIED] + p->count[ST_MISSING];
-		size_t pending = p->count[ST_PENDING] + p->count[ST_ROLLED_BACK] + p->count[ST_OUT_OF_ORDER];
+		size_t pending = p->count[ST_PENDING] + p->count[ST_ROLLED_BACK] + p->count[ST_OUT_OF_ORDER] +
+				 p->count[ST_RUNNING];
 
 		add(checks, &nchecks, "database", true, xasprintf("%s answers (PostgreSQL %d)", ss.t.display,
 									db_server_version(ss.conn) / 10000));
@@ -73,7 +74,9 @@ int cmd_health(int argc, char **argv)
 					 p->count[ST_MODIFIED], p->count[ST_MISSING])
 			     : xasprintf("%zu applied, none failed, modified or missing", p->count[ST_APPLIED]));
 		add(checks, &nchecks, "pending", pending == 0 || allow_pending,
-		    xasprintf("%zu pending%s", pending, pending && allow_pending ? " (allowed)" : ""));
+		    ss.lock_holder ? xasprintf("%zu pending%s; a deploy is at work: the migration lock is held by %s",
+					       pending, pending && allow_pending ? " (allowed)" : "", ss.lock_holder)
+				   : xasprintf("%zu pending%s", pending, pending && allow_pending ? " (allowed)" : ""));
 		if (app_role && *app_role) {
 			static const char *schema[] = { "public" };
 			struct role_gaps gaps;

@@ -2,8 +2,9 @@
  * status: every migration with its state, applied time and duration.
  *
  * Exit 0 when everything is applied, 4 when something is pending (pending,
- * rolled back or out of order), 5 when the history has a problem (failed,
- * modified, missing).  Read-only: it never creates the history table.
+ * rolled back, out of order, or running under a deploy that holds the lock),
+ * 5 when the history has a problem (failed, modified, missing).  Read-only:
+ * it never creates the history table.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,7 @@ static enum out_colour state_colour(enum mstate s)
 {
 	switch (s) {
 	case ST_APPLIED: return C_GREEN;
-	case ST_PENDING: case ST_ROLLED_BACK: case ST_OUT_OF_ORDER: return C_YELLOW;
+	case ST_PENDING: case ST_ROLLED_BACK: case ST_OUT_OF_ORDER: case ST_RUNNING: return C_YELLOW;
 	default: return C_RED;
 	}
 }
@@ -32,7 +33,7 @@ static const char *json_state(enum mstate s)
 	static const char *names[] = {
 		[ST_APPLIED] = "applied", [ST_PENDING] = "pending", [ST_FAILED] = "failed",
 		[ST_ROLLED_BACK] = "rolled_back", [ST_MODIFIED] = "modified",
-		[ST_MISSING] = "missing", [ST_OUT_OF_ORDER] = "out_of_order",
+		[ST_MISSING] = "missing", [ST_OUT_OF_ORDER] = "out_of_order", [ST_RUNNING] = "running",
 	};
 	return names[s];
 }
@@ -41,12 +42,13 @@ static int exit_code(const struct plan *p)
 {
 	if (p->count[ST_FAILED] || p->count[ST_MODIFIED] || p->count[ST_MISSING])
 		return EXIT_HISTORY;
-	if (p->count[ST_PENDING] || p->count[ST_ROLLED_BACK] || p->count[ST_OUT_OF_ORDER])
+	if (p->count[ST_PENDING] || p->count[ST_ROLLED_BACK] || p->count[ST_OUT_OF_ORDER] || p->count[ST_RUNNING])
 		return EXIT_PENDING;
 	return EXIT_OK;
 }
 
-static void print_json(const struct plan *p, const struct target *t, const struct history_table *ht)
+static void print_json(const struct plan *p, const struct target *t, const struct history_table *ht,
+		       const char *holder)
 {
 	json_t *root = json_object(), *list = json_array(), *counts = json_object();
 	char *s;
@@ -76,6 +78,7 @@ static void print_json(const struct plan *p, const struct target *t, const struc
 	json_object_set_new(root, "history_table", json_sprintf("%s.%s", ht->schema, ht->table));
 	json_object_set_new(root, "migrations", list);
 	json_object_set_new(root, "counts", counts);
+	json_object_set_new(root, "lock_holder", holder ? json_string(holder) : json_null());
 	json_object_set_new(root, "up_to_date", json_boolean(exit_code(p) == EXIT_OK));
 	s = json_dumps(root, JSON_INDENT(2));
 	out_printf("%s\n", s);
@@ -83,7 +86,8 @@ static void print_json(const struct plan *p, const struct target *t, const struc
 	json_decref(root);
 }
 
-static void print_text(const struct plan *p, const struct target *t)
+static void print_text(const struct plan *p, const struct target *t, const struct history_table *ht,
+		       const char *holder)
 {
 	out_printf("%sdatabase%s %s\n", out_c(C_BOLD), out_reset(), t->display);
 	if (!p->n) {
@@ -104,7 +108,7 @@ static void print_text(const struct plan *p, const struct target *t)
 			buf_addf(&when, "%s", e->row->finished_at);
 			if (e->row->duration_ms >= 0)
 				buf_addf(&when, " (%ld ms)", e->row->duration_ms);
-		} else if (e->row && e->state == ST_FAILED) {
+		} else if (e->row && (e->state == ST_FAILED || e->state == ST_RUNNING)) {
 			buf_addf(&when, "started %s, %d step%s done", e->row->started_at ? e->row->started_at : "?",
 				 e->row->applied_steps_count, e->row->applied_steps_count == 1 ? "" : "s");
 		} else if (e->row && e->state == ST_ROLLED_BACK && e->row->rolled_back_at) {
@@ -116,6 +120,8 @@ static void print_text(const struct plan *p, const struct target *t)
 	}
 	out_printf("\n%zu applied, %zu pending", p->count[ST_APPLIED],
 		   p->count[ST_PENDING] + p->count[ST_ROLLED_BACK] + p->count[ST_OUT_OF_ORDER]);
+	if (p->count[ST_RUNNING])
+		out_printf(", %zu running", p->count[ST_RUNNING]);
 	if (p->count[ST_FAILED] || p->count[ST_MODIFIED] || p->count[ST_MISSING])
 		out_printf(", %zu failed, %zu modified, %zu missing", p->count[ST_FAILED], p->count[ST_MODIFIED],
 			   p->count[ST_MISSING]);
@@ -134,13 +140,20 @@ static void print_text(const struct plan *p, const struct target *t)
 		if (e->state == ST_FAILED && e->row && e->row->logs)
 			out_eprintf("detail: %s\n", e->row->logs);
 	}
-	if (exit_code(p) == EXIT_PENDING)
+	if (holder) {
+		/* Said even with no row in progress: a transactional migration writes its row at commit. */
+		out_printf("in progress: the migration lock (advisory lock %lld) is held by %s\n",
+			   history_lock_key(ht), holder);
+		out_hint("a deploy, rollback or resolve is at work; run status again when it is done");
+	} else if (exit_code(p) == EXIT_PENDING) {
 		out_hint("run \"pgshift deploy\" to apply the pending migrations");
+	}
 }
 
 struct history_job {
 	const struct common_opts *c;
 	struct history *hist;
+	struct buf holder;	/* who holds the migration lock; empty when nobody */
 };
 
 /* Reads the history while the migrations are still being scanned. */
@@ -155,7 +168,11 @@ static int read_history(PGconn *conn, void *ctx, struct pgs_error *err)
 	migset_pick_dir(dir, &picked, &layout);
 	free(picked);
 	history_table_init(&ht, job->c->history_schema, layout == LAYOUT_PRISMA);
-	return history_load(conn, &ht, job->hist, err);
+	if (history_load(conn, &ht, job->hist, err) < 0)
+		return -1;
+	if (db_lock_holder(conn, history_lock_key(&ht), &job->holder) < 0)
+		out_warning("could not read who holds the migration lock: %s", PQerrorMessage(conn));
+	return 0;
 }
 
 int cmd_status(int argc, char **argv)
@@ -186,7 +203,8 @@ int cmd_status(int argc, char **argv)
 		err_hint(&err, "usage: %s", usage);
 		return common_fail(&err);
 	}
-	struct history_job job = { &c, &hist };
+	struct history_job job = { &c, &hist, BUF_INIT };
+	const char *holder;
 
 	if (common_load_connect_then(&c, &set, &conn, &t, read_history, &job, &err) < 0) {
 		rc = common_fail(&err);
@@ -194,6 +212,9 @@ int cmd_status(int argc, char **argv)
 	}
 	common_history_table(&c, &set, &ht);
 	plan_compute(&set, &hist, &plan);
+	holder = job.holder.len ? job.holder.data : NULL;
+	if (holder)
+		plan_mark_running(&plan);
 	if (gha_active()) {
 		struct buf md = BUF_INIT;
 
@@ -205,9 +226,9 @@ int cmd_status(int argc, char **argv)
 		buf_release(&md);
 	}
 	if (c.json)
-		print_json(&plan, &t, &ht);
+		print_json(&plan, &t, &ht, holder);
 	else
-		print_text(&plan, &t);
+		print_text(&plan, &t, &ht, holder);
 	rc = exit_code(&plan);
 out:
 	if (conn)
@@ -216,5 +237,6 @@ out:
 	history_free(&hist);
 	migset_free(&set);
 	target_free(&t);
+	buf_release(&job.holder);
 	return rc;
 }

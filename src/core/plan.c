@@ -11,7 +11,7 @@ const char *mstate_name(enum mstate s)
 	static const char *names[] = {
 		[ST_APPLIED] = "applied", [ST_PENDING] = "pending", [ST_FAILED] = "failed",
 		[ST_ROLLED_BACK] = "rolled back", [ST_MODIFIED] = "modified",
-		[ST_MISSING] = "missing", [ST_OUT_OF_ORDER] = "out of order",
+		[ST_MISSING] = "missing", [ST_OUT_OF_ORDER] = "out of order", [ST_RUNNING] = "running",
 	};
 	return s < ST__COUNT ? names[s] : "unknown";
 }
@@ -149,6 +149,26 @@ void plan_compute(const struct migset *set, const struct history *hist, struct p
 			e->state = ST_OUT_OF_ORDER;
 		out->count[e->state]++;
 	}
+}
+
+const struct plan_entry *plan_mark_running(struct plan *p)
+{
+	struct plan_entry *newest = NULL;
+
+	for (size_t k = 0; k < p->n; k++) {
+		struct plan_entry *e = &p->entries[k];
+
+		/* ISO 8601 UTC timestamps of one format: text order is time order */
+		if (e->state == ST_FAILED && e->row && e->row->started_at &&
+		    (!newest || strcmp(e->row->started_at, newest->row->started_at) > 0))
+			newest = e;
+	}
+	if (newest) {
+		p->count[ST_FAILED]--;
+		p->count[ST_RUNNING]++;
+		newest->state = ST_RUNNING;
+	}
+	return newest;
 }
 
 void plan_free(struct plan *p)

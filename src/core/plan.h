@@ -11,6 +11,8 @@
  *   rolled back  every row is rolled back; deploy applies it again
  *   missing      applied or failed in history, but no directory on disk
  *   pending      no row; out of order when older than the newest applied
+ *   running      failed by the rows, but a deploy holding the migration lock
+ *                is at work on it (plan_mark_running)
  */
 #ifndef PGSHIFT_PLAN_H
 #define PGSHIFT_PLAN_H
@@ -46,6 +48,7 @@ enum mstate {
 	ST_MODIFIED,
 	ST_MISSING,
 	ST_OUT_OF_ORDER,
+	ST_RUNNING,
 	ST__COUNT
 };
 
@@ -65,6 +68,12 @@ struct plan {
 
 /* Computes the plan; entries point into set and hist, which must outlive it. */
 void plan_compute(const struct migset *set, const struct history *hist, struct plan *out);
+/*
+ * Another session holds the migration lock: the newest started, unfinished
+ * row is the deploy at work, not a failure.  Makes that entry (if any)
+ * running; returns it, or NULL.
+ */
+const struct plan_entry *plan_mark_running(struct plan *p);
 void plan_free(struct plan *p);
 const char *mstate_name(enum mstate s);
 /* True for the states deploy applies: pending, rolled back (and out of order when allowed). */

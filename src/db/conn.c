@@ -214,31 +214,43 @@ void sql_failure_free(struct sql_failure *f)
 	memset(f, 0, sizeof(*f));
 }
 
-/* Appends who holds the advisory lock to out: "pid N (application_name ...)". */
-static void describe_holder(PGconn *conn, long long key, struct buf *out)
+int db_lock_holder(PGconn *conn, long long key, struct buf *out)
 {
 	char k1[16], k2[16];
 	const char *params[2] = { k1, k2 };
 	PGresult *res;
+	int rc;
 
 	snprintf(k1, sizeof(k1), "%u", (unsigned)((unsigned long long)key >> 32));
 	snprintf(k2, sizeof(k2), "%u", (unsigned)((unsigned long long)key & 0xFFFFFFFFu));
 	res = PQexecParams(conn,
 			   "SELECT a.pid, coalesce(a.application_name, ''), "
-			   "to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+			   "coalesce(to_char(a.backend_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '?'), "
 			   "coalesce(a.client_addr::text, 'local socket'), coalesce(a.usename::text, '') "
 			   "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
-			   "WHERE l.locktype = 'advisory' AND l.granted "
+			   "WHERE l.locktype = 'advisory' AND l.granted AND l.pid <> pg_backend_pid() "
 			   "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
 			   "AND l.classid = $1::oid AND l.objid = $2::oid AND l.objsubid = 1 LIMIT 1",
 			   2, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = -1;
+	} else if (PQntuples(res) == 1) {
 		buf_addf(out, "pid %s (application_name \"%s\", user %s, from %s), connected since %s",
 			 PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 3),
 			 PQgetvalue(res, 0, 2));
-	else
-		buf_adds(out, "a session that could not be identified (it may have just released it)");
+		rc = 1;
+	} else {
+		rc = 0;
+	}
 	PQclear(res);
+	return rc;
+}
+
+/* Appends who holds the advisory lock to out, or that nobody could be named. */
+static void describe_holder(PGconn *conn, long long key, struct buf *out)
+{
+	if (db_lock_holder(conn, key, out) <= 0)
+		buf_adds(out, "a session that could not be identified (it may have just released it)");
 }
 
 /* pg_try_advisory_lock: 1 taken, 0 held by another session, -1 error. */

@@ -66,6 +66,12 @@ int db_result_error(PGconn *conn, const PGresult *res, const char *what, struct 
 typedef void (*db_lock_wait_fn)(const char *holder, long wait_ms, void *arg);
 int db_lock(PGconn *conn, long long key, long wait_ms, db_lock_wait_fn on_wait, void *arg, struct pgs_error *err);
 int db_unlock(PGconn *conn, long long key, struct pgs_error *err);
+/*
+ * Whether another session holds that advisory lock: 1 and "pid N
+ * (application_name ..., user ..., from ...), connected since T" appended to
+ * out; 0 when nobody does; -1 when it could not be read.
+ */
+int db_lock_holder(PGconn *conn, long long key, struct buf *out);
 
 /*
  * Appends to out who holds locks on relation (a name as written, resolved

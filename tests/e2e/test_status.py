@@ -1,6 +1,8 @@
 """status: states, JSON and exit codes."""
 import json
 
+from conftest import wait_for_pgshift_gone, wait_for_pgshift_query
+
 
 def test_status_states_and_exit_codes(db, project, pgshift):
     a = project.add("a", "CREATE TABLE a (id int);\n")
@@ -55,3 +57,51 @@ def test_failed_and_rolled_back_rows_from_history(db, project, pgshift):
     assert pgshift.run_db("deploy").returncode == 0
     assert db.scalar("SELECT count(*) FROM pgshift_migrations WHERE migration_name = %s "
                      "AND finished_at IS NOT NULL AND rolled_back_at IS NULL", (b,)) == 1
+
+
+def test_a_migration_in_progress_is_running_not_failed(db, project, pgshift):
+    """A no-transaction migration at work has a started, unfinished row, like a failed one. While the
+    deploy holds the migration lock it is running (exit 4, the holder named); once the deploy is gone
+    (kill -9: the lock goes with its session) the same row is failed (exit 5)."""
+    project.add("first", "CREATE TABLE first (id int);\n")
+    slow = project.add("slow", "-- pgshift:no-transaction\n"
+                               "CREATE TABLE s1 (id int);\n"
+                               "SELECT pg_sleep(60);\n")
+    p = pgshift.spawn("deploy", "--url", db.url)
+    try:
+        wait_for_pgshift_query(db, "pg_sleep")
+        pid = db.scalar("SELECT pid FROM pg_stat_activity WHERE application_name = 'pgshift' "
+                        "AND query LIKE '%pg_sleep%'")
+        r = pgshift.run_db("status")
+        assert r.returncode == 4, r
+        line = next(ln for ln in r.stdout.splitlines() if slow in ln)
+        assert line.split()[0] == "running" and "1 step done" in line
+        assert "1 running" in r.stdout
+        assert f"held by pid {pid} (application_name \"pgshift\"" in r.stdout
+        assert "resolve --rolled-back" not in r.stderr
+
+        r = pgshift.run_db("status", "--json")
+        assert r.returncode == 4
+        doc = json.loads(r.stdout)
+        states = {m["name"]: m["state"] for m in doc["migrations"]}
+        assert states[slow] == "running" and doc["counts"]["running"] == 1 and doc["counts"]["failed"] == 0
+        assert doc["lock_holder"].startswith(f"pid {pid} ")
+
+        r = pgshift.run_db("health")
+        assert r.returncode == 1
+        assert "ok   history" in r.stdout and "none failed" in r.stdout
+        assert "FAIL pending" in r.stdout and f"held by pid {pid}" in r.stdout
+
+        r = pgshift.run_db("deploy", "--dry-run")
+        assert r.returncode == 0, r
+        assert f"another deploy is at work (the migration lock is held by pid {pid}" in r.stdout
+    finally:
+        p.kill9()
+    wait_for_pgshift_gone(db)
+    r = pgshift.run_db("status", "--json")
+    assert r.returncode == 5
+    doc = json.loads(r.stdout)
+    assert {m["name"]: m["state"] for m in doc["migrations"]}[slow] == "failed"
+    assert doc["lock_holder"] is None
+    r = pgshift.run_db("status")
+    assert "in progress" not in r.stdout and f"resolve --rolled-back {slow}" in r.stderr

@@ -164,6 +164,43 @@ static void test_rows_in_any_order(void **st)
 	assert_string_equal(f->plan.newest_applied, B);
 }
 
+/* With the lock held elsewhere, only the newest unfinished row is the deploy at work. */
+static void test_mark_running(void **st)
+{
+	struct fixture *f = *st;
+
+	add_mig(f, A, "x");
+	add_mig(f, B, "y");
+	add_mig(f, C, "z");
+	add_row(f, A, "x", false, false)->started_at = (char *)"2025-01-01T09:00:00.000Z";	/* failed yesterday */
+	add_row(f, C, "z", false, false)->started_at = (char *)"2025-01-02T10:00:00.500Z";	/* at work now */
+	add_row(f, B, "y", true, false)->started_at = (char *)"2025-01-02T10:00:00.100Z";
+	plan_compute(&f->set, &f->hist, &f->plan);
+	assert_int_equal(f->plan.count[ST_FAILED], 2);
+	assert_string_equal(plan_mark_running(&f->plan)->name, C);
+	assert_int_equal(state(f, A), ST_FAILED);
+	assert_int_equal(state(f, C), ST_RUNNING);
+	assert_int_equal(f->plan.count[ST_FAILED], 1);
+	assert_int_equal(f->plan.count[ST_RUNNING], 1);
+	assert_false(plan_is_problem(ST_RUNNING));
+	assert_false(plan_is_pending(ST_RUNNING, true));
+	assert_string_equal(mstate_name(ST_RUNNING), "running");
+}
+
+/* Nothing unfinished (a transactional migration writes its row at commit): nothing is running. */
+static void test_mark_running_without_rows(void **st)
+{
+	struct fixture *f = *st;
+
+	add_mig(f, A, "x");
+	add_mig(f, B, "y");
+	add_row(f, A, "x", true, false)->started_at = (char *)"2025-01-01T09:00:00.000Z";
+	plan_compute(&f->set, &f->hist, &f->plan);
+	assert_null(plan_mark_running(&f->plan));
+	assert_int_equal(state(f, B), ST_PENDING);
+	assert_int_equal(f->plan.count[ST_RUNNING], 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -172,6 +209,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failed_rolled_back_and_retries, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_failed_without_file_is_missing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_rows_in_any_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mark_running, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_mark_running_without_rows, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
