@@ -74,8 +74,9 @@ int cmd_health(int argc, char **argv)
 					 p->count[ST_MODIFIED], p->count[ST_MISSING])
 			     : xasprintf("%zu applied, none failed, modified or missing", p->count[ST_APPLIED]));
 		add(checks, &nchecks, "pending", pending == 0 || allow_pending,
-		    ss.lock_holder ? xasprintf("%zu pending%s; a deploy is at work: the migration lock is held by %s",
-					       pending, pending && allow_pending ? " (allowed)" : "", ss.lock_holder)
+		    ss.lock_holder ? xasprintf("%zu pending (%zu running)%s; a deploy is at work: the migration lock "
+					       "is held by %s", pending, p->count[ST_RUNNING],
+					       pending && allow_pending ? " (allowed)" : "", ss.lock_holder)
 				   : xasprintf("%zu pending%s", pending, pending && allow_pending ? " (allowed)" : ""));
 		if (app_role && *app_role) {
 			static const char *schema[] = { "public" };

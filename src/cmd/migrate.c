@@ -558,7 +558,7 @@ int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jl
 		goto out;
 	if (o->dry_run) {
 		if (!o->json && ss->lock_holder)
-			out_printf("dry run: another deploy is at work (the migration lock is held by %s); a real "
+			out_printf("dry run: another deploy is at work: the migration lock is held by %s; a real "
 				   "deploy would wait for it\n", ss->lock_holder);
 		if (!o->json && !nitems)
 			out_printf("dry run: %s is up to date, nothing to apply\n", ss->t.display);

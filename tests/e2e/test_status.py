@@ -90,11 +90,11 @@ def test_a_migration_in_progress_is_running_not_failed(db, project, pgshift):
         r = pgshift.run_db("health")
         assert r.returncode == 1
         assert "ok   history" in r.stdout and "none failed" in r.stdout
-        assert "FAIL pending" in r.stdout and f"held by pid {pid}" in r.stdout
+        assert "FAIL pending   1 pending (1 running)" in r.stdout and f"held by pid {pid}" in r.stdout
 
         r = pgshift.run_db("deploy", "--dry-run")
         assert r.returncode == 0, r
-        assert f"another deploy is at work (the migration lock is held by pid {pid}" in r.stdout
+        assert f"another deploy is at work: the migration lock is held by pid {pid}" in r.stdout
     finally:
         p.kill9()
     wait_for_pgshift_gone(db)
