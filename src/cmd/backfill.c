@@ -246,6 +246,29 @@ static int wait_for_replicas(PGconn *conn, long max_lag_ms, struct lag_track *lt
 	return 0;
 }
 
+/*
+ * A slot whose consumer is away keeps every byte of WAL from its position on:
+ * a backfill writes WAL for each row it changes, so that is where the disk
+ * goes.  Said, not waited for (--max-lag waits only for connected replicas).
+ */
+static void warn_idle_slots(PGconn *conn)
+{
+	struct buf slots = BUF_INIT;
+	char *limit = NULL;
+	int n = bf_idle_slots(conn, &slots, &limit);
+
+	if (n > 0) {
+		out_warning("replication slot%s with no consumer connected: %s. This backfill writes WAL for every row "
+			    "it changes, and %s it on this server's disk until the consumer comes back (limit: "
+			    "max_slot_wal_keep_size = %s)", n == 1 ? "" : "s", slots.data, n == 1 ? "that slot keeps" :
+			    "those slots keep", limit);
+		out_hint("watch the disk, or drop a slot whose consumer is gone for good "
+			 "(SELECT pg_drop_replication_slot('NAME'))");
+	}
+	free(limit);
+	buf_release(&slots);
+}
+
 int backfill_run(PGconn *conn, const char *history_schema, const struct backfill_spec *spec,
 		 const struct backfill_opts *o, struct pgs_error *err)
 {
@@ -269,6 +292,7 @@ int backfill_run(PGconn *conn, const char *history_schema, const struct backfill
 	if (bf_find_key(conn, table, &key, err) < 0 || bf_ensure_table(conn, &ht, err) < 0 ||
 	    (o->max_lag_ms > 0 && bf_lag_check(conn, err) < 0))
 		goto out;
+	warn_idle_slots(conn);
 	name = spec->name ? xstrdup(spec->name) : derive_name(table, spec->set, spec->where);
 	if (bf_load(conn, &ht, name, &key, &st, err) < 0)
 		goto out;

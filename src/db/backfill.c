@@ -449,3 +449,28 @@ int bf_wal_lsn(PGconn *conn, unsigned long long *lsn, struct pgs_error *err)
 	PQclear(res);
 	return 0;
 }
+
+int bf_idle_slots(PGconn *conn, struct buf *out, char **keep_limit)
+{
+	/* A standby has no WAL position of its own to measure from: no rows there. */
+	PGresult *res = PQexec(conn,
+			       "SELECT slot_name, slot_type, "
+			       "pg_size_pretty(pg_wal_lsn_diff(pg_current_wal_lsn(), restart_lsn)), "
+			       "current_setting('max_slot_wal_keep_size') "
+			       "FROM pg_replication_slots "
+			       "WHERE NOT active AND restart_lsn IS NOT NULL AND NOT pg_is_in_recovery() "
+			       "ORDER BY slot_name");
+	int n = 0;
+
+	*keep_limit = NULL;
+	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+		n = PQntuples(res);
+		for (int i = 0; i < n; i++)
+			buf_addf(out, "%s%s (%s, %s of WAL kept)", i ? ", " : "", PQgetvalue(res, i, 0),
+				 PQgetvalue(res, i, 1), PQgetvalue(res, i, 2));
+		if (n)
+			*keep_limit = xstrdup(PQgetvalue(res, 0, 3));
+	}
+	PQclear(res);
+	return n;
+}

@@ -79,4 +79,12 @@ int bf_replicas(PGconn *conn, struct bf_replica **out, int *n, struct pgs_error 
 void bf_replicas_free(struct bf_replica *r, int n);
 int bf_wal_lsn(PGconn *conn, unsigned long long *lsn, struct pgs_error *err);
 
+/*
+ * Replication slots with no consumer connected that hold WAL back on this
+ * server: appends "name (physical, 12 MB of WAL kept)" for each, comma
+ * separated, to out and returns how many (0 on a standby or when the view
+ * cannot be read).  *keep_limit gets max_slot_wal_keep_size (new string).
+ */
+int bf_idle_slots(PGconn *conn, struct buf *out, char **keep_limit);
+
 #endif

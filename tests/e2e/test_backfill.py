@@ -137,6 +137,25 @@ def test_batches_shrink_towards_target_ms(db, project, pgshift):
     assert bad.returncode == 2 and "--target-ms needs a duration such as 200 (milliseconds)" in bad.stderr
 
 
+def test_warns_of_a_slot_with_no_consumer(db, project, pgshift):
+    """A slot whose replica (or CDC consumer) is away keeps all the WAL the backfill writes: said up front."""
+    make_table(db, rows=2_000)
+    r = pgshift.run_db(*ARGS)
+    assert r.returncode == 0, r.stderr
+    assert "replication slot" not in r.stderr
+    db.query("UPDATE t SET done = false")
+    db.query("SELECT pg_create_physical_replication_slot('e2e_idle_replica', true)")
+    try:
+        r = pgshift.run_db(*ARGS, "--restart")
+        assert r.returncode == 0, r.stderr
+        assert "replication slot with no consumer connected: e2e_idle_replica (physical, " in r.stderr
+        assert "of WAL kept" in r.stderr and "max_slot_wal_keep_size = -1" in r.stderr
+        assert "pg_drop_replication_slot" in r.stderr
+        assert db.query("SELECT count(*), min(n), max(n) FROM t") == [(2_000, 2, 2)]
+    finally:
+        db.query("SELECT pg_drop_replication_slot('e2e_idle_replica')")
+
+
 def test_max_lag_waits_for_a_lagging_replica(db, project, pgshift, standby):
     """--max-lag: no batch while a real streaming replica replays more than the limit behind."""
     make_table(db, rows=20_000)
