@@ -256,6 +256,29 @@ def test_pgshift_waits_for_prismas_lock(prisma):
     assert prisma.db.table_exists("users")
 
 
+def test_status_sees_prisma_at_work(prisma):
+    """While the real `prisma migrate deploy` runs a migration, its row is started and unfinished, as a
+    failed one's is; Prisma holds its lock meanwhile, so pgshift status calls it running and names Prisma."""
+    name = prisma.add("20250101000000_slow", "CREATE TABLE users (id serial PRIMARY KEY);\n"
+                                             "SELECT pg_sleep(4);\n")
+    proc = subprocess.Popen([str(prisma.cli), "migrate", "deploy"], cwd=prisma.path, env=prisma.env(),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: prisma.db.scalar("SELECT count(*) FROM pg_stat_activity WHERE query LIKE %s "
+                                          "AND pid <> pg_backend_pid()", ("%pg_sleep(4)%",)) >= 1, timeout=60)
+        r = prisma.pgshift("status")
+        assert r.returncode == 4, r.stdout + r.stderr
+        line = next(ln for ln in r.stdout.splitlines() if name in ln)
+        assert line.split()[0] == "running", r.stdout
+        assert f"migration lock (advisory lock {PRISMA_LOCK_KEY}) is held by pid" in r.stdout
+    finally:
+        out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, out + err
+    r = prisma.pgshift("status")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "running" not in r.stdout
+
+
 def test_lock_wait_gives_up_naming_prisma(prisma):
     prisma.add("20250101000000_init", "CREATE TABLE users (id serial PRIMARY KEY);\n")
     with psycopg.connect(prisma.db.url, autocommit=True, application_name="prisma-migrate-deploy") as holder:
