@@ -59,52 +59,58 @@ static void add_one(struct seed_files *out, const char *path)
 	out->paths[out->n++] = xstrdup(path);
 }
 
+/* Where the default seed lives: seed.sql, else the .sql files in seed/, beside the migrations directory. */
+static int find_default(const char *migrations_dir, struct seed_files *out, struct pgs_error *err)
+{
+	char *parent = xstrdup(migrations_dir);
+	char *slash, *file, *dir;
+	size_t n = strlen(parent);
+	int rc = 0;
+
+	while (n > 1 && parent[n - 1] == '/')
+		parent[--n] = '\0';
+	slash = strrchr(parent, '/');
+	if (!slash)
+		strcpy(parent, ".");
+	else if (slash == parent)
+		parent[1] = '\0';
+	else
+		*slash = '\0';
+	file = fs_join(parent, "seed.sql");
+	dir = fs_join(parent, "seed");
+	out->where = xasprintf("%s or %s/*.sql", file, dir);
+	if (fs_is_file(file))
+		add_one(out, file);
+	else if (fs_is_dir(dir))
+		rc = list_dir(dir, out, err);
+	free(parent);
+	free(file);
+	free(dir);
+	return rc;
+}
+
 int seed_find(const char *migrations_dir, const char *explicit_path, struct seed_files *out, struct pgs_error *err)
 {
-	memset(out, 0, sizeof(*out));
-	if (explicit_path) {
-		out->where = xstrdup(explicit_path);
-		if (fs_is_dir(explicit_path))
-			return list_dir(explicit_path, out, err);
-		if (fs_is_file(explicit_path)) {
-			add_one(out, explicit_path);
-			return 0;
-		}
-		err_set(err, EXIT_FAILURE_, "seed \"%s\" does not exist", explicit_path);
-		err_hint(err, "give --seed a .sql file or a directory of .sql files");
-		return -1;
-	}
-	{
-		char *parent = xstrdup(migrations_dir);
-		char *slash;
-		char *file, *dir;
-		size_t n = strlen(parent);
+	int rc = 0;
 
-		while (n > 1 && parent[n - 1] == '/')
-			parent[--n] = '\0';
-		slash = strrchr(parent, '/');
-		if (!slash)
-			strcpy(parent, ".");
-		else if (slash == parent)
-			parent[1] = '\0';
-		else
-			*slash = '\0';
-		file = fs_join(parent, "seed.sql");
-		dir = fs_join(parent, "seed");
-		out->where = xasprintf("%s or %s/*.sql", file, dir);
-		if (fs_is_file(file))
-			add_one(out, file);
-		else if (fs_is_dir(dir) && list_dir(dir, out, err) < 0) {
-			free(parent);
-			free(file);
-			free(dir);
-			return -1;
+	memset(out, 0, sizeof(*out));
+	if (!explicit_path) {
+		rc = find_default(migrations_dir, out, err);
+	} else {
+		out->where = xstrdup(explicit_path);
+		if (fs_is_dir(explicit_path)) {
+			rc = list_dir(explicit_path, out, err);
+		} else if (fs_is_file(explicit_path)) {
+			add_one(out, explicit_path);
+		} else {
+			err_set(err, EXIT_FAILURE_, "seed \"%s\" does not exist", explicit_path);
+			err_hint(err, "give --seed a .sql file or a directory of .sql files");
+			rc = -1;
 		}
-		free(parent);
-		free(file);
-		free(dir);
 	}
-	return 0;
+	if (rc < 0)
+		seed_files_free(out);
+	return rc;
 }
 
 void seed_files_free(struct seed_files *f)

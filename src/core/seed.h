@@ -20,7 +20,8 @@ struct seed_files {
 
 /*
  * Finds the seed files.  With explicit set (--seed), a missing path is an
- * error; otherwise finding nothing returns 0 with n == 0.
+ * error; otherwise finding nothing returns 0 with n == 0.  On error out
+ * holds nothing (free it only after a 0).
  */
 int seed_find(const char *migrations_dir, const char *explicit_path, struct seed_files *out, struct pgs_error *err);
 void seed_files_free(struct seed_files *f);
