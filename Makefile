@@ -28,7 +28,7 @@ LIB := $(BUILD)/libpgshift.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test unit e2e demo asan install deps clean bench
+.PHONY: all test unit e2e demo asan valgrind install deps clean bench
 
 all: pgshift
 
@@ -79,6 +79,15 @@ test: deps
 asan: deps
 	$(MAKE) BUILD=build-asan CFLAGS="-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all" \
 		LDFLAGS="-fsanitize=address,undefined" build-asan/pgshift unit e2e
+
+# Valgrind's memcheck on the unit tests and on every pgshift run of the end-to-end suite
+# (tests/valgrind/pgshift); slower than asan (about 10 minutes here), so not part of make test.
+VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite
+valgrind:
+	@sh scripts/deps.sh valgrind
+	$(MAKE) all $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== valgrind $$t"; $(VALGRIND) $$t; done
+	PGSHIFT_BIN=$(abspath tests/valgrind/pgshift) $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e $(PYTEST_ARGS)
 
 demo: deps all
 	sh examples/betterai/demo.sh
