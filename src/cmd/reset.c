@@ -13,9 +13,9 @@
 
 #include "cmd/cmds.h"
 #include "cmd/common.h"
-#include "core/dotenv.h"
 #include "cmd/migrate.h"
 #include "cmd/seed.h"
+#include "core/dotenv.h"
 #include "db/reset.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
