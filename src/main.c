@@ -91,6 +91,7 @@ int main(int argc, char **argv)
 		out_add_secret(getenv("PGPASSWORD"));
 		rc = commands[i].fn(argc - 2, argv + 2);
 		fflush(stdout);
+		dotenv_unload();
 		out_free_secrets();
 		return rc;
 	}

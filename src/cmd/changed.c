@@ -23,6 +23,7 @@
 
 static const char usage[] = "pgshift changed [--base REF] [--json] [--dir DIR]";
 
+/* Runs git; its exit status (-1: not run), with err set when that is not 0. */
 static int git(char *const argv[], struct buf *out, struct pgs_error *err)
 {
 	struct buf e = BUF_INIT;
@@ -36,7 +37,37 @@ static int git(char *const argv[], struct buf *out, struct pgs_error *err)
 		err_hint(err, "run it inside the repository, with the base ref fetched (actions/checkout: fetch-depth: 0)");
 	}
 	buf_release(&e);
-	return rc == 0 ? 0 : -1;
+	return rc;
+}
+
+/*
+ * Resolves the --base the user gave to a commit id in *commit, so that git's
+ * later argv holds an object id and never a value that git could read as an
+ * option (--base=--output=FILE made `git diff` write FILE).  A name that is
+ * not a commit is a usage error.
+ */
+static int resolve_base(const char *base, struct buf *commit, struct pgs_error *err)
+{
+	struct buf spec = BUF_INIT;
+	int rc;
+
+	buf_addf(&spec, "%s^{commit}", base);
+	{
+		/* -q: a name that does not resolve exits 1 and says nothing; other failures exit 128. */
+		char *argv[] = { "git", "rev-parse", "--verify", "-q", "--end-of-options", spec.data, NULL };
+		rc = git(argv, commit, err);
+	}
+	buf_release(&spec);
+	if (rc == 1) {
+		err_clear(err);
+		err_set(err, EXIT_USAGE, "--base \"%s\" is not a commit in this repository", base);
+		err_hint(err, "give a branch, tag or commit id (in CI fetch it first: actions/checkout with fetch-depth: 0)");
+	}
+	if (rc != 0)
+		return -1;
+	while (commit->len > 0 && commit->data[commit->len - 1] == '\n')
+		commit->data[--commit->len] = '\0';
+	return 0;
 }
 
 /* Adds name to list unless present. */
@@ -80,7 +111,7 @@ int cmd_changed(int argc, char **argv)
 		OPT_END(),
 	};
 	struct pgs_error err = PGS_ERROR_INIT;
-	struct buf diff = BUF_INIT, untracked = BUF_INIT, probe = BUF_INIT;
+	struct buf diff = BUF_INIT, untracked = BUF_INIT, probe = BUF_INIT, commit = BUF_INIT;
 	json_t *added = json_array(), *modified = json_array(), *deleted = json_array(), *down = json_array();
 	char *dir;
 	enum layout layout;
@@ -99,6 +130,10 @@ int cmd_changed(int argc, char **argv)
 		return n == -2 ? EXIT_OK : common_fail(&err);
 	}
 	migset_pick_dir(c.dir, &dir, &layout);
+	if (base && resolve_base(base, &commit, &err) < 0) {
+		rc = common_fail(&err);
+		goto out;
+	}
 	if (!base) {
 		/* origin/main, else the previous commit, else (a first commit) the empty tree: everything is new */
 		char *main_ref[] = { "git", "rev-parse", "--verify", "-q", "origin/main", NULL };
@@ -114,9 +149,10 @@ int cmd_changed(int argc, char **argv)
 		buf_release(&e);
 	}
 	{
-		char *args[] = { "git", "diff", "--name-status", "--no-renames", (char *)base, "--", dir, NULL };
-		char *args2[] = { "git", "ls-files", "--others", "--exclude-standard", "--", dir, NULL };
-		if (git(args, &diff, &err) < 0 || git(args2, &untracked, &err) < 0) {
+		char *args[] = { "git", "--literal-pathspecs", "diff", "--name-status", "--no-renames",
+				 commit.len ? commit.data : (char *)base, "--", dir, NULL };
+		char *args2[] = { "git", "--literal-pathspecs", "ls-files", "--others", "--exclude-standard", "--", dir, NULL };
+		if (git(args, &diff, &err) != 0 || git(args2, &untracked, &err) != 0) {
 			rc = common_fail(&err);
 			goto out;
 		}
@@ -195,6 +231,7 @@ out:
 	buf_release(&diff);
 	buf_release(&untracked);
 	buf_release(&probe);
+	buf_release(&commit);
 	free(dir);
 	return rc;
 }

@@ -7,14 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/dotenv.h"
 #include "devdb/devdb.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
-
-static const char *env_get(const char *name)
-{
-	return getenv(name);
-}
 
 static char *dev_url(void *ctx)
 {
@@ -38,7 +34,7 @@ int common_target(const struct common_opts *c, struct target *t, struct pgs_erro
 		.url = c->url,
 		.insecure = c->insecure,
 		.connect_timeout_ms = c->connect_timeout_ms,
-		.env = env_get,
+		.env = config_getenv,
 		.dev_url = dev_url,
 	};
 	int rc = url_resolve(&req, t, err);

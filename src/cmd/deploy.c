@@ -17,6 +17,7 @@
 #include "cmd/hook.h"
 #include "util/gha.h"
 #include "cmd/seed.h"
+#include "core/dotenv.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
 
@@ -28,7 +29,7 @@ int cmd_deploy(int argc, char **argv)
 	struct migrate_opts mo = MIGRATE_OPTS_INIT;
 	struct strlist approve = { 0 };
 	struct seed_opts so = { 0 };
-	const char *app_role = getenv("PGSHIFT_APP_ROLE");
+	const char *app_role = config_getenv("PGSHIFT_APP_ROLE");
 	const char *hook_opt = NULL;
 	bool seed = false;
 	long lock_wait_ms = 60000;

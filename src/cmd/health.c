@@ -12,6 +12,7 @@
 
 #include "cmd/cmds.h"
 #include "cmd/common.h"
+#include "core/dotenv.h"
 #include "db/roles.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
@@ -36,7 +37,7 @@ int cmd_health(int argc, char **argv)
 {
 	struct common_opts c = { 0 };
 	bool allow_pending = false;
-	const char *app_role = getenv("PGSHIFT_APP_ROLE");
+	const char *app_role = config_getenv("PGSHIFT_APP_ROLE");
 	struct opt opts[] = {
 		OPT_BOOL(0, "allow-pending", &allow_pending, "pending migrations do not fail the check"),
 		OPT_STRING(0, "app-role", &app_role, "NAME", "also check the app role's grants (default $PGSHIFT_APP_ROLE)"),

@@ -12,6 +12,7 @@
 
 #include "cmd/cmds.h"
 #include "cmd/common.h"
+#include "core/dotenv.h"
 #include "util/exitcodes.h"
 #include "util/http.h"
 #include "util/output.h"
@@ -24,9 +25,9 @@ const char *hook_url(const char *opt)
 
 	if (opt && *opt)
 		return opt;
-	if ((v = getenv("PGSHIFT_DEPLOY_HOOK_URL")) && *v)
+	if ((v = config_getenv("PGSHIFT_DEPLOY_HOOK_URL")) && *v)
 		return v;
-	if ((v = getenv("VERCEL_DEPLOY_HOOK_URL")) && *v)
+	if ((v = config_getenv("VERCEL_DEPLOY_HOOK_URL")) && *v)
 		return v;
 	return NULL;
 }
@@ -53,7 +54,7 @@ int hook_send(const char *url, struct pgs_error *err)
 	char *shown = http_redact_url(url);
 	struct http_result res;
 	long timeout = 10000, delay = 1000;
-	const char *t = getenv("PGSHIFT_HOOK_TIMEOUT_MS"), *d = getenv("PGSHIFT_HOOK_RETRY_DELAY_MS");
+	const char *t = config_getenv("PGSHIFT_HOOK_TIMEOUT_MS"), *d = config_getenv("PGSHIFT_HOOK_RETRY_DELAY_MS");
 	int rc;
 
 	/* for slow networks and for tests; documented in the manual */

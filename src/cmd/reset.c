@@ -15,6 +15,7 @@
 #include "cmd/common.h"
 #include "cmd/migrate.h"
 #include "cmd/seed.h"
+#include "core/dotenv.h"
 #include "db/reset.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
@@ -24,7 +25,7 @@ static const char usage[] = "pgshift reset [--schema NAME ...] [--yes] [--force]
 /* Refuses a target that reset must not touch; asks on a terminal. */
 static int guard(const struct target *t, const struct strlist *schemas, bool force, bool yes, struct pgs_error *err)
 {
-	const char *env = getenv("PGSHIFT_ENV");
+	const char *env = config_getenv("PGSHIFT_ENV");
 	bool local = t->local || !strcmp(t->source, "dev cluster");
 
 	if (env && !strcmp(env, "production")) {

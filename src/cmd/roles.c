@@ -20,6 +20,7 @@
 #include "cmd/cmds.h"
 #include "cmd/common.h"
 #include "cmd/roles.h"
+#include "core/dotenv.h"
 #include "db/roles.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
@@ -61,7 +62,7 @@ static char *prompt_password(const char *who)
 
 static char *password_for(const char *env, const char *who)
 {
-	const char *v = getenv(env);
+	const char *v = config_getenv(env);
 
 	if (v && *v)
 		return xstrdup(v);

@@ -129,6 +129,9 @@ void dotenv_free(struct dotenv *d)
 	memset(d, 0, sizeof(*d));
 }
 
+/* The loaded .env (owned here; dotenv_unload frees it). */
+static struct dotenv loaded;
+
 int dotenv_load_file(const char *path, struct pgs_error *err)
 {
 	struct buf text = BUF_INIT;
@@ -143,8 +146,35 @@ int dotenv_load_file(const char *path, struct pgs_error *err)
 		return -1;
 	}
 	buf_release(&text);
-	for (size_t i = 0; i < d.n; i++)
-		setenv(d.items[i].key, d.items[i].value, 0);
-	dotenv_free(&d);
+	dotenv_free(&loaded);
+	loaded = d;
 	return 0;
+}
+
+void dotenv_unload(void)
+{
+	dotenv_free(&loaded);
+}
+
+bool dotenv_key_allowed(const char *name)
+{
+	static const char *const keys[] = { "DATABASE_URL_UNPOOLED", "DIRECT_URL", "DATABASE_URL", "VERCEL_DEPLOY_HOOK_URL" };
+
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+		if (!strcmp(name, keys[i]))
+			return true;
+	return !strncmp(name, "PGSHIFT_", 8) && name[8];
+}
+
+const char *config_getenv(const char *name)
+{
+	const char *v = getenv(name);
+
+	if (v || !dotenv_key_allowed(name))
+		return v;
+	/* The first assignment wins, as it always has. */
+	for (size_t i = 0; i < loaded.n; i++)
+		if (!strcmp(loaded.items[i].key, name))
+			return loaded.items[i].value;
+	return NULL;
 }

@@ -11,13 +11,14 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/dotenv.h"
 #include "core/text.h"
 #include "util/exitcodes.h"
 #include "util/fsutil.h"
 
 void migset_pick_dir(const char *opt_dir, char **dir, enum layout *layout)
 {
-	const char *env = getenv("PGSHIFT_DIR");
+	const char *env = config_getenv("PGSHIFT_DIR");
 	const char *d;
 
 	if (opt_dir && *opt_dir)

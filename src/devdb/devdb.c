@@ -24,6 +24,7 @@
 #include "util/buf.h"
 #include "util/exitcodes.h"
 #include "util/fsutil.h"
+#include "util/proc.h"
 
 #define DEV_USER "postgres"
 #define DEV_DB "postgres"
@@ -247,6 +248,7 @@ static int run_as(const struct passwd *pw, char *const argv[], const char *log, 
 			dup2(devnull, 0);
 		if (cwd_check && chdir(cwd_check) < 0)
 			_exit(126);
+		proc_scrub_env();
 		execv(argv[0], argv);
 		_exit(127);
 	}

@@ -7,8 +7,21 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+void proc_scrub_env(void)
+{
+	char **out = environ;
+
+	if (!environ)
+		return;
+	for (char **e = environ; *e; e++)
+		if (strncmp(*e, "GIT_", 4) && strncmp(*e, "LD_", 3))
+			*out++ = *e;
+	*out = NULL;
+}
 
 int proc_run(char *const argv[], const char *setenv_name, const char *setenv_value, proc_sink sink, void *ctx)
 {
@@ -37,6 +50,7 @@ int proc_run(char *const argv[], const char *setenv_name, const char *setenv_val
 		close(pe[1]);
 		if (setenv_name && setenv_value)
 			setenv(setenv_name, setenv_value, 1);
+		proc_scrub_env();
 		execvp(argv[0], argv);
 		_exit(127);
 	}

@@ -55,7 +55,7 @@ def test_changed_against_a_real_git_history(project, pgshift):
 
 def test_changed_outside_git_is_a_clear_error(project, pgshift):
     r = pgshift.run("changed", "--base", "HEAD")
-    assert r.returncode == 1 and "git diff failed" in r.stderr
+    assert r.returncode == 1 and "not a git repository" in r.stderr
 
 
 # ---------- deploy hook ----------

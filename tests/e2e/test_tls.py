@@ -71,3 +71,13 @@ def test_missing_root_certificate_file(tls, db, project, pgshift):
     assert "nope.crt" in r.stderr
     assert "fix the sslrootcert path" in r.stderr
     assert not db.table_exists("seen")
+
+
+def test_sslmode_in_dotenv_does_not_turn_tls_off(tls, db, project, pgshift):
+    # A .env is not the environment: its PGSSLMODE does not reach libpq, whose default (prefer) encrypts
+    # when the server offers TLS, even on a local address.
+    project.add("a", RECORD)
+    (project.path / ".env").write_text(f"DATABASE_URL={db.url}\nPGSSLMODE=disable\n")
+    r = pgshift.run("deploy")
+    assert r.returncode == 0, r.stderr
+    assert seen(db)[0][0] is True

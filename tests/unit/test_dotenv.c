@@ -66,7 +66,7 @@ static void test_errors_name_the_line(void **state)
 	err_clear(&err);
 }
 
-static void test_load_does_not_override(void **state)
+static void test_load_keeps_values_private(void **state)
 {
 	char *dir = unit_tmpdir();
 	char *path = fs_join(dir, ".env");
@@ -74,18 +74,66 @@ static void test_load_does_not_override(void **state)
 
 	(void)state;
 	{
-		const char *t = "PGSHIFT_T_SET=from-file\nPGSHIFT_T_NEW=new\n";
+		const char *t = "PGSHIFT_T_SET=from-file\nPGSHIFT_T_NEW=new\nPGSHIFT_T_NEW=second\n"
+				"DATABASE_URL=postgresql://f@h/db\nGIT_CONFIG_COUNT=1\nPGSSLMODE=disable\nOTHER=x\n";
 		unit_write(dir, ".env", t, strlen(t));
 	}
 	setenv("PGSHIFT_T_SET", "from-env", 1);
 	unsetenv("PGSHIFT_T_NEW");
+	unsetenv("DATABASE_URL");
+	unsetenv("GIT_CONFIG_COUNT");
+	unsetenv("PGSSLMODE");
+	unsetenv("OTHER");
 	assert_int_equal(dotenv_load_file(path, &err), 0);
-	assert_string_equal(getenv("PGSHIFT_T_SET"), "from-env");
-	assert_string_equal(getenv("PGSHIFT_T_NEW"), "new");
+	/* the environment wins; an allowed key comes from the file, the first assignment counting */
+	assert_string_equal(config_getenv("PGSHIFT_T_SET"), "from-env");
+	assert_string_equal(config_getenv("PGSHIFT_T_NEW"), "new");
+	assert_string_equal(config_getenv("DATABASE_URL"), "postgresql://f@h/db");
+	/* other keys are never used, and nothing is exported to the environment children inherit */
+	assert_null(config_getenv("GIT_CONFIG_COUNT"));
+	assert_null(config_getenv("PGSSLMODE"));
+	assert_null(config_getenv("OTHER"));
+	assert_null(getenv("PGSHIFT_T_NEW"));
+	assert_null(getenv("DATABASE_URL"));
+	assert_null(getenv("GIT_CONFIG_COUNT"));
+	assert_null(getenv("PGSSLMODE"));
+	/* a real PG* variable is still seen */
+	setenv("PGSSLMODE", "require", 1);
+	assert_string_equal(config_getenv("PGSSLMODE"), "require");
+	unsetenv("PGSSLMODE");
+	unsetenv("PGSHIFT_T_SET");
+	/* an absent file loads nothing; unloading forgets the values */
 	assert_int_equal(dotenv_load_file("/nonexistent/.env", &err), 0);
+	assert_string_equal(config_getenv("PGSHIFT_T_NEW"), "new");
+	dotenv_unload();
+	assert_null(config_getenv("PGSHIFT_T_NEW"));
+	assert_null(config_getenv("DATABASE_URL"));
 	fs_remove_tree(dir, &err);
 	free(path);
 	free(dir);
+}
+
+static void test_allowed_keys(void **state)
+{
+	(void)state;
+	assert_true(dotenv_key_allowed("DATABASE_URL_UNPOOLED"));
+	assert_true(dotenv_key_allowed("DIRECT_URL"));
+	assert_true(dotenv_key_allowed("DATABASE_URL"));
+	assert_true(dotenv_key_allowed("VERCEL_DEPLOY_HOOK_URL"));
+	assert_true(dotenv_key_allowed("PGSHIFT_DEPLOY_HOOK_URL"));
+	assert_true(dotenv_key_allowed("PGSHIFT_ADMIN_PASSWORD"));
+	assert_true(dotenv_key_allowed("PGSHIFT_DIR"));
+	assert_false(dotenv_key_allowed("PGSHIFT_"));
+	assert_false(dotenv_key_allowed("PGSHIFT"));
+	assert_false(dotenv_key_allowed("DATABASE_URL_X"));
+	assert_false(dotenv_key_allowed("database_url"));
+	assert_false(dotenv_key_allowed("PGSSLMODE"));
+	assert_false(dotenv_key_allowed("PGPASSWORD"));
+	assert_false(dotenv_key_allowed("PGHOST"));
+	assert_false(dotenv_key_allowed("GIT_CONFIG_COUNT"));
+	assert_false(dotenv_key_allowed("LD_PRELOAD"));
+	assert_false(dotenv_key_allowed("GITHUB_OUTPUT"));
+	assert_false(dotenv_key_allowed("PATH"));
 }
 
 int main(void)
@@ -93,7 +141,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_forms),
 		cmocka_unit_test(test_errors_name_the_line),
-		cmocka_unit_test(test_load_does_not_override),
+		cmocka_unit_test(test_load_keeps_values_private),
+		cmocka_unit_test(test_allowed_keys),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
