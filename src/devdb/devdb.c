@@ -40,7 +40,10 @@
  *
  * Whatever goes into cluster/ is written by a child that has dropped root's
  * rights first (write_as, run_as); root reads from it only postmaster.pid,
- * through read_owned.
+ * through read_owned.  .pgshift and .pgshift/dev must belong to pgshift's
+ * user, and pgshift's own files are opened relative to their descriptors
+ * (root_fd, base_fd), never following a symlink, so renaming the directories
+ * underneath cannot redirect a write either.
  */
 struct paths {
 	char *root;	/* .pgshift */
@@ -53,6 +56,9 @@ struct paths {
 	char *port;	/* .pgshift/dev/port */
 	char *old_data;	/* .pgshift/dev/data: the data directory of the layout before cluster/ */
 	char *staging;	/* .pgshift/dev.new: the new .pgshift/dev while the old layout is moved into it */
+	int root_fd;	/* .pgshift once opened and checked (open_own_dir), else -1 */
+	int base_fd;	/* .pgshift/dev likewise */
+	int log_fd;	/* pgctl.log, read and appended to (open_tool_log), else -1 */
 };
 
 static void paths_init(const char *project, struct paths *p)
@@ -69,6 +75,7 @@ static void paths_init(const char *project, struct paths *p)
 	p->port = fs_join(p->base, "port");
 	p->old_data = fs_join(p->base, "data");
 	p->staging = fs_join(p->root, "dev.new");
+	p->root_fd = p->base_fd = p->log_fd = -1;
 	free(abs);
 }
 
@@ -84,6 +91,12 @@ static void paths_free(struct paths *p)
 	free(p->port);
 	free(p->old_data);
 	free(p->staging);
+	if (p->root_fd >= 0)
+		close(p->root_fd);
+	if (p->base_fd >= 0)
+		close(p->base_fd);
+	if (p->log_fd >= 0)
+		close(p->log_fd);
 }
 
 /* Percent-encodes s for a URL query value. */
@@ -130,7 +143,8 @@ static uid_t server_uid(void)
 }
 
 /*
- * Reads a small regular file owned by owner into out (appended).  The last
+ * Reads a small regular file owned by owner (name relative to dirfd, which
+ * may be AT_FDCWD) into out (appended).  The last
  * name is not followed when it is a symlink, and nothing but a regular file
  * is opened for reading (a FIFO or device planted under the name could block
  * or act on open): the name is opened O_PATH, checked with fstat, and only
@@ -139,9 +153,9 @@ static uid_t server_uid(void)
  * Returns 0, or -1 with errno (EPERM for the wrong type, owner or size).
  * *st_out, when given, receives the file's stat.
  */
-static int read_owned(const char *path, uid_t owner, struct buf *out, struct stat *st_out)
+static int read_owned(int dirfd, const char *name, uid_t owner, struct buf *out, struct stat *st_out)
 {
-	int pfd = open(path, O_PATH | O_NOFOLLOW | O_CLOEXEC), fd;
+	int pfd = openat(dirfd, name, O_PATH | O_NOFOLLOW | O_CLOEXEC), fd;
 	struct stat st;
 	char proc[64];
 
@@ -195,7 +209,7 @@ static bool read_pidfile(const char *data, long *pid, int *port)
 
 	*pid = 0;
 	*port = 0;
-	if (read_owned(path, server_uid(), &text, NULL) == 0) {
+	if (read_owned(AT_FDCWD, path, server_uid(), &text, NULL) == 0) {
 		for (line = text.data; line && *line && n < 4; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
 			n++;
 			if (n == 1)
@@ -316,10 +330,13 @@ static int wait_child(pid_t pid)
 	return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
 }
 
-/* Writes data to path, created 0600 or appended to; returns 0 or an errno value. */
-static int write_path(const char *path, const char *data, size_t len, bool append)
+/*
+ * Writes data to name (relative to dirfd, never through a symlink), created
+ * 0600; how is O_TRUNC, O_APPEND or O_EXCL.  Returns 0 or an errno value.
+ */
+static int write_at(int dirfd, const char *name, const char *data, size_t len, int how)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (append ? O_APPEND : O_TRUNC), 0600);
+	int fd = openat(dirfd, name, O_WRONLY | O_CREAT | O_NOFOLLOW | O_CLOEXEC | how, 0600);
 	size_t off = 0;
 
 	if (fd < 0)
@@ -338,18 +355,28 @@ static int write_path(const char *path, const char *data, size_t len, bool appen
 	return close(fd) < 0 ? errno : 0;
 }
 
+/* Writes pgshift's own file name in .pgshift/dev (base_fd). */
+static int write_base(const struct paths *p, const char *name, const char *data, size_t len, struct pgs_error *err)
+{
+	int rc = write_at(p->base_fd, name, data, len, O_TRUNC);
+
+	if (rc != 0)
+		return err_set(err, EXIT_FAILURE_, "could not write \"%s/%s\": %s", p->base, name, strerror(rc));
+	return 0;
+}
+
 /*
- * Writes (append: appends) data to path in the server user's directory, as
+ * Writes data to path (how as for write_at) in the server user's directory, as
  * that user: root forks a child that drops its rights first, so whatever the
  * server user planted under the name gets only that user's rights.
  */
-static int write_as(const struct passwd *pw, const char *path, const char *data, size_t len, bool append,
+static int write_as(const struct passwd *pw, const char *path, const char *data, size_t len, int how,
 		    struct pgs_error *err)
 {
 	int rc;
 
 	if (!pw) {
-		rc = write_path(path, data, len, append);
+		rc = write_at(AT_FDCWD, path, data, len, how);
 	} else {
 		pid_t pid = fork();
 
@@ -357,7 +384,7 @@ static int write_as(const struct passwd *pw, const char *path, const char *data,
 			return err_set(err, EXIT_FAILURE_, "could not start a process to write \"%s\": %s", path,
 				       strerror(errno));
 		if (pid == 0)
-			_exit(drop_to(pw) ? write_path(path, data, len, append) : EPERM);
+			_exit(drop_to(pw) ? write_at(AT_FDCWD, path, data, len, how) : EPERM);
 		rc = wait_child(pid);
 	}
 	if (rc != 0)
@@ -405,18 +432,27 @@ static int run_as(const struct passwd *pw, char *const argv[], int logfd, const 
 	return wait_child(pid);
 }
 
-/* Appends the last lines of the tool log (pgshift's own file) to err's detail. */
+/* Appends the last lines of the tool log (pgshift's own file, log_fd) to err's detail. */
 static void log_tail(const struct paths *p, struct pgs_error *err)
 {
 	struct buf text = BUF_INIT;
-	struct pgs_error ignore = PGS_ERROR_INIT;
+	struct stat st;
+	off_t from;
+	ssize_t n;
 	size_t start;
 	int lines = 0;
 
-	if (fs_read_file(p->tool_log, &text, &ignore) < 0) {
-		err_clear(&ignore);
+	if (p->log_fd < 0 || fstat(p->log_fd, &st) < 0)
+		return;
+	from = st.st_size > 16384 ? st.st_size - 16384 : 0;
+	buf_grow(&text, 16384 + 1);
+	n = pread(p->log_fd, text.data, 16384, from);
+	if (n <= 0) {
+		buf_release(&text);
 		return;
 	}
+	text.len = (size_t)n;
+	text.data[text.len] = '\0';
 	start = text.len;
 	while (start > 0 && lines < 8) {
 		start--;
@@ -487,10 +523,10 @@ static int write_settings(const struct paths *p, int port, const struct passwd *
 	buf_adds(&conf, "unix_socket_directories = ");
 	add_conf_string(&conf, p->cluster);
 	buf_adds(&conf, "\nunix_socket_permissions = 0700\n");
-	rc = write_as(pw, path, conf.data, conf.len, false, err);
+	rc = write_as(pw, path, conf.data, conf.len, O_TRUNC, err);
 	snprintf(portstr, sizeof(portstr), "%d\n", port);
 	if (rc == 0)
-		rc = fs_write_file(p->port, portstr, strlen(portstr), 0600, err);
+		rc = write_base(p, "port", portstr, strlen(portstr), err);
 	buf_release(&conf);
 	free(path);
 	return rc;
@@ -501,7 +537,7 @@ static int read_port_file(const struct paths *p)
 	struct buf b = BUF_INIT;
 	int port = 0;
 
-	if (read_owned(p->port, geteuid(), &b, NULL) == 0)
+	if (read_owned(p->base_fd >= 0 ? p->base_fd : AT_FDCWD, p->base_fd >= 0 ? "port" : p->port, geteuid(), &b, NULL) == 0)
 		port = atoi(b.data ? b.data : "");
 	buf_release(&b);
 	return port;
@@ -513,8 +549,7 @@ static void pgpass_line(struct buf *b, const char *pw_hex)
 	buf_addf(b, "127.0.0.1:*:*:%s:%s\n", DEV_USER, pw_hex);
 }
 
-static int initialise(const struct paths *p, const char *bindir, const struct passwd *pw, int logfd,
-		      struct pgs_error *err)
+static int initialise(const struct paths *p, const char *bindir, const struct passwd *pw, struct pgs_error *err)
 {
 	char pw_raw[18], pw_hex[37];
 	char *initdb = fs_join(bindir, "initdb");
@@ -534,7 +569,7 @@ static int initialise(const struct paths *p, const char *bindir, const struct pa
 		/* The password reaches initdb through a pipe on its stdin, never a file. */
 		char *argv[] = { initdb, "-D", p->data, "-U", DEV_USER, "--pwfile=/dev/stdin", "--auth-local=trust",
 				 "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C.UTF-8", NULL };
-		status = run_as(pw, argv, logfd, p->cluster, pw_hex);
+		status = run_as(pw, argv, p->log_fd, p->cluster, pw_hex);
 	}
 	if (status == 126) {
 		err_set(err, EXIT_FAILURE_, "the %s user cannot use %s", pw ? pw->pw_name : "current", p->cluster);
@@ -548,11 +583,11 @@ static int initialise(const struct paths *p, const char *bindir, const struct pa
 		err_hint(err, "the full output is in %s", p->tool_log);
 		goto out;
 	}
-	if (write_as(pw, conf, include, strlen(include), true, err) < 0)
+	if (write_as(pw, conf, include, strlen(include), O_APPEND, err) < 0)
 		goto out;
 	/* libpq's password file for the loopback URL: host:port:db:user:password, any port. */
 	pgpass_line(&pgpass, pw_hex);
-	if (fs_write_file(p->pgpass, pgpass.data, pgpass.len, 0600, err) < 0)
+	if (write_base(p, "pgpass", pgpass.data, pgpass.len, err) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -595,144 +630,146 @@ static bool old_layout(const struct paths *p)
 	return exists(p->old_data) && !exists(p->cluster);
 }
 
-/* Opens dir (no symlink) and checks that it is ours; -1 with err otherwise. */
-static int open_own_dir(const char *dir, struct pgs_error *err)
+/*
+ * Opens name in dirfd as a directory (not through a symlink) and checks that
+ * it is ours; shown names it in errors.  Returns the descriptor, or -1 with err.
+ */
+static int open_own_dir(int dirfd, const char *name, const char *shown, struct pgs_error *err)
 {
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	struct stat st;
 
 	if (fd < 0)
-		return err_set(err, EXIT_FAILURE_, "could not open the directory \"%s\": %s", dir, strerror(errno));
+		return err_set(err, EXIT_FAILURE_, "could not open the directory \"%s\": %s", shown, strerror(errno));
 	if (fstat(fd, &st) < 0 || st.st_uid != geteuid()) {
 		close(fd);
-		err_set(err, EXIT_FAILURE_, "\"%s\" belongs to another user", dir);
+		err_set(err, EXIT_FAILURE_, "\"%s\" belongs to another user", shown);
 		err_detail(err, "pgshift keeps its own files of the dev cluster there, so only its user may change it");
-		err_hint(err, "remove it (the dev cluster's data is lost) and run \"pgshift dev up\" again");
+		err_hint(err, "run pgshift as the user who owns it, or remove it (the dev cluster's data is lost) and run "
+			      "\"pgshift dev up\" again");
 		return -1;
 	}
 	return fd;
+}
+
+/* Carries the password of an old-layout pgpass (now in cluster/) over to .pgshift/dev/pgpass. */
+static void carry_pgpass(const struct paths *p, int cluster_fd)
+{
+	struct buf old = BUF_INIT;
+	struct stat st = { 0 };
+	static const char prefix[] = "127.0.0.1:*:*:" DEV_USER ":";
+	size_t n = sizeof(prefix) - 1;
+
+	/* Only the file pgshift wrote: ours, one link, one line of the expected form. */
+	if (read_owned(cluster_fd, "pgpass", geteuid(), &old, &st) == 0 && st.st_nlink == 1 && old.len == n + 37 &&
+	    !strncmp(old.data, prefix, n) && strspn(old.data + n, "0123456789abcdef") == 36 && old.data[n + 36] == '\n')
+		write_at(p->base_fd, "pgpass", old.data, old.len, O_EXCL);
+	if (old.data)
+		explicit_bzero(old.data, old.len);
+	buf_release(&old);
 }
 
 /*
  * Moves a stopped cluster of the old layout in: .pgshift/dev becomes
  * .pgshift/dev/cluster, by way of .pgshift/dev.new (a crash in between is
- * finished by the next call).  The password for the loopback URL is carried
- * over only when the old pgpass is plainly the one pgshift wrote (ours, one
- * link, one line of the expected form); the files pgshift wrote there are
- * removed (by name: unlinking does not follow a symlink).
+ * finished by the next call).  The files pgshift wrote into the old
+ * directory are removed (by name: unlinking does not follow a symlink), the
+ * password for the loopback URL carried over.  Needs root_fd.
  */
-static int move_old_layout(const struct paths *p, struct pgs_error *err)
+static int move_old_layout(struct paths *p, struct pgs_error *err)
 {
-	char *moved = fs_join(p->staging, "cluster");
-	struct buf old = BUF_INIT, want = BUF_INIT;
-	struct stat st = { 0 };
-	int fd, rc = -1;
+	static const char *const stale[] = { "pgpass", "port", "pgctl.log", "initdb.pw" };
+	struct stat st;
+	int fd, cl;
 
 	if (old_layout(p)) {
-		if (mkdir(p->staging, 0700) < 0 && errno != EEXIST) {
-			err_set(err, EXIT_FAILURE_, "could not create \"%s\": %s", p->staging, strerror(errno));
-			goto out;
+		if (mkdirat(p->root_fd, "dev.new", 0700) < 0 && errno != EEXIST)
+			return err_set(err, EXIT_FAILURE_, "could not create \"%s\": %s", p->staging, strerror(errno));
+		if ((fd = open_own_dir(p->root_fd, "dev.new", p->staging, err)) < 0)
+			return -1;
+		if (renameat(p->root_fd, "dev", fd, "cluster") < 0) {
+			close(fd);
+			return err_set(err, EXIT_FAILURE_, "could not move \"%s\" to \"%s/cluster\": %s", p->base,
+				       p->staging, strerror(errno));
 		}
-		if ((fd = open_own_dir(p->staging, err)) < 0)
-			goto out;
 		close(fd);
-		if (rename(p->base, moved) < 0) {
-			err_set(err, EXIT_FAILURE_, "could not move \"%s\" to \"%s\": %s", p->base, moved,
-				strerror(errno));
-			goto out;
-		}
 	}
-	if (!exists(p->base) && exists(moved) && rename(p->staging, p->base) < 0) {
-		err_set(err, EXIT_FAILURE_, "could not move \"%s\" to \"%s\": %s", p->staging, p->base, strerror(errno));
-		goto out;
+	if (fstatat(p->root_fd, "dev", &st, AT_SYMLINK_NOFOLLOW) < 0 &&
+	    renameat(p->root_fd, "dev.new", p->root_fd, "dev") < 0)
+		return err_set(err, EXIT_FAILURE_, "could not move \"%s\" to \"%s\": %s", p->staging, p->base,
+			       strerror(errno));
+	if ((p->base_fd = open_own_dir(p->root_fd, "dev", p->base, err)) < 0)
+		return -1;
+	cl = openat(p->base_fd, "cluster", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (cl >= 0) {
+		carry_pgpass(p, cl);
+		for (size_t i = 0; i < sizeof(stale) / sizeof(stale[0]); i++)
+			unlinkat(cl, stale[i], 0);
+		close(cl);
 	}
-	{
-		char *old_pgpass = fs_join(p->cluster, "pgpass");
-
-		if (read_owned(old_pgpass, geteuid(), &old, &st) == 0 && st.st_nlink == 1 && old.len == 60 &&
-		    !strncmp(old.data, "127.0.0.1:*:*:" DEV_USER ":", 23) && strspn(old.data + 23, "0123456789abcdef") == 36 &&
-		    !exists(p->pgpass)) {
-			buf_add(&want, old.data, old.len);
-			fs_write_file(p->pgpass, want.data, want.len, 0600, err);
-		}
-		free(old_pgpass);
-	}
-	{
-		static const char *const stale[] = { "pgpass", "port", "pgctl.log", "initdb.pw" };
-
-		for (size_t i = 0; i < sizeof(stale) / sizeof(stale[0]); i++) {
-			char *path = fs_join(p->cluster, stale[i]);
-			unlink(path);
-			free(path);
-		}
-	}
-	rc = 0;
-out:
-	if (old.data)
-		explicit_bzero(old.data, old.len);
-	if (want.data)
-		explicit_bzero(want.data, want.len);
-	buf_release(&old);
-	buf_release(&want);
-	free(moved);
-	return rc;
+	return 0;
 }
 
 /*
- * Opens .pgshift/dev, making it when missing, and makes cluster/ in it for
- * the server user (its owner set on the descriptor, never by name).
+ * Opens .pgshift and .pgshift/dev (base_fd), making them when missing, and
+ * makes cluster/ in it for the server user (its owner set on the
+ * descriptor, never by name).
  */
-static int prepare_dirs(const struct paths *p, const struct passwd *pw, struct pgs_error *err)
+static int prepare_dirs(struct paths *p, const struct passwd *pw, struct pgs_error *err)
 {
-	int base, cl = -1, rc = -1;
+	int cl = -1, rc = -1, fd;
 
-	if (mkdir(p->base, 0700) < 0 && errno != EEXIST)
-		return err_set(err, EXIT_FAILURE_, "could not create \"%s\": %s", p->base, strerror(errno));
-	if ((base = open_own_dir(p->base, err)) < 0)
-		return -1;
+	if (p->base_fd < 0) {
+		if (mkdirat(p->root_fd, "dev", 0700) < 0 && errno != EEXIST)
+			return err_set(err, EXIT_FAILURE_, "could not create \"%s\": %s", p->base, strerror(errno));
+		if ((p->base_fd = open_own_dir(p->root_fd, "dev", p->base, err)) < 0)
+			return -1;
+	}
 	/* Root lets the server user's group pass through to cluster/, nothing more. */
-	if ((pw && fchown(base, geteuid(), pw->pw_gid) < 0) || fchmod(base, pw ? 0710 : 0700) < 0) {
-		err_set(err, EXIT_FAILURE_, "could not set the owner and mode of \"%s\": %s", p->base, strerror(errno));
-		goto out;
-	}
-	if (mkdirat(base, "cluster", 0700) < 0 && errno != EEXIST) {
-		err_set(err, EXIT_FAILURE_, "could not create \"%s\": %s", p->cluster, strerror(errno));
-		goto out;
-	}
-	cl = openat(base, "cluster", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (cl < 0) {
-		err_set(err, EXIT_FAILURE_, "could not open the directory \"%s\": %s", p->cluster, strerror(errno));
-		goto out;
-	}
+	if ((pw && fchown(p->base_fd, geteuid(), pw->pw_gid) < 0) || fchmod(p->base_fd, pw ? 0710 : 0700) < 0)
+		return err_set(err, EXIT_FAILURE_, "could not set the owner and mode of \"%s\": %s", p->base,
+			       strerror(errno));
+	if (mkdirat(p->base_fd, "cluster", 0700) < 0 && errno != EEXIST)
+		return err_set(err, EXIT_FAILURE_, "could not create \"%s\": %s", p->cluster, strerror(errno));
+	cl = openat(p->base_fd, "cluster", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	if (cl < 0)
+		return err_set(err, EXIT_FAILURE_, "could not open the directory \"%s\": %s", p->cluster, strerror(errno));
 	if ((pw && fchown(cl, pw->pw_uid, pw->pw_gid) < 0) || fchmod(cl, 0700) < 0) {
 		err_set(err, EXIT_FAILURE_, "could not set the owner and mode of \"%s\": %s", p->cluster,
 			strerror(errno));
 		goto out;
 	}
+	/* .gitignore: made once, never through a symlink; an existing one is left alone. */
+	fd = openat(p->root_fd, ".gitignore", O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd >= 0) {
+		if (write(fd, "*\n", 2) != 2) {
+			err_set(err, EXIT_FAILURE_, "could not write \"%s/.gitignore\": %s", p->root, strerror(errno));
+			close(fd);
+			goto out;
+		}
+		close(fd);
+	}
 	rc = 0;
 out:
-	if (cl >= 0)
-		close(cl);
-	close(base);
+	close(cl);
 	return rc;
 }
 
-/* pgshift's own log of initdb and pg_ctl, in .pgshift/dev (checked to be ours by prepare_dirs). */
-static int open_tool_log(const struct paths *p, struct pgs_error *err)
+/* Opens pgshift's own log of initdb and pg_ctl (log_fd), in .pgshift/dev (base_fd). */
+static int open_tool_log(struct paths *p, struct pgs_error *err)
 {
-	int fd = open(p->tool_log, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
-
-	if (fd < 0)
-		err_set(err, EXIT_FAILURE_, "could not open \"%s\": %s", p->tool_log, strerror(errno));
-	return fd;
+	p->log_fd = openat(p->base_fd, "pgctl.log", O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (p->log_fd < 0)
+		return err_set(err, EXIT_FAILURE_, "could not open \"%s\": %s", p->tool_log, strerror(errno));
+	return 0;
 }
 
 int devdb_up(const char *project, struct devdb_status *st, struct pgs_error *err)
 {
 	struct paths p;
 	struct passwd *pw;
-	char *bindir = NULL, *pg_ctl = NULL, *gitignore = NULL;
-	int rc = -1, port, logfd = -1;
+	char *bindir = NULL, *pg_ctl = NULL;
+	int rc = -1, port;
 	long old_pid;
 
 	memset(st, 0, sizeof(*st));
@@ -745,8 +782,6 @@ int devdb_up(const char *project, struct devdb_status *st, struct pgs_error *err
 		err_hint(err, "stop it with \"pgshift dev down\"; \"pgshift dev up\" then moves it and starts it");
 		goto out;
 	}
-	if ((old_layout(&p) || exists(p.staging)) && move_old_layout(&p, err) < 0)
-		goto out;
 	fill_status(&p, st);
 	if (st->running) {
 		rc = 0;
@@ -755,18 +790,17 @@ int devdb_up(const char *project, struct devdb_status *st, struct pgs_error *err
 	devdb_status_free(st);
 	if (!(bindir = find_bindir(err)))
 		goto out;
-	if (fs_mkdir_p(p.root, 0755, err) < 0)
+	if (fs_mkdir_p(p.root, 0755, err) < 0 || (p.root_fd = open_own_dir(AT_FDCWD, p.root, p.root, err)) < 0)
 		goto out;
-	gitignore = fs_join(p.root, ".gitignore");
-	if (!fs_is_file(gitignore) && fs_write_file(gitignore, "*\n", 2, 0644, err) < 0)
+	if ((old_layout(&p) || exists(p.staging)) && move_old_layout(&p, err) < 0)
 		goto out;
-	if (prepare_dirs(&p, pw, err) < 0 || (logfd = open_tool_log(&p, err)) < 0)
+	if (prepare_dirs(&p, pw, err) < 0 || open_tool_log(&p, err) < 0)
 		goto out;
 	{
 		char *pgv = fs_join(p.data, "PG_VERSION");
 		bool have = fs_is_file(pgv);
 		free(pgv);
-		if (!have && initialise(&p, bindir, pw, logfd, err) < 0)
+		if (!have && initialise(&p, bindir, pw, err) < 0)
 			goto out;
 	}
 	port = read_port_file(&p);
@@ -781,7 +815,7 @@ int devdb_up(const char *project, struct devdb_status *st, struct pgs_error *err
 	pg_ctl = fs_join(bindir, "pg_ctl");
 	{
 		char *argv[] = { pg_ctl, "-D", p.data, "-l", p.log, "-w", "-t", "60", "start", NULL };
-		int status = run_as(pw, argv, logfd, p.cluster, NULL);
+		int status = run_as(pw, argv, p.log_fd, p.cluster, NULL);
 
 		if (status == 126) {
 			err_set(err, EXIT_FAILURE_, "the %s user cannot use %s", pw ? pw->pw_name : "current", p.cluster);
@@ -798,11 +832,8 @@ int devdb_up(const char *project, struct devdb_status *st, struct pgs_error *err
 	fill_status(&p, st);
 	rc = 0;
 out:
-	if (logfd >= 0)
-		close(logfd);
 	free(bindir);
 	free(pg_ctl);
-	free(gitignore);
 	paths_free(&p);
 	return rc;
 }
@@ -814,7 +845,7 @@ int devdb_down(const char *project, bool *was_running, struct pgs_error *err)
 	char *bindir = NULL, *pg_ctl = NULL;
 	const char *data, *cwd;
 	long pid;
-	int port, rc = -1, logfd = -1;
+	int port, rc = -1;
 	bool old;
 
 	paths_init(project, &p);
@@ -829,23 +860,21 @@ int devdb_down(const char *project, bool *was_running, struct pgs_error *err)
 	}
 	if (server_user(&pw, err) < 0 || !(bindir = find_bindir(err)))
 		goto out;
-	if (!old && (logfd = open_tool_log(&p, err)) < 0)
+	if (!old && ((p.root_fd = open_own_dir(AT_FDCWD, p.root, p.root, err)) < 0 ||
+		     (p.base_fd = open_own_dir(p.root_fd, "dev", p.base, err)) < 0 || open_tool_log(&p, err) < 0))
 		goto out;
 	pg_ctl = fs_join(bindir, "pg_ctl");
 	{
 		char *argv[] = { pg_ctl, "-D", (char *)data, "-m", "fast", "-w", "-t", "60", "stop", NULL };
-		int status = run_as(pw, argv, logfd, cwd, NULL);
+		int status = run_as(pw, argv, p.log_fd, cwd, NULL);
 		if (status != 0) {
 			err_set(err, EXIT_FAILURE_, "could not stop the dev cluster (pg_ctl exit %d)", status);
-			if (!old)
-				log_tail(&p, err);
+			log_tail(&p, err);
 			goto out;
 		}
 	}
 	rc = 0;
 out:
-	if (logfd >= 0)
-		close(logfd);
 	free(bindir);
 	free(pg_ctl);
 	paths_free(&p);
