@@ -58,7 +58,7 @@ struct paths {
 	char *staging;	/* .pgshift/dev.new: the new .pgshift/dev while the old layout is moved into it */
 	int root_fd;	/* .pgshift once opened and checked (open_own_dir), else -1 */
 	int base_fd;	/* .pgshift/dev likewise */
-	int log_fd;	/* pgctl.log, read and appended to (open_tool_log), else -1 */
+	int log_fd;	/* pgctl.log, appended to (open_tool_log), else -1 */
 };
 
 static void paths_init(const char *project, struct paths *p)
@@ -432,7 +432,7 @@ static int run_as(const struct passwd *pw, char *const argv[], int logfd, const 
 	return wait_child(pid);
 }
 
-/* Appends the last lines of the tool log (pgshift's own file, log_fd) to err's detail. */
+/* Appends the last lines of the tool log (pgshift's own file, in base_fd) to err's detail. */
 static void log_tail(const struct paths *p, struct pgs_error *err)
 {
 	struct buf text = BUF_INIT;
@@ -440,13 +440,18 @@ static void log_tail(const struct paths *p, struct pgs_error *err)
 	off_t from;
 	ssize_t n;
 	size_t start;
-	int lines = 0;
+	int lines = 0, fd;
 
-	if (p->log_fd < 0 || fstat(p->log_fd, &st) < 0)
+	if (p->base_fd < 0 || (fd = openat(p->base_fd, "pgctl.log", O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		return;
+	if (fstat(fd, &st) < 0) {
+		close(fd);
+		return;
+	}
 	from = st.st_size > 16384 ? st.st_size - 16384 : 0;
 	buf_grow(&text, 16384 + 1);
-	n = pread(p->log_fd, text.data, 16384, from);
+	n = pread(fd, text.data, 16384, from);
+	close(fd);
 	if (n <= 0) {
 		buf_release(&text);
 		return;
@@ -680,6 +685,7 @@ static int move_old_layout(struct paths *p, struct pgs_error *err)
 {
 	static const char *const stale[] = { "pgpass", "port", "pgctl.log", "initdb.pw" };
 	struct stat st;
+	bool moved = false;
 	int fd, cl;
 
 	if (old_layout(p)) {
@@ -693,14 +699,17 @@ static int move_old_layout(struct paths *p, struct pgs_error *err)
 				       p->staging, strerror(errno));
 		}
 		close(fd);
+		moved = true;
 	}
-	if (fstatat(p->root_fd, "dev", &st, AT_SYMLINK_NOFOLLOW) < 0 &&
-	    renameat(p->root_fd, "dev.new", p->root_fd, "dev") < 0)
-		return err_set(err, EXIT_FAILURE_, "could not move \"%s\" to \"%s\": %s", p->staging, p->base,
-			       strerror(errno));
+	if (fstatat(p->root_fd, "dev", &st, AT_SYMLINK_NOFOLLOW) < 0) {
+		if (renameat(p->root_fd, "dev.new", p->root_fd, "dev") < 0)
+			return err_set(err, EXIT_FAILURE_, "could not move \"%s\" to \"%s\": %s", p->staging,
+				       p->base, strerror(errno));
+		moved = true;
+	}
 	if ((p->base_fd = open_own_dir(p->root_fd, "dev", p->base, err)) < 0)
 		return -1;
-	cl = openat(p->base_fd, "cluster", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	cl = moved ? openat(p->base_fd, "cluster", O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC) : -1;
 	if (cl >= 0) {
 		carry_pgpass(p, cl);
 		for (size_t i = 0; i < sizeof(stale) / sizeof(stale[0]); i++)
@@ -758,7 +767,7 @@ out:
 /* Opens pgshift's own log of initdb and pg_ctl (log_fd), in .pgshift/dev (base_fd). */
 static int open_tool_log(struct paths *p, struct pgs_error *err)
 {
-	p->log_fd = openat(p->base_fd, "pgctl.log", O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
+	p->log_fd = openat(p->base_fd, "pgctl.log", O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (p->log_fd < 0)
 		return err_set(err, EXIT_FAILURE_, "could not open \"%s\": %s", p->tool_log, strerror(errno));
 	return 0;
