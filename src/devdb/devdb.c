@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <openssl/rand.h>
 #include <pwd.h>
@@ -144,14 +145,14 @@ static uid_t server_uid(void)
 
 /*
  * Reads a small regular file owned by owner (name relative to dirfd, which
- * may be AT_FDCWD) into out (appended).  The last
- * name is not followed when it is a symlink, and nothing but a regular file
- * is opened for reading (a FIFO or device planted under the name could block
- * or act on open): the name is opened O_PATH, checked with fstat, and only
- * then reopened through /proc/self/fd.  A file of another owner is refused,
- * so a name the server user controls cannot make root read a root-only file.
- * Returns 0, or -1 with errno (EPERM for the wrong type, owner or size).
- * *st_out, when given, receives the file's stat.
+ * may be AT_FDCWD) into out (appended).  The last name is not followed when
+ * it is a symlink, and nothing but a regular file is opened for reading (a
+ * FIFO or device planted under the name could block or act on open): the
+ * name is opened O_PATH, checked with fstat, and only then reopened through
+ * /proc/self/fd.  A file of another owner is refused, so a name the server
+ * user controls cannot make root read a root-only file.  Returns 0, or -1
+ * with errno (EPERM for the wrong type, owner or size).  *st_out, when
+ * given, receives the file's stat.
  */
 static int read_owned(int dirfd, const char *name, uid_t owner, struct buf *out, struct stat *st_out)
 {
@@ -210,12 +211,18 @@ static bool read_pidfile(const char *data, long *pid, int *port)
 	*pid = 0;
 	*port = 0;
 	if (read_owned(AT_FDCWD, path, server_uid(), &text, NULL) == 0) {
-		for (line = text.data; line && *line && n < 4; line = strchr(line, '\n'), line = line ? line + 1 : NULL) {
+		line = text.data;
+		while (line && *line && n < 4) {
+			long v = strtol(line, NULL, 10);
+
 			n++;
-			if (n == 1)
-				*pid = atol(line);
-			else if (n == 4)
-				*port = atoi(line);
+			if (n == 1 && v > 0 && v <= INT_MAX)
+				*pid = v;
+			else if (n == 4 && v > 0 && v <= 65535)
+				*port = (int)v;
+			line = strchr(line, '\n');
+			if (line)
+				line++;
 		}
 		if (*pid > 0 && (kill((pid_t)*pid, 0) == 0 || errno == EPERM))
 			alive = true;
@@ -542,8 +549,11 @@ static int read_port_file(const struct paths *p)
 	struct buf b = BUF_INIT;
 	int port = 0;
 
-	if (read_owned(p->base_fd >= 0 ? p->base_fd : AT_FDCWD, p->base_fd >= 0 ? "port" : p->port, geteuid(), &b, NULL) == 0)
-		port = atoi(b.data ? b.data : "");
+	if (read_owned(p->base_fd >= 0 ? p->base_fd : AT_FDCWD, p->base_fd >= 0 ? "port" : p->port, geteuid(), &b,
+		       NULL) == 0 && b.data) {
+		long v = strtol(b.data, NULL, 10);
+		port = v > 0 && v <= 65535 ? (int)v : 0;
+	}
 	buf_release(&b);
 	return port;
 }
