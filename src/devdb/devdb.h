@@ -1,12 +1,14 @@
 /*
  * devdb: the embedded development database.
  *
- * A private PostgreSQL cluster under `<project>/.pgshift/dev/`, made with
- * initdb and run with pg_ctl from Debian's postgresql package.  It listens on
- * a unix socket inside that directory (trust: the directory is 0700) and on
- * a free loopback port (scram-sha-256, password in `.pgshift/dev/pgpass`),
- * never on any other address.  PostgreSQL refuses to run as root, so when
- * pgshift is root the server runs as the `postgres` system user.
+ * A private PostgreSQL cluster under `<project>/.pgshift/dev/cluster/`, made
+ * with initdb and run with pg_ctl from Debian's postgresql package.  It
+ * listens on a unix socket inside that directory (trust: the directory is
+ * 0700) and on a free loopback port (scram-sha-256, password in
+ * `.pgshift/dev/pgpass`), never on any other address.  PostgreSQL refuses to
+ * run as root, so when pgshift is root the server runs as the `postgres`
+ * system user, which owns cluster/ and nothing pgshift itself writes (the
+ * layout is described in devdb.c).
  */
 #ifndef PGSHIFT_DEVDB_H
 #define PGSHIFT_DEVDB_H
