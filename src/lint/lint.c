@@ -494,11 +494,78 @@ static char kind_of(PgQuery__ObjectType t)
 	}
 }
 
-/* Forgets each object a DROP names: the name may next be taken by an old object moved or renamed into it. */
+struct schema_walk {
+	const char *schema;
+	struct created **found;
+	size_t n, cap;
+};
+
+static void collect_in_schema(const void *node, VISIT which, void *ctx)
+{
+	struct created *k = *(struct created *const *)node;
+	struct schema_walk *w = ctx;
+
+	if ((which != postorder && which != leaf) || strcmp(k->schema, w->schema))
+		return;
+	if (w->n == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 16;
+		w->found = xrealloc(w->found, w->cap * sizeof(*w->found));
+	}
+	w->found[w->n++] = k;
+}
+
+/*
+ * A schema dropped (to NULL) or renamed: what the batch created in from is
+ * new in to, and nothing is new any more in to's old contents.
+ */
+static void move_schema(struct lint_run *run, const char *from, const char *to)
+{
+	struct schema_walk gone = { .schema = to }, moved = { .schema = from };
+
+	if (to)
+		twalk_r(run->created, collect_in_schema, &gone);
+	twalk_r(run->created, collect_in_schema, &moved);
+	for (size_t i = 0; i < gone.n; i++) {
+		tdelete(gone.found[i], &run->created, cmp_key);
+		free(gone.found[i]);
+	}
+	for (size_t i = 0; i < moved.n; i++) {
+		tdelete(moved.found[i], &run->created, cmp_key);
+		if (to)
+			remember(run, moved.found[i]->kind, to, moved.found[i]->name);
+		free(moved.found[i]);
+	}
+	free(gone.found);
+	free(moved.found);
+}
+
+/* ALTER FUNCTION f(args) RENAME TO g: g(args) is new only when f(args) was. */
+static void rename_function(struct lint_run *run, const PgQuery__ObjectWithArgs *f, const char *to)
+{
+	const char *schema = resolve(run, 'f', lint_list_schema(f->objname, f->n_objname), NULL);
+	char *sig = signature(to, f->objargs, f->n_objargs, true);
+	bool was_new = lint_function_is_new(&(struct lint_ctx){ .run = run }, f);
+
+	forget(run, 'f', schema, sig);
+	forget(run, 'F', schema, to);
+	if (was_new && !f->args_unspecified)
+		remember(run, 'f', schema, sig);
+	free(sig);
+}
+
+/*
+ * Forgets each object a DROP names (a schema: with what the batch created
+ * in it): the name may next be taken by an old object moved or renamed in.
+ */
 static void track_drop(struct lint_run *run, const PgQuery__DropStmt *d)
 {
 	char kind = kind_of(d->remove_type);
 
+	for (size_t i = 0; d->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA && i < d->n_objects; i++)
+		if (d->objects[i]->node_case == PG_QUERY__NODE__NODE_STRING) {
+			move_schema(run, d->objects[i]->string->sval, NULL);
+			forget(run, 's', "", d->objects[i]->string->sval);
+		}
 	for (size_t i = 0; kind && i < d->n_objects; i++) {
 		const PgQuery__Node *o = d->objects[i];
 		PgQuery__Node **items = NULL;
@@ -595,9 +662,16 @@ static void track(struct lint_run *run, const PgQuery__Node *n)
 
 		if (r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA) {
 			bool was_new = created(run, 's', "", r->subname);
+
+			move_schema(run, r->subname, r->newname);
+			forget(run, 's', "", r->subname);
 			forget(run, 's', "", r->newname);
 			if (was_new)
 				remember(run, 's', "", r->newname);
+		} else if ((r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION ||
+			    r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_PROCEDURE) &&
+			   r->object && r->object->node_case == PG_QUERY__NODE__NODE_OBJECT_WITH_ARGS) {
+			rename_function(run, r->object->object_with_args, r->newname);
 		} else if (kind && r->relation) {
 			track_move(run, kind, r->relation->schemaname, r->relation->relname, NULL, r->newname);
 		} else if (kind == 't' && r->object && r->object->node_case == PG_QUERY__NODE__NODE_LIST) {

@@ -426,6 +426,18 @@ static void test_created_renames(void **state)
 	QUIET("CREATE INDEX i ON t (a);\nALTER INDEX i RENAME TO j;\nDROP INDEX j;", "drop-index");
 	FIRES("CREATE TYPE mood AS ENUM ('a');\nALTER TYPE mood RENAME TO feeling;\nDROP TYPE mood;", "drop-object");
 	QUIET("CREATE TYPE mood AS ENUM ('a');\nALTER TYPE mood RENAME TO feeling;\nDROP TYPE feeling;", "drop-object");
+	/* schemas: a new one renamed keeps its new objects; an old one renamed into a dropped new one does not */
+	QUIET("CREATE SCHEMA x;\nCREATE TABLE x.t (a int, b int);\nALTER SCHEMA x RENAME TO y;\n"
+	      "ALTER TABLE y.t DROP COLUMN b;", "drop-column");
+	FIRES("CREATE SCHEMA x;\nCREATE TABLE x.users (id int);\nDROP SCHEMA x CASCADE;\n"
+	      "ALTER SCHEMA archive RENAME TO x;\nALTER TABLE x.users DROP COLUMN email;", "drop-column");
+	FIRES("CREATE SCHEMA x;\nALTER SCHEMA x RENAME TO y;\nALTER SCHEMA archive RENAME TO x;\nDROP SCHEMA x;",
+	      "drop-schema");
+	/* functions */
+	FIRES("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'select 1';\nDROP FUNCTION f();\n"
+	      "ALTER FUNCTION g() RENAME TO f;\nDROP FUNCTION f();", "drop-object");
+	QUIET("CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'select 1';\nALTER FUNCTION f(int) RENAME TO g;\n"
+	      "DROP FUNCTION g(int);", "drop-object");
 }
 
 static void test_brief_examples(void **state)
