@@ -124,7 +124,7 @@ static int classify_backfill(const struct migration *m, struct item *it, struct 
 	it->parts = xcalloc(s->n + 1, sizeof(*it->parts));
 	it->bargs = xcalloc(s->n + 1, sizeof(*it->bargs));
 	for (size_t i = 0; i < s->n; i++) {
-		const struct directive *d = script_statement_directive(s, m->sql.data, i, "backfill");
+		const struct directive *d = script_statement_directive(s, i, "backfill");
 
 		if (!d)
 			continue;

@@ -28,50 +28,83 @@ static int syntax_error(const char *path, const char *sql, const PgQueryError *p
 
 #define DIRECTIVE_PREFIX "-- pgshift:"
 
-/* Records a `-- pgshift:` comment token [start, end) as a directive. */
-static void add_directive(const char *sql, size_t start, size_t end, struct script *s)
+/* True when the comment token [start, end) is a `-- pgshift:` directive. */
+static bool is_directive(const char *sql, size_t start, size_t end)
 {
 	size_t plen = strlen(DIRECTIVE_PREFIX);
+
+	return end - start >= plen && !strncmp(sql + start, DIRECTIVE_PREFIX, plen);
+}
+
+/* Records the directive [start, end) on line as the next of s->directives (allocated by the caller). */
+static void add_directive(const char *sql, size_t start, size_t end, int line, struct script *s)
+{
 	const char *p, *e = sql + end;
 	const char *name;
-	struct directive *d;
+	struct directive *d = &s->directives[s->ndirectives++];
 
-	if (end - start < plen || strncmp(sql + start, DIRECTIVE_PREFIX, plen))
-		return;
-	p = name = sql + start + plen;
+	p = name = sql + start + strlen(DIRECTIVE_PREFIX);
 	while (p < e && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
 		p++;
-	s->directives = xrealloc(s->directives, (s->ndirectives + 1) * sizeof(*s->directives));
-	d = &s->directives[s->ndirectives++];
 	d->name = xstrndup(name, (size_t)(p - name));
 	while (p < e && (*p == ' ' || *p == '\t'))
 		p++;
 	while (e > p && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
 		e--;
 	d->args = xstrndup(p, (size_t)(e - p));
-	d->line = text_line_of(sql, start);
+	d->line = line;
+}
+
+/* Advances *line over the newlines of sql[*counted, to). */
+static void count_lines(const char *sql, size_t to, size_t *counted, int *line)
+{
+	for (; *counted < to && sql[*counted]; (*counted)++)
+		if (sql[*counted] == '\n')
+			(*line)++;
+}
+
+/* Collects the directives among the scanner's tokens, in file order; lines counted once, forward. */
+static void collect_directives(const char *sql, const PgQuery__ScanResult *res, struct script *s)
+{
+	size_t n = 0, counted = 0;
+	int line = 1;
+
+	for (size_t k = 0; k < res->n_tokens; k++)
+		n += res->tokens[k]->token == PG_QUERY__TOKEN__SQL_COMMENT &&
+		     is_directive(sql, (size_t)res->tokens[k]->start, (size_t)res->tokens[k]->end);
+	if (!n)
+		return;
+	s->directives = xcalloc(n, sizeof(*s->directives));
+	for (size_t k = 0; k < res->n_tokens; k++) {
+		size_t start = (size_t)res->tokens[k]->start, end = (size_t)res->tokens[k]->end;
+
+		if (res->tokens[k]->token != PG_QUERY__TOKEN__SQL_COMMENT || !is_directive(sql, start, end))
+			continue;
+		count_lines(sql, start, &counted, &line);
+		add_directive(sql, start, end, line, s);
+	}
 }
 
 /*
- * Fills st->start and st->line from the scanner's tokens (comments skipped),
- * and collects the directives.
+ * Fills st->start, st->line and st->end_line from the scanner's tokens
+ * (comments skipped), collects the directives and maps each statement to
+ * the directives above it.  One pass each: files can hold thousands of
+ * statements and directives.
  */
 static void locate_starts(const char *sql, struct script *s)
 {
 	PgQueryScanResult sr = pg_query_scan(sql);
 	PgQuery__ScanResult *res = NULL;
-	size_t t = 0;
+	size_t t = 0, counted = 0, d = 0;
+	int line = 1;
 
 	if (!sr.error)
 		res = pg_query__scan_result__unpack(NULL, sr.pbuf.len, (const uint8_t *)sr.pbuf.data);
-	for (size_t k = 0; res && k < res->n_tokens; k++)
-		if (res->tokens[k]->token == PG_QUERY__TOKEN__SQL_COMMENT)
-			add_directive(sql, (size_t)res->tokens[k]->start, (size_t)res->tokens[k]->end, s);
-	size_t counted = 0;	/* lines are counted once, forward: files can hold thousands of statements */
-	int line = 1;
-
+	if (res)
+		collect_directives(sql, res, s);
 	for (size_t i = 0; i < s->n; i++) {
 		struct stmt *st = &s->stmts[i];
+		int prev_end = i > 0 ? s->stmts[i - 1].end_line : 0;
 
 		st->start = st->off;
 		if (res) {
@@ -85,10 +118,16 @@ static void locate_starts(const char *sql, struct script *s)
 				}
 			}
 		}
-		for (; counted < st->start && sql[counted]; counted++)
-			if (sql[counted] == '\n')
-				line++;
+		count_lines(sql, st->start, &counted, &line);
 		st->line = line;
+		count_lines(sql, st->off + st->len, &counted, &line);
+		st->end_line = line;
+		while (d < s->ndirectives && s->directives[d].line <= prev_end)
+			d++;
+		st->dir_first = d;
+		while (d < s->ndirectives && s->directives[d].line < st->line)
+			d++;
+		st->dir_end = d;
 	}
 	if (res)
 		pg_query__scan_result__free_unpacked(res, NULL);
@@ -271,16 +310,17 @@ const char *script_needs_autocommit(const PgQuery__Node *node, int server_versio
 	}
 }
 
-/* Walks any protobuf-c message, calling fn on each RangeVar. */
-static void walk(const ProtobufCMessage *m, void (*fn)(const PgQuery__RangeVar *rv, void *ctx), void *ctx)
+/* Walks any protobuf-c message, calling fn on each message of type type (not looking inside those). */
+static void walk(const ProtobufCMessage *m, const ProtobufCMessageDescriptor *type,
+		 void (*fn)(const ProtobufCMessage *m, void *ctx), void *ctx)
 {
 	const ProtobufCMessageDescriptor *d;
 
 	if (!m)
 		return;
 	d = m->descriptor;
-	if (d == &pg_query__range_var__descriptor) {
-		fn((const PgQuery__RangeVar *)m, ctx);
+	if (d == type) {
+		fn(m, ctx);
 		return;
 	}
 	for (unsigned i = 0; i < d->n_fields; i++) {
@@ -293,7 +333,7 @@ static void walk(const ProtobufCMessage *m, void (*fn)(const PgQuery__RangeVar *
 			size_t n = *(const size_t *)(base + f->quantifier_offset);
 			const ProtobufCMessage *const *items = *(const ProtobufCMessage *const *const *)(base + f->offset);
 			for (size_t k = 0; k < n; k++)
-				walk(items[k], fn, ctx);
+				walk(items[k], type, fn, ctx);
 		} else {
 			/* a oneof member that is not the one set still has a (NULL or stale) slot: check the case */
 			if (f->flags & PROTOBUF_C_FIELD_FLAG_ONEOF) {
@@ -301,38 +341,41 @@ static void walk(const ProtobufCMessage *m, void (*fn)(const PgQuery__RangeVar *
 				if (which != f->id)
 					continue;
 			}
-			walk(*(const ProtobufCMessage *const *)(base + f->offset), fn, ctx);
+			walk(*(const ProtobufCMessage *const *)(base + f->offset), type, fn, ctx);
 		}
 	}
 }
 
+void script_messages(const PgQuery__Node *node, const ProtobufCMessageDescriptor *type,
+		     void (*fn)(const ProtobufCMessage *m, void *ctx), void *ctx)
+{
+	walk(&node->base, type, fn, ctx);
+}
+
+struct relations_ctx {
+	void (*fn)(const PgQuery__RangeVar *rv, void *ctx);
+	void *ctx;
+};
+
+static void relation_found(const ProtobufCMessage *m, void *ctx)
+{
+	const struct relations_ctx *r = ctx;
+
+	r->fn((const PgQuery__RangeVar *)m, r->ctx);
+}
+
 void script_relations(const PgQuery__Node *node, void (*fn)(const PgQuery__RangeVar *rv, void *ctx), void *ctx)
 {
-	walk(&node->base, fn, ctx);
+	struct relations_ctx r = { fn, ctx };
+
+	walk(&node->base, &pg_query__range_var__descriptor, relation_found, &r);
 }
 
-/* The last line statement i spans (its first line plus the newlines in its text). */
-static int last_line(const char *sql, const struct stmt *st)
+const struct directive *script_statement_directive(const struct script *s, size_t i, const char *name)
 {
-	int line = st->line;
-
-	for (size_t k = st->start; k < st->off + st->len; k++)
-		line += sql[k] == '\n';
-	return line;
-}
-
-const struct directive *script_statement_directive(const struct script *s, const char *sql, size_t i,
-						   const char *name)
-{
-	int lo = i > 0 ? last_line(sql, &s->stmts[i - 1]) : 0;
-	int hi = s->stmts[i].line;
-
-	for (size_t d = 0; d < s->ndirectives; d++) {
-		const struct directive *dir = &s->directives[d];
-
-		if (!strcmp(dir->name, name) && dir->line > lo && dir->line < hi)
-			return dir;
-	}
+	for (size_t d = s->stmts[i].dir_first; d < s->stmts[i].dir_end; d++)
+		if (!strcmp(s->directives[d].name, name))
+			return &s->directives[d];
 	return NULL;
 }
 
@@ -364,7 +407,7 @@ int script_update_parts(const char *sql, const struct stmt *st, struct update_pa
 	char *text;
 	PgQueryScanResult sr;
 	PgQuery__ScanResult *res = NULL;
-	size_t set_end = 0, where_at = 0, end = st->off + st->len;
+	size_t set_end = 0, where_at = 0, set_last = 0, last = 0;
 	int depth = 0;
 	struct buf table = BUF_INIT;
 
@@ -386,14 +429,22 @@ int script_update_parts(const char *sql, const struct stmt *st, struct update_pa
 	for (size_t k = 0; res && k < res->n_tokens; k++) {
 		PgQuery__Token tok = res->tokens[k]->token;
 
+		/* each part ends at its last token: a trailing comment would swallow what the engine appends */
+		if (tok == PG_QUERY__TOKEN__SQL_COMMENT || tok == PG_QUERY__TOKEN__C_COMMENT || tok == PG_QUERY__TOKEN__ASCII_59)
+			continue;
 		if (tok == PG_QUERY__TOKEN__ASCII_40)
 			depth++;
 		else if (tok == PG_QUERY__TOKEN__ASCII_41)
 			depth--;
 		else if (depth == 0 && tok == PG_QUERY__TOKEN__SET && !set_end)
 			set_end = st->off + (size_t)res->tokens[k]->end;
-		else if (depth == 0 && tok == PG_QUERY__TOKEN__WHERE && set_end && !where_at)
+		else if (depth == 0 && tok == PG_QUERY__TOKEN__WHERE && set_end && !where_at) {
 			where_at = st->off + (size_t)res->tokens[k]->start;
+			continue;
+		}
+		last = st->off + (size_t)res->tokens[k]->end;
+		if (!where_at)
+			set_last = last;
 	}
 	if (res)
 		pg_query__scan_result__free_unpacked(res, NULL);
@@ -407,8 +458,8 @@ int script_update_parts(const char *sql, const struct stmt *st, struct update_pa
 	}
 	add_ident(&table, u->relation->relname);
 	out->table = buf_detach(&table);
-	out->set = trimmed(sql, set_end, where_at ? where_at : end);
-	out->where = where_at ? trimmed(sql, where_at + 5, end) : NULL;
+	out->set = trimmed(sql, set_end, set_last);
+	out->where = where_at ? trimmed(sql, where_at + 5, last) : NULL;
 	return 0;
 }
 

@@ -22,12 +22,15 @@ struct stmt {
 	size_t len;
 	size_t start;	/* offset of the statement's first token */
 	int line;	/* 1-based line of start */
+	int end_line;	/* the last line of [start, off + len) */
+	/* the directives [dir_first, dir_end) stand above it: after the previous statement's last line, before line */
+	size_t dir_first, dir_end;
 	PgQuery__Node *node;	/* the parse tree of the statement (owned by the script) */
 };
 
 struct script_arena;
 
-/* A `-- pgshift:NAME ARGS` comment, found by the scanner (never by string search). */
+/* A `-- pgshift:NAME ARGS` comment, found by the scanner (never by string search); in file order. */
 struct directive {
 	char *name;	/* e.g. "no-transaction" */
 	char *args;	/* the rest of the line, trimmed; "" when none */
@@ -62,18 +65,22 @@ const char *script_needs_autocommit(const PgQuery__Node *node, int server_versio
  * RangeVar in its tree, found by walking the protobuf descriptors).
  */
 void script_relations(const PgQuery__Node *node, void (*fn)(const PgQuery__RangeVar *rv, void *ctx), void *ctx);
+/* Calls fn for every message of type type in the statement's tree (e.g. &pg_query__func_call__descriptor). */
+void script_messages(const PgQuery__Node *node, const ProtobufCMessageDescriptor *type,
+		     void (*fn)(const ProtobufCMessage *m, void *ctx), void *ctx);
 /*
- * The directive called name that stands for statement i: on a line after
- * the previous statement and before statement i's first token (e.g. the
- * `-- pgshift:backfill` above an UPDATE), or NULL.
+ * The first directive called name that stands for statement i: on a line
+ * after the previous statement and before statement i's first token (e.g.
+ * the `-- pgshift:backfill` above an UPDATE), or NULL.  Mapped once by
+ * script_split, so this costs only the directives above statement i.
  */
-const struct directive *script_statement_directive(const struct script *s, const char *sql, size_t i,
-						   const char *name);
+const struct directive *script_statement_directive(const struct script *s, size_t i, const char *name);
 
 /*
  * A backfill UPDATE cut into what the backfill engine takes: the table
  * (quoted as SQL reads it), the SET list and the WHERE condition (NULL when
- * none), as written.  Refuses WITH, FROM, RETURNING, an alias and WHERE
+ * none), as written, each ending at its last token (a trailing comment is
+ * left out: the engine writes more SQL after each).  Refuses WITH, FROM, RETURNING, an alias and WHERE
  * CURRENT OF, which a batched UPDATE cannot carry.
  */
 struct update_parts {

@@ -30,6 +30,8 @@ void lint_init(struct lint_run *run, const struct lint_opts *opts)
 		run->opts.pg_version = 150000;
 }
 
+static void path_clear(struct lint_search_path *p);
+
 static void free_key(void *p)
 {
 	free(p);
@@ -48,6 +50,8 @@ void lint_free(struct lint_run *run)
 	}
 	free(run->out.items);
 	tdestroy(run->created, free_key);
+	path_clear(&run->path);
+	path_clear(&run->local_path);
 	memset(run, 0, sizeof(*run));
 }
 
@@ -130,40 +134,117 @@ void lint_report(struct lint_ctx *ctx, const struct rule *r, int loc, const stru
 	f->migration = ctx->migration ? xstrdup(ctx->migration) : NULL;
 }
 
-/* The created-objects set: keys "k:name" in a tsearch tree. */
+/*
+ * The created-objects set: (kind, schema, name) in a tsearch tree.  Kinds:
+ * 'r' a table, view or sequence; 'i' an index; 't' a type; 'f' a function
+ * by name and input argument types, 'F' by name alone (any of its
+ * overloads); 's' a schema (its schema ""). Names are as libpg_query gives
+ * them: unquoted folded to lower case, quoted as written.
+ */
+struct created {
+	char kind;
+	char *schema, *name;	/* point into the same allocation */
+};
+
 static int cmp_key(const void *a, const void *b)
 {
-	return strcmp(a, b);
+	const struct created *x = a, *y = b;
+	int c = x->kind - y->kind;
+
+	if (!c)
+		c = strcmp(x->schema, y->schema);
+	return c ? c : strcmp(x->name, y->name);
 }
 
-static char *make_key(char kind, const char *name)
+/* One allocation, owned by the tree once inserted. */
+static struct created *make_key(char kind, const char *schema, const char *name)
 {
-	return xasprintf("%c:%s", kind, name);
+	size_t ls = strlen(schema) + 1, ln = strlen(name) + 1;
+	struct created *k = xmalloc(sizeof(*k) + ls + ln);
+
+	k->kind = kind;
+	k->schema = memcpy((char *)(k + 1), schema, ls);
+	k->name = memcpy(k->schema + ls, name, ln);
+	return k;
 }
 
-static void remember(struct lint_run *run, char kind, const char *name)
+static bool created(const struct lint_run *run, char kind, const char *schema, const char *name)
 {
-	char *key;
+	struct created *key = make_key(kind, schema, name);
+	bool found = tfind(key, &run->created, cmp_key) != NULL;
 
-	if (!name || !*name)
+	free(key);
+	return found;
+}
+
+/* The search path in force: a SET LOCAL of this file's transaction, else the session's. */
+static const struct lint_search_path *path_now(const struct lint_run *run)
+{
+	return run->local_path_set ? &run->local_path : &run->path;
+}
+
+/* The schema unqualified names are created in and first looked up in; NULL when unknown or none. */
+static const char *first_schema(const struct lint_run *run)
+{
+	const struct lint_search_path *p = path_now(run);
+
+	if (p->unknown)
+		return NULL;
+	return p->schemas ? p->schemas[0] : "public";
+}
+
+/*
+ * The schema of an object named schema.name (schema NULL or "" when
+ * unqualified) as PostgreSQL resolves it: temporary relations come first,
+ * then the first schema of the search path.  NULL when unknown.
+ */
+static const char *resolve(const struct lint_run *run, char kind, const char *schema, const char *name)
+{
+	if (schema && *schema)
+		return schema;
+	if ((kind == 'r' || kind == 'i') && created(run, kind, "pg_temp", name))
+		return "pg_temp";
+	return first_schema(run);
+}
+
+static void remember(struct lint_run *run, char kind, const char *schema, const char *name)
+{
+	struct created *key;
+
+	if (!schema || !name || !*name)
 		return;
-	key = make_key(kind, name);
-	if (*(char **)tsearch(key, &run->created, cmp_key) != key)
+	key = make_key(kind, schema, name);
+	if (*(struct created **)tsearch(key, &run->created, cmp_key) != key)
 		free(key);
+}
+
+/* Takes schema.name out of the set: it now names an object that may hold data, or nothing. */
+static void forget(struct lint_run *run, char kind, const char *schema, const char *name)
+{
+	struct created *key, **found;
+
+	if (!schema || !name)
+		return;
+	key = make_key(kind, schema, name);
+	found = tfind(key, &run->created, cmp_key);
+	if (found) {
+		struct created *stored = *found;
+		tdelete(key, &run->created, cmp_key);
+		free(stored);
+	}
+	free(key);
 }
 
 bool lint_is_new(const struct lint_ctx *ctx, char kind, const char *schema, const char *name)
 {
-	char *key;
-	bool found;
+	const char *in;
 
-	(void)schema;	/* objects are tracked by name: a migration rarely reuses one name across schemas */
-	if (!name)
+	if (!name || !*name)
 		return false;
-	key = make_key(kind, name);
-	found = tfind(key, &ctx->run->created, cmp_key) != NULL;
-	free(key);
-	return found;
+	if (kind == 's')
+		return created(ctx->run, 's', "", name);
+	in = resolve(ctx->run, kind, schema, name);
+	return in && created(ctx->run, kind, in, name);
 }
 
 bool lint_rangevar_is_new(const struct lint_ctx *ctx, const PgQuery__RangeVar *rv)
@@ -179,52 +260,439 @@ const char *lint_list_last(PgQuery__Node **items, size_t n)
 	return "";
 }
 
-/* Records what a statement creates (or renames into being). */
+const char *lint_list_schema(PgQuery__Node **items, size_t n)
+{
+	if (n < 2 || items[n - 2]->node_case != PG_QUERY__NODE__NODE_STRING)
+		return NULL;
+	return items[n - 2]->string->sval;
+}
+
+/* Appends a type as a function signature names it: its last name (int and integer are both int4), [] per bound. */
+static void add_type(struct buf *b, const PgQuery__TypeName *t)
+{
+	buf_adds(b, t ? lint_list_last(t->names, t->n_names) : "?");
+	for (size_t i = 0; t && i < t->n_array_bounds; i++)
+		buf_adds(b, "[]");
+}
+
+/* "name(type,type)": a function's name with its input argument types (new string). */
+static char *signature(const char *name, PgQuery__Node **params, size_t n, bool typenames)
+{
+	struct buf b = BUF_INIT;
+	bool first = true;
+
+	buf_adds(&b, name);
+	buf_addc(&b, '(');
+	for (size_t i = 0; i < n; i++) {
+		const PgQuery__TypeName *t = NULL;
+
+		if (typenames && params[i]->node_case == PG_QUERY__NODE__NODE_TYPE_NAME) {
+			t = params[i]->type_name;
+		} else if (!typenames && params[i]->node_case == PG_QUERY__NODE__NODE_FUNCTION_PARAMETER) {
+			PgQuery__FunctionParameterMode m = params[i]->function_parameter->mode;
+			if (m == PG_QUERY__FUNCTION_PARAMETER_MODE__FUNC_PARAM_OUT ||
+			    m == PG_QUERY__FUNCTION_PARAMETER_MODE__FUNC_PARAM_TABLE)
+				continue;
+			t = params[i]->function_parameter->arg_type;
+		} else {
+			continue;
+		}
+		if (!first)
+			buf_addc(&b, ',');
+		first = false;
+		add_type(&b, t);
+	}
+	buf_addc(&b, ')');
+	return buf_detach(&b);
+}
+
+bool lint_function_is_new(const struct lint_ctx *ctx, const PgQuery__ObjectWithArgs *f)
+{
+	const char *name = lint_list_last(f->objname, f->n_objname);
+	char *sig;
+	bool found;
+
+	if (f->args_unspecified)	/* DROP FUNCTION f: fails unless f has one overload */
+		return lint_is_new(ctx, 'F', lint_list_schema(f->objname, f->n_objname), name);
+	sig = signature(name, f->objargs, f->n_objargs, true);
+	found = lint_is_new(ctx, 'f', lint_list_schema(f->objname, f->n_objname), sig);
+	free(sig);
+	return found;
+}
+
+/* The schema an object named schema.name is created in (schema NULL or "" when unqualified); NULL when unknown. */
+static const char *creation_schema(const struct lint_run *run, const char *schema)
+{
+	return schema && *schema ? schema : first_schema(run);
+}
+
+/* Records a new object named by a list of Strings ([schema.]name). */
+static void remember_list(struct lint_run *run, char kind, PgQuery__Node **items, size_t n)
+{
+	remember(run, kind, creation_schema(run, lint_list_schema(items, n)), lint_list_last(items, n));
+}
+
+/* Records a new relation; a temporary one lives in pg_temp. */
+static void remember_rv(struct lint_run *run, const PgQuery__RangeVar *rv)
+{
+	if (!rv)
+		return;
+	if (rv->relpersistence && !strcmp(rv->relpersistence, "t") && !(rv->schemaname && *rv->schemaname))
+		remember(run, 'r', "pg_temp", rv->relname);
+	else
+		remember(run, 'r', creation_schema(run, rv->schemaname), rv->relname);
+}
+
+/*
+ * The schema of the table rv names, for its indexes: certain when
+ * qualified, temporary, or when the search path has one schema; else NULL
+ * (the table may sit in any schema of the path).
+ */
+static const char *table_schema(const struct lint_run *run, const PgQuery__RangeVar *rv)
+{
+	const struct lint_search_path *p = path_now(run);
+
+	if ((rv->schemaname && *rv->schemaname) || created(run, 'r', "pg_temp", rv->relname))
+		return resolve(run, 'r', rv->schemaname, rv->relname);
+	if (p->unknown || (p->schemas && (!p->schemas[0] || p->schemas[1])))
+		return NULL;
+	return first_schema(run);
+}
+
+static void path_clear(struct lint_search_path *p)
+{
+	for (char **s = p->schemas; s && *s; s++)
+		free(*s);
+	free(p->schemas);
+	memset(p, 0, sizeof(*p));
+}
+
+/* SET [LOCAL] search_path TO ...: the schemas as written ("$user" left out: pgshift assumes no such schema). */
+static void path_set(struct lint_search_path *p, const PgQuery__VariableSetStmt *v)
+{
+	size_t n = 0;
+
+	path_clear(p);
+	if (v->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE)
+		return;	/* DEFAULT, RESET: the default */
+	p->schemas = xcalloc(v->n_args + 1, sizeof(*p->schemas));
+	for (size_t i = 0; i < v->n_args; i++) {
+		const PgQuery__Node *a = v->args[i];
+
+		if (a->node_case != PG_QUERY__NODE__NODE_A_CONST || a->a_const->val_case != PG_QUERY__A__CONST__VAL_SVAL) {
+			p->unknown = true;
+			continue;
+		}
+		if (strcmp(a->a_const->sval->sval, "$user"))
+			p->schemas[n++] = xstrdup(a->a_const->sval->sval);
+	}
+}
+
+/* A set_config('search_path', ...) call (or one whose setting is not a constant). */
+static void set_config_seen(const ProtobufCMessage *m, void *ctx)
+{
+	const PgQuery__FuncCall *f = (const PgQuery__FuncCall *)m;
+	bool *changes = ctx;
+	const PgQuery__Node *a = f->n_args ? f->args[0] : NULL;
+
+	if (strcmp(lint_list_last(f->funcname, f->n_funcname), "set_config"))
+		return;
+	if (!a || a->node_case != PG_QUERY__NODE__NODE_A_CONST || a->a_const->val_case != PG_QUERY__A__CONST__VAL_SVAL ||
+	    !strcasecmp(a->a_const->sval->sval, "search_path"))
+		*changes = true;
+}
+
+/*
+ * Follows the search path through SET [LOCAL], RESET and set_config():
+ * after a set_config() of it, nothing unqualified counts as new.
+ */
+static void track_path(struct lint_run *run, const PgQuery__Node *n, bool in_transaction)
+{
+	bool changes = false;
+
+	if (n->node_case == PG_QUERY__NODE__NODE_VARIABLE_SET_STMT) {
+		const PgQuery__VariableSetStmt *v = n->variable_set_stmt;
+		bool all = v->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_RESET_ALL;
+
+		if (!all && (!v->name || strcasecmp(v->name, "search_path") ||
+			     v->kind == PG_QUERY__VARIABLE_SET_KIND__VAR_SET_CURRENT))
+			return;
+		if (v->is_local) {
+			/* outside a transaction block SET LOCAL does nothing */
+			if (in_transaction) {
+				path_set(&run->local_path, v);
+				run->local_path_set = true;
+			}
+			return;
+		}
+		path_set(&run->path, v);
+		/* a session SET also replaces a SET LOCAL of the same transaction */
+		path_clear(&run->local_path);
+		run->local_path_set = false;
+		return;
+	}
+	script_messages(n, &pg_query__func_call__descriptor, set_config_seen, &changes);
+	if (changes) {
+		/* set_config(..., true) is local, (..., false) sets the session's: either way lint cannot follow */
+		path_clear(&run->path);
+		path_clear(&run->local_path);
+		run->path.unknown = run->local_path.unknown = true;
+	}
+}
+
+static void track(struct lint_run *run, const PgQuery__Node *n);
+
+/* CREATE SCHEMA x CREATE TABLE t ...: the elements' unqualified names are created in x. */
+static void track_schema_elements(struct lint_run *run, const PgQuery__CreateSchemaStmt *c)
+{
+	struct lint_search_path saved = run->path;
+	bool saved_set = run->local_path_set;
+	char *only[] = { c->schemaname, NULL };
+
+	run->path = (struct lint_search_path){ .schemas = only };
+	run->local_path_set = false;
+	for (size_t i = 0; i < c->n_schema_elts; i++)
+		track(run, c->schema_elts[i]);
+	run->path = saved;
+	run->local_path_set = saved_set;
+}
+
+/* ALTER ... RENAME TO / SET SCHEMA: a new object stays new under its new name; an old one brings its data. */
+static void track_move(struct lint_run *run, char kind, const char *schema, const char *name, const char *to_schema,
+		       const char *to_name)
+{
+	const char *from = resolve(run, kind, schema, name);
+	bool was_new = from && created(run, kind, from, name);
+
+	if (!to_schema)
+		to_schema = from;
+	if (!to_schema)
+		return;
+	forget(run, kind, to_schema, to_name);
+	if (was_new) {
+		remember(run, kind, to_schema, to_name);
+		forget(run, kind, from, name);
+	}
+}
+
+static char kind_of(PgQuery__ObjectType t)
+{
+	switch (t) {
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_FOREIGN_TABLE:
+		return 'r';
+	case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX:
+		return 'i';
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TYPE:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_DOMAIN:
+		return 't';
+	default:
+		return 0;
+	}
+}
+
+struct schema_walk {
+	const char *schema;
+	struct created **found;
+	size_t n, cap;
+};
+
+static void collect_in_schema(const void *node, VISIT which, void *ctx)
+{
+	struct created *k = *(struct created *const *)node;
+	struct schema_walk *w = ctx;
+
+	if ((which != postorder && which != leaf) || strcmp(k->schema, w->schema))
+		return;
+	if (w->n == w->cap) {
+		w->cap = w->cap ? w->cap * 2 : 16;
+		w->found = xrealloc(w->found, w->cap * sizeof(*w->found));
+	}
+	w->found[w->n++] = k;
+}
+
+/*
+ * A schema dropped (to NULL) or renamed: what the batch created in from is
+ * new in to, and nothing is new any more in to's old contents.
+ */
+static void move_schema(struct lint_run *run, const char *from, const char *to)
+{
+	struct schema_walk gone = { .schema = to }, moved = { .schema = from };
+
+	if (to)
+		twalk_r(run->created, collect_in_schema, &gone);
+	twalk_r(run->created, collect_in_schema, &moved);
+	for (size_t i = 0; i < gone.n; i++) {
+		tdelete(gone.found[i], &run->created, cmp_key);
+		free(gone.found[i]);
+	}
+	for (size_t i = 0; i < moved.n; i++) {
+		tdelete(moved.found[i], &run->created, cmp_key);
+		if (to)
+			remember(run, moved.found[i]->kind, to, moved.found[i]->name);
+		free(moved.found[i]);
+	}
+	free(gone.found);
+	free(moved.found);
+}
+
+/* ALTER FUNCTION f(args) RENAME TO g: g(args) is new only when f(args) was. */
+static void rename_function(struct lint_run *run, const PgQuery__ObjectWithArgs *f, const char *to)
+{
+	const char *schema = resolve(run, 'f', lint_list_schema(f->objname, f->n_objname), NULL);
+	char *sig = signature(to, f->objargs, f->n_objargs, true);
+	bool was_new = lint_function_is_new(&(struct lint_ctx){ .run = run }, f);
+
+	forget(run, 'f', schema, sig);
+	forget(run, 'F', schema, to);
+	if (was_new && !f->args_unspecified)
+		remember(run, 'f', schema, sig);
+	free(sig);
+}
+
+/*
+ * Forgets each object a DROP names (a schema: with what the batch created
+ * in it): the name may next be taken by an old object moved or renamed in.
+ */
+static void track_drop(struct lint_run *run, const PgQuery__DropStmt *d)
+{
+	char kind = kind_of(d->remove_type);
+
+	for (size_t i = 0; d->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA && i < d->n_objects; i++)
+		if (d->objects[i]->node_case == PG_QUERY__NODE__NODE_STRING) {
+			move_schema(run, d->objects[i]->string->sval, NULL);
+			forget(run, 's', "", d->objects[i]->string->sval);
+		}
+	for (size_t i = 0; kind && i < d->n_objects; i++) {
+		const PgQuery__Node *o = d->objects[i];
+		PgQuery__Node **items = NULL;
+		size_t ni = 0;
+		const char *name;
+
+		if (o->node_case == PG_QUERY__NODE__NODE_LIST) {
+			items = o->list->items;
+			ni = o->list->n_items;
+		} else if (o->node_case == PG_QUERY__NODE__NODE_TYPE_NAME) {
+			items = o->type_name->names;
+			ni = o->type_name->n_names;
+		}
+		if (!ni)
+			continue;
+		name = lint_list_last(items, ni);
+		forget(run, kind, resolve(run, kind, lint_list_schema(items, ni), name), name);
+	}
+}
+
+/*
+ * Records what a statement creates (or renames into being).  Only a create
+ * that fails when the object exists makes it new: IF NOT EXISTS and OR
+ * REPLACE may leave an existing object, with its data, in place.
+ */
 static void track(struct lint_run *run, const PgQuery__Node *n)
 {
 	switch (n->node_case) {
 	case PG_QUERY__NODE__NODE_CREATE_STMT:
-		remember(run, 'r', n->create_stmt->relation->relname);
+		if (!n->create_stmt->if_not_exists)
+			remember_rv(run, n->create_stmt->relation);
+		break;
+	case PG_QUERY__NODE__NODE_CREATE_FOREIGN_TABLE_STMT:
+		if (n->create_foreign_table_stmt->base_stmt && !n->create_foreign_table_stmt->base_stmt->if_not_exists)
+			remember_rv(run, n->create_foreign_table_stmt->base_stmt->relation);
 		break;
 	case PG_QUERY__NODE__NODE_CREATE_TABLE_AS_STMT:
-		if (n->create_table_as_stmt->into && n->create_table_as_stmt->into->rel)
-			remember(run, 'r', n->create_table_as_stmt->into->rel->relname);
+		if (n->create_table_as_stmt->into && !n->create_table_as_stmt->if_not_exists)
+			remember_rv(run, n->create_table_as_stmt->into->rel);
 		break;
 	case PG_QUERY__NODE__NODE_VIEW_STMT:
-		remember(run, 'r', n->view_stmt->view->relname);
+		if (!n->view_stmt->replace)
+			remember_rv(run, n->view_stmt->view);
 		break;
 	case PG_QUERY__NODE__NODE_CREATE_SEQ_STMT:
-		remember(run, 'r', n->create_seq_stmt->sequence->relname);
+		if (!n->create_seq_stmt->if_not_exists)
+			remember_rv(run, n->create_seq_stmt->sequence);
 		break;
-	case PG_QUERY__NODE__NODE_INDEX_STMT:
-		remember(run, 'i', n->index_stmt->idxname);
+	case PG_QUERY__NODE__NODE_INDEX_STMT: {
+		const PgQuery__IndexStmt *x = n->index_stmt;
+		/* an index lives in its table's schema */
+		if (x->idxname && *x->idxname && !x->if_not_exists)
+			remember(run, 'i', table_schema(run, x->relation), x->idxname);
 		break;
-	case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT:
-		remember(run, 'f', lint_list_last(n->create_function_stmt->funcname, n->create_function_stmt->n_funcname));
+	}
+	case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT: {
+		const PgQuery__CreateFunctionStmt *f = n->create_function_stmt;
+		const char *schema = creation_schema(run, lint_list_schema(f->funcname, f->n_funcname));
+		const char *name = lint_list_last(f->funcname, f->n_funcname);
+		char *sig;
+
+		if (f->replace)
+			break;
+		sig = signature(name, f->parameters, f->n_parameters, false);
+		remember(run, 'f', schema, sig);
+		remember(run, 'F', schema, name);
+		free(sig);
 		break;
+	}
 	case PG_QUERY__NODE__NODE_CREATE_ENUM_STMT:
-		remember(run, 't', lint_list_last(n->create_enum_stmt->type_name, n->create_enum_stmt->n_type_name));
+		remember_list(run, 't', n->create_enum_stmt->type_name, n->create_enum_stmt->n_type_name);
 		break;
-	case PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT:
-		remember(run, 't', n->composite_type_stmt->typevar->relname);
+	case PG_QUERY__NODE__NODE_COMPOSITE_TYPE_STMT: {
+		const PgQuery__RangeVar *rv = n->composite_type_stmt->typevar;
+		remember(run, 't', creation_schema(run, rv->schemaname), rv->relname);
 		break;
+	}
 	case PG_QUERY__NODE__NODE_CREATE_DOMAIN_STMT:
-		remember(run, 't', lint_list_last(n->create_domain_stmt->domainname, n->create_domain_stmt->n_domainname));
+		remember_list(run, 't', n->create_domain_stmt->domainname, n->create_domain_stmt->n_domainname);
 		break;
 	case PG_QUERY__NODE__NODE_DEFINE_STMT:
-		if (n->define_stmt->kind == PG_QUERY__OBJECT_TYPE__OBJECT_TYPE)
-			remember(run, 't', lint_list_last(n->define_stmt->defnames, n->define_stmt->n_defnames));
+		if (n->define_stmt->kind == PG_QUERY__OBJECT_TYPE__OBJECT_TYPE && !n->define_stmt->if_not_exists &&
+		    !n->define_stmt->replace)
+			remember_list(run, 't', n->define_stmt->defnames, n->define_stmt->n_defnames);
 		break;
 	case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
-		remember(run, 's', n->create_schema_stmt->schemaname);
+		if (!n->create_schema_stmt->if_not_exists)
+			remember(run, 's', "", n->create_schema_stmt->schemaname);
+		track_schema_elements(run, n->create_schema_stmt);
 		break;
 	case PG_QUERY__NODE__NODE_RENAME_STMT: {
 		const PgQuery__RenameStmt *r = n->rename_stmt;
-		/* a new table renamed is still new under its new name */
-		if (r->relation && lint_is_new(&(struct lint_ctx){ .run = run }, 'r', NULL, r->relation->relname))
-			remember(run, 'r', r->newname);
+		char kind = kind_of(r->rename_type);
+
+		if (r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_SCHEMA) {
+			bool was_new = created(run, 's', "", r->subname);
+
+			move_schema(run, r->subname, r->newname);
+			forget(run, 's', "", r->subname);
+			forget(run, 's', "", r->newname);
+			if (was_new)
+				remember(run, 's', "", r->newname);
+		} else if ((r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION ||
+			    r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_PROCEDURE) &&
+			   r->object && r->object->node_case == PG_QUERY__NODE__NODE_OBJECT_WITH_ARGS) {
+			rename_function(run, r->object->object_with_args, r->newname);
+		} else if (kind && r->relation) {
+			track_move(run, kind, r->relation->schemaname, r->relation->relname, NULL, r->newname);
+		} else if (kind == 't' && r->object && r->object->node_case == PG_QUERY__NODE__NODE_LIST) {
+			const PgQuery__List *l = r->object->list;
+			track_move(run, 't', lint_list_schema(l->items, l->n_items), lint_list_last(l->items, l->n_items),
+				   NULL, r->newname);
+		}
 		break;
 	}
+	case PG_QUERY__NODE__NODE_ALTER_OBJECT_SCHEMA_STMT: {
+		const PgQuery__AlterObjectSchemaStmt *a = n->alter_object_schema_stmt;
+		char kind = kind_of(a->object_type);
+
+		if (kind && a->relation)
+			track_move(run, kind, a->relation->schemaname, a->relation->relname, a->newschema,
+				   a->relation->relname);
+		break;
+	}
+	case PG_QUERY__NODE__NODE_DROP_STMT:
+		track_drop(run, n->drop_stmt);
+		break;
 	default:
 		break;
 	}
@@ -310,30 +778,57 @@ static const char **check_directives(struct lint_run *run, const char *path, con
 	return allow;
 }
 
-/* Marks findings [from, run->out.n) acknowledged by the allows that cover statement i. */
-static void acknowledge(struct lint_run *run, size_t from, const struct script *s, size_t i, const char *sql,
-			const char **allow, char **reasons)
-{
-	int first_line = s->stmts[0].line;
-	int lo = 0, hi = s->stmts[i].line;
+/* An allow above the first statement: it covers the whole file. */
+struct file_allow {
+	const char *rule;
+	const char *reason;
+};
 
-	if (i > 0) {
-		/* the previous statement's last line: its first line plus the newlines it spans */
-		const struct stmt *prev = &s->stmts[i - 1];
-		lo = prev->line;
-		for (size_t k = prev->start; k < prev->off + prev->len; k++)
-			lo += sql[k] == '\n';
+/* The allows above the first statement, the first per rule (at most one per rule: new array of n). */
+static struct file_allow *file_allows(const struct script *s, const char **allow, char **reasons, size_t *n)
+{
+	struct file_allow *out = xcalloc(s->ndirectives + 1, sizeof(*out));
+
+	*n = 0;
+	for (size_t d = 0; d < s->ndirectives && (!s->n || s->directives[d].line < s->stmts[0].line); d++) {
+		bool seen = false;
+
+		for (size_t k = 0; allow[d] && k < *n && !seen; k++)
+			seen = out[k].rule == allow[d];
+		if (allow[d] && !seen)
+			out[(*n)++] = (struct file_allow){ allow[d], reasons[d] };
+	}
+	return out;
+}
+
+/*
+ * Marks findings [from, run->out.n) acknowledged by the allows that cover
+ * statement i: those of the whole file, and those from the previous
+ * statement's last line to this one's first (directives are in line order).
+ */
+static void acknowledge(struct lint_run *run, size_t from, const struct script *s, size_t i, const char **allow,
+			char **reasons, const struct file_allow *whole, size_t nwhole)
+{
+	int lo = i > 0 ? s->stmts[i - 1].end_line : 0, hi = s->stmts[i].line;
+	size_t first = 0, end = s->ndirectives;
+
+	/* the first directive on line lo or later */
+	while (first < end) {
+		size_t mid = first + (end - first) / 2;
+		if (s->directives[mid].line < lo)
+			first = mid + 1;
+		else
+			end = mid;
 	}
 	for (size_t f = from; f < run->out.n; f++) {
 		struct finding *fd = &run->out.items[f];
 
-		for (size_t d = 0; d < s->ndirectives; d++) {
-			int line = s->directives[d].line;
-			bool covers = line < first_line || (line >= lo && line < hi);
-
-			if (allow[d] && covers && !strcmp(allow[d], fd->rule) && !fd->ack)
+		for (size_t k = 0; k < nwhole && !fd->ack; k++)
+			if (!strcmp(whole[k].rule, fd->rule))
+				fd->ack = xstrdup(whole[k].reason);
+		for (size_t d = first; d < s->ndirectives && s->directives[d].line < hi && !fd->ack; d++)
+			if (allow[d] && !strcmp(allow[d], fd->rule))
 				fd->ack = xstrdup(reasons[d]);
-		}
 	}
 }
 
@@ -357,8 +852,12 @@ void lint_file(struct lint_run *run, const char *path, const char *sql, const ch
 	if (!run->opts.batch) {
 		tdestroy(run->created, free_key);
 		run->created = NULL;
+		path_clear(&run->path);
 	}
 	lint_file_unsorted(run, path, sql, migration);
+	/* a SET LOCAL ends with the migration's transaction */
+	path_clear(&run->local_path);
+	run->local_path_set = false;
 	/* Directive errors are found before the statements: report everything in file order. */
 	if (run->out.n - first > 1)
 		qsort(run->out.items + first, run->out.n - first, sizeof(*run->out.items), cmp_position);
@@ -371,7 +870,9 @@ static void lint_file_unsorted(struct lint_run *run, const char *path, const cha
 	const char **allow;
 	char **reasons;
 	struct lint_ctx ctx = { .run = run, .path = path, .sql = sql, .migration = migration, .script = &s };
-	size_t nauto = 0;
+	size_t nauto = 0, nwhole;
+	struct file_allow *whole;
+	bool *used;	/* per directive: a backfill that stands above a statement */
 
 	if (script_split(path, sql, &s, &err) < 0) {
 		/* "path:line:col: message": keep PostgreSQL's message and the position */
@@ -394,11 +895,13 @@ static void lint_file_unsorted(struct lint_run *run, const char *path, const cha
 	ctx.no_transaction = script_directive(&s, "no-transaction") || (nauto && nauto == s.n);
 	ctx.mixed_autocommit = nauto && nauto < s.n && !script_directive(&s, "no-transaction");
 	ctx.altered = altered_tables(&s);
+	whole = file_allows(&s, allow, reasons, &nwhole);
+	used = xcalloc(s.ndirectives + 1, sizeof(*used));
 	for (size_t i = 0; i < s.n; i++) {
 		const PgQuery__Node *node = s.stmts[i].node;
 		size_t from = run->out.n;
-
-		bool backfill = script_statement_directive(&s, sql, i, "backfill") != NULL;
+		const struct directive *d = script_statement_directive(&s, i, "backfill");
+		bool backfill = d != NULL;
 
 		ctx.stmt = &s.stmts[i];
 		ctx.index = i;
@@ -406,7 +909,8 @@ static void lint_file_unsorted(struct lint_run *run, const char *path, const cha
 			struct update_parts parts;
 			struct backfill_args args;
 			struct pgs_error perr = PGS_ERROR_INIT;
-			const struct directive *d = script_statement_directive(&s, sql, i, "backfill");
+
+			used[d - s.directives] = true;
 
 			if (script_backfill_args(d->args, &args, &perr) < 0) {
 				char *msg = xasprintf("-- pgshift:backfill: %s", perr.message);
@@ -434,25 +938,22 @@ static void lint_file_unsorted(struct lint_run *run, const char *path, const cha
 				if (r->check && (r->node == node->node_case || r->node == 0))
 					r->check(&ctx, node);
 			}
-		acknowledge(run, from, &s, i, sql, allow, reasons);
-		if (node)
+		acknowledge(run, from, &s, i, allow, reasons, whole, nwhole);
+		if (node) {
 			track(run, node);
+			track_path(run, node, !ctx.no_transaction);
+		}
 		run->statements++;
 	}
-	for (size_t d = 0; d < s.ndirectives; d++) {
-		bool used = false;
-
-		if (strcmp(s.directives[d].name, "backfill"))
-			continue;
-		for (size_t i = 0; i < s.n && !used; i++)
-			used = script_statement_directive(&s, sql, i, "backfill") == &s.directives[d];
-		if (!used)
+	for (size_t d = 0; d < s.ndirectives; d++)
+		if (!strcmp(s.directives[d].name, "backfill") && !used[d])
 			add_error(run, path, migration, s.directives[d].line, 1, "invalid-directive",
 				  "-- pgshift:backfill stands above no statement",
 				  "put it on the line right above the UPDATE to run in batches");
-	}
 	for (size_t d = 0; d < s.ndirectives; d++)
 		free(reasons[d]);
+	free(used);
+	free(whole);
 	free(reasons);
 	free(allow);
 	free(ctx.altered);

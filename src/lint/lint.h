@@ -59,9 +59,18 @@ struct lint_opts {
 	void *lookup_ctx;
 };
 
+/* A search_path as lint follows it through a migration. */
+struct lint_search_path {
+	char **schemas;		/* NULL-terminated, owned; NULL: the default, taken as public */
+	bool unknown;		/* set in a way lint cannot follow: nothing unqualified counts as new */
+};
+
 struct lint_run {
 	struct lint_opts opts;
-	void *created;		/* tsearch tree of objects created in the batch */
+	void *created;		/* tsearch tree of objects created in the batch, by schema and name */
+	/* the session's path (deploy runs a batch in one session) and a SET LOCAL of the current file */
+	struct lint_search_path path, local_path;
+	bool local_path_set;
 	struct findings out;
 	size_t statements;	/* how many were checked */
 };

@@ -47,15 +47,25 @@ struct subst {
 void lint_report(struct lint_ctx *ctx, const struct rule *r, int loc, const struct subst *sub, const char *effect,
 		 const char *safe, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
-/* True when schema.name (schema may be NULL or "") was created earlier in the batch. */
+/*
+ * True when schema.name was created earlier in the batch (by a CREATE
+ * without IF NOT EXISTS or OR REPLACE); an unqualified name (schema NULL or
+ * "") is resolved through the search_path the migration set, by default
+ * public.  Kinds: 'r' table, view or sequence; 'i' index; 't' type; 's'
+ * schema (schema ignored).
+ */
 bool lint_is_new(const struct lint_ctx *ctx, char kind, const char *schema, const char *name);
 bool lint_rangevar_is_new(const struct lint_ctx *ctx, const PgQuery__RangeVar *rv);
+/* The same for a function or procedure, told apart by its input argument types. */
+bool lint_function_is_new(const struct lint_ctx *ctx, const PgQuery__ObjectWithArgs *f);
 /* "schema.name" or "name" (static buffer, for messages). */
 const char *lint_rv_name(const PgQuery__RangeVar *rv);
 /* The dotted name of a list of String nodes (static buffer). */
 const char *lint_list_name(PgQuery__Node **items, size_t n);
 /* The last String of a list (e.g. a type or function name without its schema). */
 const char *lint_list_last(PgQuery__Node **items, size_t n);
+/* The String before the last (a qualified name's schema), or NULL. */
+const char *lint_list_schema(PgQuery__Node **items, size_t n);
 
 /* The rule table (lint/rules/rules.c): NULL-terminated lists of NULL-terminated lists. */
 extern const struct rule *const *const lint_rule_lists[];

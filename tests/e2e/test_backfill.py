@@ -296,6 +296,20 @@ def test_migration_backfill_bad_marks(db, project, pgshift):
     assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE column_name = 'x'") == 0
 
 
+def test_migration_backfill_ends_in_a_comment(db, project, pgshift):
+    """Issue 16: a final backfill UPDATE with a trailing comment and no ';' lints clean and deploys."""
+    make_table(db, rows=3_000)
+    project.add("expand", "ALTER TABLE t ADD COLUMN x int;\n"
+                          "-- pgshift:backfill batch=500\n"
+                          "UPDATE t SET x = id -- copy the id\n"
+                          "  WHERE x IS NULL -- only the rows not done yet")
+    r = pgshift.run("lint", "--all")
+    assert r.returncode == 0 and "error" not in r.stdout, r.stdout + r.stderr
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert db.query("SELECT count(*), count(x), sum(x - id) FROM t") == [(3_000, 3_000, 0)]
+
+
 def test_migration_backfill_settings_on_the_mark(db, project, pgshift):
     make_table(db, rows=5_000)
     name = project.add("expand", "ALTER TABLE t ADD COLUMN x int;\n"

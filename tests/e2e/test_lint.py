@@ -35,6 +35,34 @@ def test_deploy_blocked_by_drop_column_then_approved(db, project, pgshift):
     assert db.scalar("SELECT review FROM pgshift_migrations WHERE migration_name = %s", (other,)) is None
 
 
+def test_gate_cannot_be_walked_around_by_schema_or_if_not_exists(db, project, pgshift):
+    """Issue 16: a table created in another schema, or CREATE ... IF NOT EXISTS, does not make users new."""
+    users(project)
+    assert pgshift.run_db("deploy").returncode == 0
+    walks = ["CREATE SCHEMA archive;\nCREATE TABLE archive.users (id int);\n"
+             "ALTER TABLE public.users DROP COLUMN email;\n",
+             "CREATE TABLE IF NOT EXISTS users (id int);\nALTER TABLE users DROP COLUMN email;\n"]
+    for sql in walks:
+        walk = project.add("walk", sql)
+        r = pgshift.run("lint", str(project.migrations / walk / "migration.sql"))
+        assert r.returncode == 3 and "drop-column" in r.stdout, r.stdout + r.stderr
+        r = pgshift.run_db("deploy")
+        assert r.returncode == 3, r.stdout + r.stderr
+        assert "drop-column" in r.stdout and "deploy blocked by the safety gate" in r.stderr
+        assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' "
+                         "AND column_name = 'email'") == 1
+        assert db.scalar("SELECT count(*) FROM pg_namespace WHERE nspname = 'archive'") == 0
+        shutil.rmtree(project.migrations / walk)
+    # The same shape on a table the batch really creates passes, in its schema as set by search_path.
+    project.add("real", "CREATE SCHEMA archive;\nSET search_path TO archive;\n"
+                        "CREATE TABLE users (id int, email text);\nALTER TABLE archive.users DROP COLUMN email;\n"
+                        "RESET search_path;\n")
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE table_schema = 'archive' "
+                     "AND table_name = 'users'") == 1
+
+
 def test_allow_directive_lets_it_through_and_is_recorded(db, project, pgshift):
     users(project)
     assert pgshift.run_db("deploy").returncode == 0

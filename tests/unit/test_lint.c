@@ -272,6 +272,174 @@ static void test_batch_context(void **state)
 	lint_free(&run);
 }
 
+/* Lints the files as one batch (or each on its own); returns how many findings of rule. */
+static int count_files(bool batch, const char *const *files, const char *rule)
+{
+	struct lint_opts o = { .pg_version = version, .batch = batch };
+	struct lint_run run;
+	int n = 0;
+
+	lint_init(&run, &o);
+	for (size_t i = 0; files[i]; i++)
+		lint_file(&run, "m.sql", files[i], "m");
+	for (size_t i = 0; i < run.out.n; i++)
+		n += !strcmp(run.out.items[i].rule, rule);
+	lint_free(&run);
+	return n;
+}
+
+/* "created earlier in the batch" is keyed by schema and name, resolved through search_path (issue 16). */
+static void test_created_by_schema(void **state)
+{
+	(void)state;
+	/* the two walk-arounds of the issue */
+	FIRES("CREATE TABLE archive.users (id int);\nALTER TABLE public.users DROP COLUMN email;", "drop-column");
+	FIRES("CREATE TABLE IF NOT EXISTS users (id int);\nALTER TABLE users DROP COLUMN email;", "drop-column");
+	/* unqualified means public by default */
+	QUIET("CREATE TABLE users (id int, email text);\nALTER TABLE public.users DROP COLUMN email;", "drop-column");
+	QUIET("CREATE TABLE public.users (id int, email text);\nALTER TABLE users DROP COLUMN email;", "drop-column");
+	FIRES("CREATE TABLE users (id int);\nALTER TABLE archive.users DROP COLUMN email;", "drop-column");
+	QUIET("CREATE TABLE archive.users (id int, email text);\nALTER TABLE archive.users DROP COLUMN email;", "drop-column");
+	/* quoted names keep their case, unquoted ones are folded */
+	FIRES("CREATE TABLE \"Users\" (id int);\nALTER TABLE users DROP COLUMN email;", "drop-column");
+	QUIET("CREATE TABLE \"Users\" (id int, email text);\nALTER TABLE \"Users\" DROP COLUMN email;", "drop-column");
+	QUIET("CREATE TABLE Users (id int, email text);\nALTER TABLE USERS DROP COLUMN email;", "drop-column");
+	FIRES("CREATE TABLE \"Archive\".users (id int);\nALTER TABLE archive.users DROP COLUMN email;", "drop-column");
+	/* a temporary table comes first in the search, and only there */
+	QUIET("CREATE TEMP TABLE users (id int, email text);\nALTER TABLE users DROP COLUMN email;", "drop-column");
+	FIRES("CREATE TEMP TABLE users (id int);\nALTER TABLE public.users DROP COLUMN email;", "drop-column");
+	/* a new schema's objects, with and without elements */
+	QUIET("CREATE SCHEMA x;\nCREATE TABLE x.t (a int, b int);\nALTER TABLE x.t DROP COLUMN b;", "drop-column");
+	QUIET("CREATE SCHEMA app CREATE TABLE users (id int, email text);\nALTER TABLE app.users DROP COLUMN email;",
+	      "drop-column");
+	FIRES("CREATE SCHEMA app CREATE TABLE users (id int);\nALTER TABLE users DROP COLUMN email;", "drop-column");
+}
+
+static void test_created_search_path(void **state)
+{
+	(void)state;
+	QUIET("SET search_path TO archive;\nCREATE TABLE users (id int, email text);\n"
+	      "ALTER TABLE archive.users DROP COLUMN email;", "drop-column");
+	FIRES("SET search_path TO archive;\nCREATE TABLE users (id int);\nALTER TABLE public.users DROP COLUMN email;",
+	      "drop-column");
+	/* an unqualified name is new only when created in the path's first schema */
+	FIRES("CREATE TABLE archive.users (id int);\nSET search_path TO public, archive;\n"
+	      "ALTER TABLE users DROP COLUMN email;", "drop-column");
+	QUIET("CREATE TABLE archive.users (id int, email text);\nSET search_path TO archive, public;\n"
+	      "ALTER TABLE users DROP COLUMN email;", "drop-column");
+	FIRES("SET search_path TO archive;\nCREATE TABLE users (id int);\nRESET search_path;\n"
+	      "ALTER TABLE users DROP COLUMN email;", "drop-column");
+	FIRES("SET search_path TO archive;\nCREATE TABLE users (id int);\nSET search_path TO DEFAULT;\n"
+	      "ALTER TABLE users DROP COLUMN email;", "drop-column");
+	FIRES("SET search_path TO archive;\nCREATE TABLE users (id int);\nRESET ALL;\nALTER TABLE users DROP COLUMN email;",
+	      "drop-column");
+	QUIET("SET search_path TO \"$user\", public;\nCREATE TABLE users (id int, email text);\n"
+	      "ALTER TABLE public.users DROP COLUMN email;", "drop-column");
+	/* a string names the schema as written; an identifier is folded */
+	QUIET("SET search_path = 'Archive';\nCREATE TABLE users (id int, email text);\n"
+	      "ALTER TABLE \"Archive\".users DROP COLUMN email;", "drop-column");
+	FIRES("SET search_path = Archive;\nCREATE TABLE users (id int);\nALTER TABLE \"Archive\".users DROP COLUMN email;",
+	      "drop-column");
+	/* set_config() cannot be followed: nothing unqualified is new after it */
+	FIRES("SELECT set_config('search_path', 'archive', false);\nCREATE TABLE users (id int);\n"
+	      "ALTER TABLE users DROP COLUMN email;", "drop-column");
+	FIRES("SELECT set_config('search_path', 'archive', false);\nCREATE TABLE users (id int);\n"
+	      "ALTER TABLE public.users DROP COLUMN email;", "drop-column");
+	/* SET LOCAL in a transactional migration; outside a transaction it does nothing */
+	QUIET("SET LOCAL search_path TO archive;\nCREATE TABLE users (id int, email text);\n"
+	      "ALTER TABLE archive.users DROP COLUMN email;", "drop-column");
+	FIRES("-- pgshift:no-transaction\nSET LOCAL search_path TO archive;\nCREATE TABLE users (id int);\n"
+	      "ALTER TABLE archive.users DROP COLUMN email;", "drop-column");
+	/* deploy runs a batch in one session: SET lasts into the next migration, SET LOCAL does not */
+	{
+		const char *session[] = { "SET search_path TO archive;",
+					  "CREATE TABLE users (id int, email text);\nALTER TABLE archive.users DROP COLUMN email;",
+					  NULL };
+		const char *local[] = { "SET LOCAL search_path TO archive;",
+					"CREATE TABLE users (id int);\nALTER TABLE archive.users DROP COLUMN email;", NULL };
+
+		assert_int_equal(count_files(true, session, "drop-column"), 0);
+		assert_int_equal(count_files(false, session, "drop-column"), 1);
+		assert_int_equal(count_files(true, local, "drop-column"), 1);
+	}
+}
+
+/* IF NOT EXISTS and OR REPLACE may leave the old object, with its data, in place: not new. */
+static void test_created_if_not_exists(void **state)
+{
+	(void)state;
+	FIRES("CREATE TABLE IF NOT EXISTS t (id int);\nTRUNCATE t;", "truncate");
+	FIRES("CREATE TABLE IF NOT EXISTS t2 AS SELECT 1 AS a;\nTRUNCATE t2;", "truncate");
+	FIRES("CREATE INDEX IF NOT EXISTS i ON t (a);\nDROP INDEX i;", "drop-index");
+	FIRES("CREATE SEQUENCE IF NOT EXISTS s;\nDROP SEQUENCE s;", "drop-object");
+	FIRES("CREATE OR REPLACE VIEW v AS SELECT 1;\nDROP VIEW v;", "drop-object");
+	FIRES("CREATE MATERIALIZED VIEW IF NOT EXISTS mv AS SELECT 1;\nDROP MATERIALIZED VIEW mv;", "drop-object");
+	FIRES("CREATE SCHEMA IF NOT EXISTS app;\nDROP SCHEMA app;", "drop-schema");
+	FIRES("CREATE OR REPLACE FUNCTION f() RETURNS int LANGUAGE sql AS 'select 1';\nDROP FUNCTION f();", "drop-object");
+	QUIET("CREATE SEQUENCE s;\nDROP SEQUENCE s;", "drop-object");
+	QUIET("CREATE MATERIALIZED VIEW mv AS SELECT 1;\nDROP MATERIALIZED VIEW mv;", "drop-object");
+	QUIET("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'select 1';\nDROP FUNCTION f();", "drop-object");
+}
+
+/* Indexes, types and functions are resolved by schema too. */
+static void test_created_other_kinds(void **state)
+{
+	(void)state;
+	/* an index lives in its table's schema */
+	FIRES("CREATE INDEX i ON archive.t (a);\nDROP INDEX i;", "drop-index");
+	QUIET("CREATE INDEX i ON archive.t (a);\nDROP INDEX archive.i;", "drop-index");
+	QUIET("SET search_path TO archive;\nCREATE INDEX i ON t (a);\nDROP INDEX archive.i;", "drop-index");
+	/* with two schemas in the path the table, and so the index, may be in either */
+	FIRES("SET search_path TO a, b;\nCREATE INDEX i ON t (x);\nDROP INDEX i;", "drop-index");
+	FIRES("CREATE TYPE archive.mood AS ENUM ('a');\nDROP TYPE mood;", "drop-object");
+	QUIET("CREATE TYPE archive.mood AS ENUM ('a');\nDROP TYPE archive.mood;", "drop-object");
+	FIRES("CREATE TYPE archive.mood AS ENUM ('a');\nALTER TYPE public.mood ADD VALUE 'b';", "enum-add-value");
+	QUIET("CREATE TYPE mood AS ENUM ('a');\nALTER TYPE public.mood ADD VALUE 'b';", "enum-add-value");
+	FIRES("CREATE DOMAIN archive.d AS int;\nDROP DOMAIN d;", "drop-object");
+	FIRES("CREATE VIEW archive.v AS SELECT 1;\nDROP VIEW public.v;", "drop-object");
+	/* a function is told apart by its input argument types */
+	FIRES("CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'select 1';\nDROP FUNCTION f(text);", "drop-object");
+	QUIET("CREATE FUNCTION f(a integer) RETURNS int LANGUAGE sql AS 'select 1';\nDROP FUNCTION f(int);", "drop-object");
+	QUIET("CREATE FUNCTION f(a int, OUT b int) LANGUAGE sql AS 'select 1';\nDROP FUNCTION f(int);", "drop-object");
+	QUIET("CREATE FUNCTION f(a int) RETURNS int LANGUAGE sql AS 'select 1';\nDROP FUNCTION f;", "drop-object");
+	FIRES("CREATE FUNCTION archive.f() RETURNS int LANGUAGE sql AS 'select 1';\nDROP FUNCTION f();", "drop-object");
+}
+
+/* Renames and moves: a new object stays new under its new name; an old one brings its data. */
+static void test_created_renames(void **state)
+{
+	(void)state;
+	QUIET("CREATE TABLE t (a int, b int);\nALTER TABLE t RENAME TO u;\nALTER TABLE u DROP COLUMN b;", "drop-column");
+	FIRES("CREATE TABLE t (a int, b int);\nALTER TABLE t RENAME TO u;\nALTER TABLE t DROP COLUMN b;", "drop-column");
+	/* a column renamed is not a table */
+	FIRES("CREATE TABLE t (a int);\nALTER TABLE t RENAME COLUMN a TO users;\nALTER TABLE users DROP COLUMN email;",
+	      "drop-column");
+	/* an old table renamed or moved into a name the batch created */
+	FIRES("CREATE TABLE t (a int);\nDROP TABLE t;\nALTER TABLE users RENAME TO t;\nALTER TABLE t DROP COLUMN email;",
+	      "drop-column");
+	FIRES("CREATE TABLE t (a int);\nALTER TABLE t RENAME TO t_new;\nALTER TABLE users RENAME TO t;\n"
+	      "ALTER TABLE t DROP COLUMN email;", "drop-column");
+	FIRES("CREATE TABLE x.users (id int);\nDROP TABLE x.users;\nALTER TABLE public.users SET SCHEMA x;\n"
+	      "ALTER TABLE x.users DROP COLUMN email;", "drop-column");
+	QUIET("CREATE TABLE users (id int, email text);\nALTER TABLE users SET SCHEMA x;\n"
+	      "ALTER TABLE x.users DROP COLUMN email;", "drop-column");
+	QUIET("CREATE INDEX i ON t (a);\nALTER INDEX i RENAME TO j;\nDROP INDEX j;", "drop-index");
+	FIRES("CREATE TYPE mood AS ENUM ('a');\nALTER TYPE mood RENAME TO feeling;\nDROP TYPE mood;", "drop-object");
+	QUIET("CREATE TYPE mood AS ENUM ('a');\nALTER TYPE mood RENAME TO feeling;\nDROP TYPE feeling;", "drop-object");
+	/* schemas: a new one renamed keeps its new objects; an old one renamed into a dropped new one does not */
+	QUIET("CREATE SCHEMA x;\nCREATE TABLE x.t (a int, b int);\nALTER SCHEMA x RENAME TO y;\n"
+	      "ALTER TABLE y.t DROP COLUMN b;", "drop-column");
+	FIRES("CREATE SCHEMA x;\nCREATE TABLE x.users (id int);\nDROP SCHEMA x CASCADE;\n"
+	      "ALTER SCHEMA archive RENAME TO x;\nALTER TABLE x.users DROP COLUMN email;", "drop-column");
+	FIRES("CREATE SCHEMA x;\nALTER SCHEMA x RENAME TO y;\nALTER SCHEMA archive RENAME TO x;\nDROP SCHEMA x;",
+	      "drop-schema");
+	/* functions */
+	FIRES("CREATE FUNCTION f() RETURNS int LANGUAGE sql AS 'select 1';\nDROP FUNCTION f();\n"
+	      "ALTER FUNCTION g() RENAME TO f;\nDROP FUNCTION f();", "drop-object");
+	QUIET("CREATE FUNCTION f(int) RETURNS int LANGUAGE sql AS 'select 1';\nALTER FUNCTION f(int) RENAME TO g;\n"
+	      "DROP FUNCTION g(int);", "drop-object");
+}
+
 static void test_brief_examples(void **state)
 {
 	struct lint_opts o = { .pg_version = 150000 };
@@ -387,6 +555,11 @@ int main(void)
 		cmocka_unit_test(test_directives),
 		cmocka_unit_test(test_syntax_error_and_strict),
 		cmocka_unit_test(test_batch_context),
+		cmocka_unit_test(test_created_by_schema),
+		cmocka_unit_test(test_created_search_path),
+		cmocka_unit_test(test_created_if_not_exists),
+		cmocka_unit_test(test_created_other_kinds),
+		cmocka_unit_test(test_created_renames),
 		cmocka_unit_test(test_brief_examples),
 		cmocka_unit_test(test_golden_reports),
 	};

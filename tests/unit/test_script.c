@@ -122,6 +122,75 @@ static void test_autocommit_detection(void **state)
 	assert_string_equal(autocommit_of("SELECT 'CREATE INDEX CONCURRENTLY'", 150000), "");
 }
 
+/* Each statement knows its last line and the directives that stand above it (mapped in one pass). */
+static void test_statement_directives(void **state)
+{
+	struct script s;
+	struct pgs_error err = PGS_ERROR_INIT;
+	const char *sql =
+		"-- pgshift:backfill batch=10\n"		/* 1 */
+		"UPDATE t SET v = 1\n"				/* 2 */
+		"  WHERE v IS NULL; -- pgshift:backfill\n"	/* 3: after the statement, stands above the next */
+		"-- pgshift:allow rename because: x\n"		/* 4 */
+		"-- pgshift:backfill\n"				/* 5 */
+		"UPDATE t SET v = 2 WHERE v = 1;\n"		/* 6 */
+		"SELECT 1;\n"					/* 7: nothing above */
+		"-- pgshift:backfill\n";			/* 8: above nothing */
+
+	(void)state;
+	assert_int_equal(script_split("m.sql", sql, &s, &err), 0);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.ndirectives, 5);
+	assert_int_equal(s.stmts[0].end_line, 3);
+	assert_int_equal(s.stmts[1].end_line, 6);
+	assert_int_equal(script_statement_directive(&s, 0, "backfill"), &s.directives[0]);
+	assert_string_equal(script_statement_directive(&s, 0, "backfill")->args, "batch=10");
+	/* the one on line 3 shares the first statement's last line: it stands above nothing */
+	assert_int_equal(script_statement_directive(&s, 1, "backfill"), &s.directives[3]);
+	assert_int_equal(script_statement_directive(&s, 1, "allow"), &s.directives[2]);
+	assert_null(script_statement_directive(&s, 2, "backfill"));
+	script_free(&s);
+}
+
+/* A comment after the backfill UPDATE's last token is left out of its parts (issue 16). */
+static void test_update_parts_trailing_comment(void **state)
+{
+	struct script s;
+	struct pgs_error err = PGS_ERROR_INIT;
+	struct update_parts p;
+
+	(void)state;
+	assert_int_equal(script_split("m.sql", "-- pgshift:backfill\nUPDATE t SET v = 1 WHERE v IS NULL -- the rest\n",
+				      &s, &err), 0);
+	assert_int_equal(script_update_parts("-- pgshift:backfill\nUPDATE t SET v = 1 WHERE v IS NULL -- the rest\n",
+					     &s.stmts[0], &p, &err), 0);
+	assert_string_equal(p.table, "\"t\"");
+	assert_string_equal(p.set, "v = 1");
+	assert_string_equal(p.where, "v IS NULL");
+	update_parts_free(&p);
+	script_free(&s);
+
+	{
+		const char *sql = "UPDATE t SET v = 1 -- one\n/* why */ WHERE v IS NULL /* end */ ;\n";
+		assert_int_equal(script_split("m.sql", sql, &s, &err), 0);
+		assert_int_equal(script_update_parts(sql, &s.stmts[0], &p, &err), 0);
+		assert_string_equal(p.set, "v = 1");
+		assert_string_equal(p.where, "v IS NULL");
+		update_parts_free(&p);
+		script_free(&s);
+	}
+	{
+		/* a comment inside a part stays: it ends at its own newline */
+		const char *sql = "UPDATE t SET v = 1, -- first\n  w = 2 -- second";
+		assert_int_equal(script_split("m.sql", sql, &s, &err), 0);
+		assert_int_equal(script_update_parts(sql, &s.stmts[0], &p, &err), 0);
+		assert_string_equal(p.set, "v = 1, -- first\n  w = 2");
+		assert_null(p.where);
+		update_parts_free(&p);
+		script_free(&s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -130,6 +199,8 @@ int main(void)
 		cmocka_unit_test(test_syntax_error_position),
 		cmocka_unit_test(test_first_line),
 		cmocka_unit_test(test_autocommit_detection),
+		cmocka_unit_test(test_statement_directives),
+		cmocka_unit_test(test_update_parts_trailing_comment),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -5,26 +5,41 @@
 
 #include "lint/rule.h"
 
-/* The name of the i-th object of a DROP: a list of Strings (table, view) or a TypeName / ObjectWithArgs. */
-static const char *object_name(const PgQuery__Node *o, const char **last)
+/*
+ * The name of the i-th object of a DROP: a list of Strings (table, view) or
+ * a TypeName / ObjectWithArgs; *last and *schema get its parts (*schema
+ * NULL when unqualified).
+ */
+static const char *object_name(const PgQuery__Node *o, const char **last, const char **schema)
 {
-	*last = "";
+	PgQuery__Node **items;
+	size_t n;
+
 	switch (o->node_case) {
 	case PG_QUERY__NODE__NODE_LIST:
-		*last = lint_list_last(o->list->items, o->list->n_items);
-		return lint_list_name(o->list->items, o->list->n_items);
+		items = o->list->items;
+		n = o->list->n_items;
+		break;
 	case PG_QUERY__NODE__NODE_TYPE_NAME:
-		*last = lint_list_last(o->type_name->names, o->type_name->n_names);
-		return lint_list_name(o->type_name->names, o->type_name->n_names);
+		items = o->type_name->names;
+		n = o->type_name->n_names;
+		break;
 	case PG_QUERY__NODE__NODE_OBJECT_WITH_ARGS:
-		*last = lint_list_last(o->object_with_args->objname, o->object_with_args->n_objname);
-		return lint_list_name(o->object_with_args->objname, o->object_with_args->n_objname);
+		items = o->object_with_args->objname;
+		n = o->object_with_args->n_objname;
+		break;
 	case PG_QUERY__NODE__NODE_STRING:
 		*last = o->string->sval;
+		*schema = NULL;
 		return o->string->sval;
 	default:
+		*last = "";
+		*schema = NULL;
 		return "?";
 	}
+	*last = lint_list_last(items, n);
+	*schema = lint_list_schema(items, n);
+	return lint_list_name(items, n);
 }
 
 static const struct rule drop_table_rule, drop_schema_rule, drop_object_rule, drop_index_rule;
@@ -34,13 +49,13 @@ static void check_drop(struct lint_ctx *ctx, const PgQuery__Node *node)
 	const PgQuery__DropStmt *d = node->drop_stmt;
 
 	for (size_t i = 0; i < d->n_objects; i++) {
-		const char *last;
-		const char *name = object_name(d->objects[i], &last);
+		const char *last, *schema;
+		const char *name = object_name(d->objects[i], &last, &schema);
 		struct subst sub = { .table = name, .name = name };
 
 		switch (d->remove_type) {
 		case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
-			if (lint_is_new(ctx, 'r', NULL, last))
+			if (lint_is_new(ctx, 'r', schema, last))
 				break;
 			lint_report(ctx, &drop_table_rule, -1, &sub,
 				    "ACCESS EXCLUSIVE lock; every row of {table} is gone, and running code that reads it fails",
@@ -59,7 +74,7 @@ static void check_drop(struct lint_ctx *ctx, const PgQuery__Node *node)
 				    "dropping schema \"%s\" deletes everything in it", name);
 			break;
 		case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX:
-			if (lint_is_new(ctx, 'i', NULL, last))
+			if (lint_is_new(ctx, 'i', schema, last))
 				break;
 			lint_report(ctx, &drop_index_rule, -1, &sub,
 				    d->concurrent ? "queries that used index {name} get slower plans"
@@ -83,7 +98,9 @@ static void check_drop(struct lint_ctx *ctx, const PgQuery__Node *node)
 						    d->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_DOMAIN
 					    ? 't'
 					    : 'r';
-			if (lint_is_new(ctx, kind, NULL, last))
+			if (d->objects[i]->node_case == PG_QUERY__NODE__NODE_OBJECT_WITH_ARGS
+				    ? lint_function_is_new(ctx, d->objects[i]->object_with_args)
+				    : lint_is_new(ctx, kind, schema, last))
 				break;
 			lint_report(ctx, &drop_object_rule, -1, &sub,
 				    "running code and other objects that use {name} fail",

@@ -171,7 +171,7 @@ static void check_enum(struct lint_ctx *ctx, const PgQuery__Node *node)
 
 	if (!a->new_val || !*a->new_val || (a->old_val && *a->old_val))
 		return;
-	if (lint_is_new(ctx, 't', NULL, lint_list_last(a->type_name, a->n_type_name)))
+	if (lint_is_new(ctx, 't', lint_list_schema(a->type_name, a->n_type_name), lint_list_last(a->type_name, a->n_type_name)))
 		return;
 	lint_report(ctx, &enum_rule, -1, &sub,
 		    old12 ? "before PostgreSQL 12 ALTER TYPE ... ADD VALUE cannot run inside a transaction block"
