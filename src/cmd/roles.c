@@ -6,8 +6,9 @@
  *
  * Passwords come from PGSHIFT_ADMIN_PASSWORD / PGSHIFT_APP_PASSWORD or a
  * prompt on the terminal, never from the command line, and reach the server
- * (and --print's SQL, from the variables only) as SCRAM-SHA-256 verifiers.  check exits 5 when it finds a gap, listing for each the
- * statement that fixes it.
+ * (and --print's SQL, from the variables only) as SCRAM-SHA-256 verifiers.
+ * check exits 5 when it finds a gap, listing for each the statement that
+ * fixes it.
  */
 #include <stdio.h>
 #include <stdlib.h>
