@@ -5,9 +5,10 @@
  *   pgshift roles check --app NAME [--schema S ...] [--json]
  *
  * Passwords come from PGSHIFT_ADMIN_PASSWORD / PGSHIFT_APP_PASSWORD or a
- * prompt on the terminal, never from the command line; --print shows the
- * SQL without them.  check exits 5 when it finds a gap, listing for each the
- * statement that fixes it.
+ * prompt on the terminal, never from the command line, and reach the server
+ * (and --print's SQL, from the variables only) as SCRAM-SHA-256 verifiers.
+ * check exits 5 when it finds a gap, listing for each the statement that
+ * fixes it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -60,13 +61,13 @@ static char *prompt_password(const char *who)
 	return line;
 }
 
-static char *password_for(const char *env, const char *who)
+static char *password_for(const char *env, const char *who, bool prompt)
 {
 	const char *v = config_getenv(env);
 
 	if (v && *v)
 		return xstrdup(v);
-	return isatty(0) ? prompt_password(who) : NULL;
+	return prompt && isatty(0) ? prompt_password(who) : NULL;
 }
 
 int roles_report(PGconn *conn, const char *app, const struct strlist *schemas, const struct history_table *ht,
@@ -115,7 +116,7 @@ int cmd_roles(int argc, char **argv)
 		OPT_STRING(0, "admin", &admin, "NAME", "setup: the role that runs migrations and owns what they create"),
 		OPT_STRING(0, "app", &app, "NAME", "the application's role: CRUD only"),
 		OPT_LIST(0, "schema", &schemas, "NAME", "managed schema (repeatable; default public)"),
-		OPT_BOOL(0, "print", &print, "setup: print the SQL instead of running it (without passwords)"),
+		OPT_BOOL(0, "print", &print, "setup: print the SQL instead of running it (passwords from the environment as SCRAM verifiers)"),
 		OPT_BOOL(0, "json", &c.json, "check: print the gaps as JSON"),
 		COMMON_DIR_OPTS(&c),
 		COMMON_CONN_OPTS(&c),
@@ -149,21 +150,18 @@ int cmd_roles(int argc, char **argv)
 		struct roles_spec r = { admin, app, NULL, NULL, schemas.n ? schemas.items : default_schema,
 					schemas.n ? schemas.n : 1 };
 		struct buf sql = BUF_INIT;
-		char *apw = print ? NULL : password_for("PGSHIFT_ADMIN_PASSWORD", admin);
-		char *ppw = print ? NULL : password_for("PGSHIFT_APP_PASSWORD", app);
+		char *apw = password_for("PGSHIFT_ADMIN_PASSWORD", admin, !print);
+		char *ppw = password_for("PGSHIFT_APP_PASSWORD", app, !print);
 
 		out_add_secret(apw);
 		out_add_secret(ppw);
 		r.admin_password = apw;
 		r.app_password = ppw;
-		if (!print && history_ensure(conn, &ht, &err) < 0) {
-			free(apw);
-			free(ppw);
-			goto fail;
-		}
-		roles_setup_sql(conn, &r, &ht, !print, &sql);
-		if (print) {
-			out_printf("-- pgshift roles setup (passwords: ALTER ROLE name PASSWORD '...' separately)\n%s", sql.data);
+		if (roles_setup_sql(conn, &r, &ht, !print, &sql, &err) < 0) {
+			/* a bad name or an unreadable catalog: nothing was changed */
+		} else if (print) {
+			out_printf("-- pgshift roles setup for the database as it is now; passwords appear as "
+				   "SCRAM-SHA-256 verifiers\n%s", sql.data);
 		} else if (db_exec(conn, sql.data, "could not set up the roles", &err) < 0) {
 			PQclear(PQexec(conn, "ROLLBACK"));
 			err_hint(&err, "the connecting role needs CREATEROLE (or superuser) and ownership of the schemas");

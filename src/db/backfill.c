@@ -110,32 +110,38 @@ long long bf_estimate(PGconn *conn, const char *table, bool exact, const char *w
 	return n;
 }
 
-static char *progress_table(PGconn *conn, const struct history_table *ht)
+/* New string, or NULL with err when the history schema cannot be quoted. */
+static char *progress_table(PGconn *conn, const struct history_table *ht, struct pgs_error *err)
 {
-	char *s = PQescapeIdentifier(conn, ht->schema, strlen(ht->schema));
-	char *r = xasprintf("%s.pgshift_backfills", s);
+	char *s = history_quoted_schema(conn, ht, err);
+	char *r = s ? xasprintf("%s.pgshift_backfills", s) : NULL;
 
-	PQfreemem(s);
+	free(s);
 	return r;
 }
 
 int bf_ensure_table(PGconn *conn, const struct history_table *ht, struct pgs_error *err)
 {
-	char *t = progress_table(conn, ht);
-	char *sql = xasprintf("SET client_min_messages = warning;\n"
-			      "CREATE TABLE IF NOT EXISTS %s (\n"
-			      "    name        TEXT PRIMARY KEY,\n"
-			      "    table_name  TEXT NOT NULL,\n"
-			      "    set_expr    TEXT NOT NULL,\n"
-			      "    where_expr  TEXT,\n"
-			      "    last_key    TEXT[],\n"
-			      "    rows_done   BIGINT NOT NULL DEFAULT 0,\n"
-			      "    started_at  TIMESTAMPTZ NOT NULL DEFAULT now(),\n"
-			      "    updated_at  TIMESTAMPTZ,\n"
-			      "    finished_at TIMESTAMPTZ\n"
-			      ");\nRESET client_min_messages",
-			      t);
-	int rc = db_exec(conn, sql, "could not create the backfill progress table", err);
+	char *t = progress_table(conn, ht, err);
+	char *sql;
+	int rc;
+
+	if (!t)
+		return -1;
+	sql = xasprintf("SET client_min_messages = warning;\n"
+			"CREATE TABLE IF NOT EXISTS %s (\n"
+			"    name        TEXT PRIMARY KEY,\n"
+			"    table_name  TEXT NOT NULL,\n"
+			"    set_expr    TEXT NOT NULL,\n"
+			"    where_expr  TEXT,\n"
+			"    last_key    TEXT[],\n"
+			"    rows_done   BIGINT NOT NULL DEFAULT 0,\n"
+			"    started_at  TIMESTAMPTZ NOT NULL DEFAULT now(),\n"
+			"    updated_at  TIMESTAMPTZ,\n"
+			"    finished_at TIMESTAMPTZ\n"
+			");\nRESET client_min_messages",
+			t);
+	rc = db_exec(conn, sql, "could not create the backfill progress table", err);
 
 	free(sql);
 	free(t);
@@ -145,16 +151,20 @@ int bf_ensure_table(PGconn *conn, const struct history_table *ht, struct pgs_err
 int bf_load(PGconn *conn, const struct history_table *ht, const char *name, const struct bf_key *key,
 	    struct bf_state *st, struct pgs_error *err)
 {
-	char *t = progress_table(conn, ht);
-	char *sql = xasprintf("SELECT last_key, rows_done, finished_at IS NOT NULL, array_length(last_key, 1), "
-			      "to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
-			      "table_name, set_expr, coalesce(where_expr, '') FROM %s WHERE name = $1", t);
+	char *t = progress_table(conn, ht, err);
+	char *sql;
 	const char *params[1] = { name };
-	PGresult *res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
+	PGresult *res;
 	int rc = 0;
 
 	memset(st, 0, sizeof(*st));
 	st->name = xstrdup(name);
+	if (!t)
+		return -1;
+	sql = xasprintf("SELECT last_key, rows_done, finished_at IS NOT NULL, array_length(last_key, 1), "
+			"to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), "
+			"table_name, set_expr, coalesce(where_expr, '') FROM %s WHERE name = $1", t);
+	res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		rc = db_result_error(conn, res, "could not read the backfill's progress", err);
 	} else if (PQntuples(res) == 1) {
@@ -186,15 +196,19 @@ int bf_load(PGconn *conn, const struct history_table *ht, const char *name, cons
 int bf_reset(PGconn *conn, const struct history_table *ht, const char *name, const char *table, const char *set,
 	     const char *where, struct pgs_error *err)
 {
-	char *t = progress_table(conn, ht);
-	char *sql = xasprintf("INSERT INTO %s (name, table_name, set_expr, where_expr) VALUES ($1, $2, $3, $4) "
-			      "ON CONFLICT (name) DO UPDATE SET table_name = $2, set_expr = $3, where_expr = $4, "
-			      "last_key = NULL, rows_done = 0, started_at = now(), updated_at = NULL, finished_at = NULL",
-			      t);
+	char *t = progress_table(conn, ht, err);
+	char *sql;
 	const char *params[4] = { name, table, set, where };
-	PGresult *res = PQexecParams(conn, sql, 4, NULL, params, NULL, NULL, 0);
+	PGresult *res;
 	int rc = 0;
 
+	if (!t)
+		return -1;
+	sql = xasprintf("INSERT INTO %s (name, table_name, set_expr, where_expr) VALUES ($1, $2, $3, $4) "
+			"ON CONFLICT (name) DO UPDATE SET table_name = $2, set_expr = $3, where_expr = $4, "
+			"last_key = NULL, rows_done = 0, started_at = now(), updated_at = NULL, finished_at = NULL",
+			t);
+	res = PQexecParams(conn, sql, 4, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		rc = db_result_error(conn, res, "could not record the backfill", err);
 	PQclear(res);
@@ -234,13 +248,15 @@ int bf_batch(PGconn *conn, const struct history_table *ht, const char *table, co
 	     struct pgs_error *err)
 {
 	struct buf sql = BUF_INIT;
-	char begin[128], *t = progress_table(conn, ht), *tq = xasprintf("%s.", table);
+	char begin[128], *t = progress_table(conn, ht, err), *tq = xasprintf("%s.", table);
 	const char **params = xcalloc((size_t)key->n + 1, sizeof(char *));
 	PGresult *res = NULL;
 	double t0 = now_ms();
 	int rc = -1;
 
 	memset(out, 0, sizeof(*out));
+	if (!t)
+		goto out;
 	/*
 	 * Asynchronous commit: the batch's row locks go when it commits, not
 	 * after its WAL flush.  Safe: progress commits in the same transaction,
@@ -364,12 +380,16 @@ out:
 
 int bf_finish(PGconn *conn, const struct history_table *ht, const char *name, struct pgs_error *err)
 {
-	char *t = progress_table(conn, ht);
-	char *sql = xasprintf("UPDATE %s SET finished_at = now(), updated_at = now() WHERE name = $1", t);
+	char *t = progress_table(conn, ht, err);
+	char *sql;
 	const char *params[1] = { name };
-	PGresult *res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
+	PGresult *res;
 	int rc = 0;
 
+	if (!t)
+		return -1;
+	sql = xasprintf("UPDATE %s SET finished_at = now(), updated_at = now() WHERE name = $1", t);
+	res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		rc = db_result_error(conn, res, "could not record the end of the backfill", err);
 	PQclear(res);

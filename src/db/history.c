@@ -9,6 +9,7 @@
 
 #include "core/checksum.h"
 #include "db/conn.h"
+#include "db/quote.h"
 #include "util/buf.h"
 #include "util/exitcodes.h"
 
@@ -29,14 +30,19 @@ long long history_lock_key(const struct history_table *ht)
 	return ht->prisma ? PRISMA_LOCK_KEY : PGSHIFT_LOCK_KEY;
 }
 
-char *history_qualified_name(PGconn *conn, const struct history_table *ht)
+char *history_quoted_schema(PGconn *conn, const struct history_table *ht, struct pgs_error *err)
 {
-	char *s = PQescapeIdentifier(conn, ht->schema, strlen(ht->schema));
-	char *t = PQescapeIdentifier(conn, ht->table, strlen(ht->table));
-	char *res = xasprintf("%s.%s", s ? s : "\"public\"", t ? t : "\"pgshift_migrations\"");
+	return db_quote_ident(conn, ht->schema, "the history schema (--history-schema)", err);
+}
 
-	PQfreemem(s);
-	PQfreemem(t);
+char *history_qualified_name(PGconn *conn, const struct history_table *ht, struct pgs_error *err)
+{
+	char *s = history_quoted_schema(conn, ht, err);
+	char *t = s ? db_quote_ident(conn, ht->table, "the history table", err) : NULL;
+	char *res = t ? xasprintf("%s.%s", s, t) : NULL;
+
+	free(s);
+	free(t);
 	return res;
 }
 
@@ -60,22 +66,23 @@ static int schema_exists(PGconn *conn, const char *schema, struct pgs_error *err
 
 int history_ensure(PGconn *conn, const struct history_table *ht, struct pgs_error *err)
 {
-	char *q = history_qualified_name(conn, ht);
+	char *q = history_qualified_name(conn, ht, err);
 	struct buf sql = BUF_INIT;
-	int rc = schema_exists(conn, ht->schema, err);
+	int rc = q ? schema_exists(conn, ht->schema, err) : -1;
 
 	/* "already exists, skipping" is not news: keep the server quiet while we look after our table. */
 	buf_adds(&sql, "SET client_min_messages = warning;\n");
 
 	if (rc < 0) {
+		buf_release(&sql);
 		free(q);
 		return -1;
 	}
 	/* CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists. */
 	if (!rc) {
-		char *schema = PQescapeIdentifier(conn, ht->schema, strlen(ht->schema));
+		char *schema = history_quoted_schema(conn, ht, err);	/* quoted once already: cannot fail */
 		buf_addf(&sql, "CREATE SCHEMA IF NOT EXISTS %s;\n", schema);
-		PQfreemem(schema);
+		free(schema);
 	}
 	buf_addf(&sql,
 		 "CREATE TABLE IF NOT EXISTS %s (\n"
@@ -116,16 +123,20 @@ static char *dup_or_null(const PGresult *res, int row, int col)
 
 int history_load(PGconn *conn, const struct history_table *ht, struct history *out, struct pgs_error *err)
 {
-	char *q = history_qualified_name(conn, ht);
-	char *sql = xasprintf("SELECT id, checksum, migration_name, logs, " TS("started_at") ", "
-			      TS("finished_at") ", " TS("rolled_back_at") ", applied_steps_count, "
-			      "(extract(epoch FROM finished_at - started_at) * 1000)::bigint "
-			      "FROM %s ORDER BY started_at, migration_name", q);
-	PGresult *res = PQexec(conn, sql);
+	char *q = history_qualified_name(conn, ht, err);
+	char *sql;
+	PGresult *res;
 	int n;
 
-	free(sql);
 	memset(out, 0, sizeof(*out));
+	if (!q)
+		return -1;
+	sql = xasprintf("SELECT id, checksum, migration_name, logs, " TS("started_at") ", "
+			TS("finished_at") ", " TS("rolled_back_at") ", applied_steps_count, "
+			"(extract(epoch FROM finished_at - started_at) * 1000)::bigint "
+			"FROM %s ORDER BY started_at, migration_name", q);
+	res = PQexec(conn, sql);
+	free(sql);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
 
@@ -170,11 +181,13 @@ int history_insert_applied(PGconn *conn, const struct history_table *ht, const c
 			   const char *checksum, int steps, const char *review, struct pgs_error *err)
 {
 	char id[37], stepstr[16];
-	char *q = history_qualified_name(conn, ht);
+	char *q = history_qualified_name(conn, ht, err);
 	char *sql;
 	PGresult *res;
 	int rc = 0;
 
+	if (!q)
+		return -1;
 	uuid_v4(id);
 	snprintf(stepstr, sizeof(stepstr), "%d", steps);
 	if (ht->prisma) {
@@ -200,13 +213,17 @@ int history_insert_applied(PGconn *conn, const struct history_table *ht, const c
 int history_mark_rolled_back(PGconn *conn, const struct history_table *ht, const char *name,
 			     struct pgs_error *err)
 {
-	char *q = history_qualified_name(conn, ht);
-	char *sql = xasprintf("UPDATE %s SET rolled_back_at = clock_timestamp() "
-			      "WHERE migration_name = $1 AND finished_at IS NOT NULL AND rolled_back_at IS NULL", q);
+	char *q = history_qualified_name(conn, ht, err);
+	char *sql;
 	const char *params[1] = { name };
-	PGresult *res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
+	PGresult *res;
 	int rc = 0;
 
+	if (!q)
+		return -1;
+	sql = xasprintf("UPDATE %s SET rolled_back_at = clock_timestamp() "
+			"WHERE migration_name = $1 AND finished_at IS NOT NULL AND rolled_back_at IS NULL", q);
+	res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		rc = db_result_error(conn, res, "could not record the rollback in the history table", err);
 	else if (atoi(PQcmdTuples(res)) == 0)
@@ -220,13 +237,16 @@ int history_mark_rolled_back(PGconn *conn, const struct history_table *ht, const
 int history_resolve(PGconn *conn, const struct history_table *ht, const char *name, bool applied,
 		    const char *checksum, struct pgs_error *err)
 {
-	char *q = history_qualified_name(conn, ht);
-	char *sql = xasprintf("UPDATE %s SET rolled_back_at = clock_timestamp() "
-			      "WHERE migration_name = $1 AND finished_at IS NULL AND rolled_back_at IS NULL", q);
+	char *q = history_qualified_name(conn, ht, err);
+	char *sql;
 	const char *params[1] = { name };
 	PGresult *res;
 	int changed = -1;
 
+	if (!q)
+		return -1;
+	sql = xasprintf("UPDATE %s SET rolled_back_at = clock_timestamp() "
+			"WHERE migration_name = $1 AND finished_at IS NULL AND rolled_back_at IS NULL", q);
 	if (db_exec(conn, "BEGIN", "could not start a transaction", err) < 0)
 		goto out;
 	res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
@@ -257,11 +277,15 @@ out:
 static int history_exec(PGconn *conn, const struct history_table *ht, const char *fmt, int nparams,
 			const char *const *params, const char *what, struct pgs_error *err)
 {
-	char *q = history_qualified_name(conn, ht);
-	char *sql = xasprintf(fmt, q);
-	PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	char *q = history_qualified_name(conn, ht, err);
+	char *sql;
+	PGresult *res;
 	int rc = 0;
 
+	if (!q)
+		return -1;
+	sql = xasprintf(fmt, q);
+	res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_COMMAND_OK)
 		rc = db_result_error(conn, res, what, err);
 	PQclear(res);

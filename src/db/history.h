@@ -30,8 +30,13 @@ struct history_table {
 
 void history_table_init(struct history_table *ht, const char *schema, bool prisma);
 long long history_lock_key(const struct history_table *ht);
-/* "schema.table", quoted where needed; new string. */
-char *history_qualified_name(PGconn *conn, const struct history_table *ht);
+/*
+ * The schema, and "schema.table", quoted; new strings the caller frees.
+ * NULL with err (EXIT_USAGE, naming --history-schema) when the name is not
+ * valid in the client encoding.
+ */
+char *history_quoted_schema(PGconn *conn, const struct history_table *ht, struct pgs_error *err);
+char *history_qualified_name(PGconn *conn, const struct history_table *ht, struct pgs_error *err);
 
 /* Creates the table (and schema) when missing. */
 int history_ensure(PGconn *conn, const struct history_table *ht, struct pgs_error *err);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "db/conn.h"
+#include "db/quote.h"
 #include "util/buf.h"
 #include "util/exitcodes.h"
 
@@ -18,9 +19,13 @@ static int recreate_sql(PGconn *conn, const char *schema, struct buf *sql, struc
 				     "SELECT r.rolname, obj_description(n.oid, 'pg_namespace') "
 				     "FROM pg_namespace n JOIN pg_roles r ON r.oid = n.nspowner WHERE n.nspname = $1",
 				     1, NULL, params, NULL, NULL, 0);
-	char *ident = PQescapeIdentifier(conn, schema, strlen(schema));
+	char *ident = db_quote_ident(conn, schema, "--schema", err);
 	int rc = 0;
 
+	if (!ident) {
+		rc = -1;
+		goto out;
+	}
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		rc = db_result_error(conn, res, "could not read the schema", err);
 		goto out;
@@ -31,16 +36,19 @@ static int recreate_sql(PGconn *conn, const char *schema, struct buf *sql, struc
 		goto out;
 	}
 	{
-		const char *owner = PQgetvalue(res, 0, 0);
-		char *own = PQescapeIdentifier(conn, owner, strlen(owner));
+		char *own = db_quote_ident(conn, PQgetvalue(res, 0, 0), "the schema's owner", err);
+		char *lit = !own || PQgetisnull(res, 0, 1) ? NULL
+			    : db_quote_literal(conn, PQgetvalue(res, 0, 1), "the schema's comment", err);
 
-		buf_addf(sql, "DROP SCHEMA %s CASCADE;\nCREATE SCHEMA %s AUTHORIZATION %s;\n", ident, ident, own);
-		PQfreemem(own);
-		if (!PQgetisnull(res, 0, 1)) {
-			const char *c = PQgetvalue(res, 0, 1);
-			char *lit = PQescapeLiteral(conn, c, strlen(c));
+		if (own)
+			buf_addf(sql, "DROP SCHEMA %s CASCADE;\nCREATE SCHEMA %s AUTHORIZATION %s;\n", ident, ident, own);
+		if (lit)
 			buf_addf(sql, "COMMENT ON SCHEMA %s IS %s;\n", ident, lit);
-			PQfreemem(lit);
+		free(own);
+		free(lit);
+		if (err->message) {
+			rc = -1;
+			goto out;
 		}
 	}
 	PQclear(res);
@@ -62,15 +70,19 @@ static int recreate_sql(PGconn *conn, const char *schema, struct buf *sql, struc
 		if (PQgetisnull(res, i, 0)) {
 			buf_addf(sql, "GRANT %s ON SCHEMA %s TO PUBLIC;\n", priv, ident);
 		} else {
-			const char *who = PQgetvalue(res, i, 0);
-			char *g = PQescapeIdentifier(conn, who, strlen(who));
+			char *g = db_quote_ident(conn, PQgetvalue(res, i, 0), "a grantee of the schema", err);
+
+			if (!g) {
+				rc = -1;
+				goto out;
+			}
 			buf_addf(sql, "GRANT %s ON SCHEMA %s TO %s%s;\n", priv, ident, g, grantable ? " WITH GRANT OPTION" : "");
-			PQfreemem(g);
+			free(g);
 		}
 	}
 out:
 	PQclear(res);
-	PQfreemem(ident);
+	free(ident);
 	return rc;
 }
 
@@ -89,7 +101,10 @@ int db_reset_schemas(PGconn *conn, const char *const *schemas, int n, const stru
 			goto out;
 	}
 	if (history_kept) {
-		char *q = history_qualified_name(conn, ht);
+		char *q = history_qualified_name(conn, ht, err);
+
+		if (!q)
+			goto out;
 		buf_addf(&sql, "DELETE FROM %s;\n", q);
 		free(q);
 	}

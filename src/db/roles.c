@@ -7,84 +7,126 @@
 #include <string.h>
 
 #include "db/conn.h"
+#include "db/quote.h"
 #include "util/exitcodes.h"
 
-static char *ident(PGconn *conn, const char *s)
+/* 1 when the role exists, 0 when not, -1 with err; the name goes as a parameter, never into SQL text. */
+static int role_exists(PGconn *conn, const char *name, struct pgs_error *err)
 {
-	char *q = PQescapeIdentifier(conn, s, strlen(s));
-	char *r = xstrdup(q ? q : s);
+	const char *p[1] = { name };
+	PGresult *res = PQexecParams(conn, "SELECT 1 FROM pg_roles WHERE rolname = $1", 1, NULL, p, NULL, NULL, 0);
+	int rc = PQresultStatus(res) == PGRES_TUPLES_OK ? PQntuples(res) > 0
+							: db_result_error(conn, res, "could not read the roles", err);
 
-	PQfreemem(q);
-	return r;
+	PQclear(res);
+	return rc;
 }
 
-static void create_role(PGconn *conn, const char *name, struct buf *sql)
+/* Appends CREATE ROLE (when missing) and the password, as a SCRAM verifier hashed here, of one role. */
+static int add_role(PGconn *conn, const char *name, const char *quoted, const char *password, struct buf *sql,
+		    struct pgs_error *err)
 {
-	char *lit = PQescapeLiteral(conn, name, strlen(name));
+	int exists = role_exists(conn, name, err);
 
-	/* format() quotes the name inside the DO body, so nothing is pasted unescaped */
-	buf_addf(sql, "DO $pgshift$ BEGIN\n  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = %s) THEN\n"
-		      "    EXECUTE format('CREATE ROLE %%I LOGIN', %s);\n  END IF;\nEND $pgshift$;\n",
-		 lit, lit);
-	PQfreemem(lit);
+	if (exists < 0)
+		return -1;
+	if (!exists)
+		buf_addf(sql, "CREATE ROLE %s LOGIN;\n", quoted);
+	if (password) {
+		/* the algorithm is named, so libpq hashes locally without asking the server */
+		char *verifier = PQencryptPasswordConn(conn, password, name, "scram-sha-256");
+		char *lit = verifier ? db_quote_literal(conn, verifier, "the password verifier", err) : NULL;
+
+		if (!verifier)
+			err_set(err, EXIT_FAILURE_, "could not hash the password of role %s: %s", quoted,
+				PQerrorMessage(conn));
+		if (lit)
+			buf_addf(sql, "ALTER ROLE %s PASSWORD %s;\n", quoted, lit);
+		PQfreemem(verifier);
+		free(lit);
+		if (!lit)
+			return -1;
+	}
+	return 0;
 }
 
-void roles_setup_sql(PGconn *conn, const struct roles_spec *r, const struct history_table *ht, int with_passwords,
-		     struct buf *sql)
+/* Appends the grants of one schema; hist is the quoted history table when it lives there and exists. */
+static void add_schema(struct buf *sql, const char *s, const char *admin, const char *app, const char *hist)
 {
-	char *admin = ident(conn, r->admin), *app = ident(conn, r->app);
+	buf_addf(sql, "GRANT USAGE, CREATE ON SCHEMA %s TO %s;\n", s, admin);
+	buf_addf(sql, "GRANT USAGE ON SCHEMA %s TO %s;\n", s, app);
+	buf_addf(sql, "REVOKE CREATE ON SCHEMA %s FROM %s;\n", s, app);
+	buf_addf(sql, "REVOKE CREATE ON SCHEMA %s FROM PUBLIC;\n", s);
+	buf_addf(sql, "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %s TO %s;\n", s, app);
+	buf_addf(sql, "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %s TO %s;\n", s, app);
+	buf_addf(sql, "GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %s TO %s;\n", s, app);
+	buf_addf(sql, "ALTER DEFAULT PRIVILEGES FOR ROLE %s IN SCHEMA %s GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO %s;\n",
+		 admin, s, app);
+	buf_addf(sql, "ALTER DEFAULT PRIVILEGES FOR ROLE %s IN SCHEMA %s GRANT USAGE, SELECT ON SEQUENCES TO %s;\n",
+		 admin, s, app);
+	buf_addf(sql, "ALTER DEFAULT PRIVILEGES FOR ROLE %s IN SCHEMA %s GRANT EXECUTE ON FUNCTIONS TO %s;\n", admin, s,
+		 app);
+	if (hist) {
+		/* the admin writes the history; the app has no business with it */
+		buf_addf(sql, "ALTER TABLE %s OWNER TO %s;\n", hist, admin);
+		buf_addf(sql, "REVOKE ALL ON %s FROM %s;\n", hist, app);
+	}
+}
 
+/* The quoted history table when it exists (new string), NULL when it does not or on error (err set). */
+static char *existing_history(PGconn *conn, const struct history_table *ht, struct pgs_error *err)
+{
+	char *q = history_qualified_name(conn, ht, err);
+	const char *p[1] = { q };
+	PGresult *res;
+
+	if (!q)
+		return NULL;
+	res = PQexecParams(conn, "SELECT to_regclass($1) IS NOT NULL", 1, NULL, p, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK)
+		db_result_error(conn, res, "could not look for the history table", err);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || strcmp(PQgetvalue(res, 0, 0), "t")) {
+		free(q);
+		q = NULL;
+	}
+	PQclear(res);
+	return q;
+}
+
+int roles_setup_sql(PGconn *conn, const struct roles_spec *r, const struct history_table *ht, bool create_history,
+		    struct buf *sql, struct pgs_error *err)
+{
+	char *admin = db_quote_ident(conn, r->admin, "--admin", err);
+	char *app = admin ? db_quote_ident(conn, r->app, "--app", err) : NULL;
+	char **schemas = xcalloc((size_t)r->nschemas + 1, sizeof(char *));
+	char *hist = NULL;
+	int rc = -1;
+
+	/* every name is quoted before anything is looked up or written */
+	for (int i = 0; app && i < r->nschemas; i++)
+		if (!(schemas[i] = db_quote_ident(conn, r->schemas[i], "--schema", err)))
+			goto out;
+	if (!app || (create_history && history_ensure(conn, ht, err) < 0))
+		goto out;
+	for (int i = 0; i < r->nschemas && !hist; i++)
+		if (!strcmp(r->schemas[i], ht->schema) && !(hist = existing_history(conn, ht, err)) && err->message)
+			goto out;
 	buf_adds(sql, "BEGIN;\n");
-	create_role(conn, r->admin, sql);
-	create_role(conn, r->app, sql);
-	if (with_passwords && r->admin_password) {
-		char *lit = PQescapeLiteral(conn, r->admin_password, strlen(r->admin_password));
-		buf_addf(sql, "ALTER ROLE %s PASSWORD %s;\n", admin, lit);
-		PQfreemem(lit);
-	}
-	if (with_passwords && r->app_password) {
-		char *lit = PQescapeLiteral(conn, r->app_password, strlen(r->app_password));
-		buf_addf(sql, "ALTER ROLE %s PASSWORD %s;\n", app, lit);
-		PQfreemem(lit);
-	}
-	for (int i = 0; i < r->nschemas; i++) {
-		char *s = ident(conn, r->schemas[i]);
-
-		buf_addf(sql, "GRANT USAGE, CREATE ON SCHEMA %s TO %s;\n", s, admin);
-		buf_addf(sql, "GRANT USAGE ON SCHEMA %s TO %s;\n", s, app);
-		buf_addf(sql, "REVOKE CREATE ON SCHEMA %s FROM %s;\n", s, app);
-		buf_addf(sql, "REVOKE CREATE ON SCHEMA %s FROM PUBLIC;\n", s);
-		buf_addf(sql, "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA %s TO %s;\n", s, app);
-		buf_addf(sql, "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA %s TO %s;\n", s, app);
-		buf_addf(sql, "GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA %s TO %s;\n", s, app);
-		buf_addf(sql, "ALTER DEFAULT PRIVILEGES FOR ROLE %s IN SCHEMA %s GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO %s;\n",
-			 admin, s, app);
-		buf_addf(sql, "ALTER DEFAULT PRIVILEGES FOR ROLE %s IN SCHEMA %s GRANT USAGE, SELECT ON SEQUENCES TO %s;\n",
-			 admin, s, app);
-		buf_addf(sql, "ALTER DEFAULT PRIVILEGES FOR ROLE %s IN SCHEMA %s GRANT EXECUTE ON FUNCTIONS TO %s;\n", admin,
-			 s, app);
-		if (!strcmp(r->schemas[i], ht->schema)) {
-			/* the app has no business with the migration history */
-			char *q = history_qualified_name(conn, ht);
-			char *qlit = PQescapeLiteral(conn, q, strlen(q));
-			char *applit = PQescapeLiteral(conn, r->app, strlen(r->app));
-			char *admlit = PQescapeLiteral(conn, r->admin, strlen(r->admin));
-
-			/* the admin writes the history; the app has no business with it */
-			buf_addf(sql, "DO $pgshift$ BEGIN\n  IF to_regclass(%s) IS NOT NULL THEN\n"
-				      "    EXECUTE format('ALTER TABLE %%s OWNER TO %%I', %s, %s);\n"
-				      "    EXECUTE format('REVOKE ALL ON %%s FROM %%I', %s, %s);\n  END IF;\nEND $pgshift$;\n",
-				 qlit, qlit, admlit, qlit, applit);
-			PQfreemem(qlit);
-			PQfreemem(applit);
-			PQfreemem(admlit);
-			free(q);
-		}
-		free(s);
-	}
+	if (add_role(conn, r->admin, admin, r->admin_password, sql, err) < 0 ||
+	    add_role(conn, r->app, app, r->app_password, sql, err) < 0)
+		goto out;
+	for (int i = 0; i < r->nschemas; i++)
+		add_schema(sql, schemas[i], admin, app, !strcmp(r->schemas[i], ht->schema) ? hist : NULL);
 	buf_adds(sql, "COMMIT;\n");
+	rc = 0;
+out:
+	for (int i = 0; i < r->nschemas; i++)
+		free(schemas[i]);
+	free(schemas);
+	free(hist);
 	free(admin);
 	free(app);
+	return rc;
 }
 
 static void add_gap(struct role_gaps *g, const char *problem, const char *fix)

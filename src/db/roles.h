@@ -6,6 +6,7 @@
 #define PGSHIFT_DB_ROLES_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 
 #include "db/history.h"
 #include "util/buf.h"
@@ -14,21 +15,26 @@
 struct roles_spec {
 	const char *admin;
 	const char *app;
-	const char *admin_password;	/* NULL: leave as is */
+	const char *admin_password;	/* clear text, hashed before use; NULL: leave as is */
 	const char *app_password;
 	const char *const *schemas;
 	int nschemas;
 };
 
 /*
- * Appends the setup SQL to sql.  Passwords are only included when
- * with_passwords (the SQL is then sent, never printed).  Idempotent.  The
- * history table, when it exists, is given to the admin and kept from the app
- * (the command creates it first, so that a later deploy's default
- * privileges do not hand it to the app).
+ * Appends the setup SQL for the database as it is now: CREATE ROLE for a
+ * role that does not exist yet (looked up with a parameter, no DO block),
+ * the passwords given in r, the grants and default privileges, and the
+ * history table's owner when it exists.  With create_history the history
+ * table is first created when missing (after the names are checked), so
+ * that a later deploy's default privileges do not hand it to the app.
+ * Passwords are hashed here (SCRAM-SHA-256) and only the verifier is in the
+ * SQL, so neither the server's log nor --print ever holds one.  -1 with err
+ * (EXIT_USAGE naming the option) when a name is not valid text, or when the
+ * catalog cannot be read; sql may then hold a part to discard.
  */
-void roles_setup_sql(PGconn *conn, const struct roles_spec *r, const struct history_table *ht, int with_passwords,
-		     struct buf *sql);
+int roles_setup_sql(PGconn *conn, const struct roles_spec *r, const struct history_table *ht, bool create_history,
+		    struct buf *sql, struct pgs_error *err);
 
 struct role_gap {
 	char *problem;	/* one line */
