@@ -354,8 +354,8 @@ int backfill_run(PGconn *conn, const char *history_schema, const struct backfill
 			size = (long)(size * f);
 			if (size < 10)
 				size = 10;
-			if (size > 100000)
-				size = 100000;
+			if (size > BACKFILL_MAX_BATCH)
+				size = BACKFILL_MAX_BATCH;
 		}
 		if (now_s() - last_report >= (tty ? 0.2 : 5.0)) {
 			double el = now_s() - t0;
@@ -407,7 +407,8 @@ int cmd_backfill(int argc, char **argv)
 		OPT_STRING(0, "table", &spec.table, "TABLE", "the table to change"),
 		OPT_STRING(0, "set", &spec.set, "\"col = expr\"", "what to set, as after SET in an UPDATE"),
 		OPT_STRING(0, "where", &spec.where, "COND", "only rows matching COND (checked again when each row is updated)"),
-		OPT_INT(0, "batch", &batch, "N", "first batch size (default 1000; adapts to --target-ms)"),
+		OPT_INT_RANGE(0, "batch", &batch, "N", "first batch size (default 1000; adapts to --target-ms)", 1,
+			      BACKFILL_MAX_BATCH),
 		OPT_MILLIS(0, "target-ms", &bo.target_ms, "MS", "aim for batches this long (default 200; 0: fixed size)"),
 		OPT_MILLIS(0, "sleep", &bo.sleep_ms, "MS", "pause between batches (default none)"),
 		OPT_DURATION(0, "lock-timeout", &bo.lock_timeout_ms, "DURATION", "lock_timeout of each batch (default 2s)"),

@@ -450,17 +450,17 @@ int script_backfill_args(const char *args, struct backfill_args *out, struct pgs
 				      "lock-timeout=DURATION");
 		} else {
 			long *v = (long *)((char *)out + known[k].off);
-			char *end;
 
 			if (known[k].parse)
 				bad = known[k].parse(eq + 1, v) < 0;
-			else {
-				*v = strtol(eq + 1, &end, 10);
-				bad = end == eq + 1 || *end || *v < 1;
-			}
-			if (bad)
-				err_set(err, EXIT_USAGE, "backfill setting \"%s\": %s", word,
-					known[k].parse ? "not a duration (such as 200ms, 5s)" : "not a positive whole number");
+			else
+				bad = opts_parse_long(eq + 1, 1, BACKFILL_MAX_BATCH, v) < 0;
+			if (bad && known[k].parse)
+				err_set(err, EXIT_USAGE, "backfill setting \"%s\": not a duration from " OPTS_DURATION_RANGE
+					" (such as 200ms, 5s)", word);
+			else if (bad)
+				err_set(err, EXIT_USAGE, "backfill setting \"%s\": not a whole number from 1 to %ld", word,
+					(long)BACKFILL_MAX_BATCH);
 		}
 		free(word);
 		if (bad)

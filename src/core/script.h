@@ -87,6 +87,8 @@ void update_parts_free(struct update_parts *p);
  * batch=N target-ms=MS sleep=MS max-lag=DURATION lock-timeout=DURATION
  * (the backfill command's options of the same names).  -1: not given.
  */
+/* The largest batch, first or adapted: each holds its rows locked until it commits. */
+#define BACKFILL_MAX_BATCH 100000
 struct backfill_args {
 	long batch, target_ms, sleep_ms, max_lag_ms, lock_timeout_ms;
 };

@@ -286,7 +286,7 @@ static const char **check_directives(struct lint_run *run, const char *path, con
 		if (!strcmp(d->name, "lock-timeout")) {
 			long ms;
 			if (opts_parse_duration(d->args, &ms) < 0) {
-				msg = xasprintf("\"-- pgshift:lock-timeout %s\": not a duration", d->args);
+				msg = xasprintf("\"-- pgshift:lock-timeout %s\": not a duration from " OPTS_DURATION_RANGE, d->args);
 				add_error(run, path, migration, d->line, 1, "invalid-directive", msg, "-- pgshift:lock-timeout 10s");
 				free(msg);
 			}

@@ -122,9 +122,45 @@ static void test_autocommit_detection(void **state)
 	assert_string_equal(autocommit_of("SELECT 'CREATE INDEX CONCURRENTLY'", 150000), "");
 }
 
+static void expect_bad_args(const char *args, const char *needle)
+{
+	struct backfill_args a;
+	struct pgs_error err = PGS_ERROR_INIT;
+
+	assert_int_equal(script_backfill_args(args, &a, &err), -1);
+	if (!strstr(err.message, needle))
+		fail_msg("\"%s\" lacks \"%s\"", err.message, needle);
+	err_clear(&err);
+}
+
+/* Every number of a -- pgshift:backfill line is range-checked: no huge LIMIT, no overflow. */
+static void test_backfill_args_ranges(void **state)
+{
+	struct backfill_args a;
+	struct pgs_error err = PGS_ERROR_INIT;
+
+	(void)state;
+	assert_int_equal(script_backfill_args("batch=100000 lock-timeout=596h target-ms=0 sleep=2147483647", &a, &err), 0);
+	assert_int_equal(a.batch, BACKFILL_MAX_BATCH);
+	assert_int_equal(a.lock_timeout_ms, 596L * 3600 * 1000);
+	assert_int_equal(a.target_ms, 0);
+	assert_int_equal(a.sleep_ms, 2147483647L);
+	assert_int_equal(a.max_lag_ms, -1);
+	expect_bad_args("batch=99999999999999999999999", "\"batch=99999999999999999999999\": not a whole number from 1 "
+							   "to 100000");
+	expect_bad_args("batch=100001", "from 1 to 100000");
+	expect_bad_args("batch=0", "from 1 to 100000");
+	expect_bad_args("batch=-5", "from 1 to 100000");
+	expect_bad_args("batch=1e3", "from 1 to 100000");
+	expect_bad_args("lock-timeout=597h", "\"lock-timeout=597h\": not a duration from 0 to 2147483647ms");
+	expect_bad_args("max-lag=1e300", "not a duration");
+	expect_bad_args("target-ms=99999999999999999999", "not a duration");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_backfill_args_ranges),
 		cmocka_unit_test(test_statements_and_lines),
 		cmocka_unit_test(test_directive_only_from_comments),
 		cmocka_unit_test(test_syntax_error_position),
