@@ -409,7 +409,55 @@ int script_update_parts(const char *sql, const struct stmt *st, struct update_pa
 	out->table = buf_detach(&table);
 	out->set = trimmed(sql, set_end, where_at ? where_at : end);
 	out->where = where_at ? trimmed(sql, where_at + 5, end) : NULL;
+	/* both are pasted into the batch query, as --set and --where are */
+	if (script_check_fragment(out->set, "the SET list", err) < 0 ||
+	    (out->where && script_check_fragment(out->where, "the WHERE condition", err) < 0)) {
+		err->code = EXIT_FAILURE_;
+		update_parts_free(out);
+		return -1;
+	}
 	return 0;
+}
+
+int script_check_fragment(const char *text, const char *what, struct pgs_error *err)
+{
+	PgQueryScanResult sr = pg_query_scan(text);
+	PgQuery__ScanResult *res = NULL;
+	const char *why = NULL;
+	long depth = 0;
+
+	if (sr.error)
+		why = sr.error->message;
+	else if (!(res = pg_query__scan_result__unpack(NULL, sr.pbuf.len, (const uint8_t *)sr.pbuf.data)))
+		why = "could not decode the scanner's tokens";
+	for (size_t k = 0; res && !why && k < res->n_tokens; k++) {
+		switch (res->tokens[k]->token) {
+		case PG_QUERY__TOKEN__ASCII_40:
+			depth++;
+			break;
+		case PG_QUERY__TOKEN__ASCII_41:
+			if (--depth < 0)
+				why = "a ')' closes a parenthesis it did not open";
+			break;
+		case PG_QUERY__TOKEN__ASCII_59:
+			why = "it holds a ';'";
+			break;
+		case PG_QUERY__TOKEN__SQL_COMMENT:
+		case PG_QUERY__TOKEN__C_COMMENT:
+			why = "it holds a comment";
+			break;
+		default:
+			break;
+		}
+	}
+	if (!why && depth)
+		why = "a '(' is not closed";
+	if (why)
+		err_set(err, EXIT_USAGE, "%s cannot be pasted into the batch query: %s", what, why);
+	if (res)
+		pg_query__scan_result__free_unpacked(res, NULL);
+	pg_query_free_scan_result(sr);
+	return why ? -1 : 0;
 }
 
 void update_parts_free(struct update_parts *p)

@@ -74,12 +74,21 @@ const struct directive *script_statement_directive(const struct script *s, const
  * A backfill UPDATE cut into what the backfill engine takes: the table
  * (quoted as SQL reads it), the SET list and the WHERE condition (NULL when
  * none), as written.  Refuses WITH, FROM, RETURNING, an alias and WHERE
- * CURRENT OF, which a batched UPDATE cannot carry.
+ * CURRENT OF, which a batched UPDATE cannot carry, and a SET or WHERE that
+ * script_check_fragment refuses (a comment in them).
  */
 struct update_parts {
 	char *table, *set, *where;
 };
 int script_update_parts(const char *sql, const struct stmt *st, struct update_parts *out, struct pgs_error *err);
+/*
+ * Checks, with the scanner, that text (a SET list or WHERE condition, what
+ * says which) can be pasted into a batch query as it is: parentheses
+ * balanced and never closing one opened before it, no ';' and no comment.
+ * Wrapped in parentheses, a condition then stays one operand however the
+ * query goes on.
+ */
+int script_check_fragment(const char *text, const char *what, struct pgs_error *err);
 void update_parts_free(struct update_parts *p);
 
 /*

@@ -122,6 +122,77 @@ static void test_autocommit_detection(void **state)
 	assert_string_equal(autocommit_of("SELECT 'CREATE INDEX CONCURRENTLY'", 150000), "");
 }
 
+static void expect_fragment(const char *frag, const char *needle)
+{
+	struct pgs_error err = PGS_ERROR_INIT;
+
+	if (!needle) {
+		if (script_check_fragment(frag, "--where", &err) != 0)
+			fail_msg("\"%s\" refused: %s", frag, err.message);
+		return;
+	}
+	assert_int_equal(script_check_fragment(frag, "--where", &err), -1);
+	if (!strstr(err.message, needle))
+		fail_msg("\"%s\": \"%s\" lacks \"%s\"", frag, err.message, needle);
+	err_clear(&err);
+}
+
+/* A condition pasted as "AND (cond)" must stay one operand: the scanner decides, not string search. */
+static void test_check_fragment(void **state)
+{
+	(void)state;
+	expect_fragment("false) OR (v IS NULL", "a ')' closes a parenthesis it did not open");
+	expect_fragment("v IS NULL) OR (true", "closes a parenthesis");
+	expect_fragment("(v IS NULL", "a '(' is not closed");
+	expect_fragment("v IS NULL; DROP TABLE t", "';'");
+	expect_fragment("v IS NULL -- the rest", "comment");
+	expect_fragment("v /* x */ IS NULL", "comment");
+	expect_fragment("v = 'unterminated", "cannot be pasted");
+	expect_fragment("v = $$x", "cannot be pasted");
+	/* parentheses, semicolons and comment marks inside strings, quoted names and dollar quotes are text */
+	expect_fragment("v IS NULL", NULL);
+	expect_fragment("(a) OR (b)", NULL);
+	expect_fragment("v = ')' AND w = '(;--' AND \"x)\" = $q$)/*$q$", NULL);
+	expect_fragment("f(g(1), (2)) > 0", NULL);
+}
+
+static void test_update_parts_refuse_comments(void **state)
+{
+	const char *sql[] = {
+		"UPDATE t SET v = 1 -- why\nWHERE v IS NULL;",
+		"UPDATE t SET v = 1 WHERE v IS NULL /* why */ AND w;",
+		"UPDATE t SET v = 1 WHERE v IS NULL -- trailing",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(sql) / sizeof(sql[0]); i++) {
+		struct script s;
+		struct update_parts p;
+		struct pgs_error err = PGS_ERROR_INIT;
+
+		assert_int_equal(script_split("m.sql", sql[i], &s, &err), 0);
+		assert_int_equal(script_update_parts(sql[i], &s.stmts[0], &p, &err), -1);
+		assert_non_null(strstr(err.message, "it holds a comment"));
+		assert_null(p.set);
+		err_clear(&err);
+		script_free(&s);
+	}
+	{
+		const char *ok = "-- pgshift:backfill\nUPDATE \"T\" SET v = ';' WHERE (v IS NULL) OR w = '--';";
+		struct script s;
+		struct update_parts p;
+		struct pgs_error err = PGS_ERROR_INIT;
+
+		assert_int_equal(script_split("m.sql", ok, &s, &err), 0);
+		assert_int_equal(script_update_parts(ok, &s.stmts[0], &p, &err), 0);
+		assert_string_equal(p.table, "\"T\"");
+		assert_string_equal(p.set, "v = ';'");
+		assert_string_equal(p.where, "(v IS NULL) OR w = '--'");
+		update_parts_free(&p);
+		script_free(&s);
+	}
+}
+
 static void expect_bad_args(const char *args, const char *needle)
 {
 	struct backfill_args a;
@@ -161,6 +232,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_backfill_args_ranges),
+		cmocka_unit_test(test_check_fragment),
+		cmocka_unit_test(test_update_parts_refuse_comments),
 		cmocka_unit_test(test_statements_and_lines),
 		cmocka_unit_test(test_directive_only_from_comments),
 		cmocka_unit_test(test_syntax_error_position),
