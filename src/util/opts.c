@@ -104,8 +104,8 @@ static int set_value(const struct opt *o, const char *val, struct pgs_error *err
 	case OPT_T_DURATION:
 	case OPT_T_MILLIS:
 		if ((o->type == OPT_T_MILLIS ? opts_parse_millis : opts_parse_duration)(val, (long *)o->value) < 0) {
-			err_set(err, EXIT_USAGE, "option --%s needs a duration from " OPTS_DURATION_RANGE
-				", such as %s, 5s or 2m, not \"%s\"",
+			err_set(err, EXIT_USAGE, "option --%s needs a duration such as %s, 5s or 2m, from "
+				OPTS_DURATION_RANGE ", not \"%s\"",
 				o->name, o->type == OPT_T_MILLIS ? "200 (milliseconds), 500ms" : "500ms", val);
 			return -1;
 		}

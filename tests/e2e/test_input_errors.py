@@ -133,7 +133,7 @@ def test_numbers_out_of_range_are_refused(db, project, pgshift):
     r = pgshift.run_db("backfill", "--table", "t", "--set", "v = 1", "--batch", "99999999999999999999999")
     assert r.returncode == 2 and "--batch needs a whole number from 1 to 100000" in r.stderr
     r = pgshift.run_db("deploy", "--lock-timeout", "597h")
-    assert r.returncode == 2 and "--lock-timeout needs a duration from 0 to 2147483647ms" in r.stderr
+    assert r.returncode == 2 and "--lock-timeout needs a duration such as 500ms, 5s or 2m, from 0 to 2147483647ms" in r.stderr
     r = pgshift.run("hook", env={"PGSHIFT_DEPLOY_HOOK_URL": "http://127.0.0.1:9/hook",
                                  "PGSHIFT_HOOK_TIMEOUT_MS": "99999999999999999999"})
     assert r.returncode == 2

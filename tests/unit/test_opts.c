@@ -175,7 +175,7 @@ static void test_number_ranges(void **state)
 	expect_usage_error(2, a2, "from 0 to 2147483647");
 	expect_usage_error(2, a3, "--ranged needs a whole number from 1 to 100, not \"0\"");
 	expect_usage_error(1, a4, "from 1 to 100");
-	expect_usage_error(2, a5, "--dur needs a duration from 0 to 2147483647ms (about 24 days)");
+	expect_usage_error(2, a5, "--dur needs a duration such as 500ms, 5s or 2m, from 0 to 2147483647ms (about 24 days)");
 	assert_int_equal(parse(&v, 6, ok, &err), 0);
 	assert_int_equal(v.num, 2147483647);
 	assert_int_equal(v.dur, 596L * 3600 * 1000);
