@@ -6,7 +6,7 @@
 set -eu
 
 PKGS="gcc make pkg-config libpq-dev libpg-query-dev libprotobuf-c-dev libssl-dev libjansson-dev
-libcmocka-dev libcurl4-openssl-dev postgresql pgbouncer python3-pytest python3-psycopg python3-yaml $*"
+libcmocka-dev libcurl4-openssl-dev libicu-dev postgresql pgbouncer python3-pytest python3-psycopg python3-yaml $*"
 # The Prisma compatibility tests run the real Prisma CLI: Node.js and npm.  A
 # machine that has them from elsewhere (nodesource) keeps its own.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"

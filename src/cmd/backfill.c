@@ -52,14 +52,21 @@ static double now_s(void)
 
 /*
  * The SET list and WHERE condition are pasted into the batch's UPDATE, so
- * they must make exactly one UPDATE statement: PostgreSQL's parser checks.
+ * the scanner checks that neither can reach outside its place (a condition
+ * such as "false) OR (v IS NULL" would leave the key range), then they
+ * must make exactly one plain UPDATE statement: PostgreSQL's parser checks.
  */
 static int validate(const char *set, const char *where, struct pgs_error *err)
 {
 	struct buf sql = BUF_INIT;
 	struct script s;
+	struct update_parts parts;
 	int rc = 0;
 
+	if (script_check_fragment(set, "--set", err) < 0 || (where && script_check_fragment(where, "--where", err) < 0)) {
+		err_hint(err, "--set takes what follows SET in an UPDATE (\"col = expr, col2 = expr\"), --where one condition");
+		return -1;
+	}
 	buf_addf(&sql, "UPDATE pgshift_check SET %s WHERE (%s)", set, where ? where : "true");
 	if (script_split("--set/--where", sql.data, &s, err) < 0) {
 		err->code = EXIT_USAGE;
@@ -68,6 +75,14 @@ static int validate(const char *set, const char *where, struct pgs_error *err)
 	} else {
 		if (s.n != 1 || !s.stmts[0].node || s.stmts[0].node->node_case != PG_QUERY__NODE__NODE_UPDATE_STMT)
 			rc = err_set(err, EXIT_USAGE, "--set / --where must be part of one UPDATE, not more statements");
+		else if (script_update_parts(sql.data, &s.stmts[0], &parts, err) < 0) {
+			/* e.g. --set "v = 1 FROM other": a join, not a batch of the table */
+			err_prefix(err, "--set / --where");
+			err->code = EXIT_USAGE;
+			rc = -1;
+		} else {
+			update_parts_free(&parts);
+		}
 		script_free(&s);
 	}
 	buf_release(&sql);
@@ -354,8 +369,8 @@ int backfill_run(PGconn *conn, const char *history_schema, const struct backfill
 			size = (long)(size * f);
 			if (size < 10)
 				size = 10;
-			if (size > 100000)
-				size = 100000;
+			if (size > BACKFILL_MAX_BATCH)
+				size = BACKFILL_MAX_BATCH;
 		}
 		if (now_s() - last_report >= (tty ? 0.2 : 5.0)) {
 			double el = now_s() - t0;
@@ -407,7 +422,8 @@ int cmd_backfill(int argc, char **argv)
 		OPT_STRING(0, "table", &spec.table, "TABLE", "the table to change"),
 		OPT_STRING(0, "set", &spec.set, "\"col = expr\"", "what to set, as after SET in an UPDATE"),
 		OPT_STRING(0, "where", &spec.where, "COND", "only rows matching COND (checked again when each row is updated)"),
-		OPT_INT(0, "batch", &batch, "N", "first batch size (default 1000; adapts to --target-ms)"),
+		OPT_INT_RANGE(0, "batch", &batch, "N", "first batch size (default 1000; adapts to --target-ms)", 1,
+			      BACKFILL_MAX_BATCH),
 		OPT_MILLIS(0, "target-ms", &bo.target_ms, "MS", "aim for batches this long (default 200; 0: fixed size)"),
 		OPT_MILLIS(0, "sleep", &bo.sleep_ms, "MS", "pause between batches (default none)"),
 		OPT_DURATION(0, "lock-timeout", &bo.lock_timeout_ms, "DURATION", "lock_timeout of each batch (default 2s)"),

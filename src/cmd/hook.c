@@ -49,19 +49,30 @@ void hook_register_secret(const char *url)
 	}
 }
 
+/* A number of milliseconds from the environment, min to OPTS_MAX_MS; *ms is kept when unset or empty. */
+static int env_ms(const char *name, long min, long *ms, struct pgs_error *err)
+{
+	const char *v = config_getenv(name);
+
+	if (v && *v && opts_parse_long(v, min, OPTS_MAX_MS, ms) < 0)
+		return err_set(err, EXIT_USAGE, "%s needs a whole number of milliseconds from %ld to %ld, not \"%s\"",
+			       name, min, OPTS_MAX_MS, v);
+	return 0;
+}
+
 int hook_send(const char *url, struct pgs_error *err)
 {
 	char *shown = http_redact_url(url);
 	struct http_result res;
 	long timeout = 10000, delay = 1000;
-	const char *t = config_getenv("PGSHIFT_HOOK_TIMEOUT_MS"), *d = config_getenv("PGSHIFT_HOOK_RETRY_DELAY_MS");
 	int rc;
 
 	/* for slow networks and for tests; documented in the manual */
-	if (t && atol(t) > 0)
-		timeout = atol(t);
-	if (d && atol(d) >= 0)
-		delay = atol(d);
+	if (env_ms("PGSHIFT_HOOK_TIMEOUT_MS", 1, &timeout, err) < 0 ||
+	    env_ms("PGSHIFT_HOOK_RETRY_DELAY_MS", 0, &delay, err) < 0) {
+		free(shown);
+		return -1;
+	}
 	hook_register_secret(url);
 	rc = http_post_hook(url, shown, 3, delay, timeout, &res, err);
 	if (rc == 0)

@@ -23,15 +23,19 @@ int lint_output_check(const struct lint_output *o, struct pgs_error *err)
 
 int lint_parse_version(const char *s, int *version, struct pgs_error *err)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
+	const char *dot = strchr(s, '.');
+	char *major = xstrndup(s, dot ? (size_t)(dot - s) : strlen(s));
+	long v = -1, minor;
 
-	if (*end == '.' && v == 9)
-		v = 90000 + strtol(end + 1, &end, 10) * 100;
-	else if (v >= 10 && v < 100)
+	/* 9.0 to 9.6, 10 to 99, or a version number such as 150004 */
+	if (dot)
+		v = !strcmp(major, "9") && opts_parse_long(dot + 1, 0, 6, &minor) == 0 ? 90000 + minor * 100 : -1;
+	else if (opts_parse_long(major, 10, 990000, &v) == 0 && v < 100)
 		v *= 10000;
-	if (*end || v < 90000 || v > 990000)
-		return err_set(err, EXIT_USAGE, "--pg-version needs a PostgreSQL major version such as 15, not \"%s\"", s);
+	free(major);
+	if (v < 90000 || v > 990000)
+		return err_set(err, EXIT_USAGE, "--pg-version needs a PostgreSQL major version from 9.0 to 99, such as 15, "
+			       "not \"%s\"", s);
 	*version = (int)v;
 	return 0;
 }

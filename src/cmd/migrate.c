@@ -175,8 +175,8 @@ static int classify(const struct plan_entry *e, int server_version, struct item 
 	{
 		const struct directive *d = script_directive(&it->script, "lock-timeout");
 		if (d && opts_parse_duration(d->args, &it->lock_timeout_ms) < 0) {
-			err_set(err, EXIT_FAILURE_, "%s:%d: -- pgshift:lock-timeout needs a duration such as 10s, not \"%s\"",
-				m->sql_path, d->line, d->args);
+			err_set(err, EXIT_FAILURE_, "%s:%d: -- pgshift:lock-timeout needs a duration from "
+				OPTS_DURATION_RANGE " such as 10s, not \"%s\"", m->sql_path, d->line, d->args);
 			return -1;
 		}
 	}

@@ -101,7 +101,7 @@ static void print_text(const struct plan *p, const struct target *t, const struc
 			width = (int)strlen(p->entries[i].name);
 	for (size_t i = 0; i < p->n; i++) {
 		const struct plan_entry *e = &p->entries[i];
-		struct buf when = BUF_INIT;
+		struct buf when = BUF_INIT, name = BUF_INIT;
 
 		if (e->row && e->row->finished_at && (e->state == ST_APPLIED || e->state == ST_MODIFIED ||
 						       e->state == ST_MISSING)) {
@@ -114,9 +114,11 @@ static void print_text(const struct plan *p, const struct target *t, const struc
 		} else if (e->row && e->state == ST_ROLLED_BACK && e->row->rolled_back_at) {
 			buf_addf(&when, "rolled back %s", e->row->rolled_back_at);
 		}
+		buf_add_visible(&name, e->name, strlen(e->name), false);	/* a history row's name may hold anything */
 		out_printf("  %s%-12s%s %-*s%s%s\n", out_c(state_colour(e->state)), mstate_name(e->state), out_reset(),
-			   when.len ? width : 0, e->name, when.len ? "  " : "", when.data);
+			   when.len ? width : 0, name.data, when.len ? "  " : "", when.data);
 		buf_release(&when);
+		buf_release(&name);
 	}
 	out_printf("\n%zu applied, %zu pending", p->count[ST_APPLIED],
 		   p->count[ST_PENDING] + p->count[ST_ROLLED_BACK] + p->count[ST_OUT_OF_ORDER]);
@@ -137,13 +139,23 @@ static void print_text(const struct plan *p, const struct target *t, const struc
 				 e->name);
 		else if (e->state == ST_MISSING)
 			out_hint("%s is in the history but not on disk; restore it from version control", e->name);
-		if (e->state == ST_FAILED && e->row && e->row->logs)
-			out_eprintf("detail: %s\n", e->row->logs);
+		if (e->state == ST_FAILED && e->row && e->row->logs) {
+			/* the logs come from the history table: each of their lines is a detail line */
+			for (const char *l = e->row->logs; *l;) {
+				size_t n = strcspn(l, "\n");
+				out_eprintf("detail: %.*s\n", (int)n, l);
+				l += n + (l[n] == '\n');
+			}
+		}
 	}
 	if (holder) {
 		/* Said even with no row in progress: a transactional migration writes its row at commit. */
+		struct buf who = BUF_INIT;
+
+		buf_add_visible(&who, holder, strlen(holder), false);
 		out_printf("in progress: the migration lock (advisory lock %lld) is held by %s\n",
-			   history_lock_key(ht), holder);
+			   history_lock_key(ht), who.data);
+		buf_release(&who);
 		out_hint("a deploy, rollback or resolve is at work; run status again when it is done");
 	} else if (exit_code(p) == EXIT_PENDING) {
 		out_hint("run \"pgshift deploy\" to apply the pending migrations");

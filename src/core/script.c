@@ -463,6 +463,47 @@ int script_update_parts(const char *sql, const struct stmt *st, struct update_pa
 	return 0;
 }
 
+int script_check_fragment(const char *text, const char *what, struct pgs_error *err)
+{
+	PgQueryScanResult sr = pg_query_scan(text);
+	PgQuery__ScanResult *res = NULL;
+	const char *why = NULL;
+	long depth = 0;
+
+	if (sr.error)
+		why = sr.error->message;
+	else if (!(res = pg_query__scan_result__unpack(NULL, sr.pbuf.len, (const uint8_t *)sr.pbuf.data)))
+		why = "could not decode the scanner's tokens";
+	for (size_t k = 0; res && !why && k < res->n_tokens; k++) {
+		switch (res->tokens[k]->token) {
+		case PG_QUERY__TOKEN__ASCII_40:
+			depth++;
+			break;
+		case PG_QUERY__TOKEN__ASCII_41:
+			if (--depth < 0)
+				why = "a ')' closes a parenthesis it did not open";
+			break;
+		case PG_QUERY__TOKEN__ASCII_59:
+			why = "it holds a ';'";
+			break;
+		case PG_QUERY__TOKEN__SQL_COMMENT:
+		case PG_QUERY__TOKEN__C_COMMENT:
+			why = "it holds a comment";
+			break;
+		default:
+			break;
+		}
+	}
+	if (!why && depth)
+		why = "a '(' is not closed";
+	if (why)
+		err_set(err, EXIT_USAGE, "%s cannot be pasted into the batch query: %s", what, why);
+	if (res)
+		pg_query__scan_result__free_unpacked(res, NULL);
+	pg_query_free_scan_result(sr);
+	return why ? -1 : 0;
+}
+
 void update_parts_free(struct update_parts *p)
 {
 	free(p->table);
@@ -501,17 +542,17 @@ int script_backfill_args(const char *args, struct backfill_args *out, struct pgs
 				      "lock-timeout=DURATION");
 		} else {
 			long *v = (long *)((char *)out + known[k].off);
-			char *end;
 
 			if (known[k].parse)
 				bad = known[k].parse(eq + 1, v) < 0;
-			else {
-				*v = strtol(eq + 1, &end, 10);
-				bad = end == eq + 1 || *end || *v < 1;
-			}
-			if (bad)
-				err_set(err, EXIT_USAGE, "backfill setting \"%s\": %s", word,
-					known[k].parse ? "not a duration (such as 200ms, 5s)" : "not a positive whole number");
+			else
+				bad = opts_parse_long(eq + 1, 1, BACKFILL_MAX_BATCH, v) < 0;
+			if (bad && known[k].parse)
+				err_set(err, EXIT_USAGE, "backfill setting \"%s\": not a duration from " OPTS_DURATION_RANGE
+					" (such as 200ms, 5s)", word);
+			else if (bad)
+				err_set(err, EXIT_USAGE, "backfill setting \"%s\": not a whole number from 1 to %ld", word,
+					(long)BACKFILL_MAX_BATCH);
 		}
 		free(word);
 		if (bad)

@@ -80,13 +80,23 @@ const struct directive *script_statement_directive(const struct script *s, size_
  * A backfill UPDATE cut into what the backfill engine takes: the table
  * (quoted as SQL reads it), the SET list and the WHERE condition (NULL when
  * none), as written, each ending at its last token (a trailing comment is
- * left out: the engine writes more SQL after each).  Refuses WITH, FROM, RETURNING, an alias and WHERE
- * CURRENT OF, which a batched UPDATE cannot carry.
+ * left out: the engine writes more SQL after each).  Refuses WITH, FROM,
+ * RETURNING, an alias and WHERE CURRENT OF, which a batched UPDATE cannot
+ * carry.  Both parts come from one parsed statement, so their parentheses
+ * balance, and a comment inside a part ends before the part does.
  */
 struct update_parts {
 	char *table, *set, *where;
 };
 int script_update_parts(const char *sql, const struct stmt *st, struct update_parts *out, struct pgs_error *err);
+/*
+ * Checks, with the scanner, that text (a SET list or WHERE condition, what
+ * says which) can be pasted into a batch query as it is: parentheses
+ * balanced and never closing one opened before it, no ';' and no comment.
+ * Wrapped in parentheses, a condition then stays one operand however the
+ * query goes on.
+ */
+int script_check_fragment(const char *text, const char *what, struct pgs_error *err);
 void update_parts_free(struct update_parts *p);
 
 /*
@@ -94,6 +104,8 @@ void update_parts_free(struct update_parts *p);
  * batch=N target-ms=MS sleep=MS max-lag=DURATION lock-timeout=DURATION
  * (the backfill command's options of the same names).  -1: not given.
  */
+/* The largest batch, first or adapted: each holds its rows locked until it commits. */
+#define BACKFILL_MAX_BATCH 100000
 struct backfill_args {
 	long batch, target_ms, sleep_ms, max_lag_ms, lock_timeout_ms;
 };

@@ -4,79 +4,48 @@
 #include "core/text.h"
 
 #include <ctype.h>
-#include <errno.h>
-#include <iconv.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <string.h>
 
 /*
- * One converter per thread, closed when the thread ends: opening one costs
- * more than checking a small file, and the scan runs on several threads.
+ * ICU's U8_NEXT (a macro of the header, nothing to link) decodes by the
+ * Unicode standard's table of well-formed sequences (Table 3-7): overlongs,
+ * surrogates, code points above U+10FFFF and the old 5- and 6-byte forms are
+ * ill-formed, as PostgreSQL finds them.  glibc's iconv and mbrtowc accept
+ * F4 90 80 80 and the 5- and 6-byte forms.
  */
-static pthread_key_t cd_key;
-static pthread_once_t cd_once = PTHREAD_ONCE_INIT;
-
-static void close_cd(void *p)
-{
-	iconv_close((iconv_t)p);
-}
-
-static void make_key(void)
-{
-	pthread_key_create(&cd_key, close_cd);
-}
-
-static iconv_t thread_converter(void)
-{
-	iconv_t cd;
-
-	pthread_once(&cd_once, make_key);
-	cd = (iconv_t)pthread_getspecific(cd_key);
-	if (!cd) {
-		cd = iconv_open("UTF-8", "UTF-8");
-		if (cd == (iconv_t)-1)
-			return cd;
-		pthread_setspecific(cd_key, cd);
-	} else {
-		iconv(cd, NULL, NULL, NULL, NULL);	/* back to the initial state */
-	}
-	return cd;
-}
+#include <unicode/utf8.h>
 
 bool text_valid_utf8(const char *data, size_t len, size_t *bad_off)
 {
-	const char *nul = memchr(data, '\0', len);
-	size_t limit = nul ? (size_t)(nul - data) : len;
-	iconv_t cd = thread_converter();
-	char out[4096];
-	char *in = (char *)data;
-	size_t inleft = limit;
-	bool ok = true;
+	const uint8_t *s = (const uint8_t *)data;
+	size_t i = 0;
 
-	if (cd == (iconv_t)-1) {
-		/* Without a converter we cannot tell; PostgreSQL will still reject bad bytes. */
-		if (nul) {
-			*bad_off = limit;
+	while (i < len) {
+		size_t at = i;
+		UChar32 c;
+
+		if (s[i] < 0x80) {	/* the common case, and a NUL stops here too */
+			if (!s[i]) {
+				*bad_off = i;
+				return false;
+			}
+			i++;
+			continue;
+		}
+		/* U8_NEXT indexes with int32_t: decode from a window so that files above 2 GB still work */
+		{
+			int32_t k = 0, n = len - at > 4 ? 4 : (int32_t)(len - at);
+
+			U8_NEXT(s + at, k, n, c);
+			i = at + (size_t)k;
+		}
+		if (c < 0) {
+			*bad_off = at;
 			return false;
 		}
-		return true;
 	}
-	while (inleft > 0) {
-		char *o = out;
-		size_t oleft = sizeof(out);
-
-		if (iconv(cd, &in, &inleft, &o, &oleft) == (size_t)-1 && errno != E2BIG) {
-			ok = false;
-			*bad_off = (size_t)(in - data);
-			break;
-		}
-	}
-	if (ok && nul) {
-		*bad_off = limit;
-		ok = false;
-	}
-	return ok;
+	return true;
 }
 
 int text_line_of(const char *data, size_t off)

@@ -9,9 +9,10 @@
 #include <stddef.h>
 
 /*
- * Checks that data[0..len) is valid UTF-8 without NUL bytes (validated by
- * iconv, not by hand).  Returns true, or false with *bad_off set to the
- * offset of the first offending byte.
+ * Checks that data[0..len) is valid UTF-8 as PostgreSQL reads it (no NUL
+ * bytes; well-formed by the Unicode standard, decoded by ICU's U8_NEXT, not
+ * by hand).  Returns true, or false with *bad_off set to the offset of the
+ * first offending byte.
  */
 bool text_valid_utf8(const char *data, size_t len, size_t *bad_off);
 /* 1-based line of byte offset off. */

@@ -98,15 +98,25 @@ static void position(const struct lint_ctx *ctx, int loc, int *line, int *col)
 	*col = text_column_of(ctx->sql, at);
 }
 
+/* Replaces {key} in b by name, its control characters made visible (a name cannot add a line). */
+static void put_name(struct buf *b, const char *key, const char *name)
+{
+	struct buf v = BUF_INIT;
+
+	buf_add_visible(&v, name, strlen(name), false);
+	buf_replace_all(b, key, v.data);
+	buf_release(&v);
+}
+
 static char *fill(const char *tmpl, const struct subst *sub)
 {
 	struct buf b = BUF_INIT;
 
 	buf_adds(&b, tmpl);
 	if (sub) {
-		buf_replace_all(&b, "{table}", sub->table ? sub->table : "the_table");
-		buf_replace_all(&b, "{column}", sub->column ? sub->column : "the_column");
-		buf_replace_all(&b, "{name}", sub->name ? sub->name : "the_name");
+		put_name(&b, "{table}", sub->table ? sub->table : "the_table");
+		put_name(&b, "{column}", sub->column ? sub->column : "the_column");
+		put_name(&b, "{name}", sub->name ? sub->name : "the_name");
 	}
 	return buf_detach(&b);
 }
@@ -115,14 +125,16 @@ void lint_report(struct lint_ctx *ctx, const struct rule *r, int loc, const stru
 		 const char *safe, const char *fmt, ...)
 {
 	struct finding *f;
-	struct buf msg = BUF_INIT;
+	struct buf text = BUF_INIT, msg = BUF_INIT;
 	va_list ap;
 
 	if (r->sev == SEV_HINT && !ctx->run->opts.hints)
 		return;
 	va_start(ap, fmt);
-	buf_vaddf(&msg, fmt, ap);
+	buf_vaddf(&text, fmt, ap);
 	va_end(ap);
+	buf_add_visible(&msg, text.data, text.len, false);	/* one line, whatever the names hold */
+	buf_release(&text);
 	f = new_finding(ctx->run);
 	f->rule = r->id;
 	f->sev = r->sev;
@@ -742,7 +754,7 @@ static const char **check_directives(struct lint_run *run, const char *path, con
 		if (!strcmp(d->name, "lock-timeout")) {
 			long ms;
 			if (opts_parse_duration(d->args, &ms) < 0) {
-				msg = xasprintf("\"-- pgshift:lock-timeout %s\": not a duration", d->args);
+				msg = xasprintf("\"-- pgshift:lock-timeout %s\": not a duration from " OPTS_DURATION_RANGE, d->args);
 				add_error(run, path, migration, d->line, 1, "invalid-directive", msg, "-- pgshift:lock-timeout 10s");
 				free(msg);
 			}

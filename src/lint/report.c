@@ -19,16 +19,24 @@ static const char *sev_colour(enum severity s)
 	}
 }
 
-/* Appends text with every line indented by pad. */
+/* Appends text with every line indented by pad (control characters made visible). */
 static void add_indented(struct buf *out, const char *text, const char *pad)
 {
 	const char *p = text;
 
 	while (*p) {
 		size_t n = strcspn(p, "\n");
-		buf_addf(out, "%s%.*s\n", pad, (int)n, p);
+		buf_adds(out, pad);
+		buf_add_visible(out, p, n, false);
+		buf_addc(out, '\n');
 		p += n + (p[n] == '\n');
 	}
+}
+
+/* Appends one field of a finding on one line, whatever its text holds. */
+static void add_field(struct buf *out, const char *text)
+{
+	buf_add_visible(out, text, strlen(text), false);
 }
 
 void lint_report_text(const struct findings *f, bool colour, bool strict, struct buf *out)
@@ -46,18 +54,26 @@ void lint_report_text(const struct findings *f, bool colour, bool strict, struct
 		if (x->ack || x->approved)
 			acked++;
 		if (!last_file || strcmp(last_file, x->file)) {
-			buf_addf(out, "%s%s%s\n", colour ? "\033[1m" : "", x->file, reset);
+			buf_adds(out, colour ? "\033[1m" : "");
+			add_field(out, x->file);
+			buf_addf(out, "%s\n", reset);
 			last_file = x->file;
 		}
-		buf_addf(out, "  %d:%d  %s%s%s  %s  %s\n", x->line, x->col, colour ? sev_colour(x->sev) : "",
-			 severity_name(x->sev), reset, x->rule, x->message);
-		buf_addf(out, "      production: %s\n", x->effect);
+		buf_addf(out, "  %d:%d  %s%s%s  %s  ", x->line, x->col, colour ? sev_colour(x->sev) : "",
+			 severity_name(x->sev), reset, x->rule);
+		add_field(out, x->message);
+		buf_adds(out, "\n      production: ");
+		add_field(out, x->effect);
+		buf_addc(out, '\n');
 		if (x->sev != SEV_ERROR) {
 			buf_adds(out, "      safe alternative:\n");
 			add_indented(out, x->safe, "        ");
 		}
-		if (x->ack)
-			buf_addf(out, "      acknowledged: %s\n", x->ack);
+		if (x->ack) {
+			buf_adds(out, "      acknowledged: ");
+			add_field(out, x->ack);
+			buf_addc(out, '\n');
+		}
 		if (x->approved)
 			buf_adds(out, "      approved with --approve\n");
 	}

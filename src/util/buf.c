@@ -184,3 +184,21 @@ void buf_replace_all(struct buf *b, const char *needle, const char *repl)
 	buf_release(b);
 	*b = out;
 }
+
+void buf_add_visible(struct buf *b, const char *s, size_t n, bool keep_newlines)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if (c == '\n' && !keep_newlines)
+			buf_adds(b, "\\n");
+		else if (c == '\r')
+			buf_adds(b, "\\r");
+		else if ((c < 0x20 && c != '\t' && c != '\n') || c == 0x7f)
+			buf_addf(b, "\\x%02X", c);
+		else if (c == 0xC2 && i + 1 < n && (unsigned char)s[i + 1] >= 0x80 && (unsigned char)s[i + 1] <= 0x9F)
+			buf_addf(b, "\\u%04X", (unsigned char)s[++i]);	/* a C1 control, U+0080..U+009F */
+		else
+			buf_addc(b, (char)c);
+	}
+}

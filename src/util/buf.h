@@ -11,6 +11,7 @@
 #define PGSHIFT_BUF_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 struct buf {
@@ -36,6 +37,15 @@ void buf_addf(struct buf *b, const char *fmt, ...) __attribute__((format(printf,
 void buf_vaddf(struct buf *b, const char *fmt, va_list ap);
 /* Replaces every occurrence of needle (non-empty) by repl. */
 void buf_replace_all(struct buf *b, const char *needle, const char *repl);
+/*
+ * Appends s[0..n) with its control characters made visible: \n and \r as
+ * those two characters, other C0 bytes, DEL and the C1 range (U+0080..U+009F)
+ * as \xNN or \uNNNN; tab stays.  Text from files, servers and the history
+ * table then cannot start a line of output (a CI log runs a line that begins
+ * "::error" as a workflow command) nor move a terminal's cursor.
+ * keep_newlines keeps \n, for a block whose every line the caller prefixes.
+ */
+void buf_add_visible(struct buf *b, const char *s, size_t n, bool keep_newlines);
 
 /* Allocation helpers that abort on failure. */
 void *xmalloc(size_t n);

@@ -4,16 +4,24 @@
 #include "util/err.h"
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdlib.h>
 
 #include "util/buf.h"
 
-static char *vformat(const char *fmt, va_list ap)
+/*
+ * Messages quote file names, SQL and server text: their control characters
+ * are made visible, so no quoted text can start a line of output.  A detail
+ * keeps its newlines (each line is printed as its own "detail:" line).
+ */
+static char *vformat(const char *fmt, va_list ap, bool keep_newlines)
 {
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_INIT, out = BUF_INIT;
 
 	buf_vaddf(&b, fmt, ap);
-	return buf_detach(&b);
+	buf_add_visible(&out, b.data, b.len, keep_newlines);
+	buf_release(&b);
+	return buf_detach(&out);
 }
 
 int err_set(struct pgs_error *e, int code, const char *fmt, ...)
@@ -23,7 +31,7 @@ int err_set(struct pgs_error *e, int code, const char *fmt, ...)
 	err_clear(e);
 	e->code = code;
 	va_start(ap, fmt);
-	e->message = vformat(fmt, ap);
+	e->message = vformat(fmt, ap, false);
 	va_end(ap);
 	return -1;
 }
@@ -34,7 +42,7 @@ void err_detail(struct pgs_error *e, const char *fmt, ...)
 
 	free(e->detail);
 	va_start(ap, fmt);
-	e->detail = vformat(fmt, ap);
+	e->detail = vformat(fmt, ap, true);
 	va_end(ap);
 }
 
@@ -44,19 +52,21 @@ void err_hint(struct pgs_error *e, const char *fmt, ...)
 
 	free(e->hint);
 	va_start(ap, fmt);
-	e->hint = vformat(fmt, ap);
+	e->hint = vformat(fmt, ap, false);
 	va_end(ap);
 }
 
 void err_prefix(struct pgs_error *e, const char *fmt, ...)
 {
 	struct buf b = BUF_INIT;
+	char *prefix;
 	va_list ap;
 
 	va_start(ap, fmt);
-	buf_vaddf(&b, fmt, ap);
+	prefix = vformat(fmt, ap, false);
 	va_end(ap);
-	buf_addf(&b, ": %s", e->message ? e->message : "unknown error");
+	buf_addf(&b, "%s: %s", prefix, e->message ? e->message : "unknown error");
+	free(prefix);
 	free(e->message);
 	e->message = buf_detach(&b);
 }

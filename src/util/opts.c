@@ -37,7 +37,7 @@ static int parse_duration(const char *s, double bare, long *ms)
 		v *= 3600 * 1000;
 	else
 		return -1;
-	if (v < 0 || v > (double)LONG_MAX / 2)
+	if (!(v >= 0 && v <= (double)OPTS_MAX_MS))
 		return -1;
 	*ms = (long)v;
 	return 0;
@@ -51,6 +51,21 @@ int opts_parse_duration(const char *s, long *ms)
 int opts_parse_millis(const char *s, long *ms)
 {
 	return parse_duration(s, 1, ms);
+}
+
+int opts_parse_long(const char *s, long min, long max, long *out)
+{
+	char *end;
+	long v;
+
+	if (!s || !(isdigit((unsigned char)*s) || (*s == '-' && isdigit((unsigned char)s[1]))))
+		return -1;
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
 }
 
 static const struct opt *find_long(const struct opt *opts, const char *name, size_t len)
@@ -71,25 +86,26 @@ static const struct opt *find_short(const struct opt *opts, char c)
 
 static int set_value(const struct opt *o, const char *val, struct pgs_error *err)
 {
-	char *end;
 	long n;
 
 	switch (o->type) {
 	case OPT_T_STRING:
 		*(const char **)o->value = val;
 		return 0;
-	case OPT_T_INT:
-		errno = 0;
-		n = strtol(val, &end, 10);
-		if (errno || end == val || *end || n < 0 || n > INT_MAX)
-			return err_set(err, EXIT_USAGE, "option --%s needs a non-negative integer, not \"%s\"",
-				       o->name, val);
+	case OPT_T_INT: {
+		long lo = o->min || o->max ? o->min : 0, hi = o->min || o->max ? o->max : INT_MAX;
+
+		if (opts_parse_long(val, lo, hi, &n) < 0)
+			return err_set(err, EXIT_USAGE, "option --%s needs a whole number from %ld to %ld, not \"%s\"",
+				       o->name, lo, hi, val);
 		*(int *)o->value = (int)n;
 		return 0;
+	}
 	case OPT_T_DURATION:
 	case OPT_T_MILLIS:
 		if ((o->type == OPT_T_MILLIS ? opts_parse_millis : opts_parse_duration)(val, (long *)o->value) < 0) {
-			err_set(err, EXIT_USAGE, "option --%s needs a duration such as %s, 5s or 2m, not \"%s\"",
+			err_set(err, EXIT_USAGE, "option --%s needs a duration such as %s, 5s or 2m, from "
+				OPTS_DURATION_RANGE ", not \"%s\"",
 				o->name, o->type == OPT_T_MILLIS ? "200 (milliseconds), 500ms" : "500ms", val);
 			return -1;
 		}

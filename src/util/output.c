@@ -50,12 +50,49 @@ char *out_redact(const char *s)
 	return buf_detach(&b);
 }
 
+/*
+ * The net under every write: control characters that pgshift's own text
+ * never holds are made visible (a carriage return starts a new line in a CI
+ * log, which runs a line beginning "::" as a workflow command; ESC moves a
+ * terminal's cursor).  Newline and tab stay, and so do colour sequences
+ * (ESC [ digits and ; then m) and a carriage return that opens a write (the
+ * progress bar redraws its line).
+ */
+static void show_controls(struct buf *b)
+{
+	struct buf out = BUF_INIT;
+	size_t from = b->len && b->data[0] == '\r', i = from;
+
+	buf_add(&out, b->data, from);
+	while (i < b->len) {
+		size_t k = i + 2;
+
+		if (b->data[i] != '\033' || b->data[i + 1] != '[') {
+			i++;
+			continue;
+		}
+		while (k < b->len && ((b->data[k] >= '0' && b->data[k] <= '9') || b->data[k] == ';'))
+			k++;
+		if (k == b->len || b->data[k] != 'm') {
+			i++;
+			continue;
+		}
+		buf_add_visible(&out, b->data + from, i - from, true);
+		buf_add(&out, b->data + i, k + 1 - i);
+		i = from = k + 1;
+	}
+	buf_add_visible(&out, b->data + from, b->len - from, true);
+	buf_release(b);
+	*b = out;
+}
+
 static void vwrite(FILE *f, const char *fmt, va_list ap)
 {
 	struct buf b = BUF_INIT;
 
 	buf_vaddf(&b, fmt, ap);
 	redact_buf(&b);
+	show_controls(&b);
 	fwrite(b.data, 1, b.len, f);
 	buf_release(&b);
 }
@@ -84,12 +121,22 @@ void out_puts(const char *s)
 	out_printf("%s", s);
 }
 
+/* Appends text to b as one line (a final newline dropped, others made visible), and releases text. */
+static void one_line(struct buf *b, struct buf *text)
+{
+	while (text->len && text->data[text->len - 1] == '\n')
+		text->data[--text->len] = '\0';
+	buf_add_visible(b, text->data, text->len, false);
+	buf_release(text);
+}
+
 static void eprint_prefixed(const char *prefix, enum out_colour c, const char *fmt, va_list ap)
 {
-	struct buf b = BUF_INIT;
+	struct buf text = BUF_INIT, b = BUF_INIT;
 	bool col = out_colour_enabled(stderr);
 
-	buf_vaddf(&b, fmt, ap);
+	buf_vaddf(&text, fmt, ap);
+	one_line(&b, &text);
 	if (col)
 		out_eprintf("pgshift: %s%s%s: %s\n", c == C_RED ? "\033[1;31m" : "\033[1;33m",
 			    prefix, "\033[0m", b.data);
@@ -134,12 +181,13 @@ void out_warning(const char *fmt, ...)
 
 void out_hint(const char *fmt, ...)
 {
-	struct buf b = BUF_INIT;
+	struct buf text = BUF_INIT, b = BUF_INIT;
 	va_list ap;
 
 	va_start(ap, fmt);
-	buf_vaddf(&b, fmt, ap);
+	buf_vaddf(&text, fmt, ap);
 	va_end(ap);
+	one_line(&b, &text);
 	out_eprintf("hint: %s\n", b.data);
 	buf_release(&b);
 }

@@ -273,6 +273,37 @@ def test_migration_backfill_failure_in_a_later_step(db, project, pgshift):
     assert db.query("SELECT count(*), min(n), max(n) FROM t") == [(5_000, 1, 1)]
 
 
+def test_where_cannot_leave_the_key_range(db, project, pgshift):
+    make_table(db, rows=1_000)
+    db.query("UPDATE t SET done = true WHERE id > 10")
+    # pasted as "AND (false) OR (NOT done)" this condition would update every row in one transaction
+    for where in ("false) OR (NOT done", "NOT done -- x", "NOT done /* x */", "(NOT done", "NOT done; SELECT 1"):
+        r = pgshift.run_db("backfill", "--table", "t", "--set", "n = 1", "--where", where)
+        assert r.returncode == 2, r
+        assert "--where cannot be pasted into the batch query" in r.stderr, r.stderr
+    r = pgshift.run_db("backfill", "--table", "t", "--set", "n = 1 -- x")
+    assert r.returncode == 2 and "--set cannot be pasted into the batch query: it holds a comment" in r.stderr
+    r = pgshift.run_db("backfill", "--table", "t", "--set", "n = 1 FROM t AS o")
+    assert r.returncode == 2 and "cannot have WITH, FROM or RETURNING" in r.stderr, r.stderr
+    assert db.scalar("SELECT count(*) FROM t WHERE n <> 0") == 0
+    # parentheses and comment marks inside strings are text, and a condition may hold parentheses
+    r = pgshift.run_db("backfill", "--table", "t", "--set", "n = length(')--;')", "--where", "(NOT done) AND (id > 0)")
+    assert r.returncode == 0, r.stderr
+    assert db.query("SELECT count(*), min(n), max(n) FROM t WHERE n <> 0") == [(10, 4, 4)]
+
+
+def test_migration_backfill_with_a_comment_in_its_update(db, project, pgshift):
+    """A comment between SET and WHERE stays inside its part: the batch query the engine builds still works."""
+    make_table(db, rows=10)
+    project.add("fill", "ALTER TABLE t ADD COLUMN x int;\n-- pgshift:backfill\n"
+                        "UPDATE t SET x = 1 -- every row\nWHERE x IS NULL -- not done yet\n  AND id > 0;\n")
+    r = pgshift.run("lint")
+    assert r.returncode == 0 and "invalid-directive" not in r.stdout, r.stdout
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert db.query("SELECT count(*), count(x) FROM t") == [(10, 10)]
+
+
 def test_migration_backfill_bad_marks(db, project, pgshift):
     make_table(db, rows=10)
     project.add("bad", "ALTER TABLE t ADD COLUMN x int;\n-- pgshift:backfill\nDELETE FROM t WHERE id < 3;\n")
@@ -328,7 +359,7 @@ def test_migration_backfill_bad_settings_refused(db, project, pgshift):
                        "UPDATE t SET x = 1 WHERE x IS NULL;\n")
     r = pgshift.run_db("deploy")
     assert r.returncode == 2, r.stdout + r.stderr
-    assert "migration.sql:2: backfill setting \"batch=lots\": not a positive whole number" in r.stderr
+    assert "migration.sql:2: backfill setting \"batch=lots\": not a whole number from 1 to 100000" in r.stderr
     r = pgshift.run("lint")
     assert r.returncode == 1 and "2:1  error  invalid-directive" in r.stdout, r.stdout
     for d in project.migrations.iterdir():

@@ -39,6 +39,9 @@ def test_missing_migrations_directory(db, project, pgshift):
     (b"", "migration file is empty"),
     (b"  \n\t\n", "migration file is empty"),
     (b"CREATE TABLE a (id int);\n-- caf\xe9\nSELECT 1;\n", "not valid UTF-8"),
+    # above U+10FFFF, and a 5-byte form: PostgreSQL rejects both, so the pre-check does too
+    (b"CREATE TABLE a (id int);\n-- \xf4\x90\x80\x80\nSELECT 1;\n", "not valid UTF-8"),
+    (b"CREATE TABLE a (id int);\n-- \xf8\x88\x80\x80\x80\nSELECT 1;\n", "not valid UTF-8"),
 ])
 def test_bad_migration_file(db, project, pgshift, content, expect):
     name = project.add("bad", content)
@@ -46,7 +49,7 @@ def test_bad_migration_file(db, project, pgshift, content, expect):
     assert r.returncode == 1
     assert expect in r.stderr
     assert f"migrations/{name}/migration.sql" in r.stderr
-    if b"\xe9" in content:
+    if b"--" in content:
         assert f"migrations/{name}/migration.sql:2" in r.stderr
     assert untouched(db)
     assert pgshift.run_db("status").returncode == 1
@@ -120,3 +123,33 @@ def test_no_url_anywhere_says_how_to_start(project, pgshift):
     assert r.returncode == 1
     assert "no database to connect to" in r.stderr
     assert "pgshift dev up" in r.stderr and "--url" in r.stderr
+
+
+def test_numbers_out_of_range_are_refused(db, project, pgshift):
+    # --pg-version used to overflow (9.<huge> times 100)
+    r = pgshift.run("lint", "--pg-version", "9.99999999999999999999")
+    assert r.returncode == 2
+    assert 'major version from 9.0 to 99, such as 15, not "9.99999999999999999999"' in r.stderr
+    r = pgshift.run_db("backfill", "--table", "t", "--set", "v = 1", "--batch", "99999999999999999999999")
+    assert r.returncode == 2 and "--batch needs a whole number from 1 to 100000" in r.stderr
+    r = pgshift.run_db("deploy", "--lock-timeout", "597h")
+    assert r.returncode == 2 and "--lock-timeout needs a duration such as 500ms, 5s or 2m, from 0 to 2147483647ms" in r.stderr
+    r = pgshift.run("hook", env={"PGSHIFT_DEPLOY_HOOK_URL": "http://127.0.0.1:9/hook",
+                                 "PGSHIFT_HOOK_TIMEOUT_MS": "99999999999999999999"})
+    assert r.returncode == 2
+    assert 'PGSHIFT_HOOK_TIMEOUT_MS needs a whole number of milliseconds from 1 to 2147483647' in r.stderr
+    assert untouched(db)
+
+
+def test_backfill_directive_batch_out_of_range(db, project, pgshift):
+    # used to be taken as LONG_MAX: a LIMIT of every row, and a float-to-long overflow when adapting
+    name = project.add("fill", "CREATE TABLE t (id int PRIMARY KEY, v int);\n"
+                               "-- pgshift:backfill batch=99999999999999999999999\n"
+                               "UPDATE t SET v = 1;\n")
+    r = pgshift.run("lint")
+    assert r.returncode == 1
+    assert '"batch=99999999999999999999999": not a whole number from 1 to 100000' in r.stdout
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 2
+    assert f"migrations/{name}/migration.sql:2:" in r.stderr and "from 1 to 100000" in r.stderr
+    assert not db.table_exists("t")

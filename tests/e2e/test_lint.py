@@ -150,3 +150,50 @@ def test_review_report(db, project, pgshift, tmp_path):
     assert "down.sql` exists" in md and "**no down.sql**" in md
     assert "```sql" in md and "NOT VALID" in md
     assert summary.read_text() == "earlier step\n" + md
+
+
+def workflow_commands(text):
+    """The lines GitHub's runner would read as workflow commands: it splits at \\r and \\n (text mode
+    already turned each \\r into \\n) and trims leading blanks before looking for "::"."""
+    return [line.lstrip() for line in text.split("\n") if line.lstrip().startswith("::")]
+
+
+INJECTED = ('ALTER TABLE t DROP COLUMN "a\n::error file=x::owned";\n'
+            'ALTER TABLE "t\r::error file=y::owned" ADD COLUMN c int NOT NULL;\n'
+            "-- pgshift:allow non-concurrent-index because: fine \x1b[2J\x0b::error::z\n"
+            'CREATE INDEX "i\x1b]0;title\x07" ON t (a);\n')
+
+
+def test_control_characters_in_sql_cannot_start_an_output_line(project, pgshift):
+    (project.path / "m.sql").write_text(INJECTED)
+    r = pgshift.run("lint", "m.sql")
+    assert r.returncode == 3
+    assert workflow_commands(r.stdout + "\n" + r.stderr) == []
+    assert "\x1b" not in r.stdout and "\x0b" not in r.stdout and "\x07" not in r.stdout
+    assert 'dropping column "a\\n::error file=x::owned"' in r.stdout
+    assert 'table "t\\r::error file=y::owned"' in r.stdout
+    assert "acknowledged: fine \\x1B[2J\\x0B::error::z" in r.stdout
+
+    r = pgshift.run("lint", "m.sql", env={"GITHUB_ACTIONS": "true"})
+    own = workflow_commands(r.stdout)
+    assert len(own) == 3 and all(x.startswith(("::error file=m.sql,line=", "::warning file=m.sql,line="))
+                                 for x in own)
+    assert 'dropping column "a\\n::error file=x::owned"' in own[0]
+    assert "t\\r::error file=y::owned" in own[1]
+    # a syntax error quotes the token as it is
+    (project.path / "bad.sql").write_text("SELECT 1 'a\n::error file=x::owned\r::warning::y' x;\n")
+    for env in (None, {"GITHUB_ACTIONS": "true"}):
+        r = pgshift.run("lint", "bad.sql", env=env)
+        assert r.returncode == 1
+        assert """syntax error at or near "'a\\n::error file=x::owned\\r::warning::y'\"""" in r.stdout
+        assert [x for x in workflow_commands(r.stdout) if not x.startswith("::error file=bad.sql,line=1,")] == []
+
+
+def test_server_error_quoting_a_name_cannot_start_an_output_line(db, project, pgshift):
+    project.add("bad", 'ALTER TABLE "missing\n::error file=x::owned" ADD COLUMN c int;\n')
+    r = pgshift.run_db("deploy")
+    assert r.returncode != 0
+    assert 'relation "missing\\n::error file=x::owned" does not exist' in r.stderr
+    assert workflow_commands(r.stdout + "\n" + r.stderr) == []
+    r = pgshift.run_db("status")
+    assert workflow_commands(r.stdout + "\n" + r.stderr) == []

@@ -1,6 +1,7 @@
 /*
  * Unit tests of util/buf and the redaction of util/output.
  */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -61,12 +62,38 @@ static void test_redaction(void **state)
 	free(r);
 }
 
+static void check_visible(const char *in, size_t n, bool keep_newlines, const char *want)
+{
+	struct buf b = BUF_INIT;
+
+	buf_add_visible(&b, in, n, keep_newlines);
+	assert_string_equal(b.data, want);
+	buf_release(&b);
+}
+
+static void test_add_visible(void **state)
+{
+	(void)state;
+	check_visible("a\n::error file=x::owned", 23, false, "a\\n::error file=x::owned");
+	check_visible("a\r::error::x", 12, false, "a\\r::error::x");
+	check_visible("a\nb\rc", 5, true, "a\nb\\rc");
+	check_visible("\x1b[2J\x07\x7f\x01\x1f", 8, false, "\\x1B[2J\\x07\\x7F\\x01\\x1F");
+	check_visible("tab\tstays", 9, false, "tab\tstays");
+	/* C1 controls (NEL, CSI) are escaped; other UTF-8 is kept */
+	check_visible("\xc2\x85x\xc2\x9b\xc2\xa0\xc3\xa9\xe2\x82\xac", 12, false,
+		      "\\u0085x\\u009B\xc2\xa0\xc3\xa9\xe2\x82\xac");
+	check_visible("\xc2", 1, false, "\xc2");	/* a cut sequence is not read past its end */
+	check_visible("a\0b", 3, false, "a\\x00b");
+	check_visible("", 0, false, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_init_and_growth),
 		cmocka_unit_test(test_replace_all),
 		cmocka_unit_test(test_redaction),
+		cmocka_unit_test(test_add_visible),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -191,9 +191,101 @@ static void test_update_parts_trailing_comment(void **state)
 	}
 }
 
+static void expect_fragment(const char *frag, const char *needle)
+{
+	struct pgs_error err = PGS_ERROR_INIT;
+
+	if (!needle) {
+		if (script_check_fragment(frag, "--where", &err) != 0)
+			fail_msg("\"%s\" refused: %s", frag, err.message);
+		return;
+	}
+	assert_int_equal(script_check_fragment(frag, "--where", &err), -1);
+	if (!strstr(err.message, needle))
+		fail_msg("\"%s\": \"%s\" lacks \"%s\"", frag, err.message, needle);
+	err_clear(&err);
+}
+
+/* A condition pasted as "AND (cond)" must stay one operand: the scanner decides, not string search. */
+static void test_check_fragment(void **state)
+{
+	(void)state;
+	expect_fragment("false) OR (v IS NULL", "a ')' closes a parenthesis it did not open");
+	expect_fragment("v IS NULL) OR (true", "closes a parenthesis");
+	expect_fragment("(v IS NULL", "a '(' is not closed");
+	expect_fragment("v IS NULL; DROP TABLE t", "';'");
+	expect_fragment("v IS NULL -- the rest", "comment");
+	expect_fragment("v /* x */ IS NULL", "comment");
+	expect_fragment("v = 'unterminated", "cannot be pasted");
+	expect_fragment("v = $$x", "cannot be pasted");
+	/* parentheses, semicolons and comment marks inside strings, quoted names and dollar quotes are text */
+	expect_fragment("v IS NULL", NULL);
+	expect_fragment("(a) OR (b)", NULL);
+	expect_fragment("v = ')' AND w = '(;--' AND \"x)\" = $q$)/*$q$", NULL);
+	expect_fragment("f(g(1), (2)) > 0", NULL);
+}
+
+/* Semicolons, comment marks and parentheses inside strings are text, not structure. */
+static void test_update_parts_quoted_marks(void **state)
+{
+	(void)state;
+	{
+		const char *ok = "-- pgshift:backfill\nUPDATE \"T\" SET v = ';' WHERE (v IS NULL) OR w = '--';";
+		struct script s;
+		struct update_parts p;
+		struct pgs_error err = PGS_ERROR_INIT;
+
+		assert_int_equal(script_split("m.sql", ok, &s, &err), 0);
+		assert_int_equal(script_update_parts(ok, &s.stmts[0], &p, &err), 0);
+		assert_string_equal(p.table, "\"T\"");
+		assert_string_equal(p.set, "v = ';'");
+		assert_string_equal(p.where, "(v IS NULL) OR w = '--'");
+		update_parts_free(&p);
+		script_free(&s);
+	}
+}
+
+static void expect_bad_args(const char *args, const char *needle)
+{
+	struct backfill_args a;
+	struct pgs_error err = PGS_ERROR_INIT;
+
+	assert_int_equal(script_backfill_args(args, &a, &err), -1);
+	if (!strstr(err.message, needle))
+		fail_msg("\"%s\" lacks \"%s\"", err.message, needle);
+	err_clear(&err);
+}
+
+/* Every number of a -- pgshift:backfill line is range-checked: no huge LIMIT, no overflow. */
+static void test_backfill_args_ranges(void **state)
+{
+	struct backfill_args a;
+	struct pgs_error err = PGS_ERROR_INIT;
+
+	(void)state;
+	assert_int_equal(script_backfill_args("batch=100000 lock-timeout=596h target-ms=0 sleep=2147483647", &a, &err), 0);
+	assert_int_equal(a.batch, BACKFILL_MAX_BATCH);
+	assert_int_equal(a.lock_timeout_ms, 596L * 3600 * 1000);
+	assert_int_equal(a.target_ms, 0);
+	assert_int_equal(a.sleep_ms, 2147483647L);
+	assert_int_equal(a.max_lag_ms, -1);
+	expect_bad_args("batch=99999999999999999999999", "\"batch=99999999999999999999999\": not a whole number from 1 "
+							   "to 100000");
+	expect_bad_args("batch=100001", "from 1 to 100000");
+	expect_bad_args("batch=0", "from 1 to 100000");
+	expect_bad_args("batch=-5", "from 1 to 100000");
+	expect_bad_args("batch=1e3", "from 1 to 100000");
+	expect_bad_args("lock-timeout=597h", "\"lock-timeout=597h\": not a duration from 0 to 2147483647ms");
+	expect_bad_args("max-lag=1e300", "not a duration");
+	expect_bad_args("target-ms=99999999999999999999", "not a duration");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_backfill_args_ranges),
+		cmocka_unit_test(test_check_fragment),
+		cmocka_unit_test(test_update_parts_quoted_marks),
 		cmocka_unit_test(test_statements_and_lines),
 		cmocka_unit_test(test_directive_only_from_comments),
 		cmocka_unit_test(test_syntax_error_position),

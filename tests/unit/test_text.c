@@ -2,6 +2,7 @@
  * Unit tests of core/text and core/checksum: UTF-8, line arithmetic, SHA-256, UUIDs.
  */
 #include <ctype.h>
+#include <stdbool.h>
 #include <string.h>
 
 #include "unit.h"
@@ -26,6 +27,49 @@ static void test_utf8(void **state)
 	assert_int_equal(bad, 2);
 	/* converter state must not leak from one call to the next */
 	assert_true(text_valid_utf8("ok", 2, &bad));
+}
+
+/* Every class of ill-formed sequence of the Unicode standard (Table 3-7), as PostgreSQL rejects them. */
+static void test_utf8_strict(void **state)
+{
+	static const struct {
+		const char *s;
+		size_t len;
+		bool ok;
+	} cases[] = {
+		/* the edges of each length */
+		{ "\x7f", 1, true }, { "\xc2\x80", 2, true }, { "\xdf\xbf", 2, true },
+		{ "\xe0\xa0\x80", 3, true }, { "\xed\x9f\xbf", 3, true }, { "\xee\x80\x80", 3, true },
+		{ "\xef\xbf\xbf", 3, true }, { "\xf0\x90\x80\x80", 4, true }, { "\xf4\x8f\xbf\xbf", 4, true },
+		/* overlongs */
+		{ "\xc0\x80", 2, false }, { "\xc1\xbf", 2, false }, { "\xe0\x80\x80", 3, false },
+		{ "\xe0\x9f\xbf", 3, false }, { "\xf0\x80\x80\x80", 4, false }, { "\xf0\x8f\xbf\xbf", 4, false },
+		/* surrogates U+D800..U+DFFF */
+		{ "\xed\xa0\x80", 3, false }, { "\xed\xbf\xbf", 3, false },
+		/* above U+10FFFF */
+		{ "\xf4\x90\x80\x80", 4, false }, { "\xf5\x80\x80\x80", 4, false }, { "\xf7\xbf\xbf\xbf", 4, false },
+		/* the old 5- and 6-byte forms, and bytes that never occur */
+		{ "\xf8\x88\x80\x80\x80", 5, false }, { "\xfc\x84\x80\x80\x80\x80", 6, false },
+		{ "\xfe", 1, false }, { "\xff", 1, false },
+		/* a lone or missing continuation byte */
+		{ "\x80", 1, false }, { "\xbf", 1, false }, { "\xc2", 1, false }, { "\xe2\x82", 2, false },
+		{ "\xf0\x9f\x98", 3, false }, { "\xc2\x41", 2, false }, { "\xe2\x28\xa1", 3, false },
+	};
+	size_t bad;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char text[16];
+
+		/* after a prefix, so that the offset is checked too */
+		memcpy(text, "ab", 2);
+		memcpy(text + 2, cases[i].s, cases[i].len);
+		bad = 99;
+		if (text_valid_utf8(text, cases[i].len + 2, &bad) != cases[i].ok)
+			fail_msg("case %zu: expected %s", i, cases[i].ok ? "valid" : "invalid");
+		if (!cases[i].ok)
+			assert_int_equal(bad, 2);
+	}
 }
 
 static void test_lines_and_columns(void **state)
@@ -78,6 +122,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_utf8),
+		cmocka_unit_test(test_utf8_strict),
 		cmocka_unit_test(test_lines_and_columns),
 		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_uuid),
