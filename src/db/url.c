@@ -325,8 +325,8 @@ static int unparsable(struct target *out, const char *perr, struct pgs_error *er
 	masked = secret_mask_fields(msg.data);
 	err_set(err, EXIT_USAGE, "invalid connection URL in %s: %s", out->source, masked);
 	err_detail(err, "the URL is not shown: it may carry a password, and where that ends is not known");
-	err_hint(err, "use the form postgresql://USER:PASSWORD@HOST:PORT/DBNAME?sslmode=require "
-		      "(percent-encode special characters of the password: / is %%2F, @ is %%40)");
+	err_hint(err, "use the form postgresql://USER@HOST:PORT/DBNAME?sslmode=require, the password written "
+		      "USER:PASSWORD@ with its special characters percent-encoded (/ is %%2F, @ is %%40)");
 	free(masked);
 	buf_release(&msg);
 	return -1;
