@@ -24,29 +24,39 @@ static size_t token_end(const char *s, size_t i)
 	return i;
 }
 
+/* The token a URL scan is in: its end and its last '@', found once, so that the scan stays linear. */
+struct token {
+	size_t end, last_at;
+	bool have_at, known;
+};
+
 /*
  * scheme://user:SECRET@host: the password runs from the first ':' of the
  * user part to the last '@' of the token, so that a malformed password with
  * a '/' or a '?' in it is still covered.
  */
-static bool url_password(const char *s, size_t i, size_t *start, size_t *len)
+static bool url_password(const char *s, size_t i, struct token *tok, size_t *start, size_t *len)
 {
-	size_t u = i + 3, e = token_end(s, u), at = 0, c;
-	bool have_at = false;
+	size_t u = i + 3, c;
 
-	for (size_t k = u; k < e; k++)
-		if (s[k] == '@') {
-			at = k;
-			have_at = true;
-		}
-	if (!have_at)
+	if (!tok->known || u >= tok->end) {
+		tok->end = token_end(s, u);
+		tok->have_at = false;
+		for (size_t k = u; k < tok->end; k++)
+			if (s[k] == '@') {
+				tok->last_at = k;
+				tok->have_at = true;
+			}
+		tok->known = true;
+	}
+	if (!tok->have_at || tok->last_at < u)
 		return false;
-	for (c = u; c < at && s[c] != ':'; c++)
+	for (c = u; c < tok->last_at && s[c] != ':'; c++)
 		;
-	if (c >= at || c + 1 == at)
+	if (c >= tok->last_at || c + 1 == tok->last_at)
 		return false;
 	*start = c + 1;
-	*len = at - c - 1;
+	*len = tok->last_at - c - 1;
 	return true;
 }
 
@@ -113,8 +123,10 @@ static bool option_password(const char *s, size_t i, bool greedy, size_t *start,
 
 bool secret_next(const char *s, size_t from, bool greedy, size_t *start, size_t *len)
 {
+	struct token tok = { 0, 0, false, false };
+
 	for (size_t i = from; s[i]; i++) {
-		if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/' && url_password(s, i, start, len))
+		if (s[i] == ':' && s[i + 1] == '/' && s[i + 2] == '/' && url_password(s, i, &tok, start, len))
 			return true;
 		if (option_password(s, i, greedy, start, len))
 			return true;
