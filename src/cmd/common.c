@@ -39,8 +39,9 @@ int common_target(const struct common_opts *c, struct target *t, struct pgs_erro
 	};
 	int rc = url_resolve(&req, t, err);
 
-	/* Registered even on failure: a half-parsed URL may still carry a password. */
-	out_add_secret(t->password);
+	/* Registered even on failure: a URL that does not parse may still carry a password. */
+	for (size_t k = 0; t->secrets && t->secrets[k]; k++)
+		out_add_secret(t->secrets[k]);
 	return rc;
 }
 
@@ -130,8 +131,15 @@ static void report_lock_wait(const char *holder, long wait_ms, void *arg)
 int session_open(struct session *s, const struct common_opts *c, bool lock, long lock_wait_ms,
 		 struct pgs_error *err)
 {
+	return session_open_checked(s, c, lock, lock_wait_ms, NULL, NULL, err);
+}
+
+int session_open_checked(struct session *s, const struct common_opts *c, bool lock, long lock_wait_ms,
+			 int (*check)(PGconn *conn, void *ctx, struct pgs_error *err), void *ctx,
+			 struct pgs_error *err)
+{
 	memset(s, 0, sizeof(*s));
-	if (common_load_connect(c, &s->set, &s->conn, &s->t, err) < 0)
+	if (common_load_connect_then(c, &s->set, &s->conn, &s->t, check, ctx, err) < 0)
 		goto fail;
 	common_history_table(c, &s->set, &s->ht);
 	if (lock) {

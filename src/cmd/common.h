@@ -87,6 +87,10 @@ struct session {
  */
 int session_open(struct session *s, const struct common_opts *c, bool lock, long lock_wait_ms,
 		 struct pgs_error *err);
+/* The same, running check on the connection before anything else is done with it (NULL: none). */
+int session_open_checked(struct session *s, const struct common_opts *c, bool lock, long lock_wait_ms,
+			 int (*check)(PGconn *conn, void *ctx, struct pgs_error *err), void *ctx,
+			 struct pgs_error *err);
 /* Reads the history again (creating the table if it is gone) and recomputes the plan. */
 int session_reload(struct session *s, struct pgs_error *err);
 /* Releases the lock and everything else; safe on a zeroed or failed session. */

@@ -1,9 +1,9 @@
 /*
  * hook: call the redeploy hook, alone (`pgshift hook`) or after a deploy.
  *
- * A hook URL carries a secret (Vercel's is the path): only its scheme, host
- * and first path segment are ever printed, and the rest is registered with
- * the output layer so no message can carry it.
+ * A hook URL carries a secret (Vercel's is the path): only its scheme and
+ * host are ever printed, and the rest is registered with the output layer
+ * so no message can carry it.
  */
 #include "cmd/hook.h"
 

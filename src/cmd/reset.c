@@ -1,8 +1,9 @@
 /*
  * reset: drop everything in the managed schemas, apply every migration
  * again, then seed.  For local development only: it refuses a target that is
- * not local unless --force, always refuses when PGSHIFT_ENV=production, and
- * asks on a terminal unless --yes.
+ * not local unless --force (judged on the host libpq will really use, and
+ * again after connecting on the address the server was reached on), always
+ * refuses when PGSHIFT_ENV=production, and asks on a terminal unless --yes.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +36,10 @@ static int guard(const struct target *t, const struct strlist *schemas, bool for
 	}
 	if (!local && !force) {
 		err_set(err, EXIT_BLOCKED, "refusing to reset %s: the host is not local", t->display);
+		err_detail(err, "libpq would connect to host \"%s\"%s%s%s (the URL completed from the service file and "
+				"the PG* variables; a service that cannot be resolved counts as not local)",
+			   *t->host ? t->host : "(the default unix socket)", t->hostaddr ? ", hostaddr \"" : "",
+			   t->hostaddr ? t->hostaddr : "", t->hostaddr ? "\"" : "");
 		err_hint(err, "reset is for local databases (unix socket, localhost, 127.0.0.0/8, ::1, the dev cluster); "
 			      "pass --force if this one really is disposable");
 		return -1;
@@ -55,6 +60,26 @@ static int guard(const struct target *t, const struct strlist *schemas, bool for
 		}
 	}
 	return 0;
+}
+
+/* After connecting, before anything is touched: the server must have been reached on a loopback address or a socket. */
+static int check_reached_locally(PGconn *conn, void *ctx, struct pgs_error *err)
+{
+	const struct target *t = ctx;
+	char *addr = NULL;
+	int rc = 0;
+
+	if (db_server_addr(conn, &addr, err) < 0)
+		return -1;
+	if (addr && !url_host_is_local(addr)) {
+		err_set(err, EXIT_BLOCKED, "refusing to reset %s: the server was reached on %s, not on a local address",
+			t->display, addr);
+		err_detail(err, "the host name looked local, but the connection arrived at the server's address %s", addr);
+		err_hint(err, "reset is for local databases; pass --force if this one really is disposable");
+		rc = -1;
+	}
+	free(addr);
+	return rc;
 }
 
 int cmd_reset(int argc, char **argv)
@@ -100,7 +125,7 @@ int cmd_reset(int argc, char **argv)
 	/* The guard runs before anything connects, let alone changes. */
 	if (common_target(&c, &t, &err) < 0 || guard(&t, &schemas, force, yes, &err) < 0)
 		goto fail;
-	if (session_open(&ss, &c, true, lock_wait_ms, &err) < 0)
+	if (session_open_checked(&ss, &c, true, lock_wait_ms, force ? NULL : check_reached_locally, &t, &err) < 0)
 		goto fail;
 	if (db_reset_schemas(ss.conn, schemas.items, schemas.n, &ss.ht, &err) < 0 || session_reload(&ss, &err) < 0)
 		goto fail;

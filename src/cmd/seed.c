@@ -4,7 +4,8 @@
  * SQL seeds run like a migration (statements split by libpg_query, errors
  * named by file and line) but all files in one transaction and without a
  * history row: a seed either loads whole or not at all.  A seed program
- * (--command) gets DATABASE_URL in its environment; its output passes
+ * (--command) gets DATABASE_URL in its environment, with the sslmode
+ * pgshift chose for a host that is not local; its output passes
  * through pgshift's redaction line by line.
  */
 #include "cmd/seed.h"
@@ -61,10 +62,16 @@ static int run_command(const struct session *ss, const char *command, struct pgs
 {
 	char *argv[] = { "/bin/sh", "-c", (char *)command, NULL };
 	struct lines l = { BUF_INIT, BUF_INIT };
+	char *url = target_child_url(&ss->t);
 	int status;
 
 	fflush(stdout);
-	status = proc_run(argv, *ss->t.conninfo ? "DATABASE_URL" : NULL, ss->t.conninfo, on_output, &l);
+	/* the TLS pgshift chose goes with it; with the PG* variables, as PGSSLMODE */
+	if (url)
+		status = proc_run(argv, "DATABASE_URL", url, on_output, &l);
+	else
+		status = proc_run(argv, ss->t.sslmode ? "PGSSLMODE" : NULL, ss->t.sslmode, on_output, &l);
+	free(url);
 	flush_lines(&l.out, false, true);
 	flush_lines(&l.err, true, true);
 	buf_release(&l.out);

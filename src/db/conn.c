@@ -108,6 +108,22 @@ PGconn *db_connect(const struct target *t, struct pgs_error *err)
 	return conn;
 }
 
+int db_server_addr(PGconn *conn, char **addr, struct pgs_error *err)
+{
+	PGresult *res = PQexec(conn, "SELECT host(inet_server_addr())");
+
+	*addr = NULL;
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+		db_result_error(conn, res, "could not ask the server which address it was reached on", err);
+		PQclear(res);
+		return -1;
+	}
+	if (!PQgetisnull(res, 0, 0))
+		*addr = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return 0;
+}
+
 int db_server_version(PGconn *conn)
 {
 	return PQserverVersion(conn);

@@ -41,6 +41,12 @@ PGconn *db_connect(const struct target *t, struct pgs_error *err);
  */
 int db_check_not_pooled(PGconn *conn, const struct target *t, struct pgs_error *err);
 
+/*
+ * The server's address of this connection (inet_server_addr()): *addr is a
+ * new string, or NULL for a unix socket.
+ */
+int db_server_addr(PGconn *conn, char **addr, struct pgs_error *err);
+
 /* Asks the server to notice a vanished client quickly (PostgreSQL 14+), so a killed pgshift frees its locks. */
 void db_watch_client(PGconn *conn);
 int db_server_version(PGconn *conn);

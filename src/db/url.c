@@ -3,132 +3,333 @@
  */
 #include "db/url.h"
 
+#include <ctype.h>
 #include <libpq-fe.h>
+#include <pwd.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "util/buf.h"
 #include "util/exitcodes.h"
+#include "util/secret.h"
+
+/* Where Debian's libpq looks for pg_service.conf when PGSYSCONFDIR is unset (pg_config --sysconfdir). */
+#ifndef PGSHIFT_PG_SYSCONFDIR
+#define PGSHIFT_PG_SYSCONFDIR "/etc/postgresql-common"
+#endif
+
+#define MASK "********"
+
+/* One decimal octet (0-255, no leading zero: "010" may be read as octal, or looked up as a name). */
+static bool octet(const char **p)
+{
+	const char *s = *p;
+	int v = 0, n = 0;
+
+	while (isdigit((unsigned char)s[n]) && n < 4)
+		v = v * 10 + (s[n++] - '0');
+	if (n == 0 || n > 3 || v > 255 || (n > 1 && s[0] == '0'))
+		return false;
+	*p = s + n;
+	return true;
+}
+
+/* 127.x.y.z written plainly: anything else would go to getaddrinfo and maybe to DNS. */
+static bool ipv4_loopback(const char *h)
+{
+	if (strncmp(h, "127.", 4))
+		return false;
+	h += 4;
+	for (int i = 0; i < 3; i++) {
+		if (!octet(&h))
+			return false;
+		if (i < 2 && *h++ != '.')
+			return false;
+	}
+	return *h == '\0';
+}
 
 bool url_host_is_local(const char *host)
 {
 	if (!host || !*host || host[0] == '/' || host[0] == '@')
 		return true;
-	if (!strcmp(host, "localhost") || !strcmp(host, "::1") || !strcmp(host, "[::1]"))
-		return true;
-	if (!strncmp(host, "127.", 4)) {
-		int a, b, c;
-		char tail;
-		return sscanf(host + 4, "%d.%d.%d%c", &a, &b, &c, &tail) == 3 && a >= 0 && a < 256 &&
-		       b >= 0 && b < 256 && c >= 0 && c < 256;
-	}
-	return false;
+	return !strcmp(host, "localhost") || !strcmp(host, "::1") || !strcmp(host, "[::1]") || ipv4_loopback(host);
 }
 
-/* True when every host of a comma-separated list is local. */
-static bool hosts_local(const char *hosts)
+/* Each entry of a comma-separated list (an empty entry: the default, a unix socket) passes ok. */
+static bool every_entry(const char *list, bool skip_empty)
 {
-	char *copy, *save = NULL, *h;
-	bool local = true;
+	char *copy = xstrdup(list ? list : "");
+	char *p = copy;
+	bool all = true;
 
-	if (!hosts || !*hosts)
-		return true;
-	copy = xstrdup(hosts);
-	for (h = strtok_r(copy, ",", &save); h; h = strtok_r(NULL, ",", &save))
-		if (!url_host_is_local(h))
-			local = false;
+	for (;;) {
+		char *comma = strchr(p, ',');
+
+		if (comma)
+			*comma = '\0';
+		if (!(skip_empty && !*p) && !url_host_is_local(p))
+			all = false;
+		if (!comma)
+			break;
+		p = comma + 1;
+	}
 	free(copy);
-	return local;
+	return all;
 }
 
-char *url_mask_unparsed(const char *s, char **password_out)
+bool url_hosts_local(const char *hosts, const char *hostaddrs)
 {
-	const char *scheme = strstr(s, "://");
-	struct buf b = BUF_INIT;
+	/* hostaddr is what is connected to, host what TLS and the password file are checked against: both count */
+	return every_entry(hosts, false) && every_entry(hostaddrs, true);
+}
 
-	*password_out = NULL;
-	if (scheme) {
-		const char *auth = scheme + 3;
-		const char *end = auth + strcspn(auth, "/?#");
-		const char *at = NULL;
+static PQconninfoOption *find_opt(PQconninfoOption *opts, const char *kw)
+{
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (!strcmp(o->keyword, kw))
+			return o;
+	return NULL;
+}
 
-		for (const char *p = auth; p < end; p++)
-			if (*p == '@')
-				at = p;
-		if (at) {
-			const char *colon = memchr(auth, ':', (size_t)(at - auth));
-			if (colon) {
-				*password_out = xstrndup(colon + 1, (size_t)(at - colon - 1));
-				buf_add(&b, s, (size_t)(colon + 1 - s));
-				buf_adds(&b, "********");
-				buf_adds(&b, at);
-				return buf_detach(&b);
-			}
-		}
-		return xstrdup(s);
-	}
-	{
-		const char *pw = strstr(s, "password");
-		if (pw) {
-			const char *v = pw + 8;
-			while (*v == ' ')
-				v++;
-			if (*v == '=') {
-				v++;
-				while (*v == ' ')
-					v++;
-				size_t n = *v == '\'' ? strcspn(v + 1, "'") + 2 : strcspn(v, " ");
-				*password_out = xstrndup(*v == '\'' ? v + 1 : v, *v == '\'' ? n - 2 : n);
-				buf_add(&b, s, (size_t)(v - s));
-				buf_adds(&b, "********");
-				buf_adds(&b, v + n > s + strlen(s) ? "" : v + n);
-				return buf_detach(&b);
-			}
-		}
-	}
-	return xstrdup(s);
+/* The value as libpq keeps it: NULL when unset, "" when set empty. */
+static const char *raw_val(PQconninfoOption *opts, const char *kw)
+{
+	PQconninfoOption *o = find_opt(opts, kw);
+	return o ? o->val : NULL;
 }
 
 static const char *opt_val(PQconninfoOption *opts, const char *kw)
 {
-	for (PQconninfoOption *o = opts; o && o->keyword; o++)
-		if (!strcmp(o->keyword, kw))
-			return o->val && *o->val ? o->val : NULL;
-	return NULL;
+	const char *v = raw_val(opts, kw);
+	return v && *v ? v : NULL;
 }
 
-/* Builds postgresql://user:********@host:port/db?params from parsed options. */
+static bool secret_opt(const PQconninfoOption *o)
+{
+	return o->dispchar && o->dispchar[0] == '*';	/* libpq's mark: password, sslpassword */
+}
+
+/* Sets an option that nothing has set yet (the array is libpq's; PQconninfoFree frees val with free()). */
+static void fill(PQconninfoOption *o, const char *v)
+{
+	if (o && !o->val && v)
+		o->val = xstrdup(v);
+}
+
+/*
+ * Fills the unset options from the [service] section of one service file,
+ * as libpq does: 1 found, 0 not in this file, -1 unreadable, malformed, or
+ * a section that libpq would complete from LDAP (which we cannot follow).
+ */
+static int service_from_file(const char *path, const char *service, PQconninfoOption *opts)
+{
+	FILE *f = fopen(path, "r");
+	char *line = NULL;
+	size_t cap = 0, slen = strlen(service);
+	ssize_t n;
+	bool found = false;
+	int rc = 0;
+
+	if (!f)
+		return -1;
+	while ((n = getline(&line, &cap, f)) >= 0) {
+		char *p = line, *eq;
+		PQconninfoOption *o;
+
+		while (n > 0 && isspace((unsigned char)line[n - 1]))
+			line[--n] = '\0';
+		while (isspace((unsigned char)*p))
+			p++;
+		if (!*p || *p == '#')
+			continue;
+		if (*p == '[') {
+			if (found)
+				break;	/* the end of the wanted section */
+			found = !strncmp(p + 1, service, slen) && p[slen + 1] == ']';
+			continue;
+		}
+		if (!found)
+			continue;
+		eq = strchr(p, '=');
+		if (!strncmp(p, "ldap", 4) || !eq) {
+			rc = -1;
+			break;
+		}
+		*eq = '\0';
+		o = find_opt(opts, p);
+		if (!strcmp(p, "service") || !o) {
+			rc = -1;
+			break;
+		}
+		fill(o, eq + 1);
+	}
+	free(line);
+	fclose(f);
+	return rc < 0 ? -1 : found;
+}
+
+static const char *home_dir(getenv_fn env)
+{
+	const char *home = env("HOME");
+	struct passwd *pw;
+
+	if (home && *home)
+		return home;
+	pw = getpwuid(getuid());
+	return pw ? pw->pw_dir : NULL;
+}
+
+/*
+ * The service's options, where libpq finds them: PGSERVICEFILE or
+ * ~/.pg_service.conf, then PGSYSCONFDIR/pg_service.conf.  0 when there is
+ * no service or it was found; -1 when it cannot be resolved.
+ */
+static int apply_service(PQconninfoOption *opts, getenv_fn env)
+{
+	const char *service = raw_val(opts, "service"), *file = env("PGSERVICEFILE"), *dir = env("PGSYSCONFDIR");
+	const char *home;
+	char *path = NULL;
+	struct stat st;
+	int rc = 0;
+
+	if (!service)
+		service = env("PGSERVICE");
+	if (!service)
+		return 0;
+	if (file)
+		path = xstrdup(file);
+	else if ((home = home_dir(env)))
+		path = xasprintf("%s/.pg_service.conf", home);
+	if (path && stat(path, &st) == 0)
+		rc = service_from_file(path, service, opts);
+	free(path);
+	if (rc != 0)
+		return rc > 0 ? 0 : -1;
+	path = xasprintf("%s/pg_service.conf", dir ? dir : PGSHIFT_PG_SYSCONFDIR);
+	if (stat(path, &st) == 0)
+		rc = service_from_file(path, service, opts);
+	free(path);
+	return rc > 0 ? 0 : -1;
+}
+
+/*
+ * Completes the parsed options as libpq does when it connects: the
+ * service file first, then each option's PG* variable.  Returns false when
+ * the result is not certain (a service that cannot be resolved).
+ */
+static bool apply_defaults(PQconninfoOption *opts, getenv_fn env)
+{
+	bool resolved = apply_service(opts, env) == 0;
+
+	for (PQconninfoOption *o = opts; o && o->keyword; o++)
+		if (!o->val && o->envvar)
+			fill(o, env(o->envvar));
+	return resolved;
+}
+
+/* Builds postgresql://user:********@host:port/db?params from parsed options, secret options masked. */
 static char *display_from(PQconninfoOption *opts)
 {
 	struct buf b = BUF_INIT;
 	const char *host = opt_val(opts, "host"), *port = opt_val(opts, "port");
 	const char *user = opt_val(opts, "user"), *db = opt_val(opts, "dbname");
-	bool first = true;
+	bool first = true, socket = host && host[0] == '/';
 
 	buf_adds(&b, "postgresql://");
 	if (user) {
 		buf_adds(&b, user);
 		if (opt_val(opts, "password"))
-			buf_adds(&b, ":********");
+			buf_adds(&b, ":" MASK);
 		buf_addc(&b, '@');
 	}
-	if (host && host[0] != '/')
+	if (host && !socket)
 		buf_adds(&b, host);
-	if (port && !(host && host[0] == '/'))
+	if (port && !socket)
 		buf_addf(&b, ":%s", port);
 	buf_addc(&b, '/');
 	if (db)
 		buf_adds(&b, db);
 	for (PQconninfoOption *o = opts; o && o->keyword; o++) {
 		const char *k = o->keyword;
-		if (!o->val || !*o->val || !strcmp(k, "user") || !strcmp(k, "password") ||
-		    !strcmp(k, "dbname") || (!strcmp(k, "port") && !(host && host[0] == '/')) ||
-		    (!strcmp(k, "host") && !(host && host[0] == '/')))
+		if (!o->val || !*o->val || !strcmp(k, "user") || !strcmp(k, "password") || !strcmp(k, "dbname") ||
+		    (!strcmp(k, "port") && !socket) || (!strcmp(k, "host") && !socket))
 			continue;
-		buf_addf(&b, "%c%s=%s", first ? '?' : '&', k, o->val);
+		buf_addf(&b, "%c%s=%s", first ? '?' : '&', k, secret_opt(o) ? MASK : o->val);
 		first = false;
 	}
 	return buf_detach(&b);
+}
+
+static void add_secret(struct target *t, const char *s, size_t n)
+{
+	size_t k = 0;
+
+	if (!n)
+		return;
+	while (t->secrets && t->secrets[k])
+		k++;
+	t->secrets = xrealloc(t->secrets, (k + 2) * sizeof(*t->secrets));
+	t->secrets[k] = xstrndup(s, n);
+	t->secrets[k + 1] = NULL;
+}
+
+/* The secret fields of the connection string as written (percent-encoded, quoted): the forms a child may echo. */
+static void add_written_secrets(struct target *t, bool greedy)
+{
+	size_t pos = 0, start, len;
+
+	while (secret_next(t->conninfo, pos, greedy, &start, &len)) {
+		add_secret(t, t->conninfo + start, len);
+		pos = start + len;
+	}
+}
+
+static bool overlaps_secret(const struct target *t, const char *token, size_t n)
+{
+	char *tok = xstrndup(token, n);
+	bool hit = false;
+
+	for (size_t k = 0; t->secrets && t->secrets[k] && !hit; k++)
+		hit = strstr(t->secrets[k], tok) || strstr(tok, t->secrets[k]);
+	free(tok);
+	return hit;
+}
+
+/*
+ * A connection string libpq cannot parse is not shown at all: where its
+ * password ends is not known.  libpq's message quotes pieces of it, so a
+ * quoted piece that is part of a possible password is masked.
+ */
+static int unparsable(struct target *out, const char *perr, struct pgs_error *err)
+{
+	const char *m = perr && *perr ? perr : "cannot parse";
+	size_t mlen = strcspn(m, "\n");
+	struct buf msg = BUF_INIT;
+	char *masked;
+
+	add_written_secrets(out, true);
+	for (size_t i = 0; i < mlen; i++) {
+		const char *close = m[i] == '"' ? memchr(m + i + 1, '"', mlen - i - 1) : NULL;
+
+		if (close && close > m + i + 1 && overlaps_secret(out, m + i + 1, (size_t)(close - m - i - 1))) {
+			buf_adds(&msg, "\"" MASK "\"");
+			i = (size_t)(close - m);
+		} else {
+			buf_addc(&msg, m[i]);
+		}
+	}
+	masked = secret_mask_fields(msg.data);
+	err_set(err, EXIT_USAGE, "invalid connection URL in %s: %s", out->source, masked);
+	err_detail(err, "the URL is not shown: it may carry a password, and where that ends is not known");
+	err_hint(err, "use the form postgresql://USER@HOST:PORT/DBNAME?sslmode=require, the password written "
+		      "USER:PASSWORD@ with its special characters percent-encoded (/ is %%2F, @ is %%40)");
+	free(masked);
+	buf_release(&msg);
+	return -1;
 }
 
 static const char *pick_source(const struct url_request *req, const char **value)
@@ -173,7 +374,9 @@ int url_resolve(const struct url_request *req, struct target *out, struct pgs_er
 	char *dev = NULL;
 	PQconninfoOption *opts = NULL;
 	char *perr = NULL;
-	const char *sslmode, *host;
+	const char *hostaddr;
+	bool resolved;
+	int rc;
 
 	memset(out, 0, sizeof(*out));
 	out->source = pick_source(req, &value);
@@ -198,54 +401,59 @@ int url_resolve(const struct url_request *req, struct target *out, struct pgs_er
 
 	opts = PQconninfoParse(out->conninfo, &perr);
 	if (!opts) {
-		char *pw = NULL;
-		char *masked = url_mask_unparsed(out->conninfo, &pw);
-
-		/* The caller registers the password; keep it so nothing can print it. */
-		out->password = pw;
-		err_set(err, EXIT_USAGE, "invalid connection URL in %s: %s", out->source,
-			perr ? strtok(perr, "\n") : "cannot parse");
-		err_detail(err, "URL: %s", masked);
-		err_hint(err, "use the form postgresql://USER:PASSWORD@HOST:PORT/DBNAME?sslmode=require");
-		free(masked);
+		/* The caller registers the secrets; keep them so nothing can print them. */
+		rc = unparsable(out, perr, err);
 		PQfreemem(perr);
-		return -1;
+		return rc;
 	}
-	host = opt_val(opts, "host");
-	if (!host && !*out->conninfo)
-		host = req->env("PGHOST");
-	if (!host)
-		host = opt_val(opts, "hostaddr");
-	if (!host && !*out->conninfo)
-		host = req->env("PGHOSTADDR");
-	out->host = dup_or_empty(host);
-	out->local = hosts_local(out->host);
-	out->dbname = dup_or_empty(opt_val(opts, "dbname") ? opt_val(opts, "dbname") : req->env("PGDATABASE"));
-	out->user = dup_or_empty(opt_val(opts, "user") ? opt_val(opts, "user") : req->env("PGUSER"));
-	if (opt_val(opts, "password"))
-		out->password = xstrdup(opt_val(opts, "password"));
-	else if (req->env("PGPASSWORD") && *req->env("PGPASSWORD"))
-		out->password = xstrdup(req->env("PGPASSWORD"));
+	add_written_secrets(out, false);
+	if (*out->conninfo)
+		out->display = display_from(opts);	/* what the URL says, before the defaults */
 
-	sslmode = opt_val(opts, "sslmode");
-	if (!sslmode)
-		sslmode = req->env("PGSSLMODE");
-	if (!sslmode && !out->local && !req->insecure)
+	resolved = apply_defaults(opts, req->env);
+	hostaddr = raw_val(opts, "hostaddr");
+	out->host = dup_or_empty(raw_val(opts, "host"));
+	out->hostaddr = hostaddr && *hostaddr ? xstrdup(hostaddr) : NULL;
+	/* what cannot be resolved is not local */
+	out->local = resolved && url_hosts_local(out->host, out->hostaddr);
+	out->dbname = dup_or_empty(opt_val(opts, "dbname"));
+	out->user = dup_or_empty(opt_val(opts, "user"));
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		if (secret_opt(o) && o->val)
+			add_secret(out, o->val, strlen(o->val));
+
+	if (!opt_val(opts, "sslmode") && !out->local && !req->insecure)
 		out->sslmode = "require";
 
 	if (req->connect_timeout_ms > 0)
 		out->connect_timeout = xasprintf("%ld", (req->connect_timeout_ms + 999) / 1000);
-	else if (!opt_val(opts, "connect_timeout") && !req->env("PGCONNECT_TIMEOUT"))
+	else if (!opt_val(opts, "connect_timeout"))
 		out->connect_timeout = xstrdup("10");
 
-	if (*out->conninfo) {
-		out->display = display_from(opts);
-	} else {
-		out->display = xasprintf("postgresql://%s%s@%s/%s (from PG* variables)", out->user,
-					 out->password ? ":********" : "", out->host, out->dbname);
+	if (!*out->conninfo) {
+		char *shown = display_from(opts);
+		out->display = xasprintf("%s (from PG* variables)", shown);
+		free(shown);
 	}
 	PQconninfoFree(opts);
 	return 0;
+}
+
+char *target_child_url(const struct target *t)
+{
+	bool uri = !strncmp(t->conninfo, "postgresql://", 13) || !strncmp(t->conninfo, "postgres://", 11);
+
+	if (!*t->conninfo)
+		return NULL;
+	if (!t->sslmode)
+		return xstrdup(t->conninfo);
+	if (uri) {
+		const char *q = strchr(t->conninfo, '?');
+		char last = t->conninfo[strlen(t->conninfo) - 1];
+		return xasprintf("%s%ssslmode=%s", t->conninfo, !q ? "?" : last == '?' || last == '&' ? "" : "&",
+				 t->sslmode);
+	}
+	return xasprintf("%s sslmode=%s", t->conninfo, t->sslmode);
 }
 
 void target_free(struct target *t)
@@ -253,9 +461,12 @@ void target_free(struct target *t)
 	free(t->conninfo);
 	free(t->display);
 	free(t->host);
+	free(t->hostaddr);
 	free(t->dbname);
 	free(t->user);
-	free(t->password);
+	for (size_t k = 0; t->secrets && t->secrets[k]; k++)
+		free(t->secrets[k]);
+	free(t->secrets);
 	free(t->connect_timeout);
 	memset(t, 0, sizeof(*t));
 }

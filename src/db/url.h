@@ -2,11 +2,15 @@
  * url: which database a command talks to, and how it is shown.
  *
  * Precedence: --url, DATABASE_URL_UNPOOLED, DIRECT_URL, DATABASE_URL,
- * libpq's PG* variables, then the dev cluster when it is up.  A non-local
- * host without an sslmode gets sslmode=require unless --insecure.  The
- * password is never kept in anything printable: `display` is the URL with
- * the password masked, and the password itself is registered with the
- * output layer so that no message can carry it out.
+ * libpq's PG* variables, then the dev cluster when it is up.  Whether the
+ * target is local is decided on what libpq will really use: the URL
+ * completed, as libpq completes it when it connects, from the service file
+ * (service= or PGSERVICE) and then the PG* variables, every host and every
+ * hostaddr of it; what cannot be resolved is not local.  A target that is
+ * not local, without an sslmode, gets sslmode=require unless --insecure.
+ * Secrets are never kept in anything printable: `display` is the URL with
+ * every secret option masked, and the secrets themselves (decoded and as
+ * written) are handed to the caller to register with the output layer.
  */
 #ifndef PGSHIFT_URL_H
 #define PGSHIFT_URL_H
@@ -31,24 +35,35 @@ struct url_request {
 struct target {
 	char *conninfo;		/* URL or key=value string; "" means libpq's PG* variables */
 	const char *source;	/* "--url", "DATABASE_URL", ..., "PG* variables", "dev cluster" */
-	char *display;		/* printable, password masked */
-	char *host;		/* first host, "" for the default unix socket */
+	char *display;		/* printable, secret options masked; NULL when the URL does not parse */
+	char *host;		/* the effective host list, "" for the default unix socket */
+	char *hostaddr;		/* the effective hostaddr list, or NULL */
 	char *dbname;
 	char *user;
-	char *password;		/* NULL when none */
-	bool local;		/* unix socket, localhost, 127.0.0.0/8 or ::1 */
+	char **secrets;		/* NULL-terminated (or NULL): passwords, decoded and as written */
+	bool local;		/* every host and hostaddr: unix socket, localhost, 127.0.0.0/8 or ::1 */
 	const char *sslmode;	/* value to add ("require"), or NULL */
 	char *connect_timeout;	/* seconds to add, or NULL when the URL sets one */
 };
 
+/*
+ * Fills out (free it with target_free, also after a failure: its secrets
+ * are set even when the URL does not parse, for the caller to register).
+ */
 int url_resolve(const struct url_request *req, struct target *out, struct pgs_error *err);
 void target_free(struct target *t);
+/*
+ * The URL a child program gets as DATABASE_URL: the connection string with
+ * the sslmode pgshift chose added (new string); NULL for the PG* variables.
+ */
+char *target_child_url(const struct target *t);
 /* True when host (one name or address, or a socket path) is on this machine. */
 bool url_host_is_local(const char *host);
 /*
- * Masks the password of a URL or conninfo string that libpq cannot parse,
- * as a last line of defence for error messages; returns a new string.
+ * The pure decision: every entry of the comma-separated host list (NULL or
+ * "": the default unix socket) and every non-empty entry of hostaddrs is
+ * local.
  */
-char *url_mask_unparsed(const char *s, char **password_out);
+bool url_hosts_local(const char *hosts, const char *hostaddrs);
 
 #endif

@@ -81,7 +81,7 @@ char *http_redact_url(const char *url)
 {
 	struct pgs_error ignored = PGS_ERROR_INIT;
 	CURLU *u;
-	char *scheme = NULL, *host = NULL, *path = NULL, *port = NULL;
+	char *scheme = NULL, *host = NULL, *port = NULL;
 	char *res;
 
 	if (curl_load(&ignored) < 0) {
@@ -96,19 +96,11 @@ char *http_redact_url(const char *url)
 	api.url_get(u, CURLUPART_SCHEME, &scheme, 0);
 	api.url_get(u, CURLUPART_HOST, &host, 0);
 	api.url_get(u, CURLUPART_PORT, &port, 0);
-	api.url_get(u, CURLUPART_PATH, &path, 0);
-	{
-		/* keep the first path segment ("/v1"): the rest is usually the secret */
-		size_t seg = path ? strcspn(path + (path[0] == '/'), "/") + (path[0] == '/') : 0;
-		bool more = path && path[seg];
-
-		res = xasprintf("%s://%s%s%s%.*s%s", scheme ? scheme : "?", host ? host : "?", port ? ":" : "",
-				port ? port : "", (int)seg, path ? path : "", more ? "/…" : "");
-	}
+	/* the path and the query are where hooks keep their tokens: none of them is shown */
+	res = xasprintf("%s://%s%s%s", scheme ? scheme : "?", host ? host : "?", port ? ":" : "", port ? port : "");
 	api.free(scheme);
 	api.free(host);
 	api.free(port);
-	api.free(path);
 	api.url_cleanup(u);
 	return res;
 }

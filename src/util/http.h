@@ -19,7 +19,7 @@ struct http_result {
  */
 int http_post_hook(const char *url, const char *shown, int tries, long delay_ms, long timeout_ms,
 		   struct http_result *res, struct pgs_error *err);
-/* scheme://host/first-path-segment/... : what may be printed of a secret URL (new string). */
+/* scheme://host[:port]: what may be printed of a secret URL (new string). */
 char *http_redact_url(const char *url);
 
 #endif

@@ -3,27 +3,69 @@
  */
 #include "util/output.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "util/buf.h"
+#include "util/secret.h"
 
 #define REDACTED "********"
+/*
+ * The safety net matches a registered secret as a whole word only, and only
+ * from this length on.  A short password is also a piece of ordinary words:
+ * replacing "fail" everywhere turned "authentication failed" into
+ * "authentication ********ed", and a password "e" garbled every message,
+ * which gave the password away rather than hiding it.  Eight characters is
+ * the length below which such collisions are common; the secret fields of
+ * every URL, key=value string and PGPASSWORD= are masked by structure
+ * whatever their length (util/secret.h), so a short password is still
+ * never printed in a URL or option that carries it.
+ */
+#define SAFETY_NET_MIN 8
 
 static char **secrets;
 static size_t nsecrets;
 
-void out_add_secret(const char *secret)
+static void add_one(const char *secret)
 {
-	if (!secret || !*secret)
-		return;
 	for (size_t i = 0; i < nsecrets; i++)
 		if (!strcmp(secrets[i], secret))
 			return;
 	secrets = xrealloc(secrets, (nsecrets + 1) * sizeof(*secrets));
 	secrets[nsecrets++] = xstrdup(secret);
+}
+
+/* secret percent-encoded as in a URL (all but A-Z a-z 0-9 - . _ ~), with upper- or lower-case hex. */
+static char *percent_encoded(const char *secret, bool upper)
+{
+	const char *hex = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	struct buf b = BUF_INIT;
+
+	for (const unsigned char *p = (const unsigned char *)secret; *p; p++) {
+		if (isalnum(*p) || strchr("-._~", *p)) {
+			buf_addc(&b, (char)*p);
+		} else {
+			buf_addc(&b, '%');
+			buf_addc(&b, hex[*p >> 4]);
+			buf_addc(&b, hex[*p & 15]);
+		}
+	}
+	return buf_detach(&b);
+}
+
+void out_add_secret(const char *secret)
+{
+	if (!secret || !*secret)
+		return;
+	add_one(secret);
+	for (int upper = 0; upper < 2; upper++) {
+		char *enc = percent_encoded(secret, upper);
+		add_one(enc);
+		free(enc);
+	}
 }
 
 void out_free_secrets(void)
@@ -35,10 +77,48 @@ void out_free_secrets(void)
 	nsecrets = 0;
 }
 
+static bool word_char(char c)
+{
+	return isalnum((unsigned char)c) || c == '_';
+}
+
+/* Replaces the whole-word occurrences of secret in b (a word character on its edge must not touch another). */
+static void replace_whole(struct buf *b, const char *secret)
+{
+	size_t n = strlen(secret);
+	struct buf out = BUF_INIT;
+	const char *p = b->data, *hit;
+	bool changed = false;
+
+	while ((hit = strstr(p, secret))) {
+		bool whole = !(word_char(secret[0]) && hit > b->data && word_char(hit[-1])) &&
+			     !(word_char(secret[n - 1]) && word_char(hit[n]));
+
+		buf_add(&out, p, (size_t)(hit - p));
+		buf_adds(&out, whole ? REDACTED : secret);
+		changed |= whole;
+		p = hit + n;
+	}
+	if (!changed) {
+		buf_release(&out);
+		return;
+	}
+	buf_adds(&out, p);
+	buf_release(b);
+	*b = out;
+}
+
+/* By structure first (any length), then the registered secrets long enough to be unambiguous. */
 static void redact_buf(struct buf *b)
 {
+	char *masked = secret_mask_fields(b->data);
+
+	buf_reset(b);
+	buf_adds(b, masked);
+	free(masked);
 	for (size_t i = 0; i < nsecrets; i++)
-		buf_replace_all(b, secrets[i], REDACTED);
+		if (strlen(secrets[i]) >= SAFETY_NET_MIN)
+			replace_whole(b, secrets[i]);
 }
 
 char *out_redact(const char *s)

@@ -1,11 +1,14 @@
 /*
  * output: everything pgshift prints goes through here.
  *
- * Results go to stdout, diagnostics to stderr.  Every line is scrubbed of the
- * secrets registered with out_add_secret() before it is written, so a
- * password can never reach a terminal or a CI log, whatever the message that
- * carries it (libpq errors, server messages, our own).  Colour is used only
- * on a terminal and never when NO_COLOR is set.
+ * Results go to stdout, diagnostics to stderr.  Every line is scrubbed
+ * before it is written: the secret fields of every URL, key=value string and
+ * PGPASSWORD= in it are masked by structure (util/secret.h), and the secrets
+ * registered with out_add_secret() that are long enough to be unambiguous
+ * are masked wherever they stand as a whole word, so a password cannot
+ * reach a terminal or a CI log whatever the message that carries it (libpq
+ * errors, server messages, a seed program's output, our own).  Colour is
+ * used only on a terminal and never when NO_COLOR is set.
  */
 #ifndef PGSHIFT_OUTPUT_H
 #define PGSHIFT_OUTPUT_H
@@ -15,10 +18,10 @@
 
 #include "util/err.h"
 
-/* Registers a secret (copied) that must never be printed. */
+/* Registers a secret (copied) that must never be printed, with its percent-encoded forms. */
 void out_add_secret(const char *secret);
 void out_free_secrets(void);
-/* Replaces every registered secret in s (in place, via a new string); returns a new string. */
+/* s redacted as every printed line is; returns a new string. */
 char *out_redact(const char *s);
 
 void out_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

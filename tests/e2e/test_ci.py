@@ -106,6 +106,9 @@ def test_hook_called_once_after_applying_and_not_when_nothing_pending(db, projec
     assert r.returncode == 0, r.stderr
     assert len(hook.posts) == 1 and hook.posts[0][0].startswith("/v1/integrations/deploy/")
     assert "deploy hook" in r.stdout and "SeCrEt" not in r.stdout + r.stderr
+    # only the scheme and host: the path is where the token is
+    assert f"deploy hook http://127.0.0.1:{hook.server.server_port} called" in r.stdout
+    assert "/v1" not in r.stdout + r.stderr and "integrations" not in r.stdout + r.stderr
     r = pgshift.run_db("deploy", env={"VERCEL_DEPLOY_HOOK_URL": hook.url, **FAST})
     assert r.returncode == 0 and len(hook.posts) == 1
 

@@ -67,3 +67,40 @@ def test_application_name_is_pgshift(db, project, pgshift):
                      "WHERE pid = pg_backend_pid();\n")
     assert pgshift.run_db("deploy").returncode == 0
     assert db.scalar("SELECT application_name FROM seen") == "pgshift"
+
+
+def test_pghost_name_behind_local_hostaddr_requires_tls(pg, db, project, pgshift):
+    # The host comes from PGHOST (not local) while PGHOSTADDR reaches the local server, which offers no TLS:
+    # pgshift must ask for TLS, as for the same name in the URL, and so fail instead of going in plaintext.
+    project.add("a", "CREATE TABLE a (id int);\n")
+    env = {"PGHOST": "db.example.test", "PGHOSTADDR": "127.0.0.1", "PGPASSWORD": pg.password}
+    r = pgshift.run("deploy", "--url", f"postgresql://postgres@:{pg.port}/{db.name}", env=env)
+    assert r.returncode == 1, r
+    assert "SSL" in r.stderr
+    assert not db.table_exists("a")
+
+
+def test_sslpassword_is_masked(pg, db, project, pgshift):
+    r = pgshift.run("status", "--url", f"postgresql://postgres@127.0.0.1:1/{db.name}?sslpassword=KeyPassphrase1")
+    assert r.returncode == 1
+    assert "sslpassword=********" in r.stderr and "KeyPassphrase1" not in r.stdout + r.stderr
+
+
+def test_malformed_urls_are_not_printed(project, pgshift):
+    cases = {"user=u password=Xsecret1 bogus=1": "Xsecret1",
+             "user=u password\t=Tabbed1 bogus=1": "Tabbed1",
+             "host=h password='a\\'Quoted1' bogus=1": "Quoted1",
+             "postgresql://u:Hunter2/Secret@h/db?bogus=1": "Hunter2"}
+    for url, secret in cases.items():
+        r = pgshift.run("status", "--url", url)
+        assert r.returncode == 2, r
+        assert "invalid connection URL in --url" in r.stderr
+        assert secret not in r.stdout + r.stderr and "u:" not in r.stderr
+
+
+def test_short_password_does_not_garble_messages(pg, db, project, pgshift):
+    # a wrong password "fail": the server's message stays readable, and the URL shows no password
+    r = pgshift.run("status", "--url", f"postgresql://postgres:fail@127.0.0.1:{pg.port}/{db.name}")
+    assert r.returncode == 1
+    assert "password authentication failed" in r.stderr
+    assert "postgres:********@" in r.stderr

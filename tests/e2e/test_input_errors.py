@@ -111,7 +111,8 @@ def test_invalid_url(project, pgshift):
     r = pgshift.run("status", "--url", "postgresql://u:hunter2secret@h/db?bogus_option=1")
     assert r.returncode == 2
     assert "invalid connection URL in --url" in r.stderr and "bogus_option" in r.stderr
-    assert "hunter2secret" not in r.stderr and "u:********@h" in r.stderr
+    # a URL that does not parse is not shown at all: where its password ends is not known
+    assert "hunter2secret" not in r.stderr and "u:" not in r.stderr and "the URL is not shown" in r.stderr
     r = pgshift.run("status", "--url", "postgresql://u:hunter2secret@h:notaport/db")
     assert r.returncode == 1
     assert '"notaport"' in r.stderr and "hunter2secret" not in r.stderr

@@ -77,3 +77,39 @@ def test_reset_on_dev_cluster(project, pgshift):
             assert c.execute("SELECT count(*) FROM users").fetchone()[0] == 1
     finally:
         pgshift.run("dev", "down", timeout=120)
+
+
+def test_reset_refuses_pghost_behind_a_local_hostaddr(pg, db, project, pgshift):
+    # The URL names no host: libpq takes PGHOST (a production name) and connects to PGHOSTADDR. Only loopback is
+    # reached; the guard must refuse on the name before anything changes.
+    setup_project(project)
+    assert pgshift.run_db("deploy").returncode == 0
+    env = {"PGHOST": "prod-db.example.com", "PGHOSTADDR": "127.0.0.1", "PGPASSWORD": pg.password}
+    r = pgshift.run("reset", "--yes", "--url", f"postgresql://postgres@:{pg.port}/{db.name}", env=env)
+    assert r.returncode == 3, r
+    assert "not local" in r.stderr and 'host "prod-db.example.com"' in r.stderr and "127.0.0.1" in r.stderr
+    assert db.table_exists("users")
+
+
+def test_reset_refuses_a_service_that_points_elsewhere(pg, db, project, pgshift):
+    setup_project(project)
+    assert pgshift.run_db("deploy").returncode == 0
+    db.query("INSERT INTO users VALUES (7, 'keep')")
+    services = project.path / "pg_service.conf"
+    services.write_text(f"[prod]\nhost=prod-db.example.com\nhostaddr=127.0.0.1\nport={pg.port}\nuser=postgres\n"
+                        f"dbname={db.name}\n")
+    env = {"PGSERVICEFILE": str(services), "PGSYSCONFDIR": str(project.path / "none"), "PGPASSWORD": pg.password}
+    # PGSERVICE alone (the PG* variables), and service= in a URL that names no host
+    for args, extra in ((("reset", "--yes"), {"PGSERVICE": "prod"}),
+                        (("reset", "--yes", "--url", f"postgresql:///{db.name}?service=prod"), {})):
+        r = pgshift.run(*args, env={**env, **extra})
+        assert r.returncode == 3, r
+        assert "not local" in r.stderr and "prod-db.example.com" in r.stderr
+    # a service that cannot be found is not local either
+    r = pgshift.run("reset", "--yes", "--url", f"postgresql://postgres@localhost/{db.name}?service=nosuch", env=env)
+    assert r.returncode == 3, r
+    assert db.scalar("SELECT count(*) FROM users") == 1
+    # the refusal is the guard's: --force goes ahead (connecting to 127.0.0.1 only)
+    r = pgshift.run("reset", "--yes", "--force", "--no-seed", "--insecure", env={**env, "PGSERVICE": "prod"})
+    assert r.returncode == 0, r.stderr
+    assert db.scalar("SELECT count(*) FROM users") == 0

@@ -71,3 +71,28 @@ def test_deploy_seed(db, project, pgshift):
     assert r.returncode == 0, r.stderr
     assert "1 migration applied" in r.stdout and "seeded from 1 file" in r.stdout
     assert db.scalar("SELECT count(*) FROM users") == 1
+
+
+def test_seed_command_output_hides_the_encoded_password(db, project, pgshift, pg):
+    base(project)
+    assert pgshift.run_db("deploy").returncode == 0
+    role, password = "seed_enc", "p@ss/w0rd!Xyz"
+    encoded = "p%40ss%2Fw0rd%21Xyz"
+    db.query(f"DROP ROLE IF EXISTS {role}")
+    db.query(f"CREATE ROLE {role} LOGIN PASSWORD '{password}'")
+    db.query(f"GRANT SELECT ON pgshift_migrations TO {role}")
+    url = f"postgresql://{role}:{encoded}@127.0.0.1:{pg.port}/{db.name}"
+    cmd = ("/usr/bin/python3 -c \"import os, urllib.parse; u = os.environ['DATABASE_URL']; "
+           "print('url', u); print('pw', urllib.parse.unquote(u.split(':')[2].split('@')[0])); "
+           "print('enc', u.split(':')[2].split('@')[0])\"")
+    try:
+        r = pgshift.run("seed", "--command", cmd, "--url", url)
+        assert r.returncode == 0, r.stderr
+        out = r.stdout + r.stderr
+        assert password not in out and encoded not in out
+        assert f"url postgresql://{role}:********@" in r.stdout and "pw ********" in r.stdout
+        assert "enc ********" in r.stdout
+    finally:
+        db.query(f"DROP OWNED BY {role}")
+        db.query(f"DROP ROLE IF EXISTS {role}")
+

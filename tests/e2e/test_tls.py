@@ -81,3 +81,18 @@ def test_sslmode_in_dotenv_does_not_turn_tls_off(tls, db, project, pgshift):
     r = pgshift.run("deploy")
     assert r.returncode == 0, r.stderr
     assert seen(db)[0][0] is True
+
+
+def test_seed_command_gets_the_sslmode_pgshift_chose(tls, db, project, pgshift):
+    # a host that is not local without sslmode: pgshift connects with sslmode=require, and so does the child
+    project.add("users", "CREATE TABLE users (id int PRIMARY KEY, name text NOT NULL);\n")
+    assert pgshift.run("deploy", "--url", tls.url(db.name)).returncode == 0
+    cmd = ("/usr/bin/python3 -c \"import os, psycopg; u = os.environ['DATABASE_URL']; "
+           "print('child sslmode', psycopg.conninfo.conninfo_to_dict(u).get('sslmode')); "
+           "c = psycopg.connect(u, autocommit=True); "
+           "c.execute(\\\"INSERT INTO users SELECT 1, 'tls-' || ssl::text FROM pg_stat_ssl "
+           "WHERE pid = pg_backend_pid()\\\")\"")
+    r = pgshift.run("seed", "--command", cmd, "--url", tls.url(db.name))
+    assert r.returncode == 0, r.stderr
+    assert "child sslmode require" in r.stdout
+    assert db.scalar("SELECT name FROM users WHERE id = 1") == "tls-true"

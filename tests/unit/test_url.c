@@ -1,8 +1,10 @@
 /*
  * Unit tests of db/url: which database, how it is shown, the TLS and timeout policy.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "unit.h"
 #include "db/url.h"
@@ -45,6 +47,14 @@ static char *dev_down(void *ctx)
 {
 	(void)ctx;
 	return NULL;
+}
+
+static bool has_secret(const struct target *t, const char *s)
+{
+	for (size_t k = 0; t->secrets && t->secrets[k]; k++)
+		if (!strcmp(t->secrets[k], s))
+			return true;
+	return false;
 }
 
 static struct url_request req(const char *url)
@@ -94,7 +104,7 @@ static void test_pg_vars_then_dev_then_error(void **state)
 	assert_int_equal(url_resolve(&r, &t, &err), 0);
 	assert_string_equal(t.source, "PG* variables");
 	assert_string_equal(t.conninfo, "");
-	assert_string_equal(t.password, "pw-from-env");
+	assert_true(has_secret(&t, "pw-from-env"));
 	assert_null(strstr(t.display, "pw-from-env"));
 	target_free(&t);
 
@@ -120,7 +130,8 @@ static void test_display_masks_password(void **state)
 
 	(void)state;
 	assert_int_equal(url_resolve(&r, &t, &err), 0);
-	assert_string_equal(t.password, "s3cr@t");
+	assert_true(has_secret(&t, "s3cr@t"));		/* decoded, as libpq sends it */
+	assert_true(has_secret(&t, "s3cr%40t"));	/* as written, as a child may echo it */
 	assert_null(strstr(t.display, "s3cr"));
 	assert_string_equal(t.display, "postgresql://admin:********@db.example.com:6543/prod?sslmode=verify-full");
 	assert_false(t.local);
@@ -142,6 +153,12 @@ static void test_local_hosts(void **state)
 	assert_false(url_host_is_local("128.0.0.1"));
 	assert_false(url_host_is_local("127.0.0.1.evil.com"));
 	assert_false(url_host_is_local("localhost.evil.com"));
+	/* only plain dotted quads: other spellings go to getaddrinfo, and maybe to DNS */
+	assert_false(url_host_is_local("127.0.0.01"));
+	assert_false(url_host_is_local("127.0.0.-0"));
+	assert_false(url_host_is_local("127.0.0.256"));
+	assert_false(url_host_is_local("127.0.0"));
+	assert_false(url_host_is_local("127.0.0.1 "));
 }
 
 static void test_sslmode_and_timeout_policy(void **state)
@@ -184,45 +201,222 @@ static void test_sslmode_and_timeout_policy(void **state)
 
 static void test_invalid_url_keeps_password_out(void **state)
 {
-	struct url_request r = req("postgresql://u:hunter2@h/db?bogus=1");
+	/* the four shapes the audit saw printed: none of the URL is shown, every possible password is kept */
+	static const struct {
+		const char *url, *secret, *shown;
+	} cases[] = {
+		{ "postgresql://u:hunter2@h/db?bogus=1", "hunter2", "\"bogus\"" },
+		{ "user=u password=Xsecret bogus=1", "Xsecret", "\"bogus\"" },
+		{ "user=u password\t=Tabbed1 bogus=1", "Tabbed1", "\"bogus\"" },
+		{ "host=h password='a\\'Secret' bogus=1", "Secret", "\"bogus\"" },
+		{ "postgresql://u:Hunter2/Secret@h/db?bogus=1", "Hunter2/Secret", NULL },
+		{ "user=u password=two words here", "words", NULL },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct url_request r = req(cases[i].url);
+		struct target t;
+		struct pgs_error err = PGS_ERROR_INIT;
+		bool kept = false;
+
+		assert_int_equal(url_resolve(&r, &t, &err), -1);
+		assert_int_equal(err.code, EXIT_USAGE);
+		assert_null(strstr(err.message, cases[i].secret));
+		assert_null(strstr(err.detail, cases[i].secret));
+		assert_null(strstr(err.hint, cases[i].secret));
+		assert_null(strstr(err.detail, "u:"));	/* no URL at all */
+		if (cases[i].shown)
+			assert_non_null(strstr(err.message, cases[i].shown));	/* libpq's reason is kept */
+		for (size_t k = 0; t.secrets && t.secrets[k]; k++)
+			kept |= strstr(t.secrets[k], cases[i].secret) != NULL;
+		assert_true(kept);
+		err_clear(&err);
+		target_free(&t);
+	}
+}
+
+static void test_secret_options_masked(void **state)
+{
+	struct url_request r = req("postgresql://u@db.example.com/d?sslpassword=KeyPass1&sslmode=require");
 	struct target t;
 	struct pgs_error err = PGS_ERROR_INIT;
 
 	(void)state;
-	assert_int_equal(url_resolve(&r, &t, &err), -1);
-	assert_int_equal(err.code, EXIT_USAGE);
-	assert_null(strstr(err.message, "hunter2"));
-	assert_null(strstr(err.detail, "hunter2"));
-	assert_non_null(strstr(err.detail, "u:********@h"));
-	assert_string_equal(t.password, "hunter2");
-	err_clear(&err);
+	assert_int_equal(url_resolve(&r, &t, &err), 0);
+	assert_null(strstr(t.display, "KeyPass1"));
+	assert_non_null(strstr(t.display, "sslpassword=********"));
+	assert_true(has_secret(&t, "KeyPass1"));
+	target_free(&t);
+
+	r = req("host=localhost password=e dbname=d");
+	assert_int_equal(url_resolve(&r, &t, &err), 0);
+	assert_string_equal(t.display, "postgresql://localhost/d");
+	assert_true(has_secret(&t, "e"));
 	target_free(&t);
 }
 
-static void test_mask_unparsed(void **state)
+static void test_effective_host_from_pg_vars(void **state)
 {
-	char *pw, *m;
+	struct url_request r = req("postgresql://postgres@:5432/app");
+	struct target t;
+	struct pgs_error err = PGS_ERROR_INIT;
 
 	(void)state;
-	m = url_mask_unparsed("postgres://a:b@c/d", &pw);
-	assert_string_equal(m, "postgres://a:********@c/d");
-	assert_string_equal(pw, "b");
-	free(m);
-	free(pw);
-	m = url_mask_unparsed("host=h password=xyz dbname=d", &pw);
-	assert_string_equal(m, "host=h password=******** dbname=d");
-	assert_string_equal(pw, "xyz");
-	free(m);
-	free(pw);
-	m = url_mask_unparsed("host=h password='a b' dbname=d", &pw);
-	assert_null(strstr(m, "a b"));
-	assert_string_equal(pw, "a b");
-	free(m);
-	free(pw);
-	m = url_mask_unparsed("postgres://a@c/d", &pw);
-	assert_null(pw);
-	assert_string_equal(m, "postgres://a@c/d");
-	free(m);
+	/* the URL names no host: libpq takes PGHOST and PGHOSTADDR */
+	env_set("PGHOST", "prod-db.example.com");
+	env_set("PGHOSTADDR", "127.0.0.1");
+	assert_int_equal(url_resolve(&r, &t, &err), 0);
+	assert_string_equal(t.host, "prod-db.example.com");
+	assert_string_equal(t.hostaddr, "127.0.0.1");
+	assert_false(t.local);
+	assert_string_equal(t.sslmode, "require");
+	target_free(&t);
+
+	/* a local name with a hostaddr that is not */
+	memset(fake_env, 0, sizeof(fake_env));
+	r = req("postgresql://u@localhost/d?hostaddr=10.1.2.3");
+	assert_int_equal(url_resolve(&r, &t, &err), 0);
+	assert_false(t.local);
+	assert_string_equal(t.sslmode, "require");
+	target_free(&t);
+
+	/* the URL's own host wins over PGHOST */
+	env_set("PGHOST", "prod-db.example.com");
+	r = req("postgresql://u@127.0.0.1/d");
+	assert_int_equal(url_resolve(&r, &t, &err), 0);
+	assert_true(t.local);
+	assert_null(t.hostaddr);
+	target_free(&t);
+
+	/* a key=value string without host takes PGHOST too */
+	r = req("dbname=d user=u");
+	assert_int_equal(url_resolve(&r, &t, &err), 0);
+	assert_false(t.local);
+	target_free(&t);
+}
+
+static char *write_service_file(const char *text)
+{
+	char *path = strdup("/tmp/pgshift-unit-service-XXXXXX");
+	int fd = mkstemp(path);
+	FILE *f = fdopen(fd, "w");
+
+	fputs(text, f);
+	fclose(f);
+	return path;
+}
+
+static void test_service_file(void **state)
+{
+	char *path = write_service_file("# services\n[dev]\nhost=localhost\n\n[prod]\n  host=prod-db.example.com\n"
+					"hostaddr=127.0.0.1\nport=5432\n[broken]\nhost localhost\n[viadir]\nldap://x/y\n");
+	struct url_request r = req("postgresql://postgres@/app?service=prod");
+	struct target t;
+	struct pgs_error err = PGS_ERROR_INIT;
+
+	(void)state;
+	env_set("PGSERVICEFILE", path);
+	env_set("PGSYSCONFDIR", "/nonexistent");
+	assert_int_equal(url_resolve(&r, &t, &err), 0);
+	assert_string_equal(t.host, "prod-db.example.com");
+	assert_false(t.local);
+	assert_string_equal(t.sslmode, "require");
+	target_free(&t);
+
+	/* PGSERVICE, with the URL silent on host; the service comes before PGHOST, as in libpq */
+	env_set("PGSERVICE", "dev");
+	env_set("PGHOST", "prod-db.example.com");
+	r = req("postgresql://postgres@/app");
+	assert_int_equal(url_resolve(&r, &t, &err), 0);
+	assert_string_equal(t.host, "localhost");
+	assert_true(t.local);
+	target_free(&t);
+
+	/* PG* variables alone: PGSERVICE is enough to pick them */
+	memset(fake_env, 0, sizeof(fake_env));
+	env_set("PGSERVICEFILE", path);
+	env_set("PGSYSCONFDIR", "/nonexistent");
+	env_set("PGSERVICE", "prod");
+	r = req(NULL);
+	assert_int_equal(url_resolve(&r, &t, &err), 0);
+	assert_string_equal(t.source, "PG* variables");
+	assert_false(t.local);
+	assert_non_null(strstr(t.display, "prod-db.example.com"));
+	target_free(&t);
+
+	/* what cannot be resolved is not local: a missing service, a malformed or LDAP section */
+	static const char *unresolved[] = { "nosuch", "broken", "viadir" };
+	for (size_t i = 0; i < 3; i++) {
+		char url[128];
+		snprintf(url, sizeof(url), "postgresql://u@localhost/d?service=%s", unresolved[i]);
+		r = req(url);
+		assert_int_equal(url_resolve(&r, &t, &err), 0);
+		assert_false(t.local);
+		target_free(&t);
+	}
+	unlink(path);
+	free(path);
+}
+
+static void test_hosts_local_decision(void **state)
+{
+	(void)state;
+	assert_true(url_hosts_local(NULL, NULL));
+	assert_true(url_hosts_local("", NULL));
+	assert_true(url_hosts_local("localhost", "127.0.0.1"));
+	assert_true(url_hosts_local("localhost,/tmp,", "127.0.0.1,,::1"));
+	assert_false(url_hosts_local("localhost", "10.0.0.5"));
+	assert_false(url_hosts_local("localhost", "192.168.1.10"));
+	assert_false(url_hosts_local(NULL, "203.0.113.7"));
+	assert_false(url_hosts_local("/var/run/postgresql", "172.16.0.1"));
+	assert_false(url_hosts_local("localhost", "127.0.0.1,10.1.1.1"));
+	assert_false(url_hosts_local("localhost", "::ffff:10.0.0.1"));
+	assert_false(url_hosts_local("localhost", "2001:db8::1"));
+	assert_false(url_hosts_local("localhost,db.example.com", NULL));
+	assert_false(url_hosts_local("prod-db.example.com", "127.0.0.1"));
+}
+
+static void test_child_url_carries_sslmode(void **state)
+{
+	struct url_request r = req("postgresql://u:pw@db.example.com/d");
+	struct target t;
+	struct pgs_error err = PGS_ERROR_INIT;
+	char *u;
+
+	(void)state;
+	assert_int_equal(url_resolve(&r, &t, &err), 0);
+	u = target_child_url(&t);
+	assert_string_equal(u, "postgresql://u:pw@db.example.com/d?sslmode=require");
+	free(u);
+	target_free(&t);
+
+	r = req("postgresql://u@db.example.com/d?connect_timeout=3");
+	assert_int_equal(url_resolve(&r, &t, &err), 0);
+	u = target_child_url(&t);
+	assert_string_equal(u, "postgresql://u@db.example.com/d?connect_timeout=3&sslmode=require");
+	free(u);
+	target_free(&t);
+
+	r = req("host=db.example.com dbname=d");
+	assert_int_equal(url_resolve(&r, &t, &err), 0);
+	u = target_child_url(&t);
+	assert_string_equal(u, "host=db.example.com dbname=d sslmode=require");
+	free(u);
+	target_free(&t);
+
+	r = req("postgresql://u@localhost/d");
+	assert_int_equal(url_resolve(&r, &t, &err), 0);
+	u = target_child_url(&t);
+	assert_string_equal(u, "postgresql://u@localhost/d");
+	free(u);
+	target_free(&t);
+
+	env_set("PGHOST", "localhost");
+	r = req(NULL);
+	assert_int_equal(url_resolve(&r, &t, &err), 0);
+	assert_null(target_child_url(&t));
+	target_free(&t);
 }
 
 int main(void)
@@ -234,7 +428,11 @@ int main(void)
 		cmocka_unit_test_setup(test_local_hosts, reset_env),
 		cmocka_unit_test_setup(test_sslmode_and_timeout_policy, reset_env),
 		cmocka_unit_test_setup(test_invalid_url_keeps_password_out, reset_env),
-		cmocka_unit_test_setup(test_mask_unparsed, reset_env),
+		cmocka_unit_test_setup(test_secret_options_masked, reset_env),
+		cmocka_unit_test_setup(test_effective_host_from_pg_vars, reset_env),
+		cmocka_unit_test_setup(test_service_file, reset_env),
+		cmocka_unit_test_setup(test_hosts_local_decision, reset_env),
+		cmocka_unit_test_setup(test_child_url_carries_sslmode, reset_env),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
