@@ -211,3 +211,16 @@ int common_fail(struct pgs_error *err)
 	err_clear(err);
 	return code;
 }
+
+const char *common_index_cause(const struct invalid_index *x)
+{
+	if (x->builder_pid)
+		return "being built right now";
+	return x->leftover ? "left over by an interrupted REINDEX CONCURRENTLY; the original index is intact"
+			   : "a concurrent build failed or was interrupted";
+}
+
+char *common_index_fix(const struct invalid_index *x)
+{
+	return x->rebuild_sql ? xasprintf("%s (or drop it: %s)", x->rebuild_sql, x->drop_sql) : xstrdup(x->drop_sql);
+}

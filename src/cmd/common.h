@@ -13,6 +13,7 @@
 #include "core/plan.h"
 #include "db/conn.h"
 #include "db/history.h"
+#include "db/index.h"
 #include "db/url.h"
 #include "util/opts.h"
 
@@ -95,6 +96,11 @@ int session_open_checked(struct session *s, const struct common_opts *c, bool lo
 int session_reload(struct session *s, struct pgs_error *err);
 /* Releases the lock and everything else; safe on a zeroed or failed session. */
 void session_close(struct session *s);
+
+/* Why invalid index x is invalid, in words (status, health). */
+const char *common_index_cause(const struct invalid_index *x);
+/* The commands that fix invalid index x; new string, caller frees. */
+char *common_index_fix(const struct invalid_index *x);
 
 /* Prints err and returns its exit code (EXIT_FAILURE_ when unset). */
 int common_fail(struct pgs_error *err);

@@ -2,8 +2,9 @@
  * health: one command for health checks (CI, uptime probes, the brief's
  * "Health Checks"): the database answers, the history has no failed,
  * modified or missing migration, nothing is pending (unless
- * --allow-pending), and optionally the app role's grants.  One line per
- * check; exit 0 only when all pass.
+ * --allow-pending), no invalid index (a concurrent build that failed or was
+ * interrupted), and optionally the app role's grants.  One line per check;
+ * exit 0 only when all pass, 5 when an invalid index is found, else 1.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -33,6 +34,29 @@ static void add(struct check *c, int *n, const char *name, bool ok, char *detail
 	(*n)++;
 }
 
+/*
+ * The indexes check: fails on every invalid index that is not being built
+ * right now, naming each with the commands that fix it.
+ */
+static void describe_indexes(struct check *c, const struct invalid_indexes *ix)
+{
+	struct buf d = BUF_INIT;
+	size_t bad = 0;
+
+	for (size_t i = 0; i < ix->n; i++) {
+		const struct invalid_index *x = &ix->items[i];
+		char *fix = x->builder_pid ? NULL : common_index_fix(x);
+
+		bad += !x->builder_pid;
+		buf_addf(&d, "%s%s on %s (%s%s%s)", d.len ? "; " : "", x->qualified, x->table, common_index_cause(x),
+			 fix ? "; fix: " : "", fix ? fix : "");
+		free(fix);
+	}
+	c->ok = bad == 0;
+	c->detail = ix->n ? xasprintf("%zu invalid: %s", bad, d.data) : xstrdup("no invalid index");
+	buf_release(&d);
+}
+
 int cmd_health(int argc, char **argv)
 {
 	struct common_opts c = { 0 };
@@ -48,7 +72,9 @@ int cmd_health(int argc, char **argv)
 	};
 	struct pgs_error err = PGS_ERROR_INIT;
 	struct session ss;
-	struct check checks[4];
+	struct check checks[5];
+	struct invalid_indexes indexes;
+	bool bad_index = false;
 	int nchecks = 0;
 	bool all = true;
 	int n = opts_parse(argc, argv, opts, usage, &err);
@@ -79,6 +105,15 @@ int cmd_health(int argc, char **argv)
 					       "is held by %s", pending, p->count[ST_RUNNING],
 					       pending && allow_pending ? " (allowed)" : "", ss.lock_holder)
 				   : xasprintf("%zu pending%s", pending, pending && allow_pending ? " (allowed)" : ""));
+		if (db_invalid_indexes(ss.conn, NULL, NULL, &indexes, &err) < 0) {
+			add(checks, &nchecks, "indexes", false, xstrdup(err.message));
+			err_clear(&err);
+		} else {
+			add(checks, &nchecks, "indexes", true, NULL);
+			describe_indexes(&checks[nchecks - 1], &indexes);
+			bad_index = !checks[nchecks - 1].ok;
+			invalid_indexes_free(&indexes);
+		}
 		if (app_role && *app_role) {
 			static const char *schema[] = { "public" };
 			struct role_gaps gaps;
@@ -120,5 +155,6 @@ int cmd_health(int argc, char **argv)
 	}
 	for (int i = 0; i < nchecks; i++)
 		free(checks[i].detail);
-	return all ? EXIT_OK : EXIT_FAILURE_;
+	/* an invalid index is a problem to fix by hand, as a failed migration is: exit 5 (unless the database is down) */
+	return all ? EXIT_OK : bad_index ? EXIT_HISTORY : EXIT_FAILURE_;
 }

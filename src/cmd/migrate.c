@@ -518,6 +518,19 @@ failed:
 	return -1;
 }
 
+/* What the statement path did on its own (an invalid index dropped), as progress; stdout stays JSON with --json. */
+static void note_stdout(const char *message, void *ctx)
+{
+	(void)ctx;
+	out_printf("%s\n", message);
+}
+
+static void note_stderr(const char *message, void *ctx)
+{
+	(void)ctx;
+	out_eprintf("pgshift: %s\n", message);
+}
+
 int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jlist, struct pgs_error *err)
 {
 	struct item *items = xcalloc(ss->plan.n + 1, sizeof(*items));
@@ -527,6 +540,7 @@ int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jl
 	size_t nitems = 0, applied = 0;
 	int rc = -1;
 
+	ao.note = o->json ? note_stderr : note_stdout;
 	/* Parse every migration to run (and every failed one, to see if it can resume) before applying any. */
 	for (size_t i = 0; i < ss->plan.n; i++) {
 		struct plan_entry *e = &ss->plan.entries[i];

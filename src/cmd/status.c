@@ -3,7 +3,9 @@
  *
  * Exit 0 when everything is applied, 4 when something is pending (pending,
  * rolled back, out of order, or running under a deploy that holds the lock),
- * 5 when the history has a problem (failed, modified, missing).  Read-only:
+ * 5 when the history has a problem (failed, modified, missing) or an index
+ * is invalid (a concurrent build that failed; listed first, with the fix;
+ * one being built right now is listed, not counted).  Read-only:
  * it never creates the history table.
  */
 #include <stdlib.h>
@@ -38,9 +40,19 @@ static const char *json_state(enum mstate s)
 	return names[s];
 }
 
-static int exit_code(const struct plan *p)
+/* Invalid indexes that are not being built right now: a problem to fix, as a failed migration is. */
+static size_t broken_indexes(const struct invalid_indexes *ix)
 {
-	if (p->count[ST_FAILED] || p->count[ST_MODIFIED] || p->count[ST_MISSING])
+	size_t n = 0;
+
+	for (size_t i = 0; i < ix->n; i++)
+		n += !ix->items[i].builder_pid;
+	return n;
+}
+
+static int exit_code(const struct plan *p, const struct invalid_indexes *ix)
+{
+	if (p->count[ST_FAILED] || p->count[ST_MODIFIED] || p->count[ST_MISSING] || broken_indexes(ix))
 		return EXIT_HISTORY;
 	if (p->count[ST_PENDING] || p->count[ST_ROLLED_BACK] || p->count[ST_OUT_OF_ORDER] || p->count[ST_RUNNING])
 		return EXIT_PENDING;
@@ -48,9 +60,9 @@ static int exit_code(const struct plan *p)
 }
 
 static void print_json(const struct plan *p, const struct target *t, const struct history_table *ht,
-		       const char *holder)
+		       const char *holder, const struct invalid_indexes *ix)
 {
-	json_t *root = json_object(), *list = json_array(), *counts = json_object();
+	json_t *root = json_object(), *list = json_array(), *counts = json_object(), *indexes = json_array();
 	char *s;
 
 	for (size_t i = 0; i < p->n; i++) {
@@ -79,17 +91,51 @@ static void print_json(const struct plan *p, const struct target *t, const struc
 	json_object_set_new(root, "migrations", list);
 	json_object_set_new(root, "counts", counts);
 	json_object_set_new(root, "lock_holder", holder ? json_string(holder) : json_null());
-	json_object_set_new(root, "up_to_date", json_boolean(exit_code(p) == EXIT_OK));
+	for (size_t i = 0; i < ix->n; i++) {
+		const struct invalid_index *x = &ix->items[i];
+		char *fix = common_index_fix(x);
+
+		json_array_append_new(indexes, json_pack("{s:s, s:s, s:b, s:o, s:s}", "index", x->qualified, "table",
+							 x->table, "reindex_leftover", x->leftover, "being_built_by",
+							 x->builder_pid ? json_integer(x->builder_pid) : json_null(),
+							 "fix", fix));
+		free(fix);
+	}
+	json_object_set_new(root, "invalid_indexes", indexes);
+	json_object_set_new(root, "up_to_date", json_boolean(exit_code(p, ix) == EXIT_OK));
 	s = json_dumps(root, JSON_INDENT(2));
 	out_printf("%s\n", s);
 	free(s);
 	json_decref(root);
 }
 
+/* Every invalid index, each with the commands that fix it. */
+static void print_indexes(const struct invalid_indexes *ix)
+{
+	for (size_t i = 0; i < ix->n; i++) {
+		const struct invalid_index *x = &ix->items[i];
+		char *fix = common_index_fix(x);
+
+		out_printf("%sinvalid index%s %s on %s: %s\n", out_c(x->builder_pid ? C_YELLOW : C_RED), out_reset(),
+			   x->qualified, x->table, common_index_cause(x));
+		if (x->builder_pid)
+			out_hint("backend pid %ld is building an index on %s; it is valid once the build ends", x->builder_pid,
+				 x->table);
+		else if (x->leftover)
+			out_hint("drop it: %s", fix);
+		else
+			out_hint("queries do not use it, yet writes may still maintain it; fix: %s; when a failed migration "
+				 "builds it, fix the cause and run \"pgshift deploy\": it drops the index and builds it again",
+				 fix);
+		free(fix);
+	}
+}
+
 static void print_text(const struct plan *p, const struct target *t, const struct history_table *ht,
-		       const char *holder)
+		       const char *holder, const struct invalid_indexes *ix)
 {
 	out_printf("%sdatabase%s %s\n", out_c(C_BOLD), out_reset(), t->display);
+	print_indexes(ix);
 	if (!p->n) {
 		out_printf("no migrations\n");
 		return;
@@ -157,7 +203,7 @@ static void print_text(const struct plan *p, const struct target *t, const struc
 			   history_lock_key(ht), who.data);
 		buf_release(&who);
 		out_hint("a deploy, rollback or resolve is at work; run status again when it is done");
-	} else if (exit_code(p) == EXIT_PENDING) {
+	} else if (exit_code(p, ix) == EXIT_PENDING) {
 		out_hint("run \"pgshift deploy\" to apply the pending migrations");
 	}
 }
@@ -166,6 +212,7 @@ struct history_job {
 	const struct common_opts *c;
 	struct history *hist;
 	struct buf holder;	/* who holds the migration lock; empty when nobody */
+	struct invalid_indexes indexes;
 };
 
 /* Reads the history while the migrations are still being scanned. */
@@ -180,7 +227,8 @@ static int read_history(PGconn *conn, void *ctx, struct pgs_error *err)
 	migset_pick_dir(dir, &picked, &layout);
 	free(picked);
 	history_table_init(&ht, job->c->history_schema, layout == LAYOUT_PRISMA);
-	if (history_load(conn, &ht, job->hist, err) < 0)
+	if (history_load(conn, &ht, job->hist, err) < 0 ||
+	    db_invalid_indexes(conn, NULL, NULL, &job->indexes, err) < 0)
 		return -1;
 	if (db_lock_holder(conn, history_lock_key(&ht), &job->holder) < 0)
 		out_warning("could not read who holds the migration lock: %s", PQerrorMessage(conn));
@@ -215,7 +263,7 @@ int cmd_status(int argc, char **argv)
 		err_hint(&err, "usage: %s", usage);
 		return common_fail(&err);
 	}
-	struct history_job job = { &c, &hist, BUF_INIT };
+	struct history_job job = { &c, &hist, BUF_INIT, { NULL, 0 } };
 	const char *holder;
 
 	if (common_load_connect_then(&c, &set, &conn, &t, read_history, &job, &err) < 0) {
@@ -238,10 +286,10 @@ int cmd_status(int argc, char **argv)
 		buf_release(&md);
 	}
 	if (c.json)
-		print_json(&plan, &t, &ht, holder);
+		print_json(&plan, &t, &ht, holder, &job.indexes);
 	else
-		print_text(&plan, &t, &ht, holder);
-	rc = exit_code(&plan);
+		print_text(&plan, &t, &ht, holder, &job.indexes);
+	rc = exit_code(&plan, &job.indexes);
 out:
 	if (conn)
 		PQfinish(conn);
@@ -250,5 +298,6 @@ out:
 	migset_free(&set);
 	target_free(&t);
 	buf_release(&job.holder);
+	invalid_indexes_free(&job.indexes);
 	return rc;
 }

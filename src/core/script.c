@@ -310,6 +310,38 @@ const char *script_needs_autocommit(const PgQuery__Node *node, int server_versio
 	}
 }
 
+static const char *nonempty(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+void script_concurrent_index(const PgQuery__Node *node, struct concurrent_index *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (node && node->node_case == PG_QUERY__NODE__NODE_INDEX_STMT && node->index_stmt->concurrent &&
+	    node->index_stmt->relation) {
+		const PgQuery__IndexStmt *x = node->index_stmt;
+
+		out->kind = CC_CREATE;
+		out->schema = nonempty(x->relation->schemaname);
+		out->relation = x->relation->relname;
+		out->index = nonempty(x->idxname);	/* an index lives in its table's schema */
+		out->if_not_exists = x->if_not_exists;
+	} else if (node && node->node_case == PG_QUERY__NODE__NODE_REINDEX_STMT && node->reindex_stmt->relation &&
+		   has_option(node->reindex_stmt->params, node->reindex_stmt->n_params, "concurrently")) {
+		const PgQuery__ReindexStmt *x = node->reindex_stmt;
+
+		if (x->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_INDEX)
+			out->kind = CC_REINDEX_INDEX;
+		else if (x->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_TABLE)
+			out->kind = CC_REINDEX_TABLE;
+		else
+			return;
+		out->schema = nonempty(x->relation->schemaname);
+		out->relation = x->relation->relname;
+	}
+}
+
 /* Walks any protobuf-c message, calling fn on each message of type type (not looking inside those). */
 static void walk(const ProtobufCMessage *m, const ProtobufCMessageDescriptor *type,
 		 void (*fn)(const ProtobufCMessage *m, void *ctx), void *ctx)

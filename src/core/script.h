@@ -10,6 +10,7 @@
 #ifndef PGSHIFT_SCRIPT_H
 #define PGSHIFT_SCRIPT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <pg_query/pg_query.pb-c.h>
@@ -60,6 +61,23 @@ const struct directive *script_directive(const struct script *s, const char *nam
  * (PostgreSQL's version number, e.g. 150000); NULL when it can.
  */
 const char *script_needs_autocommit(const PgQuery__Node *node, int server_version);
+/*
+ * A statement that builds an index concurrently, read from its parse tree:
+ * CREATE INDEX CONCURRENTLY (its table, its name, IF NOT EXISTS) or REINDEX
+ * INDEX/TABLE CONCURRENTLY.  Such a build that fails or is interrupted leaves
+ * an invalid index behind, which the statement path checks before and after.
+ * The strings point into the parse tree (owned by the script).
+ */
+enum concurrent_kind { CC_NONE, CC_CREATE, CC_REINDEX_INDEX, CC_REINDEX_TABLE };
+struct concurrent_index {
+	enum concurrent_kind kind;
+	const char *schema;	/* as written: the table's (CREATE, REINDEX TABLE) or the index's; NULL when unqualified */
+	const char *relation;	/* the table (CREATE, REINDEX TABLE) or the index (REINDEX INDEX) */
+	const char *index;	/* CREATE: the index's name, NULL when the server picks one */
+	bool if_not_exists;	/* CREATE ... IF NOT EXISTS */
+};
+/* Fills out (kind CC_NONE for every other statement, REINDEX SCHEMA/DATABASE included). */
+void script_concurrent_index(const PgQuery__Node *node, struct concurrent_index *out);
 /*
  * Calls fn for every table, view or sequence the statement names (every
  * RangeVar in its tree, found by walking the protobuf descriptors).

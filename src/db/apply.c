@@ -180,6 +180,26 @@ static int set_session_timeouts(PGconn *conn, const struct apply_opts *o, struct
 	return db_exec(conn, sql, "could not set the migration's timeouts", err);
 }
 
+/*
+ * The index check around statement i failed (err says why and what to do):
+ * err names the migration and the line, and the row records the failure
+ * with the steps done before it, so that deploy resumes at statement i.
+ */
+static void guard_failed(PGconn *conn, const struct history_table *ht, const struct apply_job *job, const char *id,
+			 size_t i, struct pgs_error *err)
+{
+	const struct stmt *st = &job->script->stmts[i];
+	struct pgs_error ignore = PGS_ERROR_INIT;
+	char *logs;
+
+	err_prefix(err, "migration %s failed at %s:%d", job->m->name, job->path, st->line);
+	logs = xasprintf("statement %zu of %zu (line %d) failed: %s; %zu of %zu statements applied", i + 1,
+			 job->script->n, st->line, err->message, i, job->script->n);
+	if (PQstatus(conn) == CONNECTION_OK && history_fail_row(conn, ht, id, logs, &ignore) < 0)
+		err_clear(&ignore);
+	free(logs);
+}
+
 int apply_autocommit(PGconn *conn, const struct history_table *ht, const struct apply_job *job,
 		     const struct apply_opts *o, const char *resume_id, int start_step, struct pgs_error *err)
 {
@@ -200,7 +220,13 @@ int apply_autocommit(PGconn *conn, const struct history_table *ht, const struct 
 	for (size_t i = (size_t)start_step; i < s->n; i++) {
 		const struct stmt *st = &s->stmts[i];
 		struct sql_failure f;
+		struct concurrent_index ci;
 
+		script_concurrent_index(st->node, &ci);
+		if (db_index_guard_before(conn, &ci, o->note, o->note_ctx, err) < 0) {
+			guard_failed(conn, ht, job, id, i, err);
+			goto out;
+		}
 		buf_reset(&text);
 		buf_add(&text, job->sql + st->off, st->len);
 		if (db_exec_script_stmt(conn, text.data, &f) < 0) {
@@ -230,6 +256,10 @@ int apply_autocommit(PGconn *conn, const struct history_table *ht, const struct 
 			buf_release(&logs);
 			buf_release(&first);
 			sql_failure_free(&f);
+			goto out;
+		}
+		if (db_index_guard_after(conn, &ci, o->note, o->note_ctx, err) < 0) {
+			guard_failed(conn, ht, job, id, i, err);
 			goto out;
 		}
 		if (history_set_steps(conn, ht, id, (int)i + 1, err) < 0)

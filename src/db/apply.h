@@ -16,6 +16,7 @@
 #include "core/migset.h"
 #include "core/script.h"
 #include "db/history.h"
+#include "db/index.h"
 #include "util/err.h"
 
 /* What failed, for callers that react to it (lock timeouts are retried). */
@@ -28,6 +29,8 @@ struct apply_opts {
 	long lock_timeout_ms;		/* 0: no limit */
 	long statement_timeout_ms;	/* 0: no limit */
 	struct apply_failure *failure;	/* filled on failure when not NULL */
+	db_note_fn note;		/* told what the statement path does on its own (an invalid index dropped); may be NULL */
+	void *note_ctx;
 };
 
 enum apply_kind { APPLY_UP, APPLY_DOWN, APPLY_SEED };
@@ -61,6 +64,9 @@ int apply_scripts(PGconn *conn, const struct history_table *ht, const struct app
  * first start_step statements, done earlier, are skipped), then its step
  * count after every statement, then finished.  On failure the row keeps the
  * steps done and logs say which statement failed; err says the same.
+ * A concurrent index build is guarded (db_index_guard_before/after): an
+ * invalid index in its way is dropped first, and the step fails when its
+ * index is not valid after it.
  */
 int apply_autocommit(PGconn *conn, const struct history_table *ht, const struct apply_job *job,
 		     const struct apply_opts *o, const char *resume_id, int start_step, struct pgs_error *err);

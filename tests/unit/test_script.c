@@ -280,6 +280,51 @@ static void test_backfill_args_ranges(void **state)
 	expect_bad_args("target-ms=99999999999999999999", "not a duration");
 }
 
+/* Concurrent index builds are read from the parse tree: table, schema, index name, IF NOT EXISTS (issue 14). */
+static void test_concurrent_index(void **state)
+{
+	const char *sql = "CREATE INDEX CONCURRENTLY IF NOT EXISTS \"Name_Idx\" ON app.\"Users\" (name);\n"
+			  "CREATE UNIQUE INDEX CONCURRENTLY ON users (email);\n"
+			  "CREATE INDEX users_x ON users (x);\n"
+			  "REINDEX INDEX CONCURRENTLY s.users_x;\n"
+			  "REINDEX (VERBOSE, CONCURRENTLY) TABLE users;\n"
+			  "REINDEX TABLE users;\n"
+			  "REINDEX SCHEMA CONCURRENTLY public;\n";
+	struct script s;
+	struct pgs_error err = PGS_ERROR_INIT;
+	struct concurrent_index ci;
+
+	(void)state;
+	assert_int_equal(script_split("m.sql", sql, &s, &err), 0);
+	assert_int_equal(s.n, 7);
+	script_concurrent_index(s.stmts[0].node, &ci);
+	assert_int_equal(ci.kind, CC_CREATE);
+	assert_string_equal(ci.schema, "app");
+	assert_string_equal(ci.relation, "Users");
+	assert_string_equal(ci.index, "Name_Idx");
+	assert_true(ci.if_not_exists);
+	script_concurrent_index(s.stmts[1].node, &ci);
+	assert_int_equal(ci.kind, CC_CREATE);
+	assert_null(ci.schema);
+	assert_string_equal(ci.relation, "users");
+	assert_null(ci.index);
+	assert_false(ci.if_not_exists);
+	script_concurrent_index(s.stmts[2].node, &ci);
+	assert_int_equal(ci.kind, CC_NONE);
+	script_concurrent_index(s.stmts[3].node, &ci);
+	assert_int_equal(ci.kind, CC_REINDEX_INDEX);
+	assert_string_equal(ci.schema, "s");
+	assert_string_equal(ci.relation, "users_x");
+	script_concurrent_index(s.stmts[4].node, &ci);
+	assert_int_equal(ci.kind, CC_REINDEX_TABLE);
+	assert_string_equal(ci.relation, "users");
+	script_concurrent_index(s.stmts[5].node, &ci);
+	assert_int_equal(ci.kind, CC_NONE);
+	script_concurrent_index(s.stmts[6].node, &ci);
+	assert_int_equal(ci.kind, CC_NONE);
+	script_free(&s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -293,6 +338,7 @@ int main(void)
 		cmocka_unit_test(test_autocommit_detection),
 		cmocka_unit_test(test_statement_directives),
 		cmocka_unit_test(test_update_parts_trailing_comment),
+		cmocka_unit_test(test_concurrent_index),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
