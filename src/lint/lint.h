@@ -73,6 +73,10 @@ struct lint_run {
 	bool local_path_set;
 	struct findings out;
 	size_t statements;	/* how many were checked */
+	size_t files;		/* how many files were linted before the current one */
+	/* CHECK (col IS NOT NULL) constraints the batch adds (lint.c), for set-not-null */
+	struct lint_nn_check *checks;
+	size_t n_checks, cap_checks;
 };
 
 void lint_init(struct lint_run *run, const struct lint_opts *opts);
