@@ -403,6 +403,8 @@ static const char *creation_schema(const struct lint_run *run, const char *schem
 /*
  * A CHECK (column IS NOT NULL) added by the batch to an existing table:
  * the file (counted in run->files) that added it, whether it is valid yet.
+ * column NULL: the batch dropped constraint name of the table, which may
+ * be one that proves a column in the database's catalogue.
  */
 struct lint_nn_check {
 	char *schema, *table, *column, *name;	/* owned; name "" when the constraint is unnamed */
@@ -440,6 +442,16 @@ static const char *not_null_column(const PgQuery__Constraint *k)
 	return ref->fields[0]->string->sval;
 }
 
+/* Appends x (its strings now owned by run). */
+static void add_check(struct lint_run *run, const struct lint_nn_check *x)
+{
+	if (run->n_checks == run->cap_checks) {
+		run->cap_checks = run->cap_checks ? run->cap_checks * 2 : 8;
+		run->checks = xrealloc(run->checks, run->cap_checks * sizeof(*run->checks));
+	}
+	run->checks[run->n_checks++] = *x;
+}
+
 /* Follows ADD CONSTRAINT ... CHECK (c IS NOT NULL), VALIDATE CONSTRAINT and DROP CONSTRAINT. */
 static void track_checks(struct lint_run *run, const PgQuery__Node *n, bool no_transaction)
 {
@@ -463,24 +475,25 @@ static void track_checks(struct lint_run *run, const PgQuery__Node *n, bool no_t
 		    (column = not_null_column(c->def->constraint))) {
 			const PgQuery__Constraint *k = c->def->constraint;
 
-			if (run->n_checks == run->cap_checks) {
-				run->cap_checks = run->cap_checks ? run->cap_checks * 2 : 8;
-				run->checks = xrealloc(run->checks, run->cap_checks * sizeof(*run->checks));
-			}
-			run->checks[run->n_checks++] = (struct lint_nn_check){
+			add_check(run, &(struct lint_nn_check){
 				.schema = xstrdup(schema), .table = xstrdup(a->relation->relname),
 				.column = xstrdup(column), .name = xstrdup(k->conname ? k->conname : ""),
 				.added_in = run->files, .no_transaction = no_transaction, .valid = !k->skip_validation,
-			};
+			});
 			continue;
 		}
 		if ((c->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint &&
 		     c->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint) || !c->name)
 			continue;
+		if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint)
+			add_check(run, &(struct lint_nn_check){ .schema = xstrdup(schema),
+								.table = xstrdup(a->relation->relname),
+								.name = xstrdup(c->name) });
 		for (size_t k = 0; k < run->n_checks; k++) {
 			struct lint_nn_check *x = &run->checks[k];
 
-			if (strcmp(x->schema, schema) || strcmp(x->table, a->relation->relname) || strcmp(x->name, c->name))
+			if (!x->column || strcmp(x->schema, schema) || strcmp(x->table, a->relation->relname) ||
+			    strcmp(x->name, c->name))
 				continue;
 			if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint) {
 				x->valid = true;
@@ -498,17 +511,24 @@ bool lint_not_null_proved(const struct lint_ctx *ctx, const PgQuery__RangeVar *r
 {
 	const struct lint_run *run = ctx->run;
 	const char *schema = rv ? resolve(run, 'r', rv->schemaname, rv->relname) : NULL;
+	bool dropped = false;
 
 	if (!schema || !column || run->opts.pg_version < 120000)
 		return false;
 	for (size_t i = 0; i < run->n_checks; i++) {
 		const struct lint_nn_check *x = &run->checks[i];
 
-		if (x->valid && !strcmp(x->schema, schema) && !strcmp(x->table, rv->relname) &&
-		    !strcmp(x->column, column) && (x->added_in != run->files || x->no_transaction))
+		if (strcmp(x->schema, schema) || strcmp(x->table, rv->relname))
+			continue;
+		if (!x->column)
+			dropped = true;
+		else if (x->valid && !strcmp(x->column, column) && (x->added_in != run->files || x->no_transaction))
 			return true;
 	}
-	return false;
+	/* the database's catalogue, unless the batch dropped a constraint of the table before this */
+	return !dropped && run->opts.not_null &&
+	       run->opts.not_null(run->opts.lookup_ctx, rv->schemaname && *rv->schemaname ? rv->schemaname : NULL,
+				  rv->relname, column);
 }
 
 /* Records a new object named by a list of Strings ([schema.]name). */

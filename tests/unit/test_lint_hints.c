@@ -471,6 +471,35 @@ static void test_set_not_null_after_check(void **state)
 			     set), 1);
 }
 
+static bool stub_not_null(void *ctx, const char *schema, const char *table, const char *column)
+{
+	(void)ctx;
+	return !schema && !strcmp(table, "users") && !strcmp(column, "email");
+}
+
+/* With a database: a check (or NOT NULL) already in its catalogue proves the column too. */
+static void test_set_not_null_catalogue(void **state)
+{
+	struct lint_opts o = { .pg_version = 150000, .batch = true, .not_null = stub_not_null };
+	static const char *const files[][2] = {
+		{ "SELECT 1;", "ALTER TABLE users ALTER COLUMN email SET NOT NULL;" },
+		{ "SELECT 1;", "ALTER TABLE users ALTER COLUMN name SET NOT NULL;" },
+		{ "ALTER TABLE users DROP CONSTRAINT c;", "ALTER TABLE users ALTER COLUMN email SET NOT NULL;" },
+	};
+	static const int want[] = { 0, 1, 1 };
+
+	(void)state;
+	for (size_t i = 0; i < 3; i++) {
+		struct lint_run run;
+
+		lint_init(&run, &o);
+		lint_file(&run, "1.sql", files[i][0], "1");
+		lint_file(&run, "2.sql", files[i][1], "2");
+		assert_int_equal(run.out.n, (size_t)want[i]);
+		lint_free(&run);
+	}
+}
+
 /* Splits a suggestion at its "-- migration N" lines (new strings, NULL-terminated). */
 static size_t split_migrations(const char *safe, char **out, size_t max)
 {
@@ -542,6 +571,7 @@ int main(void)
 		cmocka_unit_test(test_every_rule_has_a_case),
 		cmocka_unit_test(test_quote_ident),
 		cmocka_unit_test(test_set_not_null_after_check),
+		cmocka_unit_test(test_set_not_null_catalogue),
 		cmocka_unit_test(test_alternatives_pasted_as_migrations),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
