@@ -128,14 +128,16 @@ char *lint_deparse_named(const PgQuery__Node *stmt, const char *name)
 {
 	char *sql = lint_deparse(stmt);
 	char *at = sql ? strstr(sql, " " LINT_NAME_MARK " ") : NULL;
-	struct buf b = BUF_INIT;
+	struct buf b = BUF_INIT, q = BUF_INIT;
 
 	if (!at) {
 		free(sql);
 		return NULL;
 	}
 	buf_add(&b, sql, (size_t)(at - sql) + 1);
-	lint_quote_ident(&b, name);
+	lint_quote_ident(&q, name);
+	buf_add_visible(&b, q.data, q.len, false);	/* like the rest of the statement */
+	buf_release(&q);
 	buf_adds(&b, at + 1 + strlen(LINT_NAME_MARK));
 	free(sql);
 	return buf_detach(&b);

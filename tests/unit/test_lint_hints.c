@@ -406,6 +406,32 @@ static void test_quote_ident(void **state)
 	buf_release(&b);
 }
 
+/* A name cannot add a line to a suggestion (a forged workflow command, say), deparsed or filled in. */
+static void test_names_stay_on_their_line(void **state)
+{
+	static const char *const inputs[] = {
+		"ALTER TABLE \"t\n::error::x\" DROP COLUMN c;",
+		"ALTER TABLE \"t\n::error::x\" ADD CONSTRAINT k CHECK (c > 0);",
+		"CREATE INDEX \"i\n::error::x\" ON t (c);",
+		"DELETE FROM \"t\n::error::x\";",
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(inputs) / sizeof(inputs[0]); i++) {
+		struct lint_opts o = { .pg_version = 150000 };
+		struct lint_run run;
+
+		lint_init(&run, &o);
+		lint_file(&run, "m.sql", inputs[i], "20250101000000_m");
+		assert_true(run.out.n >= 1);
+		for (size_t k = 0; k < run.out.n; k++) {
+			assert_null(strstr(run.out.items[k].safe, "\n::error"));
+			assert_null(strstr(run.out.items[k].effect, "\n::error"));
+		}
+		lint_free(&run);
+	}
+}
+
 /* Lints files as one batch; returns how many findings of rule (NULL: any) it produced. */
 static int batch_count(const char *const *files, size_t n, int version, const char *rule)
 {
@@ -570,6 +596,7 @@ int main(void)
 		cmocka_unit_test(test_every_suggestion_parses),
 		cmocka_unit_test(test_every_rule_has_a_case),
 		cmocka_unit_test(test_quote_ident),
+		cmocka_unit_test(test_names_stay_on_their_line),
 		cmocka_unit_test(test_set_not_null_after_check),
 		cmocka_unit_test(test_set_not_null_catalogue),
 		cmocka_unit_test(test_alternatives_pasted_as_migrations),
