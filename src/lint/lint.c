@@ -131,7 +131,6 @@ static bool fill_one(struct buf *b, const char *key, size_t len, const struct su
 	} keys[] = {
 		{ "table", offsetof(struct subst, table), "the_table", true },
 		{ "shtable", offsetof(struct subst, table), "the_table", true },
-		{ "rel", offsetof(struct subst, table), "the_table", false },
 		{ "column", offsetof(struct subst, column), "the_column", false },
 		{ "name", offsetof(struct subst, name), "the_name", false },
 		{ "qname", offsetof(struct subst, name), "the_name", true },

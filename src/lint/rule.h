@@ -38,7 +38,7 @@ struct rule {
  */
 struct subst {
 	const char *schema;	/* of table, and of name in {qname}; NULL when unqualified */
-	const char *table;	/* {table}: schema.table; {rel}: table alone */
+	const char *table;	/* {table}: schema.table */
 	const char *column;	/* {column} */
 	const char *name;	/* {name}: an index, constraint, type...; {qname}: schema.name */
 	const char *sql;	/* {sql}: a fragment of SQL, already quoted, inserted as it is */
@@ -47,7 +47,7 @@ struct subst {
 /*
  * Adds a finding of rule r at byte offset loc of the file (-1: the
  * statement's start).  effect and safe are templates in which {table},
- * {rel}, {column}, {name} and {qname} are replaced from sub, each quoted as
+ * {column}, {name} and {qname} are replaced from sub, each quoted as
  * an SQL identifier; {KEY+suffix} appends suffix to the name before
  * quoting ({column+_not_null}: "oldField_not_null"); {shtable} is {table}
  * quoted again for a shell command line; {sql} is inserted as it is.
