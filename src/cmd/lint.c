@@ -21,11 +21,6 @@
 
 static const char usage[] = "pgshift lint [PATH...] [--format text|json|sarif] [--strict] [options]";
 
-static char *column_type(void *ctx, const char *schema, const char *table, const char *column)
-{
-	return db_column_type(ctx, schema, table, column);
-}
-
 /* Lints one PATH argument: a file, a migration directory, or a migrations directory. */
 static int lint_path(struct lint_run *run, const char *path, struct pgs_error *err)
 {
@@ -110,8 +105,7 @@ int cmd_lint(int argc, char **argv)
 		lopts.batch = true;	/* the pending migrations, as deploy would apply them */
 		if (!lopts.pg_version)
 			lopts.pg_version = db_server_version(ss.conn);
-		lopts.column_type = column_type;
-		lopts.lookup_ctx = ss.conn;
+		lint_catalog_lookups(&lopts, ss.conn);
 	}
 	lint_init(&run, &lopts);
 	if (have_db) {

@@ -6,10 +6,28 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "db/conn.h"
 #include "util/buf.h"
 #include "util/exitcodes.h"
 #include "util/gha.h"
 #include "util/output.h"
+
+static char *column_type(void *ctx, const char *schema, const char *table, const char *column)
+{
+	return db_column_type(ctx, schema, table, column);
+}
+
+static bool not_null(void *ctx, const char *schema, const char *table, const char *column)
+{
+	return db_not_null_proved(ctx, schema, table, column);
+}
+
+void lint_catalog_lookups(struct lint_opts *o, PGconn *conn)
+{
+	o->column_type = column_type;
+	o->not_null = not_null;
+	o->lookup_ctx = conn;
+}
 
 int lint_output_check(const struct lint_output *o, struct pgs_error *err)
 {

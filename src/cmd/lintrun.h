@@ -5,6 +5,7 @@
 #ifndef PGSHIFT_LINTRUN_H
 #define PGSHIFT_LINTRUN_H
 
+#include <libpq-fe.h>
 #include <stdbool.h>
 
 #include "lint/lint.h"
@@ -19,6 +20,9 @@ struct lint_output {
 #define LINT_OUTPUT_OPTS(o) \
 	OPT_STRING(0, "format", &(o)->format, "FORMAT", "text (default), json or sarif"), \
 	OPT_BOOL(0, "strict", &(o)->strict, "warnings block too")
+
+/* Lets lint read the database's catalogue through conn (column types, proved NOT NULL). */
+void lint_catalog_lookups(struct lint_opts *o, PGconn *conn);
 
 int lint_output_check(const struct lint_output *o, struct pgs_error *err);
 /* Accepts 15 or 150000 (and 9.6 style 96); -1 with err otherwise. */

@@ -206,11 +206,6 @@ static int classify(const struct plan_entry *e, int server_version, struct item 
 	return 0;
 }
 
-static char *column_type(void *ctx, const char *schema, const char *table, const char *column)
-{
-	return db_column_type(ctx, schema, table, column);
-}
-
 /* The review record of one migration: its acknowledged and approved findings, as JSON. */
 static char *review_record(const struct findings *f, const char *name, bool approved)
 {
@@ -252,12 +247,12 @@ static bool approved(const struct migrate_opts *o, const char *name)
 static int gate(struct session *ss, const struct migrate_opts *o, struct item *items, size_t n,
 		struct pgs_error *err)
 {
-	struct lint_opts lo = { .pg_version = db_server_version(ss->conn), .batch = true,
-				.column_type = column_type, .lookup_ctx = ss->conn };
+	struct lint_opts lo = { .pg_version = db_server_version(ss->conn), .batch = true };
 	struct lint_run run;
 	struct buf blocked = BUF_INIT;
 	int rc;
 
+	lint_catalog_lookups(&lo, ss->conn);
 	lint_init(&run, &lo);
 	for (size_t k = 0; k < n; k++) {
 		const struct plan_entry *e = &ss->plan.entries[items[k].idx];

@@ -21,11 +21,6 @@
 
 static const char usage[] = "pgshift review [--strict] [--all] [options]";
 
-static char *column_type(void *ctx, const char *schema, const char *table, const char *column)
-{
-	return db_column_type(ctx, schema, table, column);
-}
-
 /* Markdown table cells cannot hold | or newlines. */
 static void add_cell(struct buf *b, const char *s)
 {
@@ -138,8 +133,7 @@ int cmd_review(int argc, char **argv)
 		return common_fail(&err);
 	lo.pg_version = db_server_version(ss.conn);
 	lo.batch = !all;
-	lo.column_type = column_type;
-	lo.lookup_ctx = ss.conn;
+	lint_catalog_lookups(&lo, ss.conn);
 	lint_init(&run, &lo);
 	for (size_t i = 0; i < ss.plan.n; i++) {
 		const struct plan_entry *e = &ss.plan.entries[i];

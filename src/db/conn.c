@@ -382,6 +382,24 @@ char *db_column_type(PGconn *conn, const char *schema, const char *table, const 
 	return type;
 }
 
+bool db_not_null_proved(PGconn *conn, const char *schema, const char *table, const char *column)
+{
+	const char *params[3] = { schema && *schema ? schema : NULL, table, column };
+	PGresult *res = PQexecParams(conn,
+				     "SELECT 1 FROM pg_attribute a "
+				     "JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
+				     "WHERE c.relname = $2 AND a.attname = $3 AND NOT a.attisdropped "
+				     "AND (n.nspname = $1 OR ($1 IS NULL AND pg_table_is_visible(c.oid))) "
+				     "AND (a.attnotnull OR EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conrelid = c.oid "
+				     "AND k.contype = 'c' AND k.convalidated AND pg_get_constraintdef(k.oid) = "
+				     "format('CHECK ((%s IS NOT NULL))', quote_ident(a.attname)))) LIMIT 1",
+				     3, NULL, params, NULL, NULL, 0);
+	bool proved = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+
+	PQclear(res);
+	return proved;
+}
+
 int db_lock_holders(PGconn *conn, const char *relation, struct buf *out)
 {
 	const char *params[1] = { relation };

@@ -88,5 +88,10 @@ int db_lock_holders(PGconn *conn, const char *relation, struct buf *out);
 
 /* format_type of schema.table.column (schema NULL: the search path), new string; NULL when unknown. */
 char *db_column_type(PGconn *conn, const char *schema, const char *table, const char *column);
+/*
+ * True when schema.table.column (schema NULL: the search path) cannot hold
+ * a NULL: declared NOT NULL, or a valid CHECK (column IS NOT NULL).
+ */
+bool db_not_null_proved(PGconn *conn, const char *schema, const char *table, const char *column);
 
 #endif

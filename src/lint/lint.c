@@ -6,6 +6,7 @@
 #include "lint/lint.h"
 
 #include <search.h>
+#include <stddef.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +32,7 @@ void lint_init(struct lint_run *run, const struct lint_opts *opts)
 }
 
 static void path_clear(struct lint_search_path *p);
+static void checks_clear(struct lint_run *run);
 
 static void free_key(void *p)
 {
@@ -52,6 +54,7 @@ void lint_free(struct lint_run *run)
 	tdestroy(run->created, free_key);
 	path_clear(&run->path);
 	path_clear(&run->local_path);
+	checks_clear(run);
 	memset(run, 0, sizeof(*run));
 }
 
@@ -98,25 +101,83 @@ static void position(const struct lint_ctx *ctx, int loc, int *line, int *col)
 	*col = text_column_of(ctx->sql, at);
 }
 
-/* Replaces {key} in b by name, its control characters made visible (a name cannot add a line). */
-static void put_name(struct buf *b, const char *key, const char *name)
+/* Appends s for a shell command line: as it is when plain, else in single quotes. */
+static void add_shell_word(struct buf *b, const char *s)
 {
-	struct buf v = BUF_INIT;
-
-	buf_add_visible(&v, name, strlen(name), false);
-	buf_replace_all(b, key, v.data);
-	buf_release(&v);
+	if (*s && strspn(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-") == strlen(s)) {
+		buf_adds(b, s);
+		return;
+	}
+	buf_addc(b, '\'');
+	for (; *s; s++)
+		if (*s == '\'')
+			buf_adds(b, "'\\''");
+		else
+			buf_addc(b, *s);
+	buf_addc(b, '\'');
 }
 
+/*
+ * Appends the placeholder key[0..len) (without braces) filled from sub;
+ * false when it is not a placeholder.
+ */
+static bool fill_one(struct buf *b, const char *key, size_t len, const struct subst *sub)
+{
+	static const struct {
+		const char *key;
+		size_t off;		/* of the name in struct subst */
+		const char *dflt;
+		bool qualified;
+	} keys[] = {
+		{ "table", offsetof(struct subst, table), "the_table", true },
+		{ "shtable", offsetof(struct subst, table), "the_table", true },
+		{ "column", offsetof(struct subst, column), "the_column", false },
+		{ "name", offsetof(struct subst, name), "the_name", false },
+		{ "qname", offsetof(struct subst, name), "the_name", true },
+	};
+	const char *plus = memchr(key, '+', len);
+	size_t klen = plus ? (size_t)(plus - key) : len;
+
+	if (klen == 3 && !strncmp(key, "sql", 3) && !plus) {
+		buf_adds(b, sub->sql ? sub->sql : "...");
+		return true;
+	}
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *v = *(const char *const *)((const char *)sub + keys[i].off);
+		struct buf name = BUF_INIT, q = BUF_INIT, shown = BUF_INIT;
+
+		if (strlen(keys[i].key) != klen || strncmp(key, keys[i].key, klen))
+			continue;
+		buf_adds(&name, v && *v ? v : keys[i].dflt);
+		if (plus)
+			buf_add(&name, plus + 1, len - klen - 1);
+		lint_quote_qualified(&q, keys[i].qualified ? sub->schema : NULL, name.data);
+		buf_add_visible(&shown, q.data, q.len, false);	/* a name cannot add a line */
+		if (!strcmp(keys[i].key, "shtable"))
+			add_shell_word(b, shown.data);
+		else
+			buf_adds(b, shown.data);
+		buf_release(&name);
+		buf_release(&q);
+		buf_release(&shown);
+		return true;
+	}
+	return false;
+}
+
+/* The template filled in one pass: a substituted name is never read again as a template. */
 static char *fill(const char *tmpl, const struct subst *sub)
 {
+	static const struct subst none;
 	struct buf b = BUF_INIT;
 
-	buf_adds(&b, tmpl);
-	if (sub) {
-		put_name(&b, "{table}", sub->table ? sub->table : "the_table");
-		put_name(&b, "{column}", sub->column ? sub->column : "the_column");
-		put_name(&b, "{name}", sub->name ? sub->name : "the_name");
+	for (const char *p = tmpl; *p; p++) {
+		const char *end = *p == '{' ? strchr(p, '}') : NULL;
+
+		if (end && fill_one(&b, p + 1, (size_t)(end - p - 1), sub ? sub : &none))
+			p = end;
+		else
+			buf_addc(&b, *p);
 	}
 	return buf_detach(&b);
 }
@@ -336,6 +397,137 @@ bool lint_function_is_new(const struct lint_ctx *ctx, const PgQuery__ObjectWithA
 static const char *creation_schema(const struct lint_run *run, const char *schema)
 {
 	return schema && *schema ? schema : first_schema(run);
+}
+
+/*
+ * A CHECK (column IS NOT NULL) added by the batch to an existing table:
+ * the file (counted in run->files) that added it, whether it is valid yet.
+ * column NULL: the batch dropped constraint name of the table, which may
+ * be one that proves a column in the database's catalogue.
+ */
+struct lint_nn_check {
+	char *schema, *table, *column, *name;	/* owned; name "" when the constraint is unnamed */
+	size_t added_in;
+	bool no_transaction;	/* it was added by a no-transaction file: committed at once */
+	bool valid;
+};
+
+static void checks_clear(struct lint_run *run)
+{
+	for (size_t i = 0; i < run->n_checks; i++) {
+		free(run->checks[i].schema);
+		free(run->checks[i].table);
+		free(run->checks[i].column);
+		free(run->checks[i].name);
+	}
+	free(run->checks);
+	run->checks = NULL;
+	run->n_checks = run->cap_checks = 0;
+}
+
+/* The column c of a check of the form "c IS NOT NULL", or NULL. */
+static const char *not_null_column(const PgQuery__Constraint *k)
+{
+	const PgQuery__Node *e = k->raw_expr;
+	const PgQuery__ColumnRef *ref;
+
+	if (k->contype != PG_QUERY__CONSTR_TYPE__CONSTR_CHECK || !e || e->node_case != PG_QUERY__NODE__NODE_NULL_TEST ||
+	    e->null_test->nulltesttype != PG_QUERY__NULL_TEST_TYPE__IS_NOT_NULL || !e->null_test->arg ||
+	    e->null_test->arg->node_case != PG_QUERY__NODE__NODE_COLUMN_REF)
+		return NULL;
+	ref = e->null_test->arg->column_ref;
+	if (ref->n_fields != 1 || ref->fields[0]->node_case != PG_QUERY__NODE__NODE_STRING)
+		return NULL;
+	return ref->fields[0]->string->sval;
+}
+
+/* Appends x (its strings now owned by run). */
+static void add_check(struct lint_run *run, const struct lint_nn_check *x)
+{
+	if (run->n_checks == run->cap_checks) {
+		run->cap_checks = run->cap_checks ? run->cap_checks * 2 : 8;
+		run->checks = xrealloc(run->checks, run->cap_checks * sizeof(*run->checks));
+	}
+	run->checks[run->n_checks++] = *x;
+}
+
+/* Follows ADD CONSTRAINT ... CHECK (c IS NOT NULL), VALIDATE CONSTRAINT and DROP CONSTRAINT. */
+static void track_checks(struct lint_run *run, const PgQuery__Node *n, bool no_transaction)
+{
+	const PgQuery__AlterTableStmt *a;
+	const char *schema;
+
+	if (n->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_STMT)
+		return;
+	a = n->alter_table_stmt;
+	if (a->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE || !a->relation ||
+	    !(schema = resolve(run, 'r', a->relation->schemaname, a->relation->relname)))
+		return;
+	for (size_t i = 0; i < a->n_cmds; i++) {
+		const PgQuery__AlterTableCmd *c = a->cmds[i]->alter_table_cmd;
+		const char *column;
+
+		if (a->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
+			continue;
+		if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint && c->def &&
+		    c->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
+		    (column = not_null_column(c->def->constraint))) {
+			const PgQuery__Constraint *k = c->def->constraint;
+
+			add_check(run, &(struct lint_nn_check){
+				.schema = xstrdup(schema), .table = xstrdup(a->relation->relname),
+				.column = xstrdup(column), .name = xstrdup(k->conname ? k->conname : ""),
+				.added_in = run->files, .no_transaction = no_transaction, .valid = !k->skip_validation,
+			});
+			continue;
+		}
+		if ((c->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint &&
+		     c->subtype != PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint) || !c->name)
+			continue;
+		if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_DropConstraint)
+			add_check(run, &(struct lint_nn_check){ .schema = xstrdup(schema),
+								.table = xstrdup(a->relation->relname),
+								.name = xstrdup(c->name) });
+		for (size_t k = 0; k < run->n_checks; k++) {
+			struct lint_nn_check *x = &run->checks[k];
+
+			if (!x->column || strcmp(x->schema, schema) || strcmp(x->table, a->relation->relname) ||
+			    strcmp(x->name, c->name))
+				continue;
+			if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_ValidateConstraint) {
+				x->valid = true;
+			} else {
+				/* dropped: make it match nothing */
+				free(x->name);
+				x->name = xstrdup("");
+				x->valid = false;
+			}
+		}
+	}
+}
+
+bool lint_not_null_proved(const struct lint_ctx *ctx, const PgQuery__RangeVar *rv, const char *column)
+{
+	const struct lint_run *run = ctx->run;
+	const char *schema = rv ? resolve(run, 'r', rv->schemaname, rv->relname) : NULL;
+	bool dropped = false;
+
+	if (!schema || !column || run->opts.pg_version < 120000)
+		return false;
+	for (size_t i = 0; i < run->n_checks; i++) {
+		const struct lint_nn_check *x = &run->checks[i];
+
+		if (strcmp(x->schema, schema) || strcmp(x->table, rv->relname))
+			continue;
+		if (!x->column)
+			dropped = true;
+		else if (x->valid && !strcmp(x->column, column) && (x->added_in != run->files || x->no_transaction))
+			return true;
+	}
+	/* the database's catalogue, unless the batch dropped a constraint of the table before this */
+	return !dropped && run->opts.not_null &&
+	       run->opts.not_null(run->opts.lookup_ctx, rv->schemaname && *rv->schemaname ? rv->schemaname : NULL,
+				  rv->relname, column);
 }
 
 /* Records a new object named by a list of Strings ([schema.]name). */
@@ -865,8 +1057,10 @@ void lint_file(struct lint_run *run, const char *path, const char *sql, const ch
 		tdestroy(run->created, free_key);
 		run->created = NULL;
 		path_clear(&run->path);
+		checks_clear(run);
 	}
 	lint_file_unsorted(run, path, sql, migration);
+	run->files++;
 	/* a SET LOCAL ends with the migration's transaction */
 	path_clear(&run->local_path);
 	run->local_path_set = false;
@@ -952,6 +1146,7 @@ static void lint_file_unsorted(struct lint_run *run, const char *path, const cha
 			}
 		acknowledge(run, from, &s, i, allow, reasons, whole, nwhole);
 		if (node) {
+			track_checks(run, node, ctx.no_transaction);
 			track(run, node);
 			track_path(run, node, !ctx.no_transaction);
 		}

@@ -45,6 +45,8 @@ struct findings {
 
 /* Looks up the current type of table.column in the database (new string), or NULL. */
 typedef char *(*lint_type_lookup)(void *ctx, const char *schema, const char *table, const char *column);
+/* True when table.column cannot hold a NULL in the database (NOT NULL, or a valid CHECK (column IS NOT NULL)). */
+typedef bool (*lint_not_null_lookup)(void *ctx, const char *schema, const char *table, const char *column);
 
 struct lint_opts {
 	int pg_version;		/* PostgreSQL version number, e.g. 150000 */
@@ -56,6 +58,7 @@ struct lint_opts {
 	bool batch;
 	bool hints;
 	lint_type_lookup column_type;
+	lint_not_null_lookup not_null;
 	void *lookup_ctx;
 };
 
@@ -73,6 +76,10 @@ struct lint_run {
 	bool local_path_set;
 	struct findings out;
 	size_t statements;	/* how many were checked */
+	size_t files;		/* how many files were linted before the current one */
+	/* CHECK (col IS NOT NULL) constraints the batch adds (lint.c), for set-not-null */
+	struct lint_nn_check *checks;
+	size_t n_checks, cap_checks;
 };
 
 void lint_init(struct lint_run *run, const struct lint_opts *opts);

@@ -32,17 +32,25 @@ struct rule {
 	void (*check)(struct lint_ctx *ctx, const PgQuery__Node *node);
 };
 
-/* Names substituted into a rule's effect and safe-alternative templates. */
+/*
+ * Names substituted into a rule's effect and safe-alternative templates,
+ * as the parse tree gives them (unquoted); the template quotes them.
+ */
 struct subst {
-	const char *table;	/* {table} */
+	const char *schema;	/* of table, and of name in {qname}; NULL when unqualified */
+	const char *table;	/* {table}: schema.table */
 	const char *column;	/* {column} */
-	const char *name;	/* {name}: an index, constraint, type... */
+	const char *name;	/* {name}: an index, constraint, type...; {qname}: schema.name */
+	const char *sql;	/* {sql}: a fragment of SQL, already quoted, inserted as it is */
 };
 
 /*
  * Adds a finding of rule r at byte offset loc of the file (-1: the
  * statement's start).  effect and safe are templates in which {table},
- * {column} and {name} are replaced from sub.
+ * {column}, {name} and {qname} are replaced from sub, each quoted as
+ * an SQL identifier; {KEY+suffix} appends suffix to the name before
+ * quoting ({column+_not_null}: "oldField_not_null"); {shtable} is {table}
+ * quoted again for a shell command line; {sql} is inserted as it is.
  */
 void lint_report(struct lint_ctx *ctx, const struct rule *r, int loc, const struct subst *sub, const char *effect,
 		 const char *safe, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
@@ -58,6 +66,38 @@ bool lint_is_new(const struct lint_ctx *ctx, char kind, const char *schema, cons
 bool lint_rangevar_is_new(const struct lint_ctx *ctx, const PgQuery__RangeVar *rv);
 /* The same for a function or procedure, told apart by its input argument types. */
 bool lint_function_is_new(const struct lint_ctx *ctx, const PgQuery__ObjectWithArgs *f);
+/*
+ * Appends name as PostgreSQL's quote_identifier writes it: bare when it is
+ * lower-case letters, digits and underscores, starts with a letter or an
+ * underscore and is not a keyword (libpg_query's scanner tells), else in
+ * double quotes with inner double quotes doubled.
+ */
+void lint_quote_ident(struct buf *b, const char *name);
+/* schema.name, each part quoted; name alone when schema is NULL or "". */
+void lint_quote_qualified(struct buf *b, const char *schema, const char *name);
+/*
+ * True when SET NOT NULL on column of table rv needs no scan: PostgreSQL
+ * 12 or later and a CHECK (column IS NOT NULL) of the batch is valid by
+ * now and was not added in the current transaction (whose ACCESS EXCLUSIVE
+ * lock would then be held through the validation's scan).
+ */
+bool lint_not_null_proved(const struct lint_ctx *ctx, const PgQuery__RangeVar *rv, const char *column);
+/*
+ * The SQL of one statement, written by libpg_query's deparser from the
+ * tree (identifiers quoted as PostgreSQL quotes them), on one line with
+ * control characters made visible; new string, NULL if the deparser fails.  Rules build a safe alternative by deparsing a
+ * shallow copy of the statement with the safe options set.
+ */
+char *lint_deparse(const PgQuery__Node *stmt);
+/*
+ * lint_deparse for a statement that names what it creates (an index, a
+ * constraint): libpg_query 15 writes that name unquoted, so the caller
+ * sets it to LINT_NAME_MARK in the tree and name goes in quoted here.
+ */
+#define LINT_NAME_MARK "pgshift_name_mark_"
+char *lint_deparse_named(const PgQuery__Node *stmt, const char *name);
+/* "(a, b)": a list of String nodes (column names), each quoted. */
+void lint_quote_list(struct buf *b, PgQuery__Node **items, size_t n);
 /* "schema.name" or "name" (static buffer, for messages). */
 const char *lint_rv_name(const PgQuery__RangeVar *rv);
 /* The dotted name of a list of String nodes (static buffer). */

@@ -91,9 +91,130 @@ static bool metadata_only_change(const char *old, const PgQuery__TypeName *nt)
 	return false;
 }
 
-static void check_add_column(struct lint_ctx *ctx, const PgQuery__RangeVar *rv, const PgQuery__ColumnDef *c)
+/*
+ * ALTER TABLE a (its table, its IF EXISTS) with cmd as its one action,
+ * deparsed (new string or NULL); name: see lint_deparse_named, or NULL.
+ */
+static char *alter_one(const PgQuery__AlterTableStmt *a, PgQuery__AlterTableCmd *cmd, const char *name)
 {
-	struct subst sub = { .table = lint_rv_name(rv), .column = c->colname };
+	PgQuery__Node cn = PG_QUERY__NODE__INIT, sn = PG_QUERY__NODE__INIT;
+	PgQuery__Node *cmds[1] = { &cn };
+	PgQuery__AlterTableStmt copy = *a;
+
+	if (cmd->behavior == PG_QUERY__DROP_BEHAVIOR__DROP_BEHAVIOR_UNDEFINED)
+		cmd->behavior = PG_QUERY__DROP_BEHAVIOR__DROP_RESTRICT;
+	cn.node_case = PG_QUERY__NODE__NODE_ALTER_TABLE_CMD;
+	cn.alter_table_cmd = cmd;
+	copy.n_cmds = 1;
+	copy.cmds = cmds;
+	sn.node_case = PG_QUERY__NODE__NODE_ALTER_TABLE_STMT;
+	sn.alter_table_stmt = &copy;
+	return name ? lint_deparse_named(&sn, name) : lint_deparse(&sn);
+}
+
+/*
+ * The ADD COLUMN action cmd of a, named name (NULL: as it is), without its
+ * constraints of type drop, deparsed (new string or NULL).
+ */
+static char *add_column_without(const PgQuery__AlterTableStmt *a, const PgQuery__AlterTableCmd *cmd, const char *name,
+				PgQuery__ConstrType drop)
+{
+	const PgQuery__ColumnDef *c = cmd->def->column_def;
+	PgQuery__ColumnDef cd = *c;
+	PgQuery__Node def = PG_QUERY__NODE__INIT;
+	PgQuery__AlterTableCmd copy = *cmd;
+	PgQuery__Node **keep = xcalloc(c->n_constraints + 1, sizeof(*keep));
+	char *sql;
+
+	cd.n_constraints = 0;
+	for (size_t i = 0; i < c->n_constraints; i++)
+		if (c->constraints[i]->node_case != PG_QUERY__NODE__NODE_CONSTRAINT ||
+		    c->constraints[i]->constraint->contype != drop)
+			keep[cd.n_constraints++] = c->constraints[i];
+	cd.constraints = keep;
+	if (name)
+		cd.colname = (char *)name;
+	def.node_case = PG_QUERY__NODE__NODE_COLUMN_DEF;
+	def.column_def = &cd;
+	copy.def = &def;
+	sql = alter_one(a, &copy, NULL);
+	free(keep);
+	return sql;
+}
+
+/*
+ * ALTER TABLE a ADD CONSTRAINT name k NOT VALID, deparsed (new string or
+ * NULL); column: the column a column constraint (REFERENCES) stands on.
+ */
+static char *add_not_valid(const PgQuery__AlterTableStmt *a, const PgQuery__Constraint *k, const char *name,
+			   const char *column)
+{
+	PgQuery__Constraint kc = *k;
+	PgQuery__String col = PG_QUERY__STRING__INIT;
+	PgQuery__Node coln = PG_QUERY__NODE__INIT, def = PG_QUERY__NODE__INIT;
+	PgQuery__Node *attrs[1] = { &coln };
+	PgQuery__AlterTableCmd cmd = PG_QUERY__ALTER_TABLE_CMD__INIT;
+
+	kc.conname = (char *)LINT_NAME_MARK;
+	kc.skip_validation = true;
+	kc.initially_valid = false;
+	if (column && !kc.n_fk_attrs) {
+		col.sval = (char *)column;
+		coln.node_case = PG_QUERY__NODE__NODE_STRING;
+		coln.string = &col;
+		kc.fk_attrs = attrs;
+		kc.n_fk_attrs = 1;
+	}
+	def.node_case = PG_QUERY__NODE__NODE_CONSTRAINT;
+	def.constraint = &kc;
+	cmd.subtype = PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint;
+	cmd.def = &def;
+	return alter_one(a, &cmd, name);
+}
+
+/* ALTER TABLE a ALTER COLUMN column SET DEFAULT expr, deparsed (new string or NULL). */
+static char *set_default(const PgQuery__AlterTableStmt *a, const char *column, PgQuery__Node *expr)
+{
+	PgQuery__AlterTableCmd cmd = PG_QUERY__ALTER_TABLE_CMD__INIT;
+
+	cmd.subtype = PG_QUERY__ALTER_TABLE_TYPE__AT_ColumnDefault;
+	cmd.name = (char *)column;
+	cmd.def = expr;
+	return alter_one(a, &cmd, NULL);
+}
+
+/* ALTER TABLE a ADD COLUMN column_new type, deparsed (new string or NULL). */
+static char *add_typed_column(const PgQuery__AlterTableStmt *a, const char *column, PgQuery__TypeName *type)
+{
+	PgQuery__ColumnDef cd = PG_QUERY__COLUMN_DEF__INIT;
+	PgQuery__Node def = PG_QUERY__NODE__INIT;
+	PgQuery__AlterTableCmd cmd = PG_QUERY__ALTER_TABLE_CMD__INIT;
+	char *name = xasprintf("%s_new", column);
+	char *sql;
+
+	cd.colname = name;
+	cd.type_name = type;
+	cd.is_local = true;
+	def.node_case = PG_QUERY__NODE__NODE_COLUMN_DEF;
+	def.column_def = &cd;
+	cmd.subtype = PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn;
+	cmd.def = &def;
+	sql = alter_one(a, &cmd, NULL);
+	free(name);
+	return sql;
+}
+
+/* The SQL for {sql}: deparsed, else a placeholder that says so. */
+static const char *or_placeholder(const char *sql)
+{
+	return sql ? sql : "-- (pgshift could not write this statement)";
+}
+
+static void check_add_column(struct lint_ctx *ctx, const PgQuery__AlterTableStmt *a, const PgQuery__AlterTableCmd *cmd)
+{
+	const PgQuery__RangeVar *rv = a->relation;
+	const PgQuery__ColumnDef *c = cmd->def->column_def;
+	struct subst sub = { .schema = rv->schemaname, .table = rv->relname, .column = c->colname };
 	const PgQuery__Constraint *def = NULL, *fk = NULL;
 	bool has_default = has_constraint(c, PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT, &def);
 	bool identity = has_constraint(c, PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY, NULL);
@@ -102,17 +223,27 @@ static void check_add_column(struct lint_ctx *ctx, const PgQuery__RangeVar *rv, 
 	bool serial = !strcmp(tname, "serial") || !strcmp(tname, "bigserial") || !strcmp(tname, "smallserial") ||
 		      !strcmp(tname, "serial4") || !strcmp(tname, "serial8") || !strcmp(tname, "serial2");
 	const char *vol;
+	char *sql;
 
 	if (has_constraint(c, PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL, NULL) && !has_default && !identity && !generated &&
-	    !serial)
+	    !serial) {
+		sql = add_column_without(a, cmd, NULL, PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL);
+		sub.sql = or_placeholder(sql);
 		lint_report(ctx, &add_not_null_rule, c->location, &sub,
 			    "fails with \"column contains null values\" as soon as {table} has a row",
-			    "ALTER TABLE {table} ADD COLUMN {column} <type>;            -- nullable first\n"
-			    "-- backfill it in batches (pgshift backfill), then:\n"
-			    "ALTER TABLE {table} ADD CONSTRAINT {column}_not_null CHECK ({column} IS NOT NULL) NOT VALID;\n"
-			    "ALTER TABLE {table} VALIDATE CONSTRAINT {column}_not_null;",
+			    "-- migration 1: nullable first\n"
+			    "{sql};\n"
+			    "-- backfill it in batches (pgshift backfill), then migration 2:\n"
+			    "ALTER TABLE {table} ADD CONSTRAINT {column+_not_null} CHECK ({column} IS NOT NULL) NOT VALID;\n"
+			    "-- migration 3 (SHARE UPDATE EXCLUSIVE: writes go on while it scans):\n"
+			    "ALTER TABLE {table} VALIDATE CONSTRAINT {column+_not_null};\n"
+			    "-- migration 4 (PostgreSQL 12+ uses the valid check instead of scanning):\n"
+			    "ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL;\n"
+			    "ALTER TABLE {table} DROP CONSTRAINT {column+_not_null};",
 			    "adding NOT NULL column \"%s\" without a default to existing table \"%s\"", c->colname,
 			    lint_rv_name(rv));
+		free(sql);
+	}
 	if (serial || identity || generated)
 		lint_report(ctx, &table_rewrite_rule, c->location, &sub,
 			    "rewrites every row of {table} under ACCESS EXCLUSIVE: reads and writes wait for the whole "
@@ -121,71 +252,121 @@ static void check_add_column(struct lint_ctx *ctx, const PgQuery__RangeVar *rv, 
 			    "ALTER TABLE {table} ADD COLUMN {column} bigint;",
 			    "adding %s column \"%s\" to existing table \"%s\" rewrites it",
 			    serial ? "a serial" : identity ? "an identity" : "a stored generated", c->colname, lint_rv_name(rv));
-	if (has_default && (vol = volatile_call(def->raw_expr)))
-		lint_report(ctx, &volatile_default_rule, def->location, &sub,
-			    "rewrites every row of {table} under ACCESS EXCLUSIVE (a volatile default is computed per row)",
-			    "ALTER TABLE {table} ADD COLUMN {column} <type>;\n"
-			    "ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT <expr>;   -- new rows only\n"
-			    "-- then backfill the existing rows in batches (pgshift backfill)",
-			    "default %s() of new column \"%s\" is volatile", vol, c->colname);
-	else if (has_default && ctx->run->opts.pg_version < 110000)
-		lint_report(ctx, &volatile_default_rule, def->location, &sub,
-			    "before PostgreSQL 11 any ADD COLUMN ... DEFAULT rewrites every row of {table} under ACCESS "
-			    "EXCLUSIVE",
-			    "ALTER TABLE {table} ADD COLUMN {column} <type>;\n"
-			    "ALTER TABLE {table} ALTER COLUMN {column} SET DEFAULT <expr>;\n"
-			    "-- then backfill the existing rows in batches",
-			    "adding column \"%s\" with a default rewrites the table before PostgreSQL 11", c->colname);
-	if (has_constraint(c, PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN, &fk))
+	if (has_default && ((vol = volatile_call(def->raw_expr)) || ctx->run->opts.pg_version < 110000)) {
+		char *set = set_default(a, c->colname, def->raw_expr);
+		struct buf both = BUF_INIT;
+
+		sql = add_column_without(a, cmd, NULL, PG_QUERY__CONSTR_TYPE__CONSTR_DEFAULT);
+		buf_addf(&both, "%s;\n%s", or_placeholder(sql), or_placeholder(set));
+		sub.sql = both.data;
+		if (vol)
+			lint_report(ctx, &volatile_default_rule, def->location, &sub,
+				    "rewrites every row of {table} under ACCESS EXCLUSIVE (a volatile default is computed per "
+				    "row)",
+				    "{sql};   -- new rows only\n"
+				    "-- then backfill the existing rows in batches (pgshift backfill)",
+				    "default %s() of new column \"%s\" is volatile", vol, c->colname);
+		else
+			lint_report(ctx, &volatile_default_rule, def->location, &sub,
+				    "before PostgreSQL 11 any ADD COLUMN ... DEFAULT rewrites every row of {table} under ACCESS "
+				    "EXCLUSIVE",
+				    "{sql};\n"
+				    "-- then backfill the existing rows in batches",
+				    "adding column \"%s\" with a default rewrites the table before PostgreSQL 11", c->colname);
+		buf_release(&both);
+		free(sql);
+		free(set);
+	}
+	if (has_constraint(c, PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN, &fk)) {
+		char *name = xasprintf("%s_%s_fkey", rv->relname, c->colname);
+		char *add = add_column_without(a, cmd, NULL, PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN);
+		char *key = add_not_valid(a, fk, name, c->colname);
+		struct buf both = BUF_INIT;
+
+		buf_addf(&both, "%s;\n%s", or_placeholder(add), or_placeholder(key));
+		sub.name = name;
+		sub.sql = both.data;
 		lint_report(ctx, &fk_rule, fk->location, &sub,
 			    "SHARE ROW EXCLUSIVE lock on {table} and the referenced table while the key is added",
-			    "ALTER TABLE {table} ADD COLUMN {column} <type>;\n"
-			    "ALTER TABLE {table} ADD CONSTRAINT {table}_{column}_fkey FOREIGN KEY ({column}) "
-			    "REFERENCES <other> (id) NOT VALID;\n"
-			    "-- next migration:\nALTER TABLE {table} VALIDATE CONSTRAINT {table}_{column}_fkey;",
+			    "-- migration 1:\n"
+			    "{sql};\n"
+			    "-- migration 2, a separate one (SHARE UPDATE EXCLUSIVE: writes go on while it checks):\n"
+			    "ALTER TABLE {table} VALIDATE CONSTRAINT {name};",
 			    "new column \"%s\" references another table without NOT VALID", c->colname);
+		buf_release(&both);
+		free(add);
+		free(key);
+		free(name);
+	}
 }
 
-static void check_add_constraint(struct lint_ctx *ctx, const PgQuery__RangeVar *rv, const PgQuery__Constraint *k)
+static void check_add_constraint(struct lint_ctx *ctx, const PgQuery__AlterTableStmt *a, const PgQuery__Constraint *k)
 {
-	struct subst sub = { .table = lint_rv_name(rv), .name = k->conname && *k->conname ? k->conname : NULL };
+	const PgQuery__RangeVar *rv = a->relation;
+	bool primary = k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY;
+	/* an unnamed constraint gets a name here, so that the later VALIDATE can name it */
+	char *name = k->conname && *k->conname ? xstrdup(k->conname)
+			: xasprintf("%s_%s", rv->relname,
+				    k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN ? "fkey"
+				    : k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_CHECK ? "check"
+				    : primary ? "pkey" : "key");
+	struct subst sub = { .schema = rv->schemaname, .table = rv->relname, .name = name };
+	struct buf sql = BUF_INIT;
+	char *not_valid = NULL;
 
 	switch (k->contype) {
 	case PG_QUERY__CONSTR_TYPE__CONSTR_FOREIGN:
 		if (k->skip_validation)
-			return;
+			break;
+		not_valid = add_not_valid(a, k, name, NULL);
+		sub.sql = or_placeholder(not_valid);
 		lint_report(ctx, &fk_rule, k->location, &sub,
 			    "SHARE ROW EXCLUSIVE lock on {table} and the referenced table while every row is checked",
-			    "ALTER TABLE {table} ADD CONSTRAINT {name} FOREIGN KEY (...) REFERENCES ... NOT VALID;\n"
-			    "-- next migration (takes only SHARE UPDATE EXCLUSIVE):\n"
+			    "-- migration 1:\n"
+			    "{sql};\n"
+			    "-- migration 2, a separate one (SHARE UPDATE EXCLUSIVE: writes go on while it checks):\n"
 			    "ALTER TABLE {table} VALIDATE CONSTRAINT {name};",
 			    "foreign key on existing table \"%s\" is validated while holding its lock", lint_rv_name(rv));
 		break;
 	case PG_QUERY__CONSTR_TYPE__CONSTR_CHECK:
 		if (k->skip_validation)
-			return;
+			break;
+		not_valid = add_not_valid(a, k, name, NULL);
+		sub.sql = or_placeholder(not_valid);
 		lint_report(ctx, &check_rule, k->location, &sub,
 			    "ACCESS EXCLUSIVE lock on {table} while every row is checked",
-			    "ALTER TABLE {table} ADD CONSTRAINT {name} CHECK (...) NOT VALID;\n"
-			    "-- next migration:\nALTER TABLE {table} VALIDATE CONSTRAINT {name};",
+			    "-- migration 1 (ACCESS EXCLUSIVE, brief: no rows are read):\n"
+			    "{sql};\n"
+			    "-- migration 2, a separate one: in the same transaction the lock above would be held\n"
+			    "-- through the whole scan (SHARE UPDATE EXCLUSIVE alone: writes go on):\n"
+			    "ALTER TABLE {table} VALIDATE CONSTRAINT {name};",
 			    "check constraint on existing table \"%s\" scans it under an exclusive lock", lint_rv_name(rv));
 		break;
 	case PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE:
 	case PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY:
 		if (k->indexname && *k->indexname)
-			return;
+			break;
+		lint_quote_list(&sql, k->keys, k->n_keys);
+		sub.sql = sql.data;
 		lint_report(ctx, &unique_rule, k->location, &sub,
 			    "builds the index under ACCESS EXCLUSIVE: reads and writes of {table} wait for the build",
-			    "-- own migration (runs outside a transaction):\n"
-			    "CREATE UNIQUE INDEX CONCURRENTLY {table}_key_idx ON {table} (...);\n"
-			    "-- next migration:\n"
-			    "ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE USING INDEX {table}_key_idx;",
+			    primary ? "-- migration 1, a migration of its own (pgshift runs it outside a transaction):\n"
+				      "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {name+_idx} ON {table} {sql};\n"
+				      "-- migration 2:\n"
+				      "ALTER TABLE {table} ADD CONSTRAINT {name} PRIMARY KEY USING INDEX {name+_idx};"
+				    : "-- migration 1, a migration of its own (pgshift runs it outside a transaction):\n"
+				      "CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS {name+_idx} ON {table} {sql};\n"
+				      "-- migration 2:\n"
+				      "ALTER TABLE {table} ADD CONSTRAINT {name} UNIQUE USING INDEX {name+_idx};",
 			    "%s constraint on existing table \"%s\" builds its index while locking the table",
-			    k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY ? "primary key" : "unique", lint_rv_name(rv));
+			    primary ? "primary key" : "unique", lint_rv_name(rv));
 		break;
 	default:
 		break;
 	}
+	buf_release(&sql);
+	free(not_valid);
+	free(name);
 }
 
 static void check_alter_table(struct lint_ctx *ctx, const PgQuery__Node *node)
@@ -202,7 +383,7 @@ static void check_alter_table(struct lint_ctx *ctx, const PgQuery__Node *node)
 		if (a->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD)
 			continue;
 		c = a->cmds[i]->alter_table_cmd;
-		sub = (struct subst){ .table = lint_rv_name(rv), .column = c->name };
+		sub = (struct subst){ .schema = rv->schemaname, .table = rv->relname, .column = c->name };
 		switch (c->subtype) {
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
 			lint_report(ctx, &drop_column_rule, rv->location, &sub,
@@ -223,35 +404,46 @@ static void check_alter_table(struct lint_ctx *ctx, const PgQuery__Node *node)
 									rv->relname, c->name)
 					    : NULL;
 			bool cheap = def && metadata_only_change(old, def->type_name);
+			char *new_column;
 
 			free(old);
 			if (cheap)
 				break;
+			new_column = def ? add_typed_column(a, c->name, def->type_name) : NULL;
+			sub.sql = or_placeholder(new_column);
 			lint_report(ctx, &alter_type_rule, rv->location, &sub,
 				    "rewrites {table} and its indexes under ACCESS EXCLUSIVE; the running app sees the new type",
 				    "-- new column + backfill + switch:\n"
-				    "ALTER TABLE {table} ADD COLUMN {column}_new <new type>;\n"
+				    "{sql};\n"
 				    "-- backfill in batches, write both from the app, switch reads, then drop {column}",
 				    "changing the type of column \"%s\" of \"%s\"", c->name, lint_rv_name(rv));
+			free(new_column);
 			break;
 		}
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetNotNull:
+			if (lint_not_null_proved(ctx, rv, c->name))
+				break;
 			lint_report(ctx, &set_not_null_rule, rv->location, &sub,
 				    "ACCESS EXCLUSIVE lock on {table} while every row is scanned",
-				    "ALTER TABLE {table} ADD CONSTRAINT {column}_not_null CHECK ({column} IS NOT NULL) NOT VALID;\n"
-				    "ALTER TABLE {table} VALIDATE CONSTRAINT {column}_not_null;  -- no exclusive lock\n"
-				    "ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL;    -- PG 12+: uses the check, no scan\n"
-				    "ALTER TABLE {table} DROP CONSTRAINT {column}_not_null;",
+				    "-- three migrations: in one transaction the ACCESS EXCLUSIVE lock of ADD CONSTRAINT\n"
+				    "-- would be held through the scan of VALIDATE\n"
+				    "-- migration 1 (ACCESS EXCLUSIVE, brief: no rows are read):\n"
+				    "ALTER TABLE {table} ADD CONSTRAINT {column+_not_null} CHECK ({column} IS NOT NULL) NOT VALID;\n"
+				    "-- migration 2 (SHARE UPDATE EXCLUSIVE: writes go on while it scans):\n"
+				    "ALTER TABLE {table} VALIDATE CONSTRAINT {column+_not_null};\n"
+				    "-- migration 3 (PostgreSQL 12+ uses the valid check instead of scanning):\n"
+				    "ALTER TABLE {table} ALTER COLUMN {column} SET NOT NULL;\n"
+				    "ALTER TABLE {table} DROP CONSTRAINT {column+_not_null};",
 				    "SET NOT NULL on column \"%s\" of existing table \"%s\" scans it under an exclusive lock",
 				    c->name, lint_rv_name(rv));
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn:
 			if (c->def && c->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
-				check_add_column(ctx, rv, c->def->column_def);
+				check_add_column(ctx, a, c);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint:
 			if (c->def && c->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
-				check_add_constraint(ctx, rv, c->def->constraint);
+				check_add_constraint(ctx, a, c->def->constraint);
 			break;
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetLogged:
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_SetUnLogged:

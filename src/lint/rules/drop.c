@@ -51,7 +51,7 @@ static void check_drop(struct lint_ctx *ctx, const PgQuery__Node *node)
 	for (size_t i = 0; i < d->n_objects; i++) {
 		const char *last, *schema;
 		const char *name = object_name(d->objects[i], &last, &schema);
-		struct subst sub = { .table = name, .name = name };
+		struct subst sub = { .schema = schema, .table = last, .name = last };
 
 		switch (d->remove_type) {
 		case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
@@ -60,7 +60,7 @@ static void check_drop(struct lint_ctx *ctx, const PgQuery__Node *node)
 			lint_report(ctx, &drop_table_rule, -1, &sub,
 				    "ACCESS EXCLUSIVE lock; every row of {table} is gone, and running code that reads it fails",
 				    "-- 1. ship app code that no longer reads or writes {table}\n"
-				    "-- 2. keep a copy: CREATE TABLE {table}_archive AS TABLE {table};\n"
+				    "-- 2. keep a copy: CREATE TABLE {table+_archive} AS TABLE {table};\n"
 				    "-- 3. in a later, approved migration:\nDROP TABLE {table};",
 				    "dropping table \"%s\" deletes its data", name);
 			break;
@@ -77,11 +77,11 @@ static void check_drop(struct lint_ctx *ctx, const PgQuery__Node *node)
 			if (lint_is_new(ctx, 'i', schema, last))
 				break;
 			lint_report(ctx, &drop_index_rule, -1, &sub,
-				    d->concurrent ? "queries that used index {name} get slower plans"
+				    d->concurrent ? "queries that used index {qname} get slower plans"
 						  : "ACCESS EXCLUSIVE lock on the table while the index is dropped; queries that "
-						    "used {name} get slower plans",
+						    "used {qname} get slower plans",
 				    "-- in a migration of its own (pgshift runs it outside a transaction):\n"
-				    "DROP INDEX CONCURRENTLY IF EXISTS {name};",
+				    "DROP INDEX CONCURRENTLY IF EXISTS {qname};",
 				    "dropping index \"%s\"%s", name, d->concurrent ? "" : " without CONCURRENTLY");
 			break;
 		case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
@@ -103,8 +103,8 @@ static void check_drop(struct lint_ctx *ctx, const PgQuery__Node *node)
 				    : lint_is_new(ctx, kind, schema, last))
 				break;
 			lint_report(ctx, &drop_object_rule, -1, &sub,
-				    "running code and other objects that use {name} fail",
-				    "-- 1. ship app code that no longer uses {name}\n-- 2. then, in a later, approved migration, drop it",
+				    "running code and other objects that use {qname} fail",
+				    "-- 1. ship app code that no longer uses {qname}\n-- 2. then, in a later, approved migration, drop it",
 				    "dropping \"%s\" breaks whatever still uses it", name);
 			break;
 		}
@@ -132,7 +132,7 @@ static void check_truncate(struct lint_ctx *ctx, const PgQuery__Node *node)
 
 	for (size_t i = 0; i < t->n_relations; i++) {
 		const PgQuery__RangeVar *rv = t->relations[i]->range_var;
-		struct subst sub = { .table = lint_rv_name(rv) };
+		struct subst sub = { .schema = rv->schemaname, .table = rv->relname };
 
 		if (lint_rangevar_is_new(ctx, rv))
 			continue;

@@ -20,7 +20,7 @@ static bool is_primary_key(const PgQuery__ColumnDef *c)
 static void column_hints(struct lint_ctx *ctx, const PgQuery__RangeVar *rv, const PgQuery__ColumnDef *c)
 {
 	const char *t = c->type_name ? lint_list_last(c->type_name->names, c->type_name->n_names) : "";
-	struct subst sub = { .table = lint_rv_name(rv), .column = c->colname };
+	struct subst sub = { .schema = rv->schemaname, .table = rv->relname, .column = c->colname };
 
 	if (is_primary_key(c) && (!strcmp(t, "int4") || !strcmp(t, "int2") || !strcmp(t, "serial") || !strcmp(t, "serial4")))
 		lint_report(ctx, &bigint_rule, c->location, &sub, "an int key runs out at 2.1 billion rows; widening it later rewrites the table",

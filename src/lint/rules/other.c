@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lint/rule.h"
+#include "util/buf.h"
 
 static const struct rule rename_rule, unbounded_rule, index_rule, reindex_rule, lock_rule, conc_tx_rule,
 	enum_rule, dml_ddl_rule, timeout_rule, tx_control_rule, idempotent_rule, rewrite_vacuum_rule,
@@ -15,10 +16,12 @@ static const struct rule rename_rule, unbounded_rule, index_rule, reindex_rule, 
 static void check_rename(struct lint_ctx *ctx, const PgQuery__Node *node)
 {
 	const PgQuery__RenameStmt *r = node->rename_stmt;
-	struct subst sub = { .table = lint_rv_name(r->relation), .column = r->subname, .name = r->newname };
+	struct subst sub = { .column = r->subname, .name = r->newname };
 
 	if (!r->relation || lint_rangevar_is_new(ctx, r->relation))
 		return;
+	sub.schema = r->relation->schemaname;
+	sub.table = r->relation->relname;
 	if (r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN)
 		lint_report(ctx, &rename_rule, r->relation->location, &sub,
 			    "running code that uses {table}.{column} fails the moment this commits",
@@ -32,23 +35,23 @@ static void check_rename(struct lint_ctx *ctx, const PgQuery__Node *node)
 		 r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW)
 		lint_report(ctx, &rename_rule, r->relation->location, &sub,
 			    "running code that uses {table} fails the moment this commits",
-			    "-- expand/contract: create {name}, write to both, backfill, switch reads,\n"
+			    "-- expand/contract: create {qname}, write to both, backfill, switch reads,\n"
 			    "-- then drop {table} in a later migration (or keep a view named {table} meanwhile:\n"
-			    "-- ALTER TABLE {table} RENAME TO {name}; CREATE VIEW {table} AS SELECT * FROM {name};)",
+			    "-- ALTER TABLE {table} RENAME TO {name}; CREATE VIEW {table} AS SELECT * FROM {qname};)",
 			    "renaming \"%s\" to \"%s\" breaks code that uses the old name", lint_rv_name(r->relation),
 			    r->newname);
 }
 
 static void unbounded(struct lint_ctx *ctx, const PgQuery__RangeVar *rv, const char *verb)
 {
-	struct subst sub = { .table = lint_rv_name(rv) };
+	struct subst sub = { .schema = rv->schemaname, .table = rv->relname };
 
 	if (lint_rangevar_is_new(ctx, rv))
 		return;
 	lint_report(ctx, &unbounded_rule, rv->location, &sub,
 		    "touches every row of {table} in one transaction: row locks on all of them, bloat, replica lag",
 		    "-- in batches, outside the schema migration:\n"
-		    "pgshift backfill --table {table} --set \"col = expr\" --batch 1000",
+		    "pgshift backfill --table {shtable} --set \"col = expr\" --batch 1000",
 		    "%s on \"%s\" has no WHERE: it touches every row", verb, lint_rv_name(rv));
 }
 
@@ -75,14 +78,14 @@ static bool altered_here(const struct lint_ctx *ctx, const PgQuery__RangeVar *rv
 /* dml-with-ddl: a data change on a table the same migration also alters. */
 static void dml_ddl(struct lint_ctx *ctx, const PgQuery__RangeVar *rv, const char *verb)
 {
-	struct subst sub = { .table = lint_rv_name(rv) };
+	struct subst sub = { .schema = rv->schemaname, .table = rv->relname };
 
 	if (!altered_here(ctx, rv) || lint_rangevar_is_new(ctx, rv))
 		return;
 	lint_report(ctx, &dml_ddl_rule, rv->location, &sub,
 		    "the ALTER's lock on {table} is held while every row is changed",
 		    "-- schema change and data change in separate migrations; the data in batches:\n"
-		    "pgshift backfill --table {table} --set \"col = expr\"",
+		    "pgshift backfill --table {shtable} --set \"col = expr\"",
 		    "%s on \"%s\" in the same migration that alters it", verb, lint_rv_name(rv));
 }
 
@@ -109,15 +112,29 @@ static void check_dml_ddl_insert(struct lint_ctx *ctx, const PgQuery__Node *node
 static void check_index(struct lint_ctx *ctx, const PgQuery__Node *node)
 {
 	const PgQuery__IndexStmt *x = node->index_stmt;
-	struct subst sub = { .table = lint_rv_name(x->relation), .name = x->idxname && *x->idxname ? x->idxname : NULL };
+	PgQuery__IndexStmt copy = *x;
+	PgQuery__Node stmt = PG_QUERY__NODE__INIT;
+	char *name, *sql;
+	struct subst sub = { .schema = x->relation->schemaname, .table = x->relation->relname };
 
 	if (x->concurrent || lint_rangevar_is_new(ctx, x->relation))
 		return;
+	/* IF NOT EXISTS needs a name: the one given, else one made here */
+	name = x->idxname && *x->idxname ? xstrdup(x->idxname) : xasprintf("%s_idx", x->relation->relname);
+	copy.idxname = (char *)LINT_NAME_MARK;
+	copy.concurrent = true;
+	copy.if_not_exists = true;
+	stmt.node_case = PG_QUERY__NODE__NODE_INDEX_STMT;
+	stmt.index_stmt = &copy;
+	sql = lint_deparse_named(&stmt, name);
+	sub.name = name;
+	sub.sql = sql ? sql : "-- (pgshift could not write this statement)";
 	lint_report(ctx, &index_rule, x->relation->location, &sub,
 		    "SHARE lock on {table}: every INSERT, UPDATE and DELETE waits for the whole build",
-		    "-- in a migration of its own (pgshift runs it outside a transaction):\n"
-		    "CREATE INDEX CONCURRENTLY IF NOT EXISTS {name} ON {table} (...);",
+		    "-- in a migration of its own (pgshift runs it outside a transaction):\n{sql};",
 		    "building index on existing table \"%s\" without CONCURRENTLY blocks writes", lint_rv_name(x->relation));
+	free(sql);
+	free(name);
 }
 
 static bool has_option(PgQuery__Node **opts, size_t n, const char *name)
@@ -131,20 +148,42 @@ static bool has_option(PgQuery__Node **opts, size_t n, const char *name)
 static void check_reindex(struct lint_ctx *ctx, const PgQuery__Node *node)
 {
 	const PgQuery__ReindexStmt *r = node->reindex_stmt;
-	struct subst sub = { .table = r->relation ? lint_rv_name(r->relation) : r->name };
+	struct subst sub = { .schema = r->relation ? r->relation->schemaname : NULL,
+			     .table = r->relation ? r->relation->relname : NULL, .name = r->name };
+	const char *safe;
 
 	if (has_option(r->params, r->n_params, "concurrently") || ctx->run->opts.pg_version < 120000)
 		return;
-	lint_report(ctx, &reindex_rule, -1, &sub, "blocks writes to {table} (and reads that use the index) while it runs",
-		    "-- in a migration of its own:\nREINDEX TABLE CONCURRENTLY {table};",
-		    "REINDEX without CONCURRENTLY blocks writes");
+	switch (r->kind) {
+	case PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_INDEX:
+		safe = "-- in a migration of its own:\nREINDEX INDEX CONCURRENTLY {table};";
+		break;
+	case PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_TABLE:
+		safe = "-- in a migration of its own:\nREINDEX TABLE CONCURRENTLY {table};";
+		break;
+	case PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_SCHEMA:
+		safe = "-- in a migration of its own:\nREINDEX SCHEMA CONCURRENTLY {name};";
+		break;
+	case PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_DATABASE:
+		safe = "-- in a migration of its own:\nREINDEX DATABASE CONCURRENTLY {name};";
+		break;
+	default:
+		safe = "-- system catalogs cannot be reindexed concurrently: do it in a maintenance window";
+		break;
+	}
+	lint_report(ctx, &reindex_rule, -1, &sub,
+		    r->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_INDEX
+			    ? "blocks writes to the table of index {table} (and reads that use the index) while it runs"
+		    : r->relation ? "blocks writes to {table} (and reads that use its indexes) while it runs"
+				  : "blocks writes to each table (and reads that use its indexes) while it is reindexed",
+		    safe, "REINDEX without CONCURRENTLY blocks writes");
 }
 
 static void check_lock(struct lint_ctx *ctx, const PgQuery__Node *node)
 {
 	const PgQuery__LockStmt *l = node->lock_stmt;
 	const PgQuery__RangeVar *rv = l->n_relations ? l->relations[0]->range_var : NULL;
-	struct subst sub = { .table = lint_rv_name(rv) };
+	struct subst sub = { .schema = rv ? rv->schemaname : NULL, .table = rv ? rv->relname : NULL };
 
 	lint_report(ctx, &lock_rule, -1, &sub, "holds the lock on {table} until the migration commits; the app queues behind it",
 		    "-- remove the LOCK; pgshift already runs each migration with a lock_timeout",
@@ -166,18 +205,30 @@ static void check_enum(struct lint_ctx *ctx, const PgQuery__Node *node)
 {
 	const PgQuery__AlterEnumStmt *a = node->alter_enum_stmt;
 	const char *type = lint_list_name(a->type_name, a->n_type_name);
-	struct subst sub = { .name = type };
+	struct subst sub = { .schema = lint_list_schema(a->type_name, a->n_type_name),
+			     .name = lint_list_last(a->type_name, a->n_type_name) };
+	struct buf value = BUF_INIT;
 	bool old12 = ctx->run->opts.pg_version < 120000;
 
 	if (!a->new_val || !*a->new_val || (a->old_val && *a->old_val))
 		return;
 	if (lint_is_new(ctx, 't', lint_list_schema(a->type_name, a->n_type_name), lint_list_last(a->type_name, a->n_type_name)))
 		return;
+	/* the value as a string literal */
+	buf_addc(&value, '\'');
+	for (const char *p = a->new_val; *p; p++) {
+		if (*p == '\'')
+			buf_addc(&value, '\'');
+		buf_addc(&value, *p);
+	}
+	buf_addc(&value, '\'');
+	sub.sql = value.data;
 	lint_report(ctx, &enum_rule, -1, &sub,
 		    old12 ? "before PostgreSQL 12 ALTER TYPE ... ADD VALUE cannot run inside a transaction block"
 			  : "the new value cannot be used in the same transaction that adds it",
-		    "-- in a migration of its own:\nALTER TYPE {name} ADD VALUE IF NOT EXISTS '...';",
+		    "-- in a migration of its own:\nALTER TYPE {qname} ADD VALUE IF NOT EXISTS {sql};",
 		    "adding value '%s' to enum \"%s\"", a->new_val, type);
+	buf_release(&value);
 }
 
 static bool const_is_zero(const PgQuery__Node *n)
@@ -267,7 +318,8 @@ static void check_vacuum(struct lint_ctx *ctx, const PgQuery__Node *node)
 
 static void check_cluster(struct lint_ctx *ctx, const PgQuery__Node *node)
 {
-	struct subst sub = { .table = lint_rv_name(node->cluster_stmt->relation) };
+	const PgQuery__RangeVar *rv = node->cluster_stmt->relation;
+	struct subst sub = { .schema = rv ? rv->schemaname : NULL, .table = rv ? rv->relname : NULL };
 
 	lint_report(ctx, &rewrite_cluster_rule, -1, &sub, "rewrites {table} under ACCESS EXCLUSIVE: reads and writes wait",
 		    "-- do it in a maintenance window, or use pg_repack", "CLUSTER rewrites the table");
