@@ -26,6 +26,11 @@ static char *column_type(void *ctx, const char *schema, const char *table, const
 	return db_column_type(ctx, schema, table, column);
 }
 
+static char *foreign_key(void *ctx, const char *schema1, const char *table1, const char *schema2, const char *table2)
+{
+	return db_foreign_key(ctx, schema1, table1, schema2, table2);
+}
+
 /* Lints one PATH argument: a file, a migration directory, or a migrations directory. */
 static int lint_path(struct lint_run *run, const char *path, struct pgs_error *err)
 {
@@ -111,6 +116,7 @@ int cmd_lint(int argc, char **argv)
 		if (!lopts.pg_version)
 			lopts.pg_version = db_server_version(ss.conn);
 		lopts.column_type = column_type;
+		lopts.foreign_key = foreign_key;
 		lopts.lookup_ctx = ss.conn;
 	}
 	lint_init(&run, &lopts);

@@ -212,6 +212,11 @@ static char *column_type(void *ctx, const char *schema, const char *table, const
 	return db_column_type(ctx, schema, table, column);
 }
 
+static char *foreign_key(void *ctx, const char *schema1, const char *table1, const char *schema2, const char *table2)
+{
+	return db_foreign_key(ctx, schema1, table1, schema2, table2);
+}
+
 /* The review record of one migration: its acknowledged and approved findings, as JSON. */
 static char *review_record(const struct findings *f, const char *name, bool approved)
 {
@@ -254,7 +259,7 @@ static int gate(struct session *ss, const struct migrate_opts *o, struct item *i
 		struct pgs_error *err)
 {
 	struct lint_opts lo = { .pg_version = db_server_version(ss->conn), .batch = true,
-				.column_type = column_type, .lookup_ctx = ss->conn };
+				.column_type = column_type, .foreign_key = foreign_key, .lookup_ctx = ss->conn };
 	struct lint_run run;
 	struct buf blocked = BUF_INIT;
 	int rc;

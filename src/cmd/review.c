@@ -26,6 +26,11 @@ static char *column_type(void *ctx, const char *schema, const char *table, const
 	return db_column_type(ctx, schema, table, column);
 }
 
+static char *foreign_key(void *ctx, const char *schema1, const char *table1, const char *schema2, const char *table2)
+{
+	return db_foreign_key(ctx, schema1, table1, schema2, table2);
+}
+
 /* Markdown table cells cannot hold | or newlines. */
 static void add_cell(struct buf *b, const char *s)
 {
@@ -139,6 +144,7 @@ int cmd_review(int argc, char **argv)
 	lo.pg_version = db_server_version(ss.conn);
 	lo.batch = !all;
 	lo.column_type = column_type;
+	lo.foreign_key = foreign_key;
 	lo.lookup_ctx = ss.conn;
 	lint_init(&run, &lo);
 	for (size_t i = 0; i < ss.plan.n; i++) {

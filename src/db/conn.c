@@ -429,6 +429,29 @@ void db_lock_blockers_free(struct lock_blocker *b, size_t n)
 	free(b);
 }
 
+char *db_foreign_key(PGconn *conn, const char *schema1, const char *table1, const char *schema2, const char *table2)
+{
+	const char *params[4] = { schema1, table1, schema2, table2 };
+	PGresult *res = PQexecParams(conn,
+				     "SELECT k.conname || ' (' || a.relname || ' references ' || b.relname || ')' "
+				     "FROM pg_constraint k "
+				     "JOIN pg_class a ON a.oid = k.conrelid JOIN pg_namespace an ON an.oid = a.relnamespace "
+				     "JOIN pg_class b ON b.oid = k.confrelid JOIN pg_namespace bn ON bn.oid = b.relnamespace "
+				     "WHERE k.contype = 'f' AND ("
+				     "(a.relname = $2 AND an.nspname = coalesce($1, an.nspname) AND "
+				     " b.relname = $4 AND bn.nspname = coalesce($3, bn.nspname)) OR "
+				     "(a.relname = $4 AND an.nspname = coalesce($3, an.nspname) AND "
+				     " b.relname = $2 AND bn.nspname = coalesce($1, bn.nspname))) "
+				     "ORDER BY k.conname LIMIT 1",
+				     4, NULL, params, NULL, NULL, 0);
+	char *fk = NULL;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		fk = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return fk;
+}
+
 long db_deadlock_timeout_ms(PGconn *conn)
 {
 	PGresult *res = PQexec(conn, "SELECT setting::bigint FROM pg_settings WHERE name = 'deadlock_timeout'");

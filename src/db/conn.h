@@ -93,6 +93,11 @@ struct lock_blocker {
  */
 int db_lock_blockers(PGconn *conn, const char *relation, long waited_ms, struct lock_blocker **out, size_t *n);
 void db_lock_blockers_free(struct lock_blocker *b, size_t n);
+/*
+ * A foreign key between two tables, either way round: "name (posts
+ * references users)" (new string), or NULL.  A NULL schema matches any.
+ */
+char *db_foreign_key(PGconn *conn, const char *schema1, const char *table1, const char *schema2, const char *table2);
 /* The server's deadlock_timeout in milliseconds, or -1 when it could not be read. */
 long db_deadlock_timeout_ms(PGconn *conn);
 

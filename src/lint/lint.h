@@ -46,6 +46,13 @@ struct findings {
 /* Looks up the current type of table.column in the database (new string), or NULL. */
 typedef char *(*lint_type_lookup)(void *ctx, const char *schema, const char *table, const char *column);
 
+/*
+ * Names a foreign key between two tables in the database, either way round
+ * ("posts_user_id_fkey (posts.user_id references users)", new string), or NULL.
+ */
+typedef char *(*lint_fk_lookup)(void *ctx, const char *schema1, const char *table1, const char *schema2,
+				const char *table2);
+
 struct lint_opts {
 	int pg_version;		/* PostgreSQL version number, e.g. 150000 */
 	/*
@@ -56,6 +63,7 @@ struct lint_opts {
 	bool batch;
 	bool hints;
 	lint_type_lookup column_type;
+	lint_fk_lookup foreign_key;
 	void *lookup_ctx;
 };
 
