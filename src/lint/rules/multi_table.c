@@ -176,8 +176,7 @@ static void check_multi(struct lint_ctx *ctx, const PgQuery__Node *node)
 
 static const struct rule multi_rule = {
 	"multiple-tables-locked", SEV_WARNING,
-	"one transactional migration locks two or more existing tables ACCESS EXCLUSIVE or SHARE ROW EXCLUSIVE: the "
-	"app queues on all of them, and deadlocks with the migration when it writes both",
+	"one transactional migration locks two or more existing tables (ACCESS EXCLUSIVE or SHARE ROW EXCLUSIVE)",
 	0, check_multi
 };
 
