@@ -144,6 +144,34 @@ def test_two_tables_with_a_foreign_key_do_not_deadlock_the_app(db, project, pgsh
     assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE column_name IN ('a', 'b')") == 2
 
 
+def test_rollback_retries_with_the_same_schedule(db, project, pgshift):
+    project.add("users", "CREATE TABLE users (id int PRIMARY KEY);\n")
+    project.add("add_col", "ALTER TABLE users ADD COLUMN nickname text;\n",
+                down="ALTER TABLE users DROP COLUMN nickname;\n")
+    assert pgshift.run_db("deploy").returncode == 0
+    reader = db.conn()
+    reader.autocommit = False
+    reader_pid = reader.info.backend_pid
+    reader.execute("SELECT count(*) FROM users")
+    p = pgshift.spawn("rollback", "--steps", "1", "--url", db.url)
+    waiting = ("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgshift' "
+               "AND wait_event_type = 'Lock'")
+    try:
+        # two separate lock waits: pgshift gave up on the first and tried again
+        for _ in range(2):
+            wait_for(lambda: db.scalar(waiting) >= 1 or p.proc.poll() is not None, timeout=30)
+            assert p.proc.poll() is None
+            wait_for(lambda: db.scalar(waiting) == 0, timeout=30)
+            assert p.proc.poll() is None
+    finally:
+        reader.rollback()
+        reader.close()
+    r = p.wait(60)
+    assert r.returncode == 0, r.stderr
+    assert "lock timeout in" in r.stderr and r.stderr.count(f"pid {reader_pid} ") == 1
+    assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE column_name = 'nickname'") == 0
+
+
 def test_transaction_pooler_is_refused_session_pool_allowed(db, project, pgshift, pgbouncer):
     project.add("t", "CREATE TABLE t (id int);\n")
     r = pgshift.run("deploy", "--url", pgbouncer.url("tx"))
