@@ -144,6 +144,7 @@ int lock_retry_run(PGconn *conn, const struct lock_retry *lr, const char *name, 
 		   lock_try_fn try, void *arg, struct pgs_error *err)
 {
 	struct blockers w = { conn, 0, BUF_INIT, BUF_INIT, BUF_INIT };
+	double start = now_ms();
 	int rc = -1;
 
 	buf_addc(&w.seen, '\n');
@@ -167,8 +168,8 @@ int lock_retry_run(PGconn *conn, const struct lock_retry *lr, const char *name, 
 		if (st && st->node)
 			script_relations(st->node, look, &w);
 		if (n >= lr->tries) {
-			err_set(err, EXIT_FAILURE_, "%s: lock not granted after %d attempt%s (lock_timeout %ld ms%s); nothing "
-				"of it was applied", name, n, n == 1 ? "" : "s", timeout, lr->fixed_ms >= 0 ? "" : " at the last");
+			err_set(err, EXIT_FAILURE_, "%s: lock not granted after %d attempt%s over %.1f s; nothing of it was "
+				"applied", name, n, n == 1 ? "" : "s", (now_ms() - start) / 1000.0);
 			err_detail(err, "statement %ld (line %d) waited for %s", fail.stmt + 1, st ? st->line : 0,
 				   w.now.len ? w.now.data : "a session that was gone by the time pgshift looked");
 			err_hint(err, "end or wait out the blocking session and run pgshift again; or raise --lock-retries");
