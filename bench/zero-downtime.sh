@@ -7,11 +7,17 @@
 # the migrations are applied (a new table, the contended ALTER TABLE users
 # ADD COLUMN, an index CONCURRENTLY), by:
 #   baseline  nobody (the blocker alone)
-#   pgshift   pgshift deploy --lock-timeout 1s --lock-retries 20 --lock-retry-delay 1s
+#   pgshift   pgshift deploy with its default settings (no flags)
 #   psql      psql -f, no lock_timeout: the ALTER queues behind the blocker and
 #             every application query queues behind the ALTER
+# Then the two-table case, for DURATION/2 seconds with no blocker: posts
+# references users, the application inserts a post and updates its user in
+# one transaction; ten seconds in, one migration alters users, then posts:
+#   pgshift-2t  pgshift deploy, defaults
+#   psql-2t     psql -1 -f, no lock_timeout
 # Reported per run: pgbench latency average and p99 (from its per-transaction
-# log) and failed transactions.  Results appended to bench/out/zero-downtime.txt.
+# log), the worst latency and failed transactions (deadlocks).  Results
+# appended to bench/out/zero-downtime.txt.
 # Usage: bench/zero-downtime.sh [DURATION]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +39,17 @@ cat >"$WORK/app.sql" <<'SQL'
 SELECT name, visits FROM users WHERE id = :id;
 UPDATE users SET visits = visits + 1 WHERE id = :id;
 SQL
+mkdir -p "$WORK/m2/20250101000001_both"
+printf 'ALTER TABLE users ADD COLUMN nickname text;\nALTER TABLE posts ADD COLUMN edited_at timestamptz;\n' \
+	>"$WORK/m2/20250101000001_both/migration.sql"
+cp "$WORK/m2/20250101000001_both/migration.sql" "$WORK/both.sql"
+cat >"$WORK/app2.sql" <<'SQL'
+\set id random(1, 100000)
+BEGIN;
+INSERT INTO posts (user_id, body) VALUES (:id, 'hello');
+UPDATE users SET visits = visits + 1 WHERE id = :id;
+COMMIT;
+SQL
 
 setup() {
 	dropdb --if-exists -f zd >/dev/null 2>&1 || true
@@ -42,25 +59,46 @@ setup() {
 	$BENCH_PSQL -qX -d zd -c "VACUUM ANALYZE users"
 }
 
+setup2() {
+	dropdb --if-exists -f zd >/dev/null 2>&1 || true
+	createdb zd
+	$BENCH_PSQL -qX -d zd -c "CREATE TABLE users (id int PRIMARY KEY, name text, visits int NOT NULL DEFAULT 0);
+		INSERT INTO users SELECT g, 'user' || g, 0 FROM generate_series(1, 100000) g;
+		CREATE TABLE posts (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+			user_id int NOT NULL REFERENCES users, body text);
+		CREATE INDEX ON posts (user_id);"
+	$BENCH_PSQL -qX -d zd -c "VACUUM ANALYZE"
+}
+
 run() { # NAME: one scenario
 	local name=$1 logdir=$WORK/log_$1
-	setup
 	mkdir -p "$logdir"
-	(cd "$logdir" && $PGBENCH -n -c 8 -j 2 -T "$DURATION" -l -f "$WORK/app.sql" zd >"$logdir/out.txt" 2>&1) &
-	local bench=$!
-	sleep 10
-	$BENCH_PSQL -qX -d zd -c "BEGIN; SELECT count(*) FROM users WHERE id < 10; SELECT pg_sleep(20); COMMIT;" >/dev/null &
-	local blocker=$!
-	sleep 2
+	case $name in
+	*-2t)
+		setup2
+		(cd "$logdir" && $PGBENCH -n -c 8 -j 2 -T $((DURATION / 2)) -l -f "$WORK/app2.sql" zd \
+			>"$logdir/out.txt" 2>&1) &
+		sleep 10 ;;
+	*)
+		setup
+		(cd "$logdir" && $PGBENCH -n -c 8 -j 2 -T "$DURATION" -l -f "$WORK/app.sql" zd >"$logdir/out.txt" 2>&1) &
+		sleep 10
+		$BENCH_PSQL -qX -d zd -c "BEGIN; SELECT count(*) FROM users WHERE id < 10; SELECT pg_sleep(20); COMMIT;" \
+			>/dev/null &
+		sleep 2 ;;
+	esac
 	local t0 t1
 	t0=$(date +%s.%N)
 	case $name in
-	pgshift) PGDATABASE=zd "$PGSHIFT" deploy --dir "$WORK/m" --lock-timeout 1s --lock-retries 20 \
-			--lock-retry-delay 1s >"$logdir/migrate.txt" 2>&1 || echo "pgshift deploy failed" ;;
+	pgshift) PGDATABASE=zd "$PGSHIFT" deploy --dir "$WORK/m" >"$logdir/migrate.txt" 2>&1 || echo "pgshift deploy failed" ;;
 	psql) $BENCH_PSQL -qX -d zd -v ON_ERROR_STOP=1 -f "$WORK/all.sql" >"$logdir/migrate.txt" 2>&1 || echo "psql failed" ;;
+	pgshift-2t) PGDATABASE=zd "$PGSHIFT" deploy --dir "$WORK/m2" >"$logdir/migrate.txt" 2>&1 ||
+			echo "pgshift deploy failed" ;;
+	psql-2t) $BENCH_PSQL -qX -d zd -v ON_ERROR_STOP=1 -1 -f "$WORK/both.sql" >"$logdir/migrate.txt" 2>&1 ||
+			echo "psql failed: $(grep -m1 ERROR "$logdir/migrate.txt")" ;;
 	esac
 	t1=$(date +%s.%N)
-	wait "$blocker" "$bench"
+	wait
 	python3 - "$name" "$logdir" "$t0" "$t1" <<'PY'
 import glob, re, sys
 name, d, t0, t1 = sys.argv[1], sys.argv[2], float(sys.argv[3]), float(sys.argv[4])
@@ -68,6 +106,8 @@ lat, window = [], []
 for f in glob.glob(d + "/pgbench_log.*"):
     for line in open(f):
         p = line.split()
+        if not p[2].isdigit():      # "failed" (a deadlock) or "skipped"
+            continue
         ms = int(p[2]) / 1000.0
         end = int(p[4]) + int(p[5]) / 1e6
         lat.append(ms)
@@ -83,7 +123,7 @@ failed = re.search(r"number of failed transactions: (\d+)", out)
 tx = len(lat)
 p99 = lat[int(0.99 * (tx - 1))] if tx else 0
 avg = sum(lat) / tx if tx else 0
-print(f"{name:9s} tx {tx:7d}  avg {avg:6.2f} ms  p99 {p99:7.2f} ms  p99 in window {wp99:8.2f} ms  "
+print(f"{name:10s} tx {tx:7d}  avg {avg:6.2f} ms  p99 {p99:7.2f} ms  p99 in window {wp99:8.2f} ms  "
       f"max {lat[-1] if lat else 0:8.1f} ms  tx>1s {slow:4d}  failed {failed.group(1) if failed else '?':>2s}  "
       f"migration {'-' if name == 'baseline' else f'{t1 - t0:.1f} s'}")
 PY
@@ -94,4 +134,6 @@ echo "# $(date -u +%Y-%m-%dT%H:%MZ) $(git rev-parse --short HEAD 2>/dev/null) du
 run baseline
 run pgshift
 run psql
+run pgshift-2t
+run psql-2t
 } | tee -a "$OUT/zero-downtime.txt"

@@ -22,10 +22,16 @@ static bool not_null(void *ctx, const char *schema, const char *table, const cha
 	return db_not_null_proved(ctx, schema, table, column);
 }
 
+static char *foreign_key(void *ctx, const char *schema1, const char *table1, const char *schema2, const char *table2)
+{
+	return db_foreign_key(ctx, schema1, table1, schema2, table2);
+}
+
 void lint_catalog_lookups(struct lint_opts *o, PGconn *conn)
 {
 	o->column_type = column_type;
 	o->not_null = not_null;
+	o->foreign_key = foreign_key;
 	o->lookup_ctx = conn;
 }
 

@@ -17,6 +17,7 @@
 #include "util/opts.h"
 
 #include "cmd/lintrun.h"
+#include "cmd/lockretry.h"
 #include "core/script.h"
 #include "lint/lint.h"
 #include "db/apply.h"
@@ -304,98 +305,41 @@ static int gate(struct session *ss, const struct migrate_opts *o, struct item *i
 	return rc ? -1 : 0;
 }
 
-struct holders_ctx {
-	PGconn *conn;
-	struct buf *out;
-	int found;
+/* One try of a transactional migration (or a run of its statements) with the given lock_timeout. */
+struct try_arg {
+	struct session *ss;
+	struct apply_job *job;
+	struct apply_opts ao;
+	const char *id;		/* the started row of a migration that commits in steps, or NULL */
+	size_t from, to;
 };
 
-static void add_holders(const PgQuery__RangeVar *rv, void *arg)
+static int try_apply(void *arg, long lock_timeout_ms, struct apply_failure *fail, struct pgs_error *err)
 {
-	struct holders_ctx *h = arg;
-	char *name = rv->schemaname && *rv->schemaname ? xasprintf("%s.%s", rv->schemaname, rv->relname)
-						      : xstrdup(rv->relname);
+	struct try_arg *t = arg;
 
-	if (!strstr(h->out->data, name))	/* each relation once */
-		h->found += db_lock_holders(h->conn, name, h->out);
-	free(name);
-}
-
-/* Who holds the locks the failed statement waited for (the blocker keeps them after we gave up). */
-static void describe_blockers(PGconn *conn, const struct stmt *st, struct buf *out)
-{
-	struct holders_ctx h = { conn, out, 0 };
-
-	if (st && st->node)
-		script_relations(st->node, add_holders, &h);
-	if (!h.found)
-		buf_adds(out, "the blocker was gone by the time pgshift looked");
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0)
-		;
-}
-
-/* Exponential backoff with full jitter between 50 % and 150 %, at most 60 s. */
-static long backoff_ms(long base, int attempt)
-{
-	long d = base;
-
-	for (int i = 1; i < attempt && d < 60000; i++)
-		d *= 2;
-	if (d > 60000)
-		d = 60000;
-	return d / 2 + (long)(rand() % (int)(d + 1));
+	t->ao.lock_timeout_ms = lock_timeout_ms;
+	t->ao.failure = fail;
+	return t->id ? apply_steps(t->ss->conn, &t->ss->ht, t->job, &t->ao, t->id, t->from, t->to, err)
+		     : apply_script(t->ss->conn, &t->ss->ht, t->job, &t->ao, err);
 }
 
 /*
  * Applies one transactional migration, retrying when a lock is not granted
- * within lock_timeout: the transaction is rolled back (nothing of it stays),
- * the holders of the lock are named, and pgshift waits before trying again,
- * so the application's queries never queue behind a waiting ALTER for long.
+ * within lock_timeout (cmd/lockretry.h): the transaction is rolled back
+ * (nothing of it stays) and pgshift sleeps while the application runs.  The
+ * file's -- pgshift:lock-timeout (it->lock_timeout_ms) fixes the timeout.
  */
-static int apply_with_retries(struct session *ss, const struct migrate_opts *o, struct item *it,
-			      struct apply_job *job, struct apply_opts *ao, const char *id, size_t from, size_t to,
+static int apply_with_retries(struct session *ss, const struct lock_retry *sched, struct item *it,
+			      struct apply_job *job, const struct apply_opts *ao, const char *id, size_t from, size_t to,
 			      struct pgs_error *err)
 {
-	struct apply_failure fail;
-	int attempts = o->lock_retries > 0 ? o->lock_retries : 1;
+	struct try_arg t = { ss, job, *ao, id, from, to };
+	struct lock_retry lr = *sched;
 
-	ao->failure = &fail;
-	for (int attempt = 1;; attempt++) {
-		struct buf who = BUF_INIT;
-		const struct stmt *st;
-
-		if ((id ? apply_steps(ss->conn, &ss->ht, job, ao, id, from, to, err)
-			: apply_script(ss->conn, &ss->ht, job, ao, err)) == 0)
-			return 0;
-		if (strcmp(fail.sqlstate, "55P03") || PQstatus(ss->conn) != CONNECTION_OK)
-			return -1;
-		st = fail.stmt >= 0 ? &it->script.stmts[fail.stmt] : NULL;
-		describe_blockers(ss->conn, st, &who);
-		if (attempt >= attempts) {
-			err_set(err, EXIT_FAILURE_, "%s: lock not granted within %ld ms after %d attempt%s; nothing of it was "
-				"applied", job->m->name, ao->lock_timeout_ms, attempts, attempts == 1 ? "" : "s");
-			err_detail(err, "statement %ld (line %d) waited: %s", fail.stmt + 1, st ? st->line : 0, who.data);
-			err_hint(err, "end or wait out the blocking transaction, then deploy again; or raise --lock-retries "
-				      "/ --lock-timeout");
-			buf_release(&who);
-			return -1;
-		}
-		{
-			long wait = backoff_ms(o->lock_retry_delay_ms, attempt);
-			out_eprintf("pgshift: lock timeout in %s (statement %ld, line %d): %s; attempt %d of %d, retrying in "
-				    "%.1f s\n",
-				    job->m->name, fail.stmt + 1, st ? st->line : 0, who.data, attempt, attempts, wait / 1000.0);
-			buf_release(&who);
-			err_clear(err);
-			sleep_ms(wait);
-		}
-	}
+	if (it->lock_timeout_ms >= 0)
+		lr.fixed_ms = it->lock_timeout_ms;
+	return lock_retry_run(ss->conn, &lr, job->m->name, &it->script, try_apply, &t, err);
 }
 
 /*
@@ -433,8 +377,8 @@ static void record_prisma_attempt(struct session *ss, const struct migration *m,
  * and statement) followed by its step, then the finish.  A failure or Ctrl-C
  * leaves the row failed with the steps done; deploy resumes at the next step.
  */
-static int apply_with_backfill(struct session *ss, const struct migrate_opts *o, struct item *it,
-			       struct apply_job *job, struct apply_opts *ao, struct pgs_error *err)
+static int apply_with_backfill(struct session *ss, const struct migrate_opts *o, const struct lock_retry *sched,
+			       struct item *it, struct apply_job *job, struct apply_opts *ao, struct pgs_error *err)
 {
 	const struct script *s = &it->script;
 	const struct migration *m = job->m;
@@ -491,7 +435,7 @@ static int apply_with_backfill(struct session *ss, const struct migrate_opts *o,
 			size_t to = i;
 			while (to < s->n && !it->parts[to].table)
 				to++;
-			if (apply_with_retries(ss, o, it, job, ao, id, i, to, err) < 0) {
+			if (apply_with_retries(ss, sched, it, job, ao, id, i, to, err) < 0) {
 				err_hint(err, "this migration commits in steps because of its backfill: statements 1-%zu stay "
 					      "applied and recorded, %zu-%zu were rolled back; fix it and run deploy again to "
 					      "resume at statement %zu", i, i + 1, to, i + 1);
@@ -532,6 +476,7 @@ int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jl
 	bool *resumable = xcalloc(ss->plan.n + 1, sizeof(*resumable));
 	struct apply_opts ao = { o->lock_timeout_ms, o->statement_timeout_ms, NULL };
 	int version = db_server_version(ss->conn);
+	struct lock_retry sched;
 	size_t nitems = 0, applied = 0;
 	int rc = -1;
 
@@ -590,6 +535,9 @@ int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jl
 		rc = (int)nitems;
 		goto out;
 	}
+	lock_retry_init(&sched, o->lock_timeout_ms, o->lock_retries, o->lock_retry_delay_ms,
+			db_deadlock_timeout_ms(ss->conn));
+	lock_retry_warn(&sched);
 	for (size_t k = 0; k < nitems; k++) {
 		struct item *it = &items[k];
 		struct plan_entry *e = &ss->plan.entries[it->idx];
@@ -601,12 +549,17 @@ int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jl
 			out_printf("resuming %s at statement %d of %zu (%d applied earlier)\n", e->name, it->start_step + 1,
 				   it->script.n, it->start_step);
 		ao.lock_timeout_ms = it->lock_timeout_ms >= 0 ? it->lock_timeout_ms : o->lock_timeout_ms;
+		ao.concurrent_lock_timeout_ms = 0;
+		if (it->autocommit && ao.lock_timeout_ms < 0) {
+			ao.lock_timeout_ms = LOCK_RETRY_NO_TX_MS;
+			ao.concurrent_lock_timeout_ms = LOCK_RETRY_CONCURRENT_MS;
+		}
 		if (it->autocommit)
 			r = apply_autocommit(ss->conn, &ss->ht, &job, &ao, it->resume_id, it->start_step, err);
 		else if (it->backfill)
-			r = apply_with_backfill(ss, o, it, &job, &ao, err);
+			r = apply_with_backfill(ss, o, &sched, it, &job, &ao, err);
 		else
-			r = apply_with_retries(ss, o, it, &job, &ao, NULL, 0, 0, err);
+			r = apply_with_retries(ss, &sched, it, &job, &ao, NULL, 0, 0, err);
 		if (r < 0) {
 			if (!it->autocommit && !it->backfill)
 				record_prisma_attempt(ss, e->mig, now_ms() - t0, err);

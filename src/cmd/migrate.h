@@ -9,6 +9,7 @@
 #include <stdbool.h>
 
 #include "cmd/common.h"
+#include "cmd/lockretry.h"
 #include "util/opts.h"
 
 struct migrate_opts {
@@ -18,22 +19,18 @@ struct migrate_opts {
 	bool dry_run;
 	bool allow_out_of_order;
 	bool json;			/* report into the JSON array instead of printing */
-	long lock_timeout_ms;
+	long lock_timeout_ms;		/* -1: the growing schedule of cmd/lockretry.h */
 	long statement_timeout_ms;
-	int lock_retries;		/* attempts on lock_not_available (55P03); at least 1 */
-	long lock_retry_delay_ms;	/* first backoff; doubles, with jitter */
+	int lock_retries;		/* tries on lock_not_available (55P03); at least 1 */
+	long lock_retry_delay_ms;	/* first sleep between tries; grows, with jitter */
 };
 
 #define MIGRATE_LOCK_OPTS(o) \
-	OPT_DURATION(0, "lock-timeout", &(o)->lock_timeout_ms, "DURATION", \
-		     "lock_timeout of each migration (default 5s; 0: none; -- pgshift:lock-timeout in a file wins)"), \
-	OPT_INT(0, "lock-retries", &(o)->lock_retries, "N", "attempts when a lock times out (default 5)"), \
-	OPT_DURATION(0, "lock-retry-delay", &(o)->lock_retry_delay_ms, "DURATION", \
-		     "first wait between attempts, doubling with jitter (default 1s)"), \
+	LOCK_RETRY_OPTS(&(o)->lock_timeout_ms, &(o)->lock_retries, &(o)->lock_retry_delay_ms), \
 	OPT_DURATION(0, "statement-timeout", &(o)->statement_timeout_ms, "DURATION", \
 		     "statement_timeout of each migration (default none)")
 
-#define MIGRATE_OPTS_INIT { .lock_timeout_ms = 5000, .lock_retries = 5, .lock_retry_delay_ms = 1000 }
+#define MIGRATE_OPTS_INIT { .lock_timeout_ms = -1, .lock_retries = LOCK_RETRY_TRIES, .lock_retry_delay_ms = LOCK_RETRY_SLEEP_MS }
 
 /*
  * Refuses a plan with history problems, parses every pending migration,

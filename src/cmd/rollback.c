@@ -16,9 +16,11 @@
 
 #include "cmd/cmds.h"
 #include "cmd/common.h"
+#include "cmd/lockretry.h"
 #include "core/script.h"
 #include "core/text.h"
 #include "db/apply.h"
+#include "db/conn.h"
 #include "util/exitcodes.h"
 #include "util/fsutil.h"
 #include "util/output.h"
@@ -137,6 +139,21 @@ fail:
 	buf_release(&lacking);
 	return -1;
 }
+/* One try of a down.sql with the given lock_timeout (cmd/lockretry.h retries it, as deploy does). */
+struct try_down {
+	struct session *ss;
+	const struct apply_job *job;
+	struct apply_opts ao;
+};
+
+static int try_down(void *arg, long lock_timeout_ms, struct apply_failure *fail, struct pgs_error *err)
+{
+	struct try_down *t = arg;
+
+	t->ao.lock_timeout_ms = lock_timeout_ms;
+	t->ao.failure = fail;
+	return apply_script(t->ss->conn, &t->ss->ht, t->job, &t->ao, err);
+}
 
 int cmd_rollback(int argc, char **argv)
 {
@@ -144,7 +161,9 @@ int cmd_rollback(int argc, char **argv)
 	const char *to = NULL;
 	int steps = -1;
 	bool dry_run = false;
-	long lock_wait_ms = 60000, lock_timeout_ms = 5000, statement_timeout_ms = 0;
+	long lock_wait_ms = 60000, lock_timeout_ms = -1, statement_timeout_ms = 0;
+	int lock_retries = LOCK_RETRY_TRIES;
+	long lock_retry_delay_ms = LOCK_RETRY_SLEEP_MS;
 	struct opt opts[] = {
 		OPT_STRING(0, "to", &to, "NAME", "revert every applied migration newer than NAME (NAME stays applied)"),
 		OPT_INT(0, "steps", &steps, "N", "revert the N newest applied migrations"),
@@ -152,7 +171,7 @@ int cmd_rollback(int argc, char **argv)
 		OPT_BOOL(0, "json", &c.json, "print the result as JSON"),
 		COMMON_DIR_OPTS(&c),
 		OPT_DURATION(0, "lock-wait", &lock_wait_ms, "DURATION", "wait this long for a concurrent deploy (default 60s)"),
-		OPT_DURATION(0, "lock-timeout", &lock_timeout_ms, "DURATION", "lock_timeout of each down's transaction (default 5s)"),
+		LOCK_RETRY_OPTS(&lock_timeout_ms, &lock_retries, &lock_retry_delay_ms),
 		OPT_DURATION(0, "statement-timeout", &statement_timeout_ms, "DURATION",
 			     "statement_timeout of each down's transaction (default none)"),
 		COMMON_CONN_OPTS(&c),
@@ -208,14 +227,17 @@ int cmd_rollback(int argc, char **argv)
 		goto done;
 	}
 	{
-		struct apply_opts ao = { lock_timeout_ms, statement_timeout_ms };
+		struct lock_retry sched;
 
+		lock_retry_init(&sched, lock_timeout_ms, lock_retries, lock_retry_delay_ms, db_deadlock_timeout_ms(ss.conn));
+		lock_retry_warn(&sched);
 		for (size_t i = 0; i < ndown; i++) {
 			struct migration *m = downs[i].e->mig;
 			struct apply_job job = { APPLY_DOWN, m, m->down_path, downs[i].sql.data, &downs[i].script };
+			struct try_down t = { &ss, &job, { 0, statement_timeout_ms, NULL } };
 			double t0 = now_ms();
 
-			if (apply_script(ss.conn, &ss.ht, &job, &ao, &err) < 0) {
+			if (lock_retry_run(ss.conn, &sched, m->name, &downs[i].script, try_down, &t, &err) < 0) {
 				if (reverted && !c.json)
 					out_printf("%zu migration%s reverted before the failure; %zu not touched\n", reverted,
 						   reverted == 1 ? "" : "s", ndown - reverted - 1);

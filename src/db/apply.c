@@ -171,12 +171,12 @@ int apply_script(PGconn *conn, const struct history_table *ht, const struct appl
 }
 
 /* Session-level timeouts for autocommit statements (SET LOCAL would end with each statement). */
-static int set_session_timeouts(PGconn *conn, const struct apply_opts *o, struct pgs_error *err)
+static int set_session_timeouts(PGconn *conn, long lock_timeout_ms, long statement_timeout_ms, struct pgs_error *err)
 {
 	char sql[160];
 
-	snprintf(sql, sizeof(sql), "SET lock_timeout = %ld; SET statement_timeout = %ld", o->lock_timeout_ms,
-		 o->statement_timeout_ms);
+	snprintf(sql, sizeof(sql), "SET lock_timeout = %ld; SET statement_timeout = %ld", lock_timeout_ms,
+		 statement_timeout_ms);
 	return db_exec(conn, sql, "could not set the migration's timeouts", err);
 }
 
@@ -215,14 +215,18 @@ int apply_autocommit(PGconn *conn, const struct history_table *ht, const struct 
 	} else if (history_start_row(conn, ht, job->m->name, job->m->checksum, job->review, id, err) < 0) {
 		return -1;
 	}
-	if (set_session_timeouts(conn, o, err) < 0)
-		goto out;
 	for (size_t i = (size_t)start_step; i < s->n; i++) {
 		const struct stmt *st = &s->stmts[i];
 		struct sql_failure f;
 		struct concurrent_index ci;
 
 		script_concurrent_index(st->node, &ci);
+		if (set_session_timeouts(conn, ci.kind != CC_NONE && o->concurrent_lock_timeout_ms > 0
+						       ? o->concurrent_lock_timeout_ms : o->lock_timeout_ms,
+					 o->statement_timeout_ms, err) < 0) {
+			guard_failed(conn, ht, job, id, i, err);
+			goto out;
+		}
 		if (db_index_guard_before(conn, &ci, o->note, o->note_ctx, err) < 0) {
 			guard_failed(conn, ht, job, id, i, err);
 			goto out;

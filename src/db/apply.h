@@ -31,6 +31,14 @@ struct apply_opts {
 	struct apply_failure *failure;	/* filled on failure when not NULL */
 	db_note_fn note;		/* told what the statement path does on its own (an invalid index dropped); may be NULL */
 	void *note_ctx;
+	/*
+	 * The lock_timeout of a concurrent index build in an autocommit migration
+	 * when > 0 (else lock_timeout_ms): such a build waits for every older
+	 * transaction under lock_timeout while holding only a lock that
+	 * application queries do not need, so a short one would fail it (and
+	 * leave an invalid index) for nothing.
+	 */
+	long concurrent_lock_timeout_ms;
 };
 
 enum apply_kind { APPLY_UP, APPLY_DOWN, APPLY_SEED };

@@ -400,29 +400,101 @@ bool db_not_null_proved(PGconn *conn, const char *schema, const char *table, con
 	return proved;
 }
 
-int db_lock_holders(PGconn *conn, const char *relation, struct buf *out)
+/*
+ * Sessions that held a lock on the relation since before the wait began
+ * (their transaction is at least waited_ms old), then, through
+ * pg_blocking_pids, whoever blocks them in turn, down to the sessions that
+ * wait for nobody: those are the ones to end or wait out.  A short
+ * application transaction that took its lock after pgshift gave up is not
+ * old enough to be named.
+ */
+int db_lock_blockers(PGconn *conn, const char *relation, long waited_ms, struct lock_blocker **out, size_t *n)
 {
-	const char *params[1] = { relation };
-	PGresult *res = PQexecParams(conn,
-				     "SELECT l.pid, coalesce(a.application_name, ''), coalesce(a.state, '?'), "
-				     "coalesce(to_char(a.xact_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '?'), "
-				     "string_agg(DISTINCT l.mode, ', ') "
-				     "FROM pg_locks l LEFT JOIN pg_stat_activity a ON a.pid = l.pid "
-				     "WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid() "
-				     "AND l.relation = to_regclass($1) "
-				     "GROUP BY 1, 2, 3, 4 ORDER BY 1",
-				     1, NULL, params, NULL, NULL, 0);
-	int n = 0;
+	char waited[32];
+	const char *params[2] = { relation, waited };
+	PGresult *res;
 
-	if (PQresultStatus(res) == PGRES_TUPLES_OK) {
-		n = PQntuples(res);
-		for (int i = 0; i < n; i++)
-			buf_addf(out, "%spid %s (application_name \"%s\", %s, transaction since %s) holds %s on %s",
-				 out->len ? "; " : "", PQgetvalue(res, i, 0), PQgetvalue(res, i, 1), PQgetvalue(res, i, 2),
-				 PQgetvalue(res, i, 3), PQgetvalue(res, i, 4), relation);
+	*out = NULL;
+	*n = 0;
+	snprintf(waited, sizeof(waited), "%ld", waited_ms);
+	res = PQexecParams(conn,
+			   "WITH RECURSIVE chain(pid, depth) AS ("
+			   " SELECT DISTINCT l.pid, 0 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+			   " WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()"
+			   " AND l.relation = to_regclass($1)"
+			   " AND a.xact_start <= clock_timestamp() - make_interval(secs => $2::float8 / 1000)"
+			   " UNION"
+			   " SELECT b, c.depth + 1 FROM chain c, unnest(pg_blocking_pids(c.pid)) b WHERE c.depth < 16)"
+			   "SELECT DISTINCT a.pid, a.pid || '@' || a.backend_start, coalesce(a.application_name, ''),"
+			   " coalesce(to_char(a.query_start AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), '?'),"
+			   " coalesce(a.state, '?'), coalesce(a.query, '')"
+			   " FROM chain c JOIN pg_stat_activity a ON a.pid = c.pid"
+			   " WHERE c.pid <> pg_backend_pid() AND cardinality(pg_blocking_pids(c.pid)) = 0 ORDER BY a.pid",
+			   2, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		PQclear(res);
+		return -1;
+	}
+	*n = (size_t)PQntuples(res);
+	*out = xcalloc(*n + 1, sizeof(**out));
+	for (size_t i = 0; i < *n; i++) {
+		struct lock_blocker *b = &(*out)[i];
+
+		b->pid = atol(PQgetvalue(res, (int)i, 0));
+		b->key = xstrdup(PQgetvalue(res, (int)i, 1));
+		b->application_name = xstrdup(PQgetvalue(res, (int)i, 2));
+		b->query_start = xstrdup(PQgetvalue(res, (int)i, 3));
+		b->state = xstrdup(PQgetvalue(res, (int)i, 4));
+		b->query = xstrdup(PQgetvalue(res, (int)i, 5));
 	}
 	PQclear(res);
-	return n;
+	return 0;
+}
+
+void db_lock_blockers_free(struct lock_blocker *b, size_t n)
+{
+	for (size_t i = 0; b && i < n; i++) {
+		free(b[i].key);
+		free(b[i].application_name);
+		free(b[i].query_start);
+		free(b[i].state);
+		free(b[i].query);
+	}
+	free(b);
+}
+
+char *db_foreign_key(PGconn *conn, const char *schema1, const char *table1, const char *schema2, const char *table2)
+{
+	const char *params[4] = { schema1, table1, schema2, table2 };
+	PGresult *res = PQexecParams(conn,
+				     "SELECT k.conname || ' (' || a.relname || ' references ' || b.relname || ')' "
+				     "FROM pg_constraint k "
+				     "JOIN pg_class a ON a.oid = k.conrelid JOIN pg_namespace an ON an.oid = a.relnamespace "
+				     "JOIN pg_class b ON b.oid = k.confrelid JOIN pg_namespace bn ON bn.oid = b.relnamespace "
+				     "WHERE k.contype = 'f' AND ("
+				     "(a.relname = $2 AND an.nspname = coalesce($1, an.nspname) AND "
+				     " b.relname = $4 AND bn.nspname = coalesce($3, bn.nspname)) OR "
+				     "(a.relname = $4 AND an.nspname = coalesce($3, an.nspname) AND "
+				     " b.relname = $2 AND bn.nspname = coalesce($1, bn.nspname))) "
+				     "ORDER BY k.conname LIMIT 1",
+				     4, NULL, params, NULL, NULL, 0);
+	char *fk = NULL;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		fk = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return fk;
+}
+
+long db_deadlock_timeout_ms(PGconn *conn)
+{
+	PGresult *res = PQexec(conn, "SELECT setting::bigint FROM pg_settings WHERE name = 'deadlock_timeout'");
+	long ms = -1;
+
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		ms = atol(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return ms;
 }
 
 static long backend_pid(PGconn *conn)

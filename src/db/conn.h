@@ -79,12 +79,33 @@ int db_unlock(PGconn *conn, long long key, struct pgs_error *err);
  */
 int db_lock_holder(PGconn *conn, long long key, struct buf *out);
 
+/* A session at the root of a lock wait. */
+struct lock_blocker {
+	long pid;
+	char *key;		/* pid@backend_start: one session, told apart from a later one with its pid */
+	char *application_name;
+	char *query_start;	/* of its current or last query, UTC */
+	char *state;		/* active, idle in transaction, ... */
+	char *query;		/* its current or last query as the server shows it */
+};
+
 /*
- * Appends to out who holds locks on relation (a name as written, resolved
- * with to_regclass) other than this session: "pid N (application_name "x",
- * state, transaction since T) holds MODE".  Returns how many were found.
+ * Who kept pgshift from locking relation (a name as written, resolved with
+ * to_regclass) during a wait of waited_ms that just timed out: the sessions
+ * at the root of the wait (holders followed through pg_blocking_pids to
+ * those that wait for nobody), not every short transaction that holds a
+ * lock on it now.  Sets *out (new array of *n; free with
+ * db_lock_blockers_free).  -1 when it could not be read.
  */
-int db_lock_holders(PGconn *conn, const char *relation, struct buf *out);
+int db_lock_blockers(PGconn *conn, const char *relation, long waited_ms, struct lock_blocker **out, size_t *n);
+void db_lock_blockers_free(struct lock_blocker *b, size_t n);
+/*
+ * A foreign key between two tables, either way round: "name (posts
+ * references users)" (new string), or NULL.  A NULL schema matches any.
+ */
+char *db_foreign_key(PGconn *conn, const char *schema1, const char *table1, const char *schema2, const char *table2);
+/* The server's deadlock_timeout in milliseconds, or -1 when it could not be read. */
+long db_deadlock_timeout_ms(PGconn *conn);
 
 /* format_type of schema.table.column (schema NULL: the search path), new string; NULL when unknown. */
 char *db_column_type(PGconn *conn, const char *schema, const char *table, const char *column);

@@ -320,6 +320,11 @@ bool lint_is_new(const struct lint_ctx *ctx, char kind, const char *schema, cons
 	return in && created(ctx->run, kind, in, name);
 }
 
+const char *lint_relation_schema(const struct lint_ctx *ctx, const char *schema, const char *name)
+{
+	return resolve(ctx->run, 'r', schema, name);
+}
+
 bool lint_rangevar_is_new(const struct lint_ctx *ctx, const PgQuery__RangeVar *rv)
 {
 	return rv && lint_is_new(ctx, 'r', rv->schemaname, rv->relname);
@@ -1164,6 +1169,11 @@ static void lint_file_unsorted(struct lint_run *run, const char *path, const cha
 	free(reasons);
 	free(allow);
 	free(ctx.altered);
+	for (size_t i = 0; i < ctx.nlocked; i++) {
+		free(ctx.locked[i].schema);
+		free(ctx.locked[i].name);
+	}
+	free(ctx.locked);
 	script_free(&s);
 }
 

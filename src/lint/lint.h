@@ -48,6 +48,13 @@ typedef char *(*lint_type_lookup)(void *ctx, const char *schema, const char *tab
 /* True when table.column cannot hold a NULL in the database (NOT NULL, or a valid CHECK (column IS NOT NULL)). */
 typedef bool (*lint_not_null_lookup)(void *ctx, const char *schema, const char *table, const char *column);
 
+/*
+ * Names a foreign key between two tables in the database, either way round
+ * ("posts_user_id_fkey (posts.user_id references users)", new string), or NULL.
+ */
+typedef char *(*lint_fk_lookup)(void *ctx, const char *schema1, const char *table1, const char *schema2,
+				const char *table2);
+
 struct lint_opts {
 	int pg_version;		/* PostgreSQL version number, e.g. 150000 */
 	/*
@@ -59,6 +66,7 @@ struct lint_opts {
 	bool hints;
 	lint_type_lookup column_type;
 	lint_not_null_lookup not_null;
+	lint_fk_lookup foreign_key;
 	void *lookup_ctx;
 };
 

@@ -10,6 +10,13 @@
 #include "core/script.h"
 #include "lint/lint.h"
 
+/* A table a statement locks strongly (multiple-tables-locked). */
+struct locked_table {
+	char *schema;		/* resolved, "" when unknown; owned */
+	char *name;		/* owned */
+	const char *mode;	/* static */
+};
+
 /* One statement in its context. */
 struct lint_ctx {
 	struct lint_run *run;
@@ -22,6 +29,10 @@ struct lint_ctx {
 	bool no_transaction;		/* the file runs outside a transaction */
 	bool mixed_autocommit;		/* autocommit-only statements mixed with others, no directive */
 	char **altered;			/* tables this file alters (for dml-with-ddl), NULL-terminated */
+	/* existing tables earlier statements of this file lock ACCESS EXCLUSIVE or SHARE ROW EXCLUSIVE */
+	struct locked_table *locked;	/* owned by lint_file, freed after the file */
+	size_t nlocked;
+	bool locked_reported;		/* multiple-tables-locked reports once per file */
 };
 
 struct rule {
@@ -98,6 +109,15 @@ char *lint_deparse(const PgQuery__Node *stmt);
 char *lint_deparse_named(const PgQuery__Node *stmt, const char *name);
 /* "(a, b)": a list of String nodes (column names), each quoted. */
 void lint_quote_list(struct buf *b, PgQuery__Node **items, size_t n);
+/* The schema an unqualified relation name resolves to in the batch (schema when given); NULL when unknown. */
+const char *lint_relation_schema(const struct lint_ctx *ctx, const char *schema, const char *name);
+/*
+ * Calls fn for each table statement n locks ACCESS EXCLUSIVE or SHARE ROW
+ * EXCLUSIVE (the table a foreign key references too); schema NULL when
+ * unqualified.  lint/locks.c.
+ */
+typedef void (*lint_lock_fn)(const char *schema, const char *name, const char *mode, void *arg);
+void lint_strong_locks(const PgQuery__Node *n, lint_lock_fn fn, void *arg);
 /* "schema.name" or "name" (static buffer, for messages). */
 const char *lint_rv_name(const PgQuery__RangeVar *rv);
 /* The dotted name of a list of String nodes (static buffer). */

@@ -1,5 +1,6 @@
 """Concurrent index builds that fail or are interrupted leave invalid indexes: deploy, status and health see them (issue 14)."""
 import json
+import time
 from contextlib import contextmanager
 
 from conftest import wait_for, wait_for_pgshift_gone
@@ -245,3 +246,20 @@ def test_if_not_exists_over_an_index_on_another_table_fails_the_step(db, project
            "public.other" in r.stderr
     assert state_of(pgshift, name)["state"] == "failed"
     assert "0 of 1 statements applied" in state_of(pgshift, name)["logs"]
+
+
+def test_default_build_outlasts_an_older_transaction(db, project, pgshift):
+    """With no flags, a concurrent build waits for an older transaction longer than the 5 s no-transaction default:
+    its waits block no application query, so a short lock_timeout would only fail it and leave an invalid index."""
+    users(db)
+    name = project.add("idx", CIC)
+    with held_snapshot(db):
+        p = pgshift.spawn("deploy", "--url", db.url)
+        wait_for_build_waiting(db, "users_name2_idx")
+        time.sleep(6)
+        assert p.proc.poll() is None, "the build gave up while the older transaction was still open"
+        db.query("INSERT INTO users VALUES (5000, 'app write while the build waits')")
+    r = p.wait()
+    assert r.returncode == 0, r.stderr
+    assert valid(db, "users_name2_idx") is True
+    assert state_of(pgshift, name)["state"] == "applied"

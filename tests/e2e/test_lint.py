@@ -117,6 +117,33 @@ def test_lint_pending_only_when_connected(db, project, pgshift):
     assert "non-concurrent-index" in r.stdout and "_b/" in r.stdout and "_a/" not in r.stdout
 
 
+def test_multiple_tables_locked_names_the_foreign_key_from_the_database(db, project, pgshift):
+    project.add("schema", "CREATE TABLE users (id int PRIMARY KEY);\n"
+                          "CREATE TABLE posts (id int PRIMARY KEY, user_id int REFERENCES users);\n")
+    assert pgshift.run_db("deploy").returncode == 0
+    project.add("two", "ALTER TABLE users ADD COLUMN a int;\nALTER TABLE posts ADD COLUMN b int;\n")
+    r = pgshift.run_db("deploy", "--dry-run", "--strict")
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert "multiple-tables-locked" in r.stdout
+    assert "users (ACCESS EXCLUSIVE) and posts (ACCESS EXCLUSIVE)" in r.stdout
+    assert "foreign key posts_user_id_fkey (posts references users)" in r.stdout
+    assert "one table per migration" in r.stdout
+    # without a database the tables are named, the key cannot be
+    r = pgshift.run("lint", "--all")
+    assert "multiple-tables-locked" in r.stdout and "posts_user_id_fkey" not in r.stdout
+
+
+def test_multiple_tables_locked_quiet_on_one_table_or_a_new_one(db, project, pgshift):
+    project.add("schema", "CREATE TABLE users (id int PRIMARY KEY);\nCREATE TABLE posts (id int PRIMARY KEY);\n")
+    assert pgshift.run_db("deploy").returncode == 0
+    project.add("one", "ALTER TABLE users ADD COLUMN a int;\nALTER TABLE users ADD COLUMN b int;\n")
+    project.add("new", "CREATE TABLE tags (id int);\nALTER TABLE tags ADD COLUMN c int;\n"
+                       "ALTER TABLE posts ADD COLUMN d int;\n")
+    r = pgshift.run_db("deploy", "--strict")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "multiple-tables-locked" not in r.stdout + r.stderr
+
+
 def test_syntax_error_sarif_and_annotations(project, pgshift):
     (project.path / "bad.sql").write_text("SELECT 1;\n\nALTER TABLE users ADD COLUMN;\n")
     r = pgshift.run("lint", "bad.sql")

@@ -4,7 +4,7 @@ import time
 
 import psycopg
 
-from conftest import wait_for
+from conftest import wait_for, wait_for_pgshift_query
 
 
 def test_lock_timeout_retries_then_fails_naming_the_blocker(db, project, pgshift):
@@ -71,6 +71,105 @@ def test_succeeds_when_the_blocker_ends_between_retries(db, project, pgshift):
     assert r.returncode == 0, r.stderr
     assert "lock timeout in" in r.stderr
     assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE column_name = 'nickname'") == 1
+
+
+def test_defaults_let_the_app_through_while_a_long_reader_holds_the_table(db, project, pgshift):
+    project.add("users", "CREATE TABLE users (id int PRIMARY KEY, name text);\n"
+                         "INSERT INTO users SELECT g, 'u' || g FROM generate_series(1, 100) g;\n")
+    assert pgshift.run_db("deploy").returncode == 0
+    project.add("add_col", "ALTER TABLE users ADD COLUMN nickname text;\n")
+    reader = db.conn()                       # a long report: holds ACCESS SHARE on users
+    reader.autocommit = False
+    reader_pid = reader.info.backend_pid
+    reader.execute("SELECT count(*) FROM users")
+    # The application tolerates waiting 3 s for a lock; pgshift's old default (5 s) broke it.
+    app = psycopg.connect(db.url, autocommit=True)
+    app.execute("SET lock_timeout = '3s'")
+    p = pgshift.spawn("deploy", "--url", db.url)          # no flags: the defaults
+    queued = ("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgshift' "
+              "AND wait_event_type = 'Lock' AND query LIKE 'ALTER TABLE users%'")
+    try:
+        for _ in range(4):
+            wait_for(lambda: db.scalar(queued) >= 1, timeout=30)       # the ALTER is queued
+            assert app.execute("SELECT count(*) FROM users").fetchone()[0] == 100
+            # the application got through while pgshift was still trying
+            assert p.proc.poll() is None
+            assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE column_name = 'nickname'") == 0
+    finally:
+        reader.rollback()
+        reader.close()
+        app.close()
+    r = p.wait(60)
+    assert r.returncode == 0, r.stderr
+    assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE column_name = 'nickname'") == 1
+    assert r.stderr.count("lock timeout in") >= 4
+    # the reader is named once, with its query, though pgshift retried many times
+    assert r.stderr.count(f"pid {reader_pid} ") == 1, r.stderr
+    assert "SELECT count(*) FROM users" in r.stderr
+    assert "idle in transaction" in r.stderr
+
+
+def test_two_tables_with_a_foreign_key_do_not_deadlock_the_app(db, project, pgshift):
+    project.add("schema", "CREATE TABLE users (id int PRIMARY KEY, posts int NOT NULL DEFAULT 0);\n"
+                          "CREATE TABLE posts (id serial PRIMARY KEY, user_id int REFERENCES users);\n"
+                          "INSERT INTO users SELECT g FROM generate_series(1, 10) g;\n")
+    assert pgshift.run_db("deploy").returncode == 0
+    # the pause stands for a first statement that takes a while
+    project.add("two_tables", "ALTER TABLE users ADD COLUMN a int;\nSELECT pg_sleep(0.5);\n"
+                              "ALTER TABLE posts ADD COLUMN b int;\n")
+    app = db.conn()
+    app.autocommit = False
+    p = pgshift.spawn("deploy", "--url", db.url)
+    errors = []
+    wait_for_pgshift_query(db, "pg_sleep")                    # pgshift holds users, posts comes next
+
+    def app_update():
+        # the INSERT locks posts, then its foreign key check waits for pgshift's lock on users
+        try:
+            app.execute("INSERT INTO posts (user_id) VALUES (1)")
+            app.execute("UPDATE users SET posts = posts + 1 WHERE id = 1")
+            app.commit()
+        except Exception as e:   # pragma: no cover - recorded for the assertion
+            errors.append(e)
+
+    t = threading.Thread(target=app_update)
+    t.start()
+    t.join(30)
+    r = p.wait(60)
+    app.close()
+    assert not errors, errors        # no "deadlock detected" for the application
+    assert r.returncode == 0, r.stderr
+    assert "lock timeout in" in r.stderr
+    assert db.scalar("SELECT posts FROM users WHERE id = 1") == 1
+    assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE column_name IN ('a', 'b')") == 2
+
+
+def test_rollback_retries_with_the_same_schedule(db, project, pgshift):
+    project.add("users", "CREATE TABLE users (id int PRIMARY KEY);\n")
+    project.add("add_col", "ALTER TABLE users ADD COLUMN nickname text;\n",
+                down="ALTER TABLE users DROP COLUMN nickname;\n")
+    assert pgshift.run_db("deploy").returncode == 0
+    reader = db.conn()
+    reader.autocommit = False
+    reader_pid = reader.info.backend_pid
+    reader.execute("SELECT count(*) FROM users")
+    p = pgshift.spawn("rollback", "--steps", "1", "--url", db.url)
+    waiting = ("SELECT count(*) FROM pg_stat_activity WHERE application_name = 'pgshift' "
+               "AND wait_event_type = 'Lock'")
+    try:
+        # two separate lock waits: pgshift gave up on the first and tried again
+        for _ in range(2):
+            wait_for(lambda: db.scalar(waiting) >= 1 or p.proc.poll() is not None, timeout=30)
+            assert p.proc.poll() is None
+            wait_for(lambda: db.scalar(waiting) == 0, timeout=30)
+            assert p.proc.poll() is None
+    finally:
+        reader.rollback()
+        reader.close()
+    r = p.wait(60)
+    assert r.returncode == 0, r.stderr
+    assert "lock timeout in" in r.stderr and r.stderr.count(f"pid {reader_pid} ") == 1
+    assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE column_name = 'nickname'") == 0
 
 
 def test_transaction_pooler_is_refused_session_pool_allowed(db, project, pgshift, pgbouncer):

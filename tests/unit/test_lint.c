@@ -544,6 +544,82 @@ static void test_golden_reports(void **state)
 	buf_release(&sarif);
 }
 
+static char *stub_fk(void *ctx, const char *schema1, const char *table1, const char *schema2, const char *table2)
+{
+	(void)ctx;
+	(void)schema1;
+	(void)schema2;
+	if ((!strcmp(table1, "users") && !strcmp(table2, "posts")) || (!strcmp(table1, "posts") && !strcmp(table2, "users")))
+		return strdup("posts_user_id_fkey (posts references users)");
+	return NULL;
+}
+
+/* The message of the only finding of rule, or NULL (new string). */
+static char *message_of(const char *sql, const char *rule, lint_fk_lookup fk)
+{
+	struct lint_opts o = { .pg_version = version, .batch = true, .foreign_key = fk };
+	struct lint_run run;
+	char *msg = NULL;
+
+	lint_init(&run, &o);
+	lint_file(&run, "m.sql", sql, "m");
+	for (size_t i = 0; i < run.out.n; i++)
+		if (!strcmp(run.out.items[i].rule, rule)) {
+			assert_null(msg);
+			msg = strdup(run.out.items[i].message);
+		}
+	lint_free(&run);
+	return msg;
+}
+
+/* Issue 14: one transaction that locks two existing tables queues the app on both and deadlocks with it. */
+static void test_multiple_tables_locked(void **state)
+{
+	const char *two = "ALTER TABLE users ADD COLUMN a int;\nALTER TABLE posts ADD COLUMN b int;\n";
+	const char *files[] = { "CREATE TABLE posts (id int);\n", two, NULL };
+	char *msg;
+
+	(void)state;
+	FIRES(two, "multiple-tables-locked");
+	assert_int_equal(count("ALTER TABLE users ADD COLUMN a int;\nALTER TABLE posts ADD COLUMN b int;\n"
+			       "ALTER TABLE tags ADD COLUMN c int;\n", "multiple-tables-locked"), 1);	/* once per file */
+	FIRES("ALTER TABLE users ADD COLUMN a int;\nTRUNCATE posts;\n", "multiple-tables-locked");
+	FIRES("ALTER TABLE users ADD COLUMN a int;\nLOCK TABLE posts IN SHARE ROW EXCLUSIVE MODE;\n",
+	      "multiple-tables-locked");
+	FIRES("ALTER TABLE posts ADD CONSTRAINT fk FOREIGN KEY (uid) REFERENCES users NOT VALID;\n"
+	      "ALTER TABLE users ADD COLUMN a int;\n", "multiple-tables-locked");
+	/* one table, several statements */
+	QUIET("ALTER TABLE users ADD COLUMN a int;\nALTER TABLE users ADD COLUMN b int;\n", "multiple-tables-locked");
+	QUIET("ALTER TABLE users ADD COLUMN a int;\nALTER TABLE public.users ADD COLUMN b int;\n",
+	      "multiple-tables-locked");
+	/* a new table holds no data and no application waits for it */
+	QUIET("CREATE TABLE tags (id int);\nALTER TABLE tags ADD COLUMN a int;\nALTER TABLE posts ADD COLUMN b int;\n",
+	      "multiple-tables-locked");
+	assert_int_equal(count_files(true, files, "multiple-tables-locked"), 0);
+	/* one statement that must lock two tables (a foreign key) has no safer split */
+	QUIET("ALTER TABLE posts ADD CONSTRAINT fk FOREIGN KEY (uid) REFERENCES users NOT VALID;\n",
+	      "multiple-tables-locked");
+	/* weak locks do not count */
+	QUIET("ALTER TABLE users VALIDATE CONSTRAINT c;\nALTER TABLE posts ADD COLUMN b int;\n", "multiple-tables-locked");
+	QUIET("CREATE INDEX CONCURRENTLY i ON users (a);\n", "multiple-tables-locked");
+	/* outside a transaction each statement commits on its own */
+	QUIET("-- pgshift:no-transaction\nALTER TABLE users ADD COLUMN a int;\nALTER TABLE posts ADD COLUMN b int;\n",
+	      "multiple-tables-locked");
+
+	/* the foreign key between them: from the migration, else from the database */
+	msg = message_of(two, "multiple-tables-locked", NULL);
+	assert_non_null(strstr(msg, "users (ACCESS EXCLUSIVE) and posts (ACCESS EXCLUSIVE)"));
+	assert_null(strstr(msg, "foreign key"));
+	free(msg);
+	msg = message_of(two, "multiple-tables-locked", stub_fk);
+	assert_non_null(strstr(msg, "foreign key posts_user_id_fkey (posts references users)"));
+	free(msg);
+	msg = message_of("ALTER TABLE posts ADD CONSTRAINT posts_fk FOREIGN KEY (uid) REFERENCES users NOT VALID;\n"
+			 "ALTER TABLE users ADD COLUMN a int;\n", "multiple-tables-locked", NULL);
+	assert_non_null(strstr(msg, "foreign key posts_fk (posts references users"));
+	free(msg);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -562,6 +638,7 @@ int main(void)
 		cmocka_unit_test(test_created_renames),
 		cmocka_unit_test(test_brief_examples),
 		cmocka_unit_test(test_golden_reports),
+		cmocka_unit_test(test_multiple_tables_locked),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -91,6 +91,8 @@ static const struct hint_case cases[] = {
 	  false },
 	{ "enum-add-value", "ALTER TYPE {T} ADD VALUE 'it''s';", "{T}", false, false },
 	{ "disables-timeout", "SET lock_timeout = 0;", "", false, false },
+	{ "multiple-tables-locked", "ALTER TABLE {T} ALTER COLUMN {C} SET DEFAULT 1;\n"
+	  "ALTER TABLE other ALTER COLUMN x SET DEFAULT 1;", "", false, false },
 	{ "transaction-control", "BEGIN;", "", false, false },
 	{ "not-idempotent-no-tx", "-- pgshift:no-transaction\nCREATE INDEX CONCURRENTLY {X} ON {T} ({C});", "",
 	  false, false },

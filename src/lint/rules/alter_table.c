@@ -283,14 +283,16 @@ static void check_add_column(struct lint_ctx *ctx, const PgQuery__AlterTableStmt
 		char *key = add_not_valid(a, fk, name, c->colname);
 		struct buf both = BUF_INIT;
 
-		buf_addf(&both, "%s;\n%s", or_placeholder(add), or_placeholder(key));
+		/* apart: one transaction would hold the new column's ACCESS EXCLUSIVE while it waits for the other table */
+		buf_addf(&both, "%s;\n-- migration 2, a separate one (a brief lock on both tables, no scan):\n%s",
+			 or_placeholder(add), or_placeholder(key));
 		sub.name = name;
 		sub.sql = both.data;
 		lint_report(ctx, &fk_rule, fk->location, &sub,
 			    "SHARE ROW EXCLUSIVE lock on {table} and the referenced table while the key is added",
 			    "-- migration 1:\n"
 			    "{sql};\n"
-			    "-- migration 2, a separate one (SHARE UPDATE EXCLUSIVE: writes go on while it checks):\n"
+			    "-- migration 3, a separate one (SHARE UPDATE EXCLUSIVE: writes go on while it checks):\n"
 			    "ALTER TABLE {table} VALIDATE CONSTRAINT {name};",
 			    "new column \"%s\" references another table without NOT VALID", c->colname);
 		buf_release(&both);

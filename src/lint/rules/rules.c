@@ -13,9 +13,10 @@ extern const struct rule *const lint_rules_drop[];
 extern const struct rule *const lint_rules_alter_table[];
 extern const struct rule *const lint_rules_other[];
 extern const struct rule *const lint_rules_hints[];
+extern const struct rule *const lint_rules_multi_table[];
 
 const struct rule *const *const lint_rule_lists[] = { lint_rules_drop, lint_rules_alter_table, lint_rules_other,
-						      lint_rules_hints, NULL };
+						      lint_rules_hints, lint_rules_multi_table, NULL };
 
 #define MAX_RULES 64
 
