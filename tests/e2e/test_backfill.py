@@ -248,6 +248,13 @@ def test_migration_backfill_stopped_then_resumed(db, project, pgshift):
     assert 0 < done < 200_000
     r = pgshift.run_db("status")
     assert r.returncode == 5 and "failed" in r.stdout
+    # the way on is deploy (it resumes); resolve --rolled-back would run the ADD COLUMN again
+    assert f"{name} stopped at statement 3" in r.stderr and "\"pgshift deploy\": it resumes there" in r.stderr
+    assert "resolve --rolled-back" not in r.stderr
+    h = pgshift.run_db("health")
+    assert h.returncode == 1 and f"\"pgshift deploy\" resumes {name} at statement 3" in h.stdout
+    r = pgshift.run_db("resolve", "--rolled-back", name)
+    assert r.returncode == 2 and "statement 1 (line 1): ALTER TABLE t ADD COLUMN email_lower text" in r.stderr
     r = pgshift.run_db("deploy", timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "resuming" in r.stdout and f"resuming backfill {name}/3" in r.stdout
