@@ -3,10 +3,12 @@
  *
  * Everything is checked before anything is touched: the target exists and
  * is applied, and every migration to revert has a non-empty down.sql that
- * parses.  Then each down.sql runs in its own transaction together with its
- * history change (rolled_back_at), so a failure stops cleanly: everything
- * before it reverted, everything after it untouched.  The next deploy
- * applies the reverted migrations again.
+ * parses, and the down.sql files pass the safety gate as deploy's
+ * migration.sql files do (review-level findings need --approve NAME or an
+ * allow in the file; --strict stops on warnings).  Then each down.sql runs in
+ * its own transaction together with its history change (rolled_back_at), so
+ * a failure stops cleanly: everything before it reverted, everything after
+ * it untouched.  The next deploy applies the reverted migrations again.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 
 #include "cmd/cmds.h"
 #include "cmd/common.h"
+#include "cmd/lintrun.h"
 #include "core/script.h"
 #include "core/text.h"
 #include "db/apply.h"
@@ -29,6 +32,7 @@ struct down {
 	struct plan_entry *e;
 	struct buf sql;
 	struct script script;
+	long lock_timeout_ms;	/* from -- pgshift:lock-timeout in the down.sql, or -1 */
 };
 
 static double now_ms(void)
@@ -125,6 +129,15 @@ static int prepare(struct down *d, size_t n, struct pgs_error *err)
 			goto fail;
 		if (d[i].script.n == 0)
 			buf_addf(&lacking, "%s%s", lacking.len ? ", " : "", d[i].e->name);
+		d[i].lock_timeout_ms = -1;
+		{
+			const struct directive *dir = script_directive(&d[i].script, "lock-timeout");
+			if (dir && opts_parse_duration(dir->args, &d[i].lock_timeout_ms) < 0) {
+				err_set(err, EXIT_FAILURE_, "%s:%d: -- pgshift:lock-timeout needs a duration such as 10s, "
+					"not \"%s\"", m->down_path, dir->line, dir->args);
+				goto fail;
+			}
+		}
 	}
 	if (lacking.len) {
 		err_set(err, EXIT_FAILURE_, "refusing to roll back: no down.sql (or an empty one) for %s", lacking.data);
@@ -138,12 +151,29 @@ fail:
 	return -1;
 }
 
+/* The safety gate over the down.sql files, in the order they run (newest first). */
+static int gate(struct session *ss, const struct gate_opts *go, const struct down *d, size_t n, struct pgs_error *err)
+{
+	struct gate_file *files = xcalloc(n + 1, sizeof(*files));
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		files[i] = (struct gate_file){ d[i].e->mig->down_path, d[i].sql.data, d[i].e->name, NULL };
+	rc = lint_gate(ss->conn, go, files, n, err);
+	for (size_t i = 0; i < n; i++)
+		free(files[i].review);	/* rolled_back_at is the record: no review column to keep it in */
+	free(files);
+	return rc;
+}
+
 int cmd_rollback(int argc, char **argv)
 {
 	struct common_opts c = { 0 };
 	const char *to = NULL;
 	int steps = -1;
 	bool dry_run = false;
+	struct strlist approve = { 0 };
+	struct gate_opts go = { &approve, false, false, true };
 	long lock_wait_ms = 60000, lock_timeout_ms = 5000, statement_timeout_ms = 0;
 	struct opt opts[] = {
 		OPT_STRING(0, "to", &to, "NAME", "revert every applied migration newer than NAME (NAME stays applied)"),
@@ -152,9 +182,13 @@ int cmd_rollback(int argc, char **argv)
 		OPT_BOOL(0, "json", &c.json, "print the result as JSON"),
 		COMMON_DIR_OPTS(&c),
 		OPT_DURATION(0, "lock-wait", &lock_wait_ms, "DURATION", "wait this long for a concurrent deploy (default 60s)"),
-		OPT_DURATION(0, "lock-timeout", &lock_timeout_ms, "DURATION", "lock_timeout of each down's transaction (default 5s)"),
+		OPT_DURATION(0, "lock-timeout", &lock_timeout_ms, "DURATION",
+			     "lock_timeout of each down's transaction (default 5s; -- pgshift:lock-timeout in a down.sql wins)"),
 		OPT_DURATION(0, "statement-timeout", &statement_timeout_ms, "DURATION",
 			     "statement_timeout of each down's transaction (default none)"),
+		OPT_GROUP("safety gate"),
+		OPT_LIST(0, "approve", &approve, "NAME", "approve the review-level findings of NAME's down.sql (repeatable)"),
+		OPT_BOOL(0, "strict", &go.strict, "warnings block the rollback too"),
 		COMMON_CONN_OPTS(&c),
 		OPT_END(),
 	};
@@ -168,6 +202,7 @@ int cmd_rollback(int argc, char **argv)
 
 	if (n == -2) {
 		json_decref(jdone);
+		strlist_free(&approve);
 		return EXIT_OK;
 	}
 	if (n >= 0 && (n > 0 || !to == (steps < 0) || steps == 0)) {
@@ -182,13 +217,17 @@ int cmd_rollback(int argc, char **argv)
 	}
 	if (n < 0) {
 		json_decref(jdone);
+		strlist_free(&approve);
 		return common_fail(&err);
 	}
 	if (session_open(&ss, &c, !dry_run, lock_wait_ms, &err) < 0) {
 		json_decref(jdone);
+		strlist_free(&approve);
 		return common_fail(&err);
 	}
-	if (pick(&ss, to, steps, steps > 0, &downs, &ndown, &err) < 0 || prepare(downs, ndown, &err) < 0)
+	go.json = c.json;
+	if (pick(&ss, to, steps, steps > 0, &downs, &ndown, &err) < 0 || prepare(downs, ndown, &err) < 0 ||
+	    gate(&ss, &go, downs, ndown, &err) < 0)
 		goto fail;
 	if (dry_run || !ndown) {
 		if (!c.json) {
@@ -215,6 +254,7 @@ int cmd_rollback(int argc, char **argv)
 			struct apply_job job = { APPLY_DOWN, m, m->down_path, downs[i].sql.data, &downs[i].script };
 			double t0 = now_ms();
 
+			ao.lock_timeout_ms = downs[i].lock_timeout_ms >= 0 ? downs[i].lock_timeout_ms : lock_timeout_ms;
 			if (apply_script(ss.conn, &ss.ht, &job, &ao, &err) < 0) {
 				if (reverted && !c.json)
 					out_printf("%zu migration%s reverted before the failure; %zu not touched\n", reverted,
@@ -252,5 +292,6 @@ done:
 	}
 	free(downs);
 	session_close(&ss);
+	strlist_free(&approve);
 	return rc;
 }
