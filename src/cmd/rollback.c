@@ -133,8 +133,8 @@ static int prepare(struct down *d, size_t n, struct pgs_error *err)
 		{
 			const struct directive *dir = script_directive(&d[i].script, "lock-timeout");
 			if (dir && opts_parse_duration(dir->args, &d[i].lock_timeout_ms) < 0) {
-				err_set(err, EXIT_FAILURE_, "%s:%d: -- pgshift:lock-timeout needs a duration such as 10s, "
-					"not \"%s\"", m->down_path, dir->line, dir->args);
+				err_set(err, EXIT_FAILURE_, "%s:%d: -- pgshift:lock-timeout needs a duration from "
+					OPTS_DURATION_RANGE " such as 10s, not \"%s\"", m->down_path, dir->line, dir->args);
 				goto fail;
 			}
 		}
