@@ -114,15 +114,22 @@ static void progress_line(const struct backfill_opts *o, const char *fmt, ...)
 	buf_release(&b);
 }
 
-static void report(const struct backfill_opts *o, bool tty, const char *name, long long done, long long total,
-		   double rate, long batch, bool final)
+/*
+ * One progress report.  done counts every run of the backfill; the rate (and
+ * so the ETA) only this run's rows over this run's time: after a resume the
+ * rows of an earlier run took time that is not in elapsed.
+ */
+static void report(const struct backfill_opts *o, bool tty, const char *name, long long done, long long this_run,
+		   double elapsed, long long total, long batch, bool final)
 {
+	double rate = elapsed > 0 ? this_run / elapsed : 0;
 	double eta = rate > 0 && total > done ? (total - done) / rate : 0;
 
 	if (o->json) {
-		json_t *j = json_pack("{s:s, s:I, s:I, s:f, s:I, s:f, s:b}", "backfill", name, "rows_done", (json_int_t)done,
-				      "rows_estimated", (json_int_t)total, "rows_per_second", rate, "batch",
-				      (json_int_t)batch, "eta_seconds", eta, "finished", final);
+		json_t *j = json_pack("{s:s, s:I, s:I, s:I, s:f, s:I, s:f, s:b}", "backfill", name, "rows_done",
+				      (json_int_t)done, "rows_this_run", (json_int_t)this_run, "rows_estimated",
+				      (json_int_t)total, "rows_per_second", rate, "batch", (json_int_t)batch, "eta_seconds",
+				      eta, "finished", final);
 		char *s = json_dumps(j, JSON_COMPACT);
 		progress_line(o, "%s\n", s);
 		free(s);
@@ -291,7 +298,7 @@ int backfill_run(PGconn *conn, const char *history_schema, const struct backfill
 	struct bf_key key = { 0 };
 	struct bf_state st = { 0 };
 	char *table = NULL, *name = NULL;
-	long long total;
+	long long total, earlier;	/* earlier: rows done by earlier runs */
 	double t0, last_report = 0;
 	long size = o->batch < 1 ? 1 : o->batch;
 	double longest = 0;	/* the longest batch: how long any row stayed locked */
@@ -324,6 +331,7 @@ int backfill_run(PGconn *conn, const char *history_schema, const struct backfill
 	} else {
 		progress_line(o, "resuming backfill %s: %lld rows done since %s\n", name, st.rows_done, st.started_at);
 	}
+	earlier = st.rows_done;
 	total = bf_estimate(conn, table, o->exact, spec->where, err);
 	if (total < 0)
 		goto out;
@@ -373,16 +381,14 @@ int backfill_run(PGconn *conn, const char *history_schema, const struct backfill
 				size = BACKFILL_MAX_BATCH;
 		}
 		if (now_s() - last_report >= (tty ? 0.2 : 5.0)) {
-			double el = now_s() - t0;
-			report(o, tty, name, st.rows_done, total, el > 0 ? st.rows_done / el : 0, size, false);
+			report(o, tty, name, st.rows_done, st.rows_done - earlier, now_s() - t0, total, size, false);
 			last_report = now_s();
 		}
 		if (o->sleep_ms > 0)
 			sleep_ms(o->sleep_ms);
 	}
 	if (stop_requested) {
-		double el = now_s() - t0;
-		report(o, tty, name, st.rows_done, total, el > 0 ? st.rows_done / el : 0, size, false);
+		report(o, tty, name, st.rows_done, st.rows_done - earlier, now_s() - t0, total, size, false);
 		err_set(err, 130, "backfill %s stopped after a complete batch: %lld rows done, progress saved", name,
 			st.rows_done);
 		rc = 1;
@@ -392,8 +398,12 @@ int backfill_run(PGconn *conn, const char *history_schema, const struct backfill
 		goto restore;
 	{
 		double el = now_s() - t0;
-		report(o, tty, name, st.rows_done, total, el > 0 ? st.rows_done / el : 0, size, true);
-		if (!o->json)
+		report(o, tty, name, st.rows_done, st.rows_done - earlier, el, total, size, true);
+		if (!o->json && earlier)
+			progress_line(o, "backfill %s finished: %lld rows updated (%lld in this run, in %.1f s); longest "
+					 "batch (row locks held) %.0f ms\n", name, st.rows_done, st.rows_done - earlier, el,
+				      longest);
+		else if (!o->json)
 			progress_line(o, "backfill %s finished: %lld rows updated in %.1f s; longest batch (row locks held) "
 					 "%.0f ms\n", name, st.rows_done, el, longest);
 	}

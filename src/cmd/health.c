@@ -96,15 +96,27 @@ int cmd_health(int argc, char **argv)
 
 		add(checks, &nchecks, "database", true, xasprintf("%s answers (PostgreSQL %d)", ss.t.display,
 									db_server_version(ss.conn) / 10000));
+		struct buf resumes = BUF_INIT;
+
+		/* an interrupted migration that commits in steps is finished by deploy, not resolved */
+		for (size_t i = 0; i < p->n; i++) {
+			size_t step;
+			if (common_deploy_resumes(&p->entries[i], db_server_version(ss.conn), &step, NULL))
+				buf_addf(&resumes, "; \"pgshift deploy\" resumes %s at statement %zu", p->entries[i].name,
+					 step + 1);
+		}
 		add(checks, &nchecks, "history", problems == 0,
-		    problems ? xasprintf("%zu failed, %zu modified, %zu missing (see pgshift status)", p->count[ST_FAILED],
-					 p->count[ST_MODIFIED], p->count[ST_MISSING])
+		    problems ? xasprintf("%zu failed, %zu modified, %zu missing (see pgshift status)%s", p->count[ST_FAILED],
+					 p->count[ST_MODIFIED], p->count[ST_MISSING], resumes.data)
 			     : xasprintf("%zu applied, none failed, modified or missing", p->count[ST_APPLIED]));
+		buf_release(&resumes);
 		add(checks, &nchecks, "pending", pending == 0 || allow_pending,
 		    ss.lock_holder ? xasprintf("%zu pending (%zu running)%s; a deploy is at work: the migration lock "
 					       "is held by %s", pending, p->count[ST_RUNNING],
 					       pending && allow_pending ? " (allowed)" : "", ss.lock_holder)
-				   : xasprintf("%zu pending%s", pending, pending && allow_pending ? " (allowed)" : ""));
+				   : xasprintf("%zu pending%s%s", pending, pending && allow_pending ? " (allowed)" : "",
+					       p->count[ST_OUT_OF_ORDER] ? ", some out of order: deploy refuses them "
+									   "(see pgshift status)" : ""));
 		if (db_invalid_indexes(ss.conn, NULL, NULL, &indexes, &err) < 0) {
 			add(checks, &nchecks, "indexes", false, xstrdup(err.message));
 			err_clear(&err);

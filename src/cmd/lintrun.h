@@ -7,6 +7,7 @@
 
 #include <libpq-fe.h>
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "lint/lint.h"
 #include "util/err.h"
@@ -32,5 +33,28 @@ int lint_parse_version(const char *s, int *version, struct pgs_error *err);
  * annotations); returns the lint exit code.
  */
 int lint_output_print(const struct lint_output *o, const struct findings *f);
+
+/* One file through the safety gate. */
+struct gate_file {
+	const char *path;	/* migration.sql, or down.sql for a rollback */
+	const char *sql;
+	const char *name;	/* its migration */
+	char *review;		/* set when passed: the review record (JSON) for its history row, or NULL; caller frees */
+};
+
+struct gate_opts {
+	const struct strlist *approve;	/* --approve NAME... */
+	bool strict;			/* warnings stop it too */
+	bool json;			/* stdout is JSON: the report goes to stderr */
+	bool down;			/* rollback's down.sql files (the messages say so) */
+};
+
+/*
+ * The safety gate of deploy and rollback: lints the files about to run as
+ * one batch, in the order they run; a review-level finding that is neither
+ * acknowledged in the file nor approved with --approve stops everything
+ * (EXIT_BLOCKED, an error: EXIT_FAILURE_) after the report is printed.
+ */
+int lint_gate(PGconn *conn, const struct gate_opts *o, struct gate_file *files, size_t n, struct pgs_error *err);
 
 #endif

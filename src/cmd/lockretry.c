@@ -112,15 +112,13 @@ static void describe(const struct lock_blocker *b, struct buf *out)
 		 len > 100 || b->query[len] ? " ..." : "");
 }
 
-static void look(const PgQuery__RangeVar *rv, void *arg)
+static void look_at(struct blockers *w, const char *schema, const char *relname)
 {
-	struct blockers *w = arg;
-	char *name = rv->schemaname && *rv->schemaname ? xasprintf("%s.%s", rv->schemaname, rv->relname)
-						      : xstrdup(rv->relname);
+	char *name = schema && *schema ? xasprintf("%s.%s", schema, relname) : xstrdup(relname);
 	struct lock_blocker *b;
 	size_t n;
 
-	if (db_lock_blockers(w->conn, name, w->waited_ms, &b, &n) == 0) {
+	if (db_lock_blockers(w->conn, schema, relname, w->waited_ms, &b, &n) == 0) {
 		for (size_t i = 0; i < n; i++) {
 			char *key = xasprintf("\n%s\n", b[i].key);
 			struct buf one = BUF_INIT;
@@ -138,6 +136,48 @@ static void look(const PgQuery__RangeVar *rv, void *arg)
 		db_lock_blockers_free(b, n);
 	}
 	free(name);
+}
+
+static void look(const PgQuery__RangeVar *rv, void *arg)
+{
+	look_at(arg, rv->schemaname, rv->relname);
+}
+
+/* DROP TABLE/INDEX/VIEW/... names its relations as lists of names, not as RangeVars. */
+static void look_dropped(const PgQuery__Node *node, struct blockers *w)
+{
+	const PgQuery__DropStmt *d;
+
+	if (node->node_case != PG_QUERY__NODE__NODE_DROP_STMT)
+		return;
+	d = node->drop_stmt;
+	switch (d->remove_type) {
+	case PG_QUERY__OBJECT_TYPE__OBJECT_TABLE:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_INDEX:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_VIEW:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_SEQUENCE:
+	case PG_QUERY__OBJECT_TYPE__OBJECT_FOREIGN_TABLE:
+		break;
+	default:
+		return;
+	}
+	for (size_t i = 0; i < d->n_objects; i++) {
+		const PgQuery__Node *o = d->objects[i];
+		const char *part[3] = { NULL, NULL, NULL };
+		size_t k = 0;
+
+		if (o->node_case != PG_QUERY__NODE__NODE_LIST)
+			continue;
+		for (size_t j = 0; j < o->list->n_items && k < 3; j++)
+			if (o->list->items[j]->node_case == PG_QUERY__NODE__NODE_STRING)
+				part[k++] = o->list->items[j]->string->sval;
+		/* name, schema.name, or catalog.schema.name */
+		if (k == 1)
+			look_at(w, NULL, part[0]);
+		else if (k >= 2)
+			look_at(w, part[k - 2], part[k - 1]);
+	}
 }
 
 int lock_retry_run(PGconn *conn, const struct lock_retry *lr, const char *name, const struct script *script,
@@ -165,8 +205,10 @@ int lock_retry_run(PGconn *conn, const struct lock_retry *lr, const char *name, 
 		w.waited_ms = (long)(now_ms() - t0) - 1;
 		buf_reset(&w.now);
 		buf_reset(&w.fresh);
-		if (st && st->node)
+		if (st && st->node) {
 			script_relations(st->node, look, &w);
+			look_dropped(st->node, &w);
+		}
 		if (n >= lr->tries) {
 			err_set(err, EXIT_FAILURE_, "%s: lock not granted after %d attempt%s over %.1f s; nothing of it was "
 				"applied", name, n, n == 1 ? "" : "s", (now_ms() - start) / 1000.0);

@@ -207,104 +207,6 @@ static int classify(const struct plan_entry *e, int server_version, struct item 
 	return 0;
 }
 
-/* The review record of one migration: its acknowledged and approved findings, as JSON. */
-static char *review_record(const struct findings *f, const char *name, bool approved)
-{
-	json_t *list = json_array();
-	json_t *o;
-	char *s;
-
-	for (size_t i = 0; i < f->n; i++) {
-		const struct finding *x = &f->items[i];
-		if (!x->migration || strcmp(x->migration, name) || (!x->ack && !x->approved))
-			continue;
-		json_array_append_new(list, json_pack("{s:s, s:s, s:i, s:o}", "rule", x->rule, "severity",
-						      severity_name(x->sev), "line", x->line, "acknowledged",
-						      x->ack ? json_string(x->ack) : json_null()));
-	}
-	if (!json_array_size(list) && !approved) {
-		json_decref(list);
-		return NULL;
-	}
-	o = json_pack("{s:b, s:o}", "approved", approved, "findings", list);
-	s = json_dumps(o, JSON_COMPACT);
-	json_decref(o);
-	return s;
-}
-
-static bool approved(const struct migrate_opts *o, const char *name)
-{
-	for (int i = 0; o->approve && i < o->approve->n; i++)
-		if (!strcmp(o->approve->items[i], name))
-			return true;
-	return false;
-}
-
-/*
- * The safety gate: lints the migrations about to run as one batch; a
- * review-level finding that is neither acknowledged in the file nor
- * approved with --approve stops everything (exit 3) with the report.
- */
-static int gate(struct session *ss, const struct migrate_opts *o, struct item *items, size_t n,
-		struct pgs_error *err)
-{
-	struct lint_opts lo = { .pg_version = db_server_version(ss->conn), .batch = true };
-	struct lint_run run;
-	struct buf blocked = BUF_INIT;
-	int rc;
-
-	lint_catalog_lookups(&lo, ss->conn);
-	lint_init(&run, &lo);
-	for (size_t k = 0; k < n; k++) {
-		const struct plan_entry *e = &ss->plan.entries[items[k].idx];
-		lint_file(&run, e->mig->sql_path, e->mig->sql.data, e->name);
-		if (approved(o, e->name))
-			lint_approve(&run, e->name);
-	}
-	for (int i = 0; o->approve && i < o->approve->n; i++) {
-		bool found = false;
-		for (size_t k = 0; k < n; k++)
-			found |= !strcmp(ss->plan.entries[items[k].idx].name, o->approve->items[i]);
-		if (!found)
-			out_warning("--approve %s: no pending migration has that name", o->approve->items[i]);
-	}
-	rc = lint_exit_code(&run.out, o->strict);
-	if (rc) {
-		struct buf report = BUF_INIT;
-
-		/* The report goes where a person reads it; with --json, stdout stays JSON. */
-		lint_report_text(&run.out, out_colour_enabled(o->json ? stderr : stdout), o->strict, &report);
-		if (o->json)
-			out_eprintf("%s", report.data);
-		else
-			out_printf("%s", report.data);
-		buf_release(&report);
-		for (size_t i = 0; i < run.out.n; i++) {
-			const struct finding *x = &run.out.items[i];
-			if ((lint_blocks(x, o->strict) || x->sev == SEV_ERROR) && x->migration &&
-			    !strstr(blocked.data, x->migration))
-				buf_addf(&blocked, "%s%s", blocked.len ? ", " : "", x->migration);
-		}
-		if (rc == 1) {
-			err_set(err, EXIT_FAILURE_, "cannot deploy: %s cannot be checked (see the errors above)", blocked.data);
-			err_hint(err, "fix the SQL or the -- pgshift: directive; nothing was applied");
-		} else {
-			err_set(err, EXIT_BLOCKED, "deploy blocked by the safety gate: %s %s review", blocked.data,
-				strchr(blocked.data, ',') ? "need" : "needs");
-			err_hint(err, "nothing was applied. After review (\"pgshift review\"), approve with --approve NAME, "
-				      "or acknowledge each finding in the file: -- pgshift:allow RULE because: REASON");
-		}
-	} else {
-		for (size_t k = 0; k < n; k++) {
-			const char *name = ss->plan.entries[items[k].idx].name;
-			items[k].review = review_record(&run.out, name, approved(o, name));
-		}
-	}
-	buf_release(&blocked);
-	lint_free(&run);
-	return rc ? -1 : 0;
-}
-
 /* One try of a transactional migration (or a run of its statements) with the given lock_timeout. */
 struct try_arg {
 	struct session *ss;
@@ -508,8 +410,22 @@ int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jl
 	}
 	if (check_plan(&ss->plan, resumable, o->allow_out_of_order, err) < 0)
 		goto out;
-	if (o->gate && gate(ss, o, items, nitems, err) < 0)
-		goto out;
+	if (o->gate) {
+		struct gate_file *files = xcalloc(nitems + 1, sizeof(*files));
+		struct gate_opts go = { o->approve, o->strict, o->json, false };
+
+		for (size_t k = 0; k < nitems; k++) {
+			const struct plan_entry *e = &ss->plan.entries[items[k].idx];
+			files[k] = (struct gate_file){ e->mig->sql_path, e->mig->sql.data, e->name, NULL };
+		}
+		if (lint_gate(ss->conn, &go, files, nitems, err) < 0) {
+			free(files);
+			goto out;
+		}
+		for (size_t k = 0; k < nitems; k++)
+			items[k].review = files[k].review;	/* the item owns it now */
+		free(files);
+	}
 	if (o->dry_run) {
 		if (!o->json && ss->lock_holder)
 			out_printf("dry run: another deploy is at work: the migration lock is held by %s; a real "

@@ -5,25 +5,69 @@
  * unfinished rows rolled back, so the next deploy runs it again (after the
  * user has cleaned up what it left behind); --applied records it as applied
  * (the user finished it by hand), with the checksum of the file on disk.
+ *
+ * A migration that commits in steps (no-transaction, backfill) may have
+ * failed with some statements applied.  Deploy resumes it after them;
+ * --rolled-back would make the next deploy run it from the start, those
+ * statements again (an INSERT twice), so it is refused, naming them, unless
+ * --rerun-applied-steps says that is what the user wants.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmds.h"
 #include "cmd/common.h"
+#include "core/script.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
 
 static const char usage[] = "pgshift resolve --applied NAME | --rolled-back NAME [options]";
 
+/*
+ * --rolled-back: when statements of e are applied and deploy would resume
+ * after them, refuses (without rerun) naming those statements, or says that
+ * the next deploy runs them again.
+ */
+static int check_rerun(struct session *ss, const struct plan_entry *e, bool rerun, struct pgs_error *err)
+{
+	struct script s;
+	struct buf list = BUF_INIT;
+	size_t step;
+
+	if (!common_deploy_resumes(e, db_server_version(ss->conn), &step, &s))
+		return 0;
+	for (size_t i = 0; i < step; i++) {
+		buf_addf(&list, "\n  statement %zu (line %d): ", i + 1, s.stmts[i].line);
+		script_first_line(e->mig->sql.data, &s.stmts[i], &list, 100);
+	}
+	if (step && !rerun) {
+		err_set(err, EXIT_USAGE, "refusing to resolve %s as rolled back: %zu of its %zu statements are applied, "
+			"and the next deploy would run %s again", e->name, step, s.n, step == 1 ? "it" : "them");
+		err_detail(err, "applied, and would run again:%s", list.data);
+		err_hint(err, "\"pgshift deploy\" resumes %s at statement %zu without running %s again (fix what made it "
+			      "fail first); to run the whole migration again anyway (after undoing %s by hand, or when %s "
+			      "safe to repeat), add --rerun-applied-steps", e->name, step + 1, step == 1 ? "it" : "them",
+			 step == 1 ? "it" : "them", step == 1 ? "it is" : "they are");
+	} else if (step) {
+		out_warning("the next deploy runs %s from statement 1, again running the %zu applied before the "
+			    "failure:%s", e->name, step, list.data);
+	}
+	buf_release(&list);
+	script_free(&s);
+	return step && !rerun ? -1 : 0;
+}
+
 int cmd_resolve(int argc, char **argv)
 {
 	struct common_opts c = { 0 };
 	const char *applied = NULL, *rolled = NULL;
+	bool rerun = false;
 	long lock_wait_ms = 60000;
 	struct opt opts[] = {
 		OPT_STRING(0, "applied", &applied, "NAME", "record the failed migration NAME as applied (finished by hand)"),
 		OPT_STRING(0, "rolled-back", &rolled, "NAME", "record the failed migration NAME as rolled back (deploy runs it again)"),
+		OPT_BOOL(0, "rerun-applied-steps", &rerun,
+			 "with --rolled-back: go on when statements of NAME are applied (deploy runs them again)"),
 		COMMON_DIR_OPTS(&c),
 		OPT_DURATION(0, "lock-wait", &lock_wait_ms, "DURATION", "wait this long for a concurrent deploy (default 60s)"),
 		COMMON_CONN_OPTS(&c),
@@ -69,6 +113,8 @@ int cmd_resolve(int argc, char **argv)
 		err_hint(&err, "restore its directory (git checkout), or resolve it with --rolled-back");
 		goto fail;
 	}
+	if (rolled && check_rerun(&ss, e, rerun, &err) < 0)
+		goto fail;
 	changed = history_resolve(ss.conn, &ss.ht, name, applied != NULL, e->mig ? e->mig->checksum : "", &err);
 	if (changed < 0)
 		goto fail;

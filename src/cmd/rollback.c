@@ -3,10 +3,12 @@
  *
  * Everything is checked before anything is touched: the target exists and
  * is applied, and every migration to revert has a non-empty down.sql that
- * parses.  Then each down.sql runs in its own transaction together with its
- * history change (rolled_back_at), so a failure stops cleanly: everything
- * before it reverted, everything after it untouched.  The next deploy
- * applies the reverted migrations again.
+ * parses, and the down.sql files pass the safety gate as deploy's
+ * migration.sql files do (review-level findings need --approve NAME or an
+ * allow in the file; --strict stops on warnings).  Then each down.sql runs in
+ * its own transaction together with its history change (rolled_back_at), so
+ * a failure stops cleanly: everything before it reverted, everything after
+ * it untouched.  The next deploy applies the reverted migrations again.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +18,7 @@
 
 #include "cmd/cmds.h"
 #include "cmd/common.h"
+#include "cmd/lintrun.h"
 #include "cmd/lockretry.h"
 #include "core/script.h"
 #include "core/text.h"
@@ -31,6 +34,7 @@ struct down {
 	struct plan_entry *e;
 	struct buf sql;
 	struct script script;
+	long lock_timeout_ms;	/* from -- pgshift:lock-timeout in the down.sql, or -1 */
 };
 
 static double now_ms(void)
@@ -127,6 +131,15 @@ static int prepare(struct down *d, size_t n, struct pgs_error *err)
 			goto fail;
 		if (d[i].script.n == 0)
 			buf_addf(&lacking, "%s%s", lacking.len ? ", " : "", d[i].e->name);
+		d[i].lock_timeout_ms = -1;
+		{
+			const struct directive *dir = script_directive(&d[i].script, "lock-timeout");
+			if (dir && opts_parse_duration(dir->args, &d[i].lock_timeout_ms) < 0) {
+				err_set(err, EXIT_FAILURE_, "%s:%d: -- pgshift:lock-timeout needs a duration from "
+					OPTS_DURATION_RANGE " such as 10s, not \"%s\"", m->down_path, dir->line, dir->args);
+				goto fail;
+			}
+		}
 	}
 	if (lacking.len) {
 		err_set(err, EXIT_FAILURE_, "refusing to roll back: no down.sql (or an empty one) for %s", lacking.data);
@@ -155,12 +168,29 @@ static int try_down(void *arg, long lock_timeout_ms, struct apply_failure *fail,
 	return apply_script(t->ss->conn, &t->ss->ht, t->job, &t->ao, err);
 }
 
+/* The safety gate over the down.sql files, in the order they run (newest first). */
+static int gate(struct session *ss, const struct gate_opts *go, const struct down *d, size_t n, struct pgs_error *err)
+{
+	struct gate_file *files = xcalloc(n + 1, sizeof(*files));
+	int rc;
+
+	for (size_t i = 0; i < n; i++)
+		files[i] = (struct gate_file){ d[i].e->mig->down_path, d[i].sql.data, d[i].e->name, NULL };
+	rc = lint_gate(ss->conn, go, files, n, err);
+	for (size_t i = 0; i < n; i++)
+		free(files[i].review);	/* rolled_back_at is the record: no review column to keep it in */
+	free(files);
+	return rc;
+}
+
 int cmd_rollback(int argc, char **argv)
 {
 	struct common_opts c = { 0 };
 	const char *to = NULL;
 	int steps = -1;
 	bool dry_run = false;
+	struct strlist approve = { 0 };
+	struct gate_opts go = { &approve, false, false, true };
 	long lock_wait_ms = 60000, lock_timeout_ms = -1, statement_timeout_ms = 0;
 	int lock_retries = LOCK_RETRY_TRIES;
 	long lock_retry_delay_ms = LOCK_RETRY_SLEEP_MS;
@@ -174,6 +204,9 @@ int cmd_rollback(int argc, char **argv)
 		LOCK_RETRY_OPTS(&lock_timeout_ms, &lock_retries, &lock_retry_delay_ms),
 		OPT_DURATION(0, "statement-timeout", &statement_timeout_ms, "DURATION",
 			     "statement_timeout of each down's transaction (default none)"),
+		OPT_GROUP("safety gate"),
+		OPT_LIST(0, "approve", &approve, "NAME", "approve the review-level findings of NAME's down.sql (repeatable)"),
+		OPT_BOOL(0, "strict", &go.strict, "warnings block the rollback too"),
 		COMMON_CONN_OPTS(&c),
 		OPT_END(),
 	};
@@ -187,6 +220,7 @@ int cmd_rollback(int argc, char **argv)
 
 	if (n == -2) {
 		json_decref(jdone);
+		strlist_free(&approve);
 		return EXIT_OK;
 	}
 	if (n >= 0 && (n > 0 || !to == (steps < 0) || steps == 0)) {
@@ -201,13 +235,17 @@ int cmd_rollback(int argc, char **argv)
 	}
 	if (n < 0) {
 		json_decref(jdone);
+		strlist_free(&approve);
 		return common_fail(&err);
 	}
 	if (session_open(&ss, &c, !dry_run, lock_wait_ms, &err) < 0) {
 		json_decref(jdone);
+		strlist_free(&approve);
 		return common_fail(&err);
 	}
-	if (pick(&ss, to, steps, steps > 0, &downs, &ndown, &err) < 0 || prepare(downs, ndown, &err) < 0)
+	go.json = c.json;
+	if (pick(&ss, to, steps, steps > 0, &downs, &ndown, &err) < 0 || prepare(downs, ndown, &err) < 0 ||
+	    gate(&ss, &go, downs, ndown, &err) < 0)
 		goto fail;
 	if (dry_run || !ndown) {
 		if (!c.json) {
@@ -237,7 +275,12 @@ int cmd_rollback(int argc, char **argv)
 			struct try_down t = { &ss, &job, { 0, statement_timeout_ms, NULL } };
 			double t0 = now_ms();
 
-			if (lock_retry_run(ss.conn, &sched, m->name, &downs[i].script, try_down, &t, &err) < 0) {
+			struct lock_retry lr = sched;
+
+			/* -- pgshift:lock-timeout in the down.sql fixes the timeout, as in a migration.sql */
+			if (downs[i].lock_timeout_ms >= 0)
+				lr.fixed_ms = downs[i].lock_timeout_ms;
+			if (lock_retry_run(ss.conn, &lr, m->name, &downs[i].script, try_down, &t, &err) < 0) {
 				if (reverted && !c.json)
 					out_printf("%zu migration%s reverted before the failure; %zu not touched\n", reverted,
 						   reverted == 1 ? "" : "s", ndown - reverted - 1);
@@ -274,5 +317,6 @@ done:
 	}
 	free(downs);
 	session_close(&ss);
+	strlist_free(&approve);
 	return rc;
 }

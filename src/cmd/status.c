@@ -59,8 +59,8 @@ static int exit_code(const struct plan *p, const struct invalid_indexes *ix)
 	return EXIT_OK;
 }
 
-static void print_json(const struct plan *p, const struct target *t, const struct history_table *ht,
-		       const char *holder, const struct invalid_indexes *ix)
+static void print_json(const struct plan *p, const size_t *resume, const struct target *t,
+		       const struct history_table *ht, const char *holder, const struct invalid_indexes *ix)
 {
 	json_t *root = json_object(), *list = json_array(), *counts = json_object(), *indexes = json_array();
 	char *s;
@@ -82,6 +82,7 @@ static void print_json(const struct plan *p, const struct target *t, const struc
 		json_object_set_new(m, "applied_steps_count", e->row ? json_integer(e->row->applied_steps_count) : json_null());
 		json_object_set_new(m, "logs", e->row && e->row->logs ? json_string(e->row->logs) : json_null());
 		json_object_set_new(m, "has_down", json_boolean(e->mig && e->mig->down_path && !e->mig->down_empty));
+		json_object_set_new(m, "resume_at", resume[i] ? json_integer((json_int_t)resume[i]) : json_null());
 		json_array_append_new(list, m);
 	}
 	for (int s2 = 0; s2 < ST__COUNT; s2++)
@@ -131,8 +132,8 @@ static void print_indexes(const struct invalid_indexes *ix)
 	}
 }
 
-static void print_text(const struct plan *p, const struct target *t, const struct history_table *ht,
-		       const char *holder, const struct invalid_indexes *ix)
+static void print_text(const struct plan *p, const size_t *resume, const struct target *t,
+		       const struct history_table *ht, const char *holder, const struct invalid_indexes *ix)
 {
 	out_printf("%sdatabase%s %s\n", out_c(C_BOLD), out_reset(), t->display);
 	print_indexes(ix);
@@ -176,7 +177,10 @@ static void print_text(const struct plan *p, const struct target *t, const struc
 	out_printf("\n");
 	for (size_t i = 0; i < p->n; i++) {
 		const struct plan_entry *e = &p->entries[i];
-		if (e->state == ST_FAILED)
+		if (e->state == ST_FAILED && resume[i])
+			out_hint("%s stopped at statement %zu (statements before it stay applied); fix what made it fail, "
+				 "then run \"pgshift deploy\": it resumes there", e->name, resume[i]);
+		else if (e->state == ST_FAILED)
 			out_hint("%s failed; after checking what it left behind, run \"pgshift resolve --rolled-back %s\" "
 				 "to run it again or \"pgshift resolve --applied %s\" if it was finished by hand",
 				 e->name, e->name, e->name);
@@ -185,6 +189,10 @@ static void print_text(const struct plan *p, const struct target *t, const struc
 				 e->name);
 		else if (e->state == ST_MISSING)
 			out_hint("%s is in the history but not on disk; restore it from version control", e->name);
+		else if (e->state == ST_OUT_OF_ORDER)
+			out_hint("%s is older than the newest applied migration (%s), so deploy refuses it: give it a newer "
+				 "version (rename its directory), or run \"pgshift deploy --allow-out-of-order\" if the "
+				 "order does not matter", e->name, p->newest_applied);
 		if (e->state == ST_FAILED && e->row && e->row->logs) {
 			/* the logs come from the history table: each of their lines is a detail line */
 			for (const char *l = e->row->logs; *l;) {
@@ -203,7 +211,7 @@ static void print_text(const struct plan *p, const struct target *t, const struc
 			   history_lock_key(ht), who.data);
 		buf_release(&who);
 		out_hint("a deploy, rollback or resolve is at work; run status again when it is done");
-	} else if (exit_code(p, ix) == EXIT_PENDING) {
+	} else if (exit_code(p, ix) == EXIT_PENDING && !p->count[ST_OUT_OF_ORDER]) {
 		out_hint("run \"pgshift deploy\" to apply the pending migrations");
 	}
 }
@@ -265,6 +273,7 @@ int cmd_status(int argc, char **argv)
 	}
 	struct history_job job = { &c, &hist, BUF_INIT, { NULL, 0 } };
 	const char *holder;
+	size_t *resume = NULL;
 
 	if (common_load_connect_then(&c, &set, &conn, &t, read_history, &job, &err) < 0) {
 		rc = common_fail(&err);
@@ -285,14 +294,20 @@ int cmd_status(int argc, char **argv)
 		gha_summary(md.data);
 		buf_release(&md);
 	}
+	/* where deploy resumes each failed migration that commits in steps (1-based; 0: it does not) */
+	resume = xcalloc(plan.n + 1, sizeof(*resume));
+	for (size_t i = 0; i < plan.n; i++)
+		if (common_deploy_resumes(&plan.entries[i], db_server_version(conn), &resume[i], NULL))
+			resume[i]++;
 	if (c.json)
-		print_json(&plan, &t, &ht, holder, &job.indexes);
+		print_json(&plan, resume, &t, &ht, holder, &job.indexes);
 	else
-		print_text(&plan, &t, &ht, holder, &job.indexes);
+		print_text(&plan, resume, &t, &ht, holder, &job.indexes);
 	rc = exit_code(&plan, &job.indexes);
 out:
 	if (conn)
 		PQfinish(conn);
+	free(resume);
 	plan_free(&plan);
 	history_free(&hist);
 	migset_free(&set);

@@ -342,6 +342,17 @@ void script_concurrent_index(const PgQuery__Node *node, struct concurrent_index 
 	}
 }
 
+bool script_commits_in_steps(const struct script *s, int server_version)
+{
+	size_t nauto = 0;
+
+	if (script_directive(s, "no-transaction") || script_directive(s, "backfill"))
+		return true;
+	for (size_t i = 0; i < s->n; i++)
+		nauto += script_needs_autocommit(s->stmts[i].node, server_version) != NULL;
+	return s->n > 0 && nauto == s->n;
+}
+
 /* Walks any protobuf-c message, calling fn on each message of type type (not looking inside those). */
 static void walk(const ProtobufCMessage *m, const ProtobufCMessageDescriptor *type,
 		 void (*fn)(const ProtobufCMessage *m, void *ctx), void *ctx)

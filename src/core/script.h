@@ -79,6 +79,14 @@ struct concurrent_index {
 /* Fills out (kind CC_NONE for every other statement, REINDEX SCHEMA/DATABASE included). */
 void script_concurrent_index(const PgQuery__Node *node, struct concurrent_index *out);
 /*
+ * True when deploy commits the migration in steps rather than in one
+ * transaction, so that a failed run leaves statements applied and deploy
+ * resumes it at its first statement not done: the file carries
+ * `-- pgshift:no-transaction` or `-- pgshift:backfill`, or every statement
+ * must run outside a transaction block.
+ */
+bool script_commits_in_steps(const struct script *s, int server_version);
+/*
  * Calls fn for every table, view or sequence the statement names (every
  * RangeVar in its tree, found by walking the protobuf descriptors).
  */

@@ -408,10 +408,11 @@ bool db_not_null_proved(PGconn *conn, const char *schema, const char *table, con
  * application transaction that took its lock after pgshift gave up is not
  * old enough to be named.
  */
-int db_lock_blockers(PGconn *conn, const char *relation, long waited_ms, struct lock_blocker **out, size_t *n)
+int db_lock_blockers(PGconn *conn, const char *schema, const char *relation, long waited_ms,
+		     struct lock_blocker **out, size_t *n)
 {
 	char waited[32];
-	const char *params[2] = { relation, waited };
+	const char *params[3] = { relation, waited, schema && *schema ? schema : NULL };
 	PGresult *res;
 
 	*out = NULL;
@@ -421,7 +422,8 @@ int db_lock_blockers(PGconn *conn, const char *relation, long waited_ms, struct 
 			   "WITH RECURSIVE chain(pid, depth) AS ("
 			   " SELECT DISTINCT l.pid, 0 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
 			   " WHERE l.locktype = 'relation' AND l.granted AND l.pid <> pg_backend_pid()"
-			   " AND l.relation = to_regclass($1)"
+			   " AND l.relation = (SELECT c.oid FROM pg_class c JOIN pg_namespace s ON s.oid = c.relnamespace"
+			   "  WHERE c.relname = $1 AND (s.nspname = $3 OR ($3 IS NULL AND pg_table_is_visible(c.oid))))"
 			   " AND a.xact_start <= clock_timestamp() - make_interval(secs => $2::float8 / 1000)"
 			   " UNION"
 			   " SELECT b, c.depth + 1 FROM chain c, unnest(pg_blocking_pids(c.pid)) b WHERE c.depth < 16)"
@@ -430,7 +432,7 @@ int db_lock_blockers(PGconn *conn, const char *relation, long waited_ms, struct 
 			   " coalesce(a.state, '?'), coalesce(a.query, '')"
 			   " FROM chain c JOIN pg_stat_activity a ON a.pid = c.pid"
 			   " WHERE c.pid <> pg_backend_pid() AND cardinality(pg_blocking_pids(c.pid)) = 0 ORDER BY a.pid",
-			   2, NULL, params, NULL, NULL, 0);
+			   3, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
 		PQclear(res);
 		return -1;

@@ -90,14 +90,16 @@ struct lock_blocker {
 };
 
 /*
- * Who kept pgshift from locking relation (a name as written, resolved with
- * to_regclass) during a wait of waited_ms that just timed out: the sessions
+ * Who kept pgshift from locking schema.relation (the names as the parse
+ * tree holds them, unquoted; schema NULL: the one the search_path finds)
+ * during a wait of waited_ms that just timed out: the sessions
  * at the root of the wait (holders followed through pg_blocking_pids to
  * those that wait for nobody), not every short transaction that holds a
  * lock on it now.  Sets *out (new array of *n; free with
  * db_lock_blockers_free).  -1 when it could not be read.
  */
-int db_lock_blockers(PGconn *conn, const char *relation, long waited_ms, struct lock_blocker **out, size_t *n);
+int db_lock_blockers(PGconn *conn, const char *schema, const char *relation, long waited_ms,
+		     struct lock_blocker **out, size_t *n);
 void db_lock_blockers_free(struct lock_blocker *b, size_t n);
 /*
  * A foreign key between two tables, either way round: "name (posts

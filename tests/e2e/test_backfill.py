@@ -124,6 +124,31 @@ def test_json_progress(db, project, pgshift):
     assert lines[-1]["finished"] is True and lines[-1]["rows_done"] == 3_000
 
 
+def test_rate_after_a_resume_counts_only_this_run(db, project, pgshift):
+    """The earlier run's rows (80 million here) are not this run's work: rate and ETA leave them out."""
+    import json
+    make_table(db, rows=3_000)
+    args = (*ARGS, "--name", "bf", "--json", "--batch", "500", "--target-ms", "0")
+    assert pgshift.run_db(*args).returncode == 0
+    # as if an earlier run had done 80 million rows and stopped at id 2000
+    db.query("UPDATE t SET done = false, n = 0 WHERE id > 2000")
+    db.query("UPDATE pgshift_backfills SET finished_at = NULL, rows_done = 80000000, last_key = ARRAY['2000']")
+    r = pgshift.run_db(*args)
+    assert r.returncode == 0, r.stderr
+    last = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")][-1]
+    assert last["finished"] is True
+    assert last["rows_done"] == 80_001_000 and last["rows_this_run"] == 1_000
+    # stopped after its last batch: a resume has nothing left to do, and no rate to show
+    db.query("UPDATE pgshift_backfills SET finished_at = NULL")
+    r = pgshift.run_db(*ARGS, "--name", "bf")
+    assert r.returncode == 0, r.stderr
+    assert "80001000 rows updated (0 in this run" in r.stdout and " 0 rows/s" in r.stdout
+    db.query("UPDATE pgshift_backfills SET finished_at = NULL")
+    r = pgshift.run_db(*args)
+    last = [json.loads(l) for l in r.stdout.splitlines() if l.startswith("{")][-1]
+    assert last["rows_this_run"] == 0 and last["rows_per_second"] == 0 and last["eta_seconds"] == 0
+
+
 def test_batches_shrink_towards_target_ms(db, project, pgshift):
     """--target-ms takes milliseconds: 50,000-row batches are far above 5 ms, so the size halves."""
     import json
@@ -248,6 +273,13 @@ def test_migration_backfill_stopped_then_resumed(db, project, pgshift):
     assert 0 < done < 200_000
     r = pgshift.run_db("status")
     assert r.returncode == 5 and "failed" in r.stdout
+    # the way on is deploy (it resumes); resolve --rolled-back would run the ADD COLUMN again
+    assert f"{name} stopped at statement 3" in r.stderr and "\"pgshift deploy\": it resumes there" in r.stderr
+    assert "resolve --rolled-back" not in r.stderr
+    h = pgshift.run_db("health")
+    assert h.returncode == 1 and f"\"pgshift deploy\" resumes {name} at statement 3" in h.stdout
+    r = pgshift.run_db("resolve", "--rolled-back", name)
+    assert r.returncode == 2 and "statement 1 (line 1): ALTER TABLE t ADD COLUMN email_lower text" in r.stderr
     r = pgshift.run_db("deploy", timeout=120)
     assert r.returncode == 0, r.stdout + r.stderr
     assert "resuming" in r.stdout and f"resuming backfill {name}/3" in r.stdout

@@ -211,7 +211,8 @@ def test_workflow_jobs_run_locally(pg, db, project, pgshift, hook, tmp_path):
     wf = load_workflow()
     users = project.add("users", "CREATE TABLE users (id int PRIMARY KEY, email text);\n",
                         down="DROP TABLE users;\n")
-    more = project.add("more", "CREATE TABLE more (id int);\n", down="DROP TABLE more;\n")
+    more = project.add("more", "CREATE TABLE more (id int);\n",
+                       down="-- pgshift:allow drop-table because: reverts the migration\nDROP TABLE more;\n")
     git(project, "init", "-q", "-b", "main")
     git(project, "add", ".")
     git(project, "commit", "-qm", "migrations")

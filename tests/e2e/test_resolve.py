@@ -64,3 +64,39 @@ def test_resolve_refuses_non_failed(db, project, pgshift):
     r = pgshift.run_db("resolve")
     assert r.returncode == 2
     assert db.scalar("SELECT count(*) FROM pgshift_migrations") == 2
+
+
+def test_rolled_back_refused_when_applied_steps_would_run_again(db, project, pgshift):
+    """A no-transaction migration that failed after two statements: --rolled-back would run them again."""
+    name = project.add("log", "-- pgshift:no-transaction\n"
+                              "CREATE TABLE IF NOT EXISTS log (id serial PRIMARY KEY, v text);\n"
+                              "INSERT INTO log (v) VALUES ('seeded');\n"
+                              "SELECT * FROM nowhere;\n")
+    assert pgshift.run_db("deploy").returncode == 1
+    r = pgshift.run_db("resolve", "--rolled-back", name)
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert f"refusing to resolve {name} as rolled back: 2 of its 3 statements are applied" in r.stderr
+    assert "statement 1 (line 2): CREATE TABLE IF NOT EXISTS log" in r.stderr
+    assert "statement 2 (line 3): INSERT INTO log (v) VALUES ('seeded')" in r.stderr, r.stderr
+    assert f"\"pgshift deploy\" resumes {name} at statement 3" in r.stderr
+    assert "--rerun-applied-steps" in r.stderr
+    assert db.query("SELECT finished_at IS NULL, rolled_back_at IS NULL FROM pgshift_migrations") == [(True, True)]
+    # the flag does what it says: the row is rolled back (as Prisma's resolve) and deploy runs it all again
+    (project.migrations / name / "migration.sql").write_text(
+        "-- pgshift:no-transaction\nCREATE TABLE IF NOT EXISTS log (id serial PRIMARY KEY, v text);\n"
+        "INSERT INTO log (v) VALUES ('seeded');\nSELECT 1;\n")
+    r = pgshift.run_db("resolve", "--rolled-back", name, "--rerun-applied-steps")
+    assert r.returncode == 0, r.stderr
+    assert "runs" in r.stderr and "again running the 2 applied" in r.stderr and "INSERT INTO log" in r.stderr
+    assert state_of(pgshift, name) == "rolled_back"
+    assert pgshift.run_db("deploy").returncode == 0
+    assert db.scalar("SELECT count(*) FROM log") == 2
+
+
+def test_rolled_back_of_a_failed_no_tx_migration_with_nothing_applied(db, project, pgshift):
+    name = project.add("first", "-- pgshift:no-transaction\nSELECT * FROM nowhere;\nCREATE TABLE x (id int);\n")
+    assert pgshift.run_db("deploy").returncode == 1
+    r = pgshift.run_db("resolve", "--rolled-back", name)
+    assert r.returncode == 0, r.stderr
+    assert "would run" not in r.stderr and "again running" not in r.stderr
+    assert state_of(pgshift, name) == "rolled_back"

@@ -104,4 +104,36 @@ def test_a_migration_in_progress_is_running_not_failed(db, project, pgshift):
     assert {m["name"]: m["state"] for m in doc["migrations"]}[slow] == "failed"
     assert doc["lock_holder"] is None
     r = pgshift.run_db("status")
-    assert "in progress" not in r.stdout and f"resolve --rolled-back {slow}" in r.stderr
+    assert "in progress" not in r.stdout and f"{slow} stopped at statement 2" in r.stderr
+
+
+def test_failed_no_transaction_migration_points_to_deploy(db, project, pgshift):
+    """deploy resumes it at the first statement not done; resolve --rolled-back would run statement 1 again."""
+    name = project.add("nt", "-- pgshift:no-transaction\nCREATE TABLE nt1 (id int);\nSELECT * FROM nowhere;\n")
+    assert pgshift.run_db("deploy").returncode == 1
+    r = pgshift.run_db("status")
+    assert r.returncode == 5
+    assert f"{name} stopped at statement 2" in r.stderr and "run \"pgshift deploy\": it resumes there" in r.stderr
+    assert "resolve --rolled-back" not in r.stderr
+    m = json.loads(pgshift.run_db("status", "--json").stdout)["migrations"][0]
+    assert m["state"] == "failed" and m["resume_at"] == 2
+    h = pgshift.run_db("health")
+    assert h.returncode == 1 and f"\"pgshift deploy\" resumes {name} at statement 2" in h.stdout
+
+
+def test_out_of_order_is_not_sent_to_deploy(db, project, pgshift):
+    b = project.add("b", "CREATE TABLE b (id int);\n", version="20250102000000")
+    assert pgshift.run_db("deploy").returncode == 0
+    a = project.add("a", "CREATE TABLE a (id int);\n", version="20250101000000")
+    c = project.add("c", "CREATE TABLE c (id int);\n", version="20250103000000")
+    r = pgshift.run_db("status")
+    assert r.returncode == 4
+    assert f"{a} is older than the newest applied migration ({b}), so deploy refuses it" in r.stderr
+    assert "rename its directory" in r.stderr and "pgshift deploy --allow-out-of-order" in r.stderr
+    assert "to apply the pending migrations" not in r.stderr
+    assert c not in r.stderr
+    h = pgshift.run_db("health")
+    assert "out of order: deploy refuses them" in h.stdout
+    # the advice holds: deploy refuses, --allow-out-of-order applies
+    assert pgshift.run_db("deploy").returncode == 5
+    assert pgshift.run_db("deploy", "--allow-out-of-order").returncode == 0

@@ -147,7 +147,8 @@ def test_two_tables_with_a_foreign_key_do_not_deadlock_the_app(db, project, pgsh
 def test_rollback_retries_with_the_same_schedule(db, project, pgshift):
     project.add("users", "CREATE TABLE users (id int PRIMARY KEY);\n")
     project.add("add_col", "ALTER TABLE users ADD COLUMN nickname text;\n",
-                down="ALTER TABLE users DROP COLUMN nickname;\n")
+                down="-- pgshift:allow drop-column because: it was added by this migration\n"
+                     "ALTER TABLE users DROP COLUMN nickname;\n")
     assert pgshift.run_db("deploy").returncode == 0
     reader = db.conn()
     reader.autocommit = False
@@ -219,3 +220,21 @@ def test_migration_under_pgbench_load(pg, db, project, pgshift, tmp_path):
     processed = int([l for l in out.splitlines() if "number of transactions actually processed" in l][0].split(":")[1])
     assert processed > 100
     assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE column_name = 'nickname'") == 1
+
+
+def test_holder_of_a_quoted_mixed_case_table_is_named(db, project, pgshift):
+    """The blocker is found by the names the parse tree holds, so Prisma's "User" is not folded to user."""
+    db.query('CREATE TABLE "User" (id int)')
+    db.query("CREATE TABLE \"user\" (id int)")       # the folded name exists too, and nobody holds it
+    project.add("add_col", 'ALTER TABLE "User" ADD COLUMN nickname text;\n')
+    reader = db.conn()
+    reader.autocommit = False
+    reader.execute('SELECT count(*) FROM "User"')
+    reader_pid = reader.info.backend_pid
+    try:
+        r = pgshift.run_db("deploy", "--lock-retries", "1")
+    finally:
+        reader.rollback()
+        reader.close()
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert f"pid {reader_pid} " in r.stderr, r.stderr

@@ -143,6 +143,19 @@ static void test_warnings(void **state)
 	FIRES("-- pgshift:no-transaction\nCREATE INDEX CONCURRENTLY i ON users (a);", "not-idempotent-no-tx");
 	QUIET("-- pgshift:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS i ON users (a);", "not-idempotent-no-tx");
 	QUIET("CREATE TABLE t (id int);", "not-idempotent-no-tx");
+	/* DML that does something else the second time */
+	FIRES("-- pgshift:no-transaction\nINSERT INTO users (a) VALUES (1);", "not-idempotent-no-tx");
+	FIRES("-- pgshift:no-transaction\nINSERT INTO users (a) SELECT a FROM other;", "not-idempotent-no-tx");
+	QUIET("-- pgshift:no-transaction\nINSERT INTO users (a) VALUES (1) ON CONFLICT DO NOTHING;", "not-idempotent-no-tx");
+	QUIET("-- pgshift:no-transaction\nINSERT INTO users (a) SELECT 1 WHERE NOT EXISTS "
+	      "(SELECT 1 FROM users WHERE a = 1);", "not-idempotent-no-tx");
+	FIRES("-- pgshift:no-transaction\nUPDATE users SET n = n + 1 WHERE id = 5;", "not-idempotent-no-tx");
+	FIRES("-- pgshift:no-transaction\nUPDATE users SET a = b, b = a WHERE id > 0;", "not-idempotent-no-tx");
+	QUIET("-- pgshift:no-transaction\nUPDATE users SET n = n + 1, done = true WHERE NOT done;", "not-idempotent-no-tx");
+	QUIET("-- pgshift:no-transaction\nUPDATE users SET email_lower = lower(email) WHERE id > 0;",
+	      "not-idempotent-no-tx");
+	QUIET("-- pgshift:no-transaction\nDELETE FROM users WHERE id = 1;", "not-idempotent-no-tx");
+	QUIET("INSERT INTO users (a) VALUES (1);", "not-idempotent-no-tx");
 	FIRES("DELETE FROM users;", "unbounded-dml");
 	FIRES("UPDATE users SET a = 1;", "unbounded-dml");
 	QUIET("DELETE FROM users WHERE id = 1;", "unbounded-dml");

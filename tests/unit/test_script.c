@@ -123,6 +123,32 @@ static void test_autocommit_detection(void **state)
 }
 
 /* Each statement knows its last line and the directives that stand above it (mapped in one pass). */
+static bool in_steps(const char *sql, int version)
+{
+	struct script s;
+	struct pgs_error err = PGS_ERROR_INIT;
+	bool r;
+
+	assert_int_equal(script_split("m.sql", sql, &s, &err), 0);
+	r = script_commits_in_steps(&s, version);
+	script_free(&s);
+	return r;
+}
+
+/* What deploy resumes after a failure instead of refusing it: the no-transaction and backfill migrations. */
+static void test_commits_in_steps(void **state)
+{
+	(void)state;
+	assert_true(in_steps("-- pgshift:no-transaction\nCREATE TABLE a (id int);\nINSERT INTO a VALUES (1);", 150000));
+	assert_true(in_steps("ALTER TABLE t ADD c int;\n-- pgshift:backfill\nUPDATE t SET c = 1;", 150000));
+	assert_true(in_steps("CREATE INDEX CONCURRENTLY i ON t (a);\nDROP INDEX CONCURRENTLY j;", 150000));
+	assert_false(in_steps("CREATE TABLE a (id int);\nINSERT INTO a VALUES (1);", 150000));
+	assert_false(in_steps("CREATE TABLE a (id int);\nCREATE INDEX CONCURRENTLY i ON a (id);", 150000));
+	assert_false(in_steps("ALTER TYPE mood ADD VALUE 'meh'", 150000));
+	assert_true(in_steps("ALTER TYPE mood ADD VALUE 'meh'", 110000));
+	assert_false(in_steps("-- only a comment", 150000));
+}
+
 static void test_statement_directives(void **state)
 {
 	struct script s;
@@ -336,6 +362,7 @@ int main(void)
 		cmocka_unit_test(test_syntax_error_position),
 		cmocka_unit_test(test_first_line),
 		cmocka_unit_test(test_autocommit_detection),
+		cmocka_unit_test(test_commits_in_steps),
 		cmocka_unit_test(test_statement_directives),
 		cmocka_unit_test(test_update_parts_trailing_comment),
 		cmocka_unit_test(test_concurrent_index),

@@ -270,7 +270,94 @@ static void check_tx(struct lint_ctx *ctx, const PgQuery__Node *node)
 		    "%s inside a migration", k < sizeof(names) / sizeof(names[0]) ? names[k] : "transaction control");
 }
 
-/* not-idempotent-no-tx: in a no-transaction migration, CREATE/DROP without IF [NOT] EXISTS. */
+/*
+ * not-idempotent-no-tx: a statement of a no-transaction migration that does
+ * something else when it runs a second time.  Each statement commits on its
+ * own, and deploy resumes after the last one recorded; but `resolve
+ * --rolled-back` makes the next deploy run the applied ones again, and so
+ * does a kill between a statement's commit and pgshift's record of it.
+ */
+static const char idempotent_effect[] =
+	"outside a transaction each statement commits on its own: when it runs again (deploy after \"pgshift resolve "
+	"--rolled-back\", or a kill between its commit and pgshift's record of it) %s";
+
+static void idempotent_report(struct lint_ctx *ctx, int loc, const struct subst *sub, const char *again,
+			      const char *safe, const char *message)
+{
+	char *effect = xasprintf(idempotent_effect, again);
+
+	lint_report(ctx, &idempotent_rule, loc, sub, effect, safe, "%s in a no-transaction migration", message);
+	free(effect);
+}
+
+struct column_refs {
+	const PgQuery__UpdateStmt *u;
+	bool hit;
+};
+
+/* A column the UPDATE also sets, read by one of its SET expressions or by its WHERE. */
+static void find_set_column(const ProtobufCMessage *m, void *arg)
+{
+	const PgQuery__ColumnRef *c = (const PgQuery__ColumnRef *)m;
+	struct column_refs *r = arg;
+	const PgQuery__Node *last = c->n_fields ? c->fields[c->n_fields - 1] : NULL;
+
+	if (!last || last->node_case != PG_QUERY__NODE__NODE_STRING)
+		return;
+	for (size_t i = 0; i < r->u->n_target_list; i++) {
+		const PgQuery__Node *t = r->u->target_list[i];
+		if (t->node_case == PG_QUERY__NODE__NODE_RES_TARGET && t->res_target->name &&
+		    !strcmp(t->res_target->name, last->string->sval))
+			r->hit = true;
+	}
+}
+
+static bool reads_set_column(const PgQuery__UpdateStmt *u, const PgQuery__Node *expr)
+{
+	struct column_refs r = { u, false };
+
+	script_messages(expr, &pg_query__column_ref__descriptor, find_set_column, &r);
+	return r.hit;
+}
+
+/*
+ * An UPDATE that computes a column from the old values it sets (n = n + 1)
+ * changes the rows again when run again, unless its WHERE reads a column it
+ * sets (WHERE NOT done ... SET done = true): the rows it did no longer match.
+ */
+static bool update_not_idempotent(const PgQuery__UpdateStmt *u)
+{
+	bool reads = false;
+
+	for (size_t i = 0; i < u->n_target_list && !reads; i++)
+		if (u->target_list[i]->node_case == PG_QUERY__NODE__NODE_RES_TARGET)
+			reads = reads_set_column(u, u->target_list[i]->res_target->val);
+	return reads && !(u->where_clause && reads_set_column(u, u->where_clause));
+}
+
+static void find_not_exists(const ProtobufCMessage *m, void *arg)
+{
+	const PgQuery__BoolExpr *b = (const PgQuery__BoolExpr *)m;
+
+	if (b->boolop == PG_QUERY__BOOL_EXPR_TYPE__NOT_EXPR && b->n_args == 1 &&
+	    b->args[0]->node_case == PG_QUERY__NODE__NODE_SUB_LINK &&
+	    b->args[0]->sub_link->sub_link_type == PG_QUERY__SUB_LINK_TYPE__EXISTS_SUBLINK)
+		*(bool *)arg = true;
+}
+
+/* INSERT ... ON CONFLICT, or INSERT ... SELECT ... WHERE NOT EXISTS (...), inserts nothing twice. */
+static bool insert_not_idempotent(const PgQuery__InsertStmt *i)
+{
+	const PgQuery__Node *sel = i->select_stmt;
+	bool guarded = false;
+
+	if (i->on_conflict_clause)
+		return false;
+	if (sel && sel->node_case == PG_QUERY__NODE__NODE_SELECT_STMT && sel->select_stmt->where_clause)
+		script_messages(sel->select_stmt->where_clause, &pg_query__bool_expr__descriptor, find_not_exists, &guarded);
+	return !guarded;
+}
+
 static void check_idempotent(struct lint_ctx *ctx, const PgQuery__Node *node)
 {
 	const char *what = NULL;
@@ -293,16 +380,48 @@ static void check_idempotent(struct lint_ctx *ctx, const PgQuery__Node *node)
 	case PG_QUERY__NODE__NODE_CREATE_SCHEMA_STMT:
 		what = node->create_schema_stmt->if_not_exists ? NULL : "CREATE SCHEMA";
 		break;
+	case PG_QUERY__NODE__NODE_INSERT_STMT: {
+		const PgQuery__RangeVar *rv = node->insert_stmt->relation;
+		struct subst sub = { .table = lint_rv_name(rv) };
+		char *message;
+
+		if (!insert_not_idempotent(node->insert_stmt))
+			return;
+		message = xasprintf("INSERT into \"%s\" without ON CONFLICT", lint_rv_name(rv));
+		idempotent_report(ctx, rv->location, &sub, "it inserts the rows a second time",
+				  "-- make it idempotent:\nINSERT INTO {table} ... ON CONFLICT DO NOTHING;\n"
+				  "-- or: INSERT INTO {table} SELECT ... WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE ...);",
+				  message);
+		free(message);
+		return;
+	}
+	case PG_QUERY__NODE__NODE_UPDATE_STMT: {
+		const PgQuery__RangeVar *rv = node->update_stmt->relation;
+		struct subst sub = { .table = lint_rv_name(rv) };
+		char *message;
+
+		if (!update_not_idempotent(node->update_stmt))
+			return;
+		message = xasprintf("UPDATE of \"%s\" computed from the values it sets", lint_rv_name(rv));
+		idempotent_report(ctx, rv->location, &sub, "it changes the rows a second time",
+				  "-- make it idempotent: skip the rows already done, e.g.\n"
+				  "UPDATE {table} SET n = n + 1, migrated = true WHERE NOT migrated;",
+				  message);
+		free(message);
+		return;
+	}
 	default:
 		return;
 	}
 	if (!what)
 		return;
-	lint_report(ctx, &idempotent_rule, -1, NULL,
-		    "this migration runs outside a transaction: if a later statement fails, the retry runs this one again "
-		    "and it fails too",
-		    "-- make it idempotent: CREATE ... IF NOT EXISTS / DROP ... IF EXISTS",
-		    "%s without IF %sEXISTS in a no-transaction migration", what, strcmp(what, "DROP") ? "NOT " : "");
+	{
+		char *message = xasprintf("%s without IF %sEXISTS", what, strcmp(what, "DROP") ? "NOT " : "");
+
+		idempotent_report(ctx, -1, NULL, "it fails",
+				  "-- make it idempotent: CREATE ... IF NOT EXISTS / DROP ... IF EXISTS", message);
+		free(message);
+	}
 }
 
 static void check_vacuum(struct lint_ctx *ctx, const PgQuery__Node *node)
@@ -353,7 +472,8 @@ static const struct rule timeout_rule = { "disables-timeout", SEV_WARNING, "SET 
 static const struct rule tx_control_rule = { "transaction-control", SEV_WARNING, "BEGIN, COMMIT, ROLLBACK in a migration",
 					     N(TRANSACTION_STMT), check_tx };
 static const struct rule idempotent_rule = { "not-idempotent-no-tx", SEV_WARNING,
-					     "CREATE/DROP without IF [NOT] EXISTS in a no-transaction migration", 0,
+					     "CREATE/DROP without IF [NOT] EXISTS, INSERT without ON CONFLICT, UPDATE "
+					     "computed from what it sets, in a no-transaction migration", 0,
 					     check_idempotent };
 static const struct rule rewrite_vacuum_rule = { "table-rewrite", SEV_WARNING, NULL, N(VACUUM_STMT), check_vacuum };
 static const struct rule rewrite_cluster_rule = { "table-rewrite", SEV_WARNING, NULL, N(CLUSTER_STMT), check_cluster };
