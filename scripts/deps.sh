@@ -2,11 +2,19 @@
 # Installs the Debian packages pgshift needs to build and test, when missing.
 # As root it runs apt-get; with sudo it uses sudo; otherwise it prints the
 # apt-get line to run.  It never upgrades what is already installed.
-# Arguments are further packages (make valgrind: valgrind).
+# Arguments are further packages (make valgrind: valgrind), or the set `fuzz`
+# (make fuzz: clang and its libFuzzer runtime).
 set -eu
 
+extra=""
+for a in "$@"; do
+	case $a in
+	fuzz) extra="$extra clang libclang-rt-dev" ;;
+	*) extra="$extra $a" ;;
+	esac
+done
 PKGS="gcc make pkg-config libpq-dev libpg-query-dev libprotobuf-c-dev libssl-dev libjansson-dev
-libcmocka-dev libcurl4-openssl-dev libicu-dev postgresql pgbouncer python3-pytest python3-psycopg python3-yaml $*"
+libcmocka-dev libcurl4-openssl-dev libicu-dev postgresql pgbouncer python3-pytest python3-psycopg python3-yaml $extra"
 # The Prisma compatibility tests run the real Prisma CLI: Node.js and npm.  A
 # machine that has them from elsewhere (nodesource) keeps its own.
 command -v npm >/dev/null 2>&1 || PKGS="$PKGS nodejs npm"
