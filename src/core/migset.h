@@ -2,7 +2,7 @@
  * migset: the migrations on disk.
  *
  * A migration is a directory `<version>_<name>` holding `migration.sql` and
- * an optional `down.sql`; `version` is 14 digits (UTC yyyymmddHHMMSS) and
+ * an optional `down.sql`; `version` is a UTC time yyyymmddHHMMSS and
  * `name` is letters, digits and `_`.  In a Prisma layout any directory name
  * Prisma would take is a migration (`0_init` from a baseline, say); its
  * version is then empty unless the name has the timestamp form.  Migrations are ordered by the byte
@@ -51,7 +51,16 @@ void migset_pick_dir(const char *opt_dir, char **dir, enum layout *layout);
 
 /* True when s is a valid migration name part: [A-Za-z0-9_]+, at most 200 bytes. */
 bool migset_valid_name(const char *s);
-/* Splits a directory name into version and name part; false when it is not `<14 digits>_<name>`. */
+/*
+ * Why v (its first 14 bytes) is not a version: a real UTC time yyyymmddHHMMSS
+ * (month 01-12, a day the month has, leap years counted, hour below 24,
+ * minute and second below 60); NULL when it is one.
+ */
+const char *migset_version_problem(const char *v);
+/*
+ * Splits a directory name into version and name part; false when it is not
+ * `<version>_<name>` with a valid version (migset_version_problem).
+ */
 bool migset_parse_dirname(const char *dirname, char version[VERSION_LEN + 1], const char **name);
 
 /*

@@ -4,6 +4,7 @@ The CLI is installed once into build/prisma by scripts/prisma.sh (npm registry);
 project laid out as Prisma makes it: prisma/schema.prisma, prisma/migrations/migration_lock.toml,
 prisma/migrations/<name>/migration.sql, and prisma.config.ts beside the prisma folder.
 """
+import hashlib
 import json
 import os
 import pathlib
@@ -230,6 +231,18 @@ def test_edited_migration_reported_by_both(prisma):
     rc, out = prisma.prisma("migrate", "dev", "--create-only", "--name", "next")
     assert rc != 0, out
     assert "The migration `20250102000000_add_name` was modified after it was applied." in out, out
+
+
+def test_byte_order_mark_deploys_with_prismas_checksum(prisma):
+    raw = b"\xef\xbb\xbfCREATE TABLE bom (id int);\n"
+    d = prisma.migrations / "20250101000000_bom"
+    d.mkdir()
+    (d / "migration.sql").write_bytes(raw)
+    r = prisma.pgshift("deploy")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert prisma.db.table_exists("bom")
+    assert prisma.rows()[0][:2] == ("20250101000000_bom", hashlib.sha256(raw).hexdigest())
+    assert prisma.pgshift("status").returncode == 0
 
 
 def test_pgshift_waits_for_prismas_lock(prisma):
