@@ -230,7 +230,7 @@ static int load_one(int dirfd, struct migration *m, struct pgs_error *err)
 		return -1;
 	}
 	checksum_sha256_hex(m->sql.data, m->sql.len, m->checksum);	/* over the bytes as they are */
-	text_strip_bom(&m->sql);
+	m->bom = text_strip_bom(&m->sql);
 
 	rel = fs_join(m->name, "down.sql");
 	if (fstatat(dirfd, rel, &st, 0) == 0 && S_ISREG(st.st_mode)) {

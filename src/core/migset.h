@@ -31,7 +31,8 @@ struct migration {
 	char *sql_path;		/* dir/migration.sql */
 	char *down_path;	/* dir/down.sql, or NULL when absent */
 	bool down_empty;	/* down.sql exists but is empty (whitespace is only seen when it is read) */
-	struct buf sql;		/* contents of migration.sql */
+	struct buf sql;		/* contents of migration.sql, without a byte-order mark */
+	bool bom;		/* the file starts with a UTF-8 byte-order mark (in the checksum, not in sql) */
 	char checksum[CHECKSUM_HEX_LEN + 1];
 };
 
