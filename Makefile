@@ -7,20 +7,26 @@ PYTHON ?= /usr/bin/python3
 BUILD ?= build
 VERSION := $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 
+PKG_CONFIG ?= pkg-config
 PKGS := libpq libprotobuf-c libcrypto jansson
+# The pkg-config flags are computed when a compile first needs them, once, and
+# never when the Makefile is read: on a fresh machine `make demo` and `make
+# test` read it before `make deps` has installed the packages, and build in a
+# sub-make that reads it again afterwards.  lazy(VAR,COMMAND) makes VAR so.
+lazy = $(eval $(1) = $$(eval $(1) := $$$$(shell $(2)))$$($(1)))
 # libcurl: headers only; util/http.c opens it when a hook runs (start-up cost).
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) libcurl 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -ldl
+$(call lazy,PKG_CFLAGS,$(PKG_CONFIG) --cflags $(PKGS) libcurl 2>/dev/null)
+$(call lazy,PKG_LIBS,$(PKG_CONFIG) --libs $(PKGS) 2>/dev/null; echo -ldl)
 # Debian's libpg-query-dev ships no pkg-config file.
-PGQ_CFLAGS := $(shell pkg-config --cflags libpg_query 2>/dev/null)
-PGQ_LIBS := $(shell pkg-config --libs libpg_query 2>/dev/null || echo -lpg_query)
+$(call lazy,PGQ_CFLAGS,$(PKG_CONFIG) --cflags libpg_query 2>/dev/null)
+$(call lazy,PGQ_LIBS,$(PKG_CONFIG) --libs libpg_query 2>/dev/null || echo -lpg_query)
 
 CFLAGS ?= -O2 -g
 # Required flags live apart from CFLAGS so that `make CFLAGS=...` cannot drop them.
-PGS_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
+PGS_CFLAGS = -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -Wall -Wextra -Werror \
 	-Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wno-missing-field-initializers \
 	-pthread -Isrc -I$(BUILD)/gen $(PKG_CFLAGS) $(PGQ_CFLAGS) -DPGSHIFT_VERSION='"$(VERSION)"'
-PGS_LIBS := $(PGQ_LIBS) $(PKG_LIBS) -pthread
+PGS_LIBS = $(PGQ_LIBS) $(PKG_LIBS) -pthread
 
 SRC := $(filter-out src/main.c,$(wildcard src/*/*.c src/*/*/*.c))
 OBJ := $(SRC:src/%.c=$(BUILD)/%.o)
@@ -58,8 +64,8 @@ $(BUILD)/%.o: src/%.c $(wildcard src/*/*.h)
 $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.c tests/unit/unit.h $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	@$(CC) $(PGS_CFLAGS) $(CFLAGS) -Itests/unit $(shell pkg-config --cflags cmocka) $(LDFLAGS) -o $@ $< tests/unit/unit.c $(LIB) \
-		$(shell pkg-config --libs cmocka) $(PGS_LIBS) $(LDLIBS)
+	@$(CC) $(PGS_CFLAGS) $(CFLAGS) -Itests/unit $(shell $(PKG_CONFIG) --cflags cmocka) $(LDFLAGS) -o $@ $< tests/unit/unit.c $(LIB) \
+		$(shell $(PKG_CONFIG) --libs cmocka) $(PGS_LIBS) $(LDLIBS)
 
 deps:
 	@sh scripts/deps.sh
@@ -113,7 +119,9 @@ fuzz: fuzz-build
 fuzz-smoke:
 	$(MAKE) fuzz FUZZ_SECONDS=3
 
-demo: deps all
+# The build runs in a sub-make, after deps, so that it reads pkg-config once the packages are there.
+demo: deps
+	$(MAKE) all
 	sh examples/betterai/demo.sh
 
 install: all

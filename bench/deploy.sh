@@ -23,7 +23,7 @@ make_project() { # N -> $WORK/pN with N migrations and the floor script
 	: >"$dir/floor.sql"
 	for i in $(seq 1 "$n"); do
 		local v name
-		v=$(printf '2025%010d' "$i")
+		v=$(printf '20250101%02d%02d%02d' $((i / 3600)) $((i / 60 % 60)) $((i % 60)))	# a real UTC time
 		name=${v}_t_$i
 		mkdir -p "$dir/migrations/$name"
 		printf 'CREATE TABLE t_%d (id int);\n' "$i" >"$dir/migrations/$name/migration.sql"

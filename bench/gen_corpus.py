@@ -55,7 +55,7 @@ def stmt(i, f):
     return f"ALTER TABLE orders ADD COLUMN note_{i} text, ADD COLUMN flag_{i} boolean DEFAULT false;"
 
 for f in range(nfiles):
-    d = os.path.join(out, f"2025{f:010d}_m{f}")
+    d = os.path.join(out, f"20250101{f // 3600:02d}{f // 60 % 60:02d}{f % 60:02d}_m{f}")  # a real UTC time
     os.makedirs(d, exist_ok=True)
     with open(os.path.join(d, "migration.sql"), "w") as fh:
         fh.write(f"-- migration {f}\n")

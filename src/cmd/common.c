@@ -143,7 +143,7 @@ int session_open_checked(struct session *s, const struct common_opts *c, bool lo
 		goto fail;
 	common_history_table(c, &s->set, &s->ht);
 	if (lock) {
-		if (!c->allow_pooled && db_check_not_pooled(s->conn, &s->t, err) < 0)
+		if (db_check_not_pooled(s->conn, &s->t, c->allow_pooled, err) < 0)
 			goto fail;
 		db_watch_client(s->conn);
 		if (db_lock(s->conn, history_lock_key(&s->ht), lock_wait_ms, report_lock_wait, s, err) < 0)

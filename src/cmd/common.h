@@ -35,7 +35,7 @@ struct common_opts {
 	OPT_GROUP("connection"), \
 	OPT_STRING(0, "url", &(c)->url, "URL", "database URL (default: DATABASE_URL_UNPOOLED, DIRECT_URL, DATABASE_URL, PG*, dev cluster)"), \
 	OPT_BOOL(0, "insecure", &(c)->insecure, "do not add sslmode=require for a non-local host"), \
-	OPT_BOOL(0, "allow-pooled", &(c)->allow_pooled, "allow a pooled connection (a session-mode pool) for changes"), \
+	OPT_BOOL(0, "allow-pooled", &(c)->allow_pooled, "allow a session-mode pool whose host name looks pooled (a pooler seen switching backends is refused all the same)"), \
 	OPT_DURATION(0, "connect-timeout", &(c)->connect_timeout_ms, "DURATION", "give up connecting after this long (default 10s)"), \
 	OPT_STRING(0, "history-schema", &(c)->history_schema, "SCHEMA", "schema of the history table (default public)")
 

@@ -15,6 +15,7 @@
 #include "cmd/cmds.h"
 #include "cmd/common.h"
 #include "cmd/lintrun.h"
+#include "core/text.h"
 #include "util/exitcodes.h"
 #include "util/fsutil.h"
 #include "util/output.h"
@@ -29,16 +30,20 @@ static int lint_path(struct lint_run *run, const char *path, struct pgs_error *e
 	int rc = 0;
 
 	if (fs_is_file(path)) {
-		if (fs_read_file(path, &text, err) < 0)
+		if (fs_read_file(path, &text, err) < 0) {
 			rc = -1;
-		else
+		} else {
+			text_strip_bom(&text);
 			lint_file(run, path, text.data, NULL);
+		}
 	} else if (fs_is_dir(path) && fs_is_file(sql)) {
 		const char *base = strrchr(path, '/');
-		if (fs_read_file(sql, &text, err) < 0)
+		if (fs_read_file(sql, &text, err) < 0) {
 			rc = -1;
-		else
+		} else {
+			text_strip_bom(&text);
 			lint_file(run, sql, text.data, base && base[1] ? base + 1 : path);
+		}
 	} else if (fs_is_dir(path)) {
 		struct migset set;
 		if (migset_load(path, LAYOUT_NATIVE, &set, err) < 0) {

@@ -81,7 +81,9 @@ static int check_plan(const struct plan *p, const bool *resumable, bool allow_oo
 			return -1;
 		case ST_MODIFIED:
 			err_hint(err, "%s was edited after it was applied (checksum differs); restore the applied "
-				      "file (git checkout) and put the change in a new migration", e->name);
+				      "file (git checkout) and put the change in a new migration, or, after review, "
+				      "accept the edit with \"pgshift resolve --accept-edit %s\" (\"pgshift status\" "
+				      "says whether it is whitespace or comments only)", e->name, e->name);
 			return -1;
 		case ST_MISSING:
 			err_hint(err, "%s is recorded as applied but its directory is gone; restore it from version "

@@ -3,7 +3,8 @@
  * again, then seed.  For local development only: it refuses a target that is
  * not local unless --force (judged on the host libpq will really use, and
  * again after connecting on the address the server was reached on), always
- * refuses when PGSHIFT_ENV=production, and asks on a terminal unless --yes.
+ * refuses when PGSHIFT_ENV=production, and asks on a terminal unless --yes
+ * (off a terminal, where no one can be asked, it refuses without --yes).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,7 +24,7 @@
 
 static const char usage[] = "pgshift reset [--schema NAME ...] [--yes] [--force] [options]";
 
-/* Refuses a target that reset must not touch; asks on a terminal. */
+/* Refuses a target that reset must not touch; asks on a terminal, refuses elsewhere unless --yes. */
 static int guard(const struct target *t, const struct strlist *schemas, bool force, bool yes, struct pgs_error *err)
 {
 	const char *env = config_getenv("PGSHIFT_ENV");
@@ -44,7 +45,13 @@ static int guard(const struct target *t, const struct strlist *schemas, bool for
 			      "pass --force if this one really is disposable");
 		return -1;
 	}
-	if (!yes && isatty(0) && isatty(1)) {
+	if (!yes && !(isatty(0) && isatty(1))) {
+		/* No one to ask: a script, a CI step, a pipe.  Going on would drop everything unasked. */
+		err_set(err, EXIT_USAGE, "refusing to reset %s without confirmation: not run on a terminal", t->display);
+		err_hint(err, "reset drops every object in the managed schemas; pass --yes to run it from a script");
+		return -1;
+	}
+	if (!yes) {
 		char line[64];
 		struct buf names = BUF_INIT;
 
@@ -92,7 +99,7 @@ int cmd_reset(int argc, char **argv)
 	long lock_wait_ms = 60000;
 	struct opt opts[] = {
 		OPT_LIST(0, "schema", &schemas, "NAME", "a schema to empty (repeatable; default public)"),
-		OPT_BOOL('y', "yes", &yes, "do not ask for confirmation on a terminal"),
+		OPT_BOOL('y', "yes", &yes, "do not ask for confirmation (required when not on a terminal)"),
 		OPT_BOOL(0, "force", &force, "allow a database whose host is not local"),
 		OPT_BOOL(0, "no-seed", &no_seed, "do not run the seed afterwards"),
 		SEED_OPTS(&so),

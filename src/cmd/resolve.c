@@ -11,17 +11,66 @@
  * --rolled-back would make the next deploy run it from the start, those
  * statements again (an INSERT twice), so it is refused, naming them, unless
  * --rerun-applied-steps says that is what the user wants.
+ * --accept-edit records, after review, the new checksum of an applied
+ * migration whose file was edited (line endings, comments, a fix already
+ * made by hand), with who accepted it and when.
  */
+#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cmd/cmds.h"
 #include "cmd/common.h"
 #include "core/script.h"
+#include "core/edit.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
 
-static const char usage[] = "pgshift resolve --applied NAME | --rolled-back NAME [options]";
+static const char usage[] = "pgshift resolve --applied NAME | --rolled-back NAME | --accept-edit NAME [options]";
+
+/* The local user who accepts an edit: the account's name, else $USER, else its uid. */
+static void local_user(struct buf *who)
+{
+	const struct passwd *pw = getpwuid(geteuid());
+	const char *env = getenv("USER");
+
+	if (pw && pw->pw_name && *pw->pw_name)
+		buf_adds(who, pw->pw_name);
+	else if (env && *env)
+		buf_adds(who, env);
+	else
+		buf_addf(who, "uid %ld", (long)geteuid());
+}
+
+/* --accept-edit: e is the entry named; only a modified migration (applied, file edited since) qualifies. */
+static int accept_edit(struct session *ss, const struct plan_entry *e, struct pgs_error *err)
+{
+	struct buf who = BUF_INIT, found = BUF_INIT, what = BUF_INIT;
+	enum edit_kind k;
+	int rc;
+
+	if (e->state != ST_MODIFIED) {
+		err_set(err, EXIT_HISTORY, "%s is %s, not modified: only an applied migration whose file changed has "
+			"an edit to accept", e->name, mstate_name(e->state));
+		err_hint(err, "\"pgshift status\" shows every state");
+		return -1;
+	}
+	k = edit_classify(e->mig, e->row->checksum, &found);
+	local_user(&who);
+	rc = history_accept_edit(ss->conn, &ss->ht, e->name, e->row->checksum, e->mig->checksum, who.data, err);
+	if (rc == 0) {
+		edit_describe(k, found.data, &what);
+		out_printf("%s: edit accepted, recorded checksum %s; the edit: %s\n", e->name, e->mig->checksum, what.data);
+		if (k != EDIT_LAYOUT)
+			out_hint("the edited SQL is not run: the database keeps what the applied text did; put a change "
+				 "that must run in a new migration");
+	}
+	buf_release(&who);
+	buf_release(&found);
+	buf_release(&what);
+	return rc;
+}
 
 /*
  * --rolled-back: when statements of e are applied and deploy would resume
@@ -60,7 +109,7 @@ static int check_rerun(struct session *ss, const struct plan_entry *e, bool reru
 int cmd_resolve(int argc, char **argv)
 {
 	struct common_opts c = { 0 };
-	const char *applied = NULL, *rolled = NULL;
+	const char *applied = NULL, *rolled = NULL, *accept = NULL;
 	bool rerun = false;
 	long lock_wait_ms = 60000;
 	struct opt opts[] = {
@@ -68,6 +117,7 @@ int cmd_resolve(int argc, char **argv)
 		OPT_STRING(0, "rolled-back", &rolled, "NAME", "record the failed migration NAME as rolled back (deploy runs it again)"),
 		OPT_BOOL(0, "rerun-applied-steps", &rerun,
 			 "with --rolled-back: go on when statements of NAME are applied (deploy runs them again)"),
+		OPT_STRING(0, "accept-edit", &accept, "NAME", "after review, record the edited file of the applied migration NAME as what was applied"),
 		COMMON_DIR_OPTS(&c),
 		OPT_DURATION(0, "lock-wait", &lock_wait_ms, "DURATION", "wait this long for a concurrent deploy (default 60s)"),
 		COMMON_CONN_OPTS(&c),
@@ -84,13 +134,13 @@ int cmd_resolve(int argc, char **argv)
 		return EXIT_OK;
 	if (n < 0)
 		return common_fail(&err);
-	if (n > 0 || !applied == !rolled) {
-		err_set(&err, EXIT_USAGE, n > 0 ? "unexpected argument \"%s\"" : "give exactly one of --applied NAME "
-			"or --rolled-back NAME", n > 0 ? argv[0] : "");
+	if (n > 0 || (!!applied + !!rolled + !!accept) != 1) {
+		err_set(&err, EXIT_USAGE, n > 0 ? "unexpected argument \"%s\"" : "give exactly one of --applied NAME, "
+			"--rolled-back NAME or --accept-edit NAME", n > 0 ? argv[0] : "");
 		err_hint(&err, "usage: %s", usage);
 		return common_fail(&err);
 	}
-	name = applied ? applied : rolled;
+	name = applied ? applied : rolled ? rolled : accept;
 	if (session_open(&ss, &c, true, lock_wait_ms, &err) < 0)
 		return common_fail(&err);
 	for (size_t i = 0; i < ss.plan.n; i++)
@@ -100,6 +150,11 @@ int cmd_resolve(int argc, char **argv)
 		err_set(&err, EXIT_USAGE, "no migration named \"%s\"", name);
 		err_hint(&err, "\"pgshift status\" lists the migrations and their states");
 		goto fail;
+	}
+	if (accept) {
+		if (accept_edit(&ss, e, &err) < 0)
+			goto fail;
+		goto out;
 	}
 	if (e->state != ST_FAILED) {
 		err_set(&err, EXIT_HISTORY, "%s is %s, not failed: only a failed migration can be resolved", name,

@@ -127,6 +127,7 @@ static int prepare(struct down *d, size_t n, struct pgs_error *err)
 				text_line_of(d[i].sql.data, bad));
 			goto fail;
 		}
+		text_strip_bom(&d[i].sql);
 		if (script_split(m->down_path, d[i].sql.data, &d[i].script, err) < 0)
 			goto fail;
 		if (d[i].script.n == 0)

@@ -132,6 +132,7 @@ int seed_run(struct session *ss, const struct seed_opts *so, bool required, stru
 				text_line_of(texts[i].data, bad));
 			goto out;
 		}
+		text_strip_bom(&texts[i]);
 		if (script_split(files.paths[i], texts[i].data, &scripts[i], err) < 0)
 			goto out;
 		jobs[i] = (struct apply_job){ APPLY_SEED, NULL, files.paths[i], texts[i].data, &scripts[i] };

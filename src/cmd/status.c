@@ -15,6 +15,7 @@
 
 #include "cmd/cmds.h"
 #include "cmd/common.h"
+#include "core/edit.h"
 #include "util/exitcodes.h"
 #include "util/gha.h"
 #include "util/output.h"
@@ -83,6 +84,14 @@ static void print_json(const struct plan *p, const size_t *resume, const struct 
 		json_object_set_new(m, "logs", e->row && e->row->logs ? json_string(e->row->logs) : json_null());
 		json_object_set_new(m, "has_down", json_boolean(e->mig && e->mig->down_path && !e->mig->down_empty));
 		json_object_set_new(m, "resume_at", resume[i] ? json_integer((json_int_t)resume[i]) : json_null());
+		if (e->state == ST_MODIFIED) {
+			static const char *kinds[] = { [EDIT_UNKNOWN] = "unknown", [EDIT_LAYOUT] = "whitespace_or_comments",
+						       [EDIT_SQL] = "sql" };
+			struct buf found = BUF_INIT;
+
+			json_object_set_new(m, "edit", json_string(kinds[edit_classify(e->mig, e->row->checksum, &found)]));
+			buf_release(&found);
+		}
 		json_array_append_new(list, m);
 	}
 	for (int s2 = 0; s2 < ST__COUNT; s2++)
@@ -130,6 +139,23 @@ static void print_indexes(const struct invalid_indexes *ix)
 				 fix);
 		free(fix);
 	}
+}
+
+/* What the edit of a modified migration changed (parse trees compared with the text that ran) and the way out. */
+static void modified_hint(const struct plan_entry *e)
+{
+	struct buf found = BUF_INIT, what = BUF_INIT;
+	enum edit_kind k = edit_classify(e->mig, e->row->checksum, &found);
+
+	edit_describe(k, found.data, &what);
+	out_printf("%s was edited after it was applied: %s\n", e->name, what.data);
+	if (k == EDIT_LAYOUT)
+		out_hint("after review, record the edited file with \"pgshift resolve --accept-edit %s\"", e->name);
+	else
+		out_hint("restore it and put the change in a new migration; if the database already has the change "
+			 "(made by hand), after review run \"pgshift resolve --accept-edit %s\"", e->name);
+	buf_release(&found);
+	buf_release(&what);
 }
 
 static void print_text(const struct plan *p, const size_t *resume, const struct target *t,
@@ -185,8 +211,7 @@ static void print_text(const struct plan *p, const size_t *resume, const struct 
 				 "to run it again or \"pgshift resolve --applied %s\" if it was finished by hand",
 				 e->name, e->name, e->name);
 		else if (e->state == ST_MODIFIED)
-			out_hint("%s was edited after it was applied; restore it and put the change in a new migration",
-				 e->name);
+			modified_hint(e);
 		else if (e->state == ST_MISSING)
 			out_hint("%s is in the history but not on disk; restore it from version control", e->name);
 		else if (e->state == ST_OUT_OF_ORDER)

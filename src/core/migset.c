@@ -49,12 +49,60 @@ bool migset_valid_name(const char *s)
 	return n <= 200;
 }
 
-bool migset_parse_dirname(const char *dirname, char version[VERSION_LEN + 1], const char **name)
+/* Days in month m (1-12) of year y, by the Gregorian calendar. */
+static int days_in_month(int y, int m)
+{
+	static const int days[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	if (m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0))
+		return 29;
+	return days[m - 1];
+}
+
+/* The two digits at s as a number. */
+static int two(const char *s)
+{
+	return (s[0] - '0') * 10 + (s[1] - '0');
+}
+
+const char *migset_version_problem(const char *v)
+{
+	int y, mo;
+
+	for (int i = 0; i < VERSION_LEN; i++)
+		if (!isdigit((unsigned char)v[i]))
+			return "not 14 digits";
+	y = two(v) * 100 + two(v + 2);
+	mo = two(v + 4);
+	if (mo < 1 || mo > 12)
+		return "month is not 01-12";
+	if (two(v + 6) < 1 || two(v + 6) > days_in_month(y, mo))
+		return "day does not exist in that month";
+	if (two(v + 8) > 23)
+		return "hour is not 00-23";
+	if (two(v + 10) > 59)
+		return "minute is not 00-59";
+	if (two(v + 12) > 59)
+		return "second is not 00-59";
+	return NULL;
+}
+
+/* Why dirname is not `<timestamp>_<name>` (NULL when it is), in words for an error message. */
+static const char *dirname_problem(const char *dirname)
 {
 	for (int i = 0; i < VERSION_LEN; i++)
 		if (!isdigit((unsigned char)dirname[i]))
-			return false;
+			return "directory name is not <14 digits>_<name>";
 	if (dirname[VERSION_LEN] != '_' || !migset_valid_name(dirname + VERSION_LEN + 1))
+		return "directory name is not <14 digits>_<name>";
+	if (migset_version_problem(dirname))
+		return "version is not a UTC timestamp yyyymmddHHMMSS";
+	return NULL;
+}
+
+bool migset_parse_dirname(const char *dirname, char version[VERSION_LEN + 1], const char **name)
+{
+	if (dirname_problem(dirname))
 		return false;
 	memcpy(version, dirname, VERSION_LEN);
 	version[VERSION_LEN] = '\0';
@@ -181,7 +229,8 @@ static int load_one(int dirfd, struct migration *m, struct pgs_error *err)
 		err_hint(err, "write the migration's SQL into it, or delete the directory %s", m->dir);
 		return -1;
 	}
-	checksum_sha256_hex(m->sql.data, m->sql.len, m->checksum);
+	checksum_sha256_hex(m->sql.data, m->sql.len, m->checksum);	/* over the bytes as they are */
+	m->bom = text_strip_bom(&m->sql);
 
 	rel = fs_join(m->name, "down.sql");
 	if (fstatat(dirfd, rel, &st, 0) == 0 && S_ISREG(st.st_mode)) {
@@ -256,11 +305,43 @@ static int load_all(int dirfd, struct migset *set, struct pgs_error *err)
 	return 0;
 }
 
+/* Adds "PATH: PROBLEM (WHY)" as a line of *list (why may be NULL). */
+static void add_bad_name(struct buf *list, size_t *n, const char *path, const char *problem, const char *why)
+{
+	buf_addf(list, "%s%s: %s", list->len ? "\n" : "", path, problem);
+	if (why)
+		buf_addf(list, " (%s)", why);
+	(*n)++;
+}
+
+/*
+ * Every directory whose name cannot be a migration, in one error: fixing one
+ * to find the next costs a CI run each.  One is the message; several are its
+ * detail lines.  Takes list's memory.
+ */
+static void bad_names_error(struct buf *list, size_t n, enum layout layout, struct pgs_error *err)
+{
+	if (n == 1) {
+		err_set(err, EXIT_FAILURE_, "%s", list->data);
+	} else {
+		err_set(err, EXIT_FAILURE_, "%zu migration directories have names pgshift cannot use", n);
+		err_detail(err, "%s", list->data);
+	}
+	if (layout == LAYOUT_PRISMA)
+		err_hint(err, "use at most 255 bytes of letters, digits, _ and -, as Prisma's "
+			 "<timestamp>_<name> directories do");
+	else
+		err_hint(err, "rename each like 20250101120000_add_users (a real UTC time yyyymmddHHMMSS, then "
+			 "letters, digits and _); \"pgshift new NAME\" does this for you");
+	buf_release(list);
+}
+
 int migset_load(const char *dir, enum layout layout, struct migset *out, struct pgs_error *err)
 {
 	DIR *d = opendir(dir);
 	struct dirent *de;
-	size_t cap = 0;
+	struct buf bad = BUF_INIT;
+	size_t cap = 0, nbad = 0;
 
 	memset(out, 0, sizeof(*out));
 	if (d && layout == LAYOUT_PRISMA && migset_check_lock(dir, err) < 0) {
@@ -282,40 +363,34 @@ int migset_load(const char *dir, enum layout layout, struct migset *out, struct 
 	out->layout = layout;
 	while ((de = readdir(d))) {
 		struct migration m;
-		char *path;
 
 		if (de->d_name[0] == '.')
 			continue;
 		if (!entry_is_dir(dirfd(d), de))
 			continue;	/* migration_lock.toml, READMEs: not migrations */
-		path = fs_join(dir, de->d_name);
 		memset(&m, 0, sizeof(m));
 		buf_init(&m.sql);
 		m.name = xstrdup(de->d_name);
-		m.dir = path;
+		m.dir = fs_join(dir, de->d_name);
 		if (layout == LAYOUT_PRISMA) {
 			/* Prisma takes any directory (e.g. 0_init from a baseline); the version is only informative. */
 			if (!migset_parse_dirname(m.name, m.version, NULL))
 				m.version[0] = '\0';
-			if (!prisma_valid_dirname(m.name)) {
-				err_set(err, EXIT_FAILURE_, "%s: directory name is not a usable migration name", m.dir);
-				err_hint(err, "use at most 255 bytes of letters, digits, _ and -, as Prisma's "
-					 "<timestamp>_<name> directories do");
-				migration_free(&m);
-				goto fail;
-			}
+			if (!prisma_valid_dirname(m.name))
+				add_bad_name(&bad, &nbad, m.dir, "directory name is not a usable migration name",
+					     NULL);
 		} else if (!migset_parse_dirname(m.name, m.version, NULL)) {
-			err_set(err, EXIT_FAILURE_, "%s: directory name is not <14 digits>_<name>", m.dir);
-			err_hint(err, "name it like 20250101120000_add_users (UTC yyyymmddHHMMSS, then letters, "
-				 "digits and _); \"pgshift new NAME\" does this for you");
-			migration_free(&m);
-			goto fail;
+			add_bad_name(&bad, &nbad, m.dir, dirname_problem(m.name), migset_version_problem(m.name));
 		}
 		if (out->n == cap) {
 			cap = cap ? cap * 2 : 64;
 			out->items = xrealloc(out->items, cap * sizeof(*out->items));
 		}
 		out->items[out->n++] = m;
+	}
+	if (nbad) {
+		bad_names_error(&bad, nbad, layout, err);
+		goto fail;
 	}
 	if (out->n > 1)
 		qsort(out->items, out->n, sizeof(*out->items), cmp_migration);

@@ -2,7 +2,7 @@
  * migset: the migrations on disk.
  *
  * A migration is a directory `<version>_<name>` holding `migration.sql` and
- * an optional `down.sql`; `version` is 14 digits (UTC yyyymmddHHMMSS) and
+ * an optional `down.sql`; `version` is a UTC time yyyymmddHHMMSS and
  * `name` is letters, digits and `_`.  In a Prisma layout any directory name
  * Prisma would take is a migration (`0_init` from a baseline, say); its
  * version is then empty unless the name has the timestamp form.  Migrations are ordered by the byte
@@ -31,7 +31,8 @@ struct migration {
 	char *sql_path;		/* dir/migration.sql */
 	char *down_path;	/* dir/down.sql, or NULL when absent */
 	bool down_empty;	/* down.sql exists but is empty (whitespace is only seen when it is read) */
-	struct buf sql;		/* contents of migration.sql */
+	struct buf sql;		/* contents of migration.sql, without a byte-order mark */
+	bool bom;		/* the file starts with a UTF-8 byte-order mark (in the checksum, not in sql) */
 	char checksum[CHECKSUM_HEX_LEN + 1];
 };
 
@@ -51,7 +52,16 @@ void migset_pick_dir(const char *opt_dir, char **dir, enum layout *layout);
 
 /* True when s is a valid migration name part: [A-Za-z0-9_]+, at most 200 bytes. */
 bool migset_valid_name(const char *s);
-/* Splits a directory name into version and name part; false when it is not `<14 digits>_<name>`. */
+/*
+ * Why v (its first 14 bytes) is not a version: a real UTC time yyyymmddHHMMSS
+ * (month 01-12, a day the month has, leap years counted, hour below 24,
+ * minute and second below 60); NULL when it is one.
+ */
+const char *migset_version_problem(const char *v);
+/*
+ * Splits a directory name into version and name part; false when it is not
+ * `<version>_<name>` with a valid version (migset_version_problem).
+ */
 bool migset_parse_dirname(const char *dirname, char version[VERSION_LEN + 1], const char **name);
 
 /*

@@ -85,6 +85,15 @@ size_t text_char_to_byte(const char *s, size_t len, int char_pos)
 	return len;
 }
 
+bool text_strip_bom(struct buf *b)
+{
+	if (b->len < 3 || memcmp(b->data, "\xEF\xBB\xBF", 3))
+		return false;
+	memmove(b->data, b->data + 3, b->len - 3 + 1);	/* with the NUL */
+	b->len -= 3;
+	return true;
+}
+
 bool text_is_blank(const char *data, size_t len)
 {
 	for (size_t i = 0; i < len; i++)

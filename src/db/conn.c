@@ -510,24 +510,32 @@ static long backend_pid(PGconn *conn)
 	return pid;
 }
 
-static int pooled_error(const struct target *t, const char *why, struct pgs_error *err)
+/* seen: the pooler showed itself by its behaviour, which --allow-pooled cannot wave through. */
+static int pooled_error(const struct target *t, const char *why, bool seen, bool allow_pooled, struct pgs_error *err)
 {
 	err_set(err, EXIT_FAILURE_, "%s (from %s) goes through a transaction pooler: %s", t->display, t->source, why);
-	err_detail(err, "migrations hold a session advisory lock and session settings, which a transaction pooler "
-			"does not keep between transactions");
-	err_hint(err, "use the direct connection: set DATABASE_URL_UNPOOLED (on Neon, the host without "
-		      "\"-pooler\"); for a session-mode pool, pass --allow-pooled");
+	if (seen && allow_pooled)
+		err_detail(err, "--allow-pooled is for a session-mode pool that only its host name makes suspect; this "
+				"connection switched server backends, so the deploy's session advisory lock and settings "
+				"would not hold");
+	else
+		err_detail(err, "migrations hold a session advisory lock and session settings, which a transaction "
+				"pooler does not keep between transactions");
+	err_hint(err, seen ? "use the direct connection: set DATABASE_URL_UNPOOLED (or point --url at the server, "
+			     "not at the pooler)"
+			   : "use the direct connection: set DATABASE_URL_UNPOOLED (on Neon, the host without "
+			     "\"-pooler\"); for a session-mode pool, pass --allow-pooled");
 	return -1;
 }
 
-int db_check_not_pooled(PGconn *conn, const struct target *t, struct pgs_error *err)
+int db_check_not_pooled(PGconn *conn, const struct target *t, bool allow_pooled, struct pgs_error *err)
 {
 	struct pgs_error ignore = PGS_ERROR_INIT;
 	PGconn *other;
 	long a1, a2, b;
 
-	if (strstr(t->host, "-pooler"))
-		return pooled_error(t, "its host name says so (\"-pooler\")", err);
+	if (!allow_pooled && strstr(t->host, "-pooler"))
+		return pooled_error(t, "its host name says so (\"-pooler\")", false, false, err);
 	a1 = backend_pid(conn);
 	other = db_connect(t, &ignore);
 	err_clear(&ignore);
@@ -537,8 +545,9 @@ int db_check_not_pooled(PGconn *conn, const struct target *t, struct pgs_error *
 	a2 = backend_pid(conn);
 	PQfinish(other);
 	if (a1 > 0 && a1 == b)
-		return pooled_error(t, "two connections were served by the same server backend", err);
+		return pooled_error(t, "two connections were served by the same server backend", true, allow_pooled,
+				    err);
 	if (a1 > 0 && a2 > 0 && a1 != a2)
-		return pooled_error(t, "the server backend changed between two transactions", err);
+		return pooled_error(t, "the server backend changed between two transactions", true, allow_pooled, err);
 	return 0;
 }

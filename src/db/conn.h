@@ -38,8 +38,11 @@ PGconn *db_connect(const struct target *t, struct pgs_error *err);
  * session settings of a deploy do not survive it.  Judged by the host name
  * and by behaviour: a second connection that lands on the same server
  * backend, or a backend that changes between two transactions.
+ * allow_pooled (--allow-pooled, for a session-mode pool) lets a host name
+ * that only suggests a pooler through; a pooler seen by its behaviour is
+ * refused all the same.
  */
-int db_check_not_pooled(PGconn *conn, const struct target *t, struct pgs_error *err);
+int db_check_not_pooled(PGconn *conn, const struct target *t, bool allow_pooled, struct pgs_error *err);
 
 /*
  * The server's address of this connection (inet_server_addr()): *addr is a

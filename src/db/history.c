@@ -294,6 +294,56 @@ static int history_exec(PGconn *conn, const struct history_table *ht, const char
 	return rc;
 }
 
+int history_accept_edit(PGconn *conn, const struct history_table *ht, const char *name, const char *old_checksum,
+			const char *new_checksum, const char *who, struct pgs_error *err)
+{
+	const char *params[4] = { name, old_checksum, new_checksum, who };
+	char *q = history_qualified_name(conn, ht, err);
+	char *sql = NULL;
+	PGresult *res;
+	int rc = -1;
+
+	if (!q)
+		return -1;
+	if (db_exec(conn, "BEGIN", "could not start a transaction", err) < 0)
+		goto out;
+	sql = xasprintf("UPDATE %s SET checksum = $3, logs = concat_ws(E'\\n', logs, "
+			"format('edit accepted by %%s (database role %%s) at %%s; the checksum was %%s', $4::text, "
+			"current_user, " TS("clock_timestamp()") ", checksum)) "
+			"WHERE migration_name = $1 AND checksum = $2 AND finished_at IS NOT NULL AND rolled_back_at IS NULL",
+			q);
+	res = PQexecParams(conn, sql, 4, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		db_result_error(conn, res, "could not record the accepted edit", err);
+		PQclear(res);
+		goto rollback;
+	}
+	if (atoi(PQcmdTuples(res)) != 1) {
+		err_set(err, EXIT_HISTORY, "%s has no applied row with checksum %s in %s", name, old_checksum, q);
+		err_hint(err, "another session changed the history meanwhile; run \"pgshift status\" again");
+		PQclear(res);
+		goto rollback;
+	}
+	PQclear(res);
+	free(sql);
+	sql = xasprintf("UPDATE %s SET checksum = $3 WHERE migration_name = $1 AND checksum = $2", q);
+	res = PQexecParams(conn, sql, 3, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+		db_result_error(conn, res, "could not record the accepted edit", err);
+		PQclear(res);
+		goto rollback;
+	}
+	PQclear(res);
+	rc = db_exec(conn, "COMMIT", "could not commit", err);
+	goto out;
+rollback:
+	PQclear(PQexec(conn, "ROLLBACK"));
+out:
+	free(sql);
+	free(q);
+	return rc;
+}
+
 int history_start_row(PGconn *conn, const struct history_table *ht, const char *name, const char *checksum,
 		      const char *review, char id_out[37], struct pgs_error *err)
 {

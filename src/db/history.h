@@ -62,6 +62,19 @@ int history_resolve(PGconn *conn, const struct history_table *ht, const char *na
 		    const char *checksum, struct pgs_error *err);
 
 /*
+ * Accepts, after review, an edit to the applied migration name: its applied
+ * row takes the file's new checksum, and its logs gain a line saying who
+ * accepted it (who: the local user; the database role is added) and when,
+ * and the checksum it had.  The rolled-back attempts recorded with the same
+ * old checksum take the new one too: Prisma compares the first row of a
+ * name, so both tools then agree the migration is unmodified.  Prisma's
+ * columns are kept as they are (logs is its free-text column).  One
+ * transaction; fails (EXIT_HISTORY) when no applied row has old_checksum.
+ */
+int history_accept_edit(PGconn *conn, const struct history_table *ht, const char *name, const char *old_checksum,
+			const char *new_checksum, const char *who, struct pgs_error *err);
+
+/*
  * The record of a migration that runs outside a transaction, written as it
  * goes so that a failure or a kill leaves an exact account: a started row
  * (autocommitted before the first statement), its step count after every

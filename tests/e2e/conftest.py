@@ -6,6 +6,7 @@ scram-sha-256 and on a private unix socket.  Each test gets a fresh database
 (`db`), a fresh project directory (`project`) and a runner (`pgshift`) whose
 every invocation is checked for leaked passwords.
 """
+import datetime
 import os
 import pathlib
 import pwd
@@ -312,12 +313,12 @@ class Project:
         self.path = path
         self.migrations = path / "migrations"
         self.migrations.mkdir()
-        self._next = 20250101000001
+        self._next = datetime.datetime(2025, 1, 1, 0, 0, 1)
 
     def add(self, name, sql, down=None, version=None):
         if version is None:
-            version = str(self._next)
-            self._next += 1
+            version = self._next.strftime("%Y%m%d%H%M%S")  # a real UTC time, as pgshift requires
+            self._next += datetime.timedelta(seconds=1)
         dirname = f"{version}_{name}"
         d = self.migrations / dirname
         d.mkdir()

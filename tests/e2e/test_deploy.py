@@ -119,6 +119,7 @@ def test_modified_after_apply_refuses_exit_5(db, project, pgshift):
     r = pgshift.run_db("deploy")
     assert r.returncode == 5
     assert a in r.stderr and "modified" in r.stderr
+    assert f'"pgshift resolve --accept-edit {a}"' in r.stderr
     assert not db.table_exists("b")
     s = pgshift.run_db("status")
     assert s.returncode == 5

@@ -1,4 +1,6 @@
 """Bad input: each is one clear error saying what to do, and the database is untouched."""
+import hashlib
+
 import pytest
 
 
@@ -63,6 +65,55 @@ def test_bad_directory_name(db, project, pgshift):
     assert r.returncode == 1
     assert "2025_oops" in r.stderr and "<14 digits>_<name>" in r.stderr
     assert untouched(db) and not db.table_exists("a")
+
+
+def test_every_bad_directory_named_with_a_real_timestamp_required(db, project, pgshift):
+    project.add("good", "CREATE TABLE a (id int);\n")
+    project.add("month13", "CREATE TABLE b (id int);\n", version="20261301000000")
+    project.add("feb29", "CREATE TABLE c (id int);\n", version="20250229120000")
+    project.add("late", "CREATE TABLE d (id int);\n", version="20250101240000")
+    (project.migrations / "2025_oops").mkdir()
+    (project.migrations / "2025_oops" / "migration.sql").write_text("CREATE TABLE e (id int);\n")
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 1, r.stderr
+    assert "4 migration directories have names pgshift cannot use" in r.stderr, r.stderr
+    details = [l for l in r.stderr.splitlines() if l.startswith("detail: ")]
+    assert len(details) == 4, r.stderr
+    for name, why in (("20261301000000_month13", "month is not 01-12"),
+                      ("20250229120000_feb29", "day does not exist in that month"),
+                      ("20250101240000_late", "hour is not 00-23"),
+                      ("2025_oops", "not <14 digits>_<name>")):
+        assert any(f"migrations/{name}: " in l and why in l for l in details), (name, r.stderr)
+    assert "hint: rename each like 20250101120000_add_users" in r.stderr
+    assert untouched(db) and not db.table_exists("a")
+
+
+BOM = b"\xef\xbb\xbf"
+
+
+def test_byte_order_mark_is_not_sql(db, project, pgshift):
+    """A BOM (as Windows editors write it) is stripped from what is parsed and sent, in every SQL file pgshift
+    reads; the checksum stays over the file's bytes as they are, as Prisma computes it."""
+    raw = BOM + b"CREATE TABLE bom (id int);\n"
+    name = project.add("bom", raw, down=BOM + b"DROP TABLE bom;\n")
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 0, r.stderr
+    assert db.table_exists("bom")
+    assert db.scalar("SELECT checksum FROM pgshift_migrations WHERE migration_name = %s", (name,)) == \
+        hashlib.sha256(raw).hexdigest()
+    r = pgshift.run_db("status")
+    assert r.returncode == 0, r.stdout + r.stderr
+    (project.path / "seed.sql").write_bytes(BOM + b"INSERT INTO bom VALUES (1);\n")
+    r = pgshift.run_db("seed")
+    assert r.returncode == 0, r.stderr
+    assert db.scalar("SELECT count(*) FROM bom") == 1
+    sql = project.migrations / name / "migration.sql"
+    for target in (sql, sql.parent):
+        r = pgshift.run("lint", str(target))
+        assert r.returncode == 0 and "syntax error" not in r.stderr, r.stdout + r.stderr
+    r = pgshift.run_db("rollback", "--steps", "1", "--approve", name)  # the gate reads the down.sql too
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert not db.table_exists("bom")
 
 
 def test_duplicate_version(db, project, pgshift):

@@ -4,6 +4,7 @@ The CLI is installed once into build/prisma by scripts/prisma.sh (npm registry);
 project laid out as Prisma makes it: prisma/schema.prisma, prisma/migrations/migration_lock.toml,
 prisma/migrations/<name>/migration.sql, and prisma.config.ts beside the prisma folder.
 """
+import hashlib
 import json
 import os
 import pathlib
@@ -230,6 +231,42 @@ def test_edited_migration_reported_by_both(prisma):
     rc, out = prisma.prisma("migrate", "dev", "--create-only", "--name", "next")
     assert rc != 0, out
     assert "The migration `20250102000000_add_name` was modified after it was applied." in out, out
+
+
+def test_accepted_edit_is_accepted_by_prisma_too(prisma):
+    three(prisma)
+    assert prisma.pgshift("deploy").returncode == 0
+    name = "20250102000000_add_name"
+    sql = prisma.migrations / name / "migration.sql"
+    sql.write_text("-- AlterTable: a comment added in review\n" + sql.read_text())
+    rc, out = prisma.prisma("migrate", "dev", "--create-only", "--name", "next")
+    assert rc != 0 and f"The migration `{name}` was modified after it was applied." in out, out
+    r = prisma.pgshift("resolve", "--accept-edit", name)
+    assert r.returncode == 0, r.stdout + r.stderr
+    row = [x for x in prisma.rows() if x[0] == name][0]
+    assert row[1] == hashlib.sha256(sql.read_bytes()).hexdigest()
+    assert row[5].startswith("edit accepted by "), row
+    cols = prisma.db.query("SELECT column_name FROM information_schema.columns "
+                           "WHERE table_name = '_prisma_migrations' ORDER BY ordinal_position")
+    assert [c[0] for c in cols] == ["id", "checksum", "finished_at", "migration_name", "logs", "rolled_back_at",
+                                    "started_at", "applied_steps_count"]
+    assert prisma.pgshift("status").returncode == 0
+    rc, out = prisma.prisma("migrate", "status")
+    assert rc == 0 and "Database schema is up to date" in out, out
+    rc, out = prisma.prisma("migrate", "dev", "--create-only", "--name", "next")
+    assert "was modified after it was applied" not in out, out
+
+
+def test_byte_order_mark_deploys_with_prismas_checksum(prisma):
+    raw = b"\xef\xbb\xbfCREATE TABLE bom (id int);\n"
+    d = prisma.migrations / "20250101000000_bom"
+    d.mkdir()
+    (d / "migration.sql").write_bytes(raw)
+    r = prisma.pgshift("deploy")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert prisma.db.table_exists("bom")
+    assert prisma.rows()[0][:2] == ("20250101000000_bom", hashlib.sha256(raw).hexdigest())
+    assert prisma.pgshift("status").returncode == 0
 
 
 def test_pgshift_waits_for_prismas_lock(prisma):

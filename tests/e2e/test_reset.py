@@ -43,6 +43,17 @@ def test_reset_refuses_non_local_host(pg, db, project, pgshift):
     assert r.returncode == 0, r.stderr
 
 
+def test_reset_off_a_terminal_needs_yes(db, project, pgshift):
+    setup_project(project)
+    assert pgshift.run_db("deploy").returncode == 0
+    db.query("INSERT INTO users VALUES (9, 'keep')")
+    r = pgshift.run_db("reset", input="yes\n")  # a pipe, not a terminal: no one to ask
+    assert r.returncode == 2, r.stdout + r.stderr
+    assert "without confirmation: not run on a terminal" in r.stderr and "pass --yes" in r.stderr
+    assert "Type \"yes\"" not in r.stdout
+    assert db.scalar("SELECT count(*) FROM users") == 1
+
+
 def test_reset_refuses_production(db, project, pgshift):
     setup_project(project)
     assert pgshift.run_db("deploy").returncode == 0

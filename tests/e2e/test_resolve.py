@@ -1,5 +1,9 @@
 """resolve: the way out of a failed migration."""
+import hashlib
 import json
+import os
+import pwd
+import re
 
 
 def make_failed(db, project, pgshift):
@@ -100,3 +104,34 @@ def test_rolled_back_of_a_failed_no_tx_migration_with_nothing_applied(db, projec
     assert r.returncode == 0, r.stderr
     assert "would run" not in r.stderr and "again running" not in r.stderr
     assert state_of(pgshift, name) == "rolled_back"
+
+
+def test_accept_edit_records_the_new_checksum_and_who(db, project, pgshift):
+    a = project.add("a", "CREATE TABLE a (id int);\n")
+    b = project.add("b", "CREATE TABLE b (id int);\n")
+    assert pgshift.run_db("deploy").returncode == 0
+    sql = project.migrations / a / "migration.sql"
+    sql.write_bytes(sql.read_bytes().replace(b"\n", b"\r\n"))
+    assert pgshift.run_db("status").returncode == 5
+    # only a modified migration has an edit to accept
+    r = pgshift.run_db("resolve", "--accept-edit", b)
+    assert r.returncode == 5 and "is applied, not modified" in r.stderr, r.stderr
+    r = pgshift.run_db("resolve", "--accept-edit", "20990101000000_nope")
+    assert r.returncode == 2 and 'no migration named "20990101000000_nope"' in r.stderr
+    r = pgshift.run_db("resolve", "--accept-edit", a, "--applied", b)
+    assert r.returncode == 2 and "exactly one of" in r.stderr
+    old = db.scalar("SELECT checksum FROM pgshift_migrations WHERE migration_name = %s", (a,))
+
+    r = pgshift.run_db("resolve", "--accept-edit", a)
+    assert r.returncode == 0, r.stderr
+    new = hashlib.sha256(sql.read_bytes()).hexdigest()
+    assert f"{a}: edit accepted, recorded checksum {new}; the edit: whitespace or comments only" in r.stdout
+    checksum, logs = db.query("SELECT checksum, logs FROM pgshift_migrations WHERE migration_name = %s", (a,))[0]
+    assert checksum == new
+    user = pwd.getpwuid(os.geteuid()).pw_name
+    assert re.fullmatch(rf"edit accepted by {user} \(database role postgres\) at \d{{4}}-\d\d-\d\dT[\d:.]+Z; "
+                        rf"the checksum was {old}", logs), logs
+    r = pgshift.run_db("status")
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = pgshift.run_db("resolve", "--accept-edit", a)
+    assert r.returncode == 5 and "is applied, not modified" in r.stderr

@@ -1,5 +1,7 @@
 """status: states, JSON and exit codes."""
 import json
+import os
+import subprocess
 
 from conftest import wait_for_pgshift_gone, wait_for_pgshift_query
 
@@ -137,3 +139,48 @@ def test_out_of_order_is_not_sent_to_deploy(db, project, pgshift):
     # the advice holds: deploy refuses, --allow-out-of-order applies
     assert pgshift.run_db("deploy").returncode == 5
     assert pgshift.run_db("deploy", "--allow-out-of-order").returncode == 0
+
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
+           "GIT_COMMITTER_EMAIL": "t@t", "PATH": os.environ["PATH"], "HOME": "/tmp"}
+
+
+def git_commit_all(project):
+    for args in (["init", "-q", "-b", "main"], ["add", "."], ["commit", "-qm", "migrations"]):
+        subprocess.run(["git", *args], cwd=project.path, env=GIT_ENV, check=True, capture_output=True)
+
+
+def test_modified_says_whether_the_edit_is_whitespace_or_comments(db, project, pgshift):
+    a = project.add("a", "CREATE TABLE a (id int, name text);\nINSERT INTO a VALUES (1, 'x');\n")
+    b = project.add("b", "CREATE TABLE b (id int);\n")
+    git_commit_all(project)
+    assert pgshift.run_db("deploy").returncode == 0
+    # a: reformatted and commented, same parse trees; b: a different column type
+    (project.migrations / a / "migration.sql").write_text(
+        "-- the users' table\nCREATE TABLE a (\n    id   int,\n    name text  /* display name */\n);\n"
+        "INSERT INTO a VALUES (1, 'x');  -- seed row\n")
+    (project.migrations / b / "migration.sql").write_text("CREATE TABLE b (id bigint);\n")
+    r = pgshift.run_db("status")
+    assert r.returncode == 5, r.stdout + r.stderr
+    assert f"{a} was edited after it was applied: whitespace or comments only" in r.stdout, r.stdout
+    assert f'"pgshift resolve --accept-edit {a}"' in r.stderr, r.stderr
+    assert f"{b} was edited after it was applied: the SQL differs from what was applied (git commit " in r.stdout
+    assert f"restore it and put the change in a new migration" in r.stderr
+    r = pgshift.run_db("status", "--json")
+    edits = {m["name"]: m.get("edit") for m in json.loads(r.stdout)["migrations"]}
+    assert edits == {a: "whitespace_or_comments", b: "sql"}, edits
+
+
+def test_modified_by_line_endings_alone_is_found_without_git(db, project, pgshift):
+    a = project.add("a", "CREATE TABLE a (id int);\nCREATE TABLE c (id int);\n")
+    b = project.add("b", "CREATE TABLE b (id int);\n")
+    assert pgshift.run_db("deploy").returncode == 0
+    sql = project.migrations / a / "migration.sql"
+    sql.write_bytes(sql.read_bytes().replace(b"\n", b"\r\n"))  # what git's autocrlf does on Windows
+    (project.migrations / b / "migration.sql").write_text("CREATE TABLE b (id int); -- note\n")
+    r = pgshift.run_db("status")
+    assert r.returncode == 5
+    assert f"{a} was edited after it was applied: whitespace or comments only (the parse trees are the same " \
+           "as those of the same text with other line endings or byte-order mark)" in r.stdout, r.stdout
+    # not in git, not a line-ending change: pgshift cannot know, and says so
+    assert f"{b} was edited after it was applied: not compared: the text that was applied is not in git" in r.stdout

@@ -178,13 +178,25 @@ def test_transaction_pooler_is_refused_session_pool_allowed(db, project, pgshift
     r = pgshift.run("deploy", "--url", pgbouncer.url("tx"))
     assert r.returncode == 1
     assert "goes through a transaction pooler" in r.stderr
-    assert "DATABASE_URL_UNPOOLED" in r.stderr and "--allow-pooled" in r.stderr
+    assert "DATABASE_URL_UNPOOLED" in r.stderr
+    assert "pass --allow-pooled" not in r.stderr  # it would not help: the pooler was seen switching backends
     assert not db.table_exists("t")
     # reading through a pool is fine
     assert pgshift.run("status", "--url", pgbouncer.url("tx")).returncode == 4
     r = pgshift.run("deploy", "--url", pgbouncer.url("sess"), "--allow-pooled")
     assert r.returncode == 0, r.stderr
     assert db.table_exists("t")
+
+
+def test_allow_pooled_does_not_override_a_pooler_seen_by_its_behaviour(db, project, pgshift, pgbouncer):
+    project.add("t", "CREATE TABLE t (id int);\n")
+    r = pgshift.run("deploy", "--url", pgbouncer.url("tx"), "--allow-pooled")
+    assert r.returncode == 1, r.stdout + r.stderr
+    assert "goes through a transaction pooler" in r.stderr
+    assert "--allow-pooled is for a session-mode pool that only its host name makes suspect" in r.stderr
+    assert "DATABASE_URL_UNPOOLED" in r.stderr and "pass --allow-pooled" not in r.stderr
+    assert not db.table_exists("t")
+    assert not db.table_exists("pgshift_migrations")
 
 
 def test_pooler_host_name_is_refused(db, project, pgshift, pg):
@@ -194,6 +206,10 @@ def test_pooler_host_name_is_refused(db, project, pgshift, pg):
     r = pgshift.run("deploy", "--url", url)
     assert r.returncode == 1 and '"-pooler"' in r.stderr
     assert not db.table_exists("t")
+    # only suspected by its name (here a direct server): --allow-pooled lets it through
+    r = pgshift.run("deploy", "--url", url, "--allow-pooled")
+    assert r.returncode == 0, r.stderr
+    assert db.table_exists("t")
 
 
 def test_migration_under_pgbench_load(pg, db, project, pgshift, tmp_path):

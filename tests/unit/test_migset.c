@@ -31,6 +31,79 @@ static void test_names(void **state)
 	assert_false(migset_parse_dirname("20250101120000_add-users", v, NULL));
 }
 
+/* A version is a real UTC time: month, day of that month (leap years), hour, minute, second. */
+static void test_versions_are_timestamps(void **state)
+{
+	char v[VERSION_LEN + 1];
+
+	(void)state;
+	assert_null(migset_version_problem("20261231235959"));
+	assert_null(migset_version_problem("20240229000000"));	/* leap year */
+	assert_null(migset_version_problem("20000229000000"));	/* divisible by 400 */
+	assert_string_equal(migset_version_problem("20261301000000"), "month is not 01-12");
+	assert_string_equal(migset_version_problem("20260001000000"), "month is not 01-12");
+	assert_string_equal(migset_version_problem("20260100000000"), "day does not exist in that month");
+	assert_string_equal(migset_version_problem("20260431000000"), "day does not exist in that month");
+	assert_string_equal(migset_version_problem("20250229000000"), "day does not exist in that month");
+	assert_string_equal(migset_version_problem("21000229000000"), "day does not exist in that month");
+	assert_string_equal(migset_version_problem("20260101240000"), "hour is not 00-23");
+	assert_string_equal(migset_version_problem("20260101006000"), "minute is not 00-59");
+	assert_string_equal(migset_version_problem("20260101000060"), "second is not 00-59");
+	assert_string_equal(migset_version_problem("2026"), "not 14 digits");
+	assert_false(migset_parse_dirname("20261301000000_add", v, NULL));
+	assert_true(migset_parse_dirname("20261201000000_add", v, NULL));
+}
+
+/* Every malformed directory is named in one error, each with what is wrong. */
+static void test_every_bad_name_reported(void **state)
+{
+	char *d = unit_tmpdir();
+	struct migset set;
+	struct pgs_error err = PGS_ERROR_INIT;
+
+	(void)state;
+	unit_write(d, "20250101000000_ok/migration.sql", "SELECT 1;", 9);
+	unit_write(d, "2025_oops/migration.sql", "SELECT 1;", 9);
+	unit_write(d, "20261301000000_month13/migration.sql", "SELECT 1;", 9);
+	unit_write(d, "20250230000000_feb30/migration.sql", "SELECT 1;", 9);
+	assert_int_equal(migset_load(d, LAYOUT_NATIVE, &set, &err), -1);
+	assert_int_equal(err.code, EXIT_FAILURE_);
+	assert_non_null(strstr(err.message, "3 migration directories"));
+	assert_non_null(err.detail);
+	assert_non_null(strstr(err.detail, "2025_oops: directory name is not <14 digits>_<name>"));
+	assert_non_null(strstr(err.detail, "20261301000000_month13: version is not a UTC timestamp yyyymmddHHMMSS "
+				"(month is not 01-12)"));
+	assert_non_null(strstr(err.detail, "20250230000000_feb30: version is not a UTC timestamp yyyymmddHHMMSS "
+				"(day does not exist in that month)"));
+	assert_null(strstr(err.detail, "_ok"));
+	assert_non_null(strstr(err.hint, "pgshift new NAME"));
+	assert_int_equal(set.n, 0);
+	err_clear(&err);
+	fs_remove_tree(d, &err);
+	free(d);
+}
+
+/* A byte-order mark is in the checksum (the file's bytes) but not in the SQL parsed and sent. */
+static void test_bom_stripped_after_checksum(void **state)
+{
+	static const char raw[] = "\xEF\xBB\xBF" "CREATE TABLE t (id int);\n";
+	char *d = unit_tmpdir();
+	char want[CHECKSUM_HEX_LEN + 1];
+	struct migset set;
+	struct pgs_error err = PGS_ERROR_INIT;
+
+	(void)state;
+	unit_write(d, "20250101000000_bom/migration.sql", raw, sizeof(raw) - 1);
+	assert_int_equal(migset_load(d, LAYOUT_NATIVE, &set, &err), 0);
+	checksum_sha256_hex(raw, sizeof(raw) - 1, want);
+	assert_string_equal(set.items[0].checksum, want);
+	assert_string_equal(set.items[0].sql.data, "CREATE TABLE t (id int);\n");
+	assert_int_equal(set.items[0].sql.len, sizeof(raw) - 4);
+	migset_free(&set);
+	fs_remove_tree(d, &err);
+	free(d);
+}
+
 /* Loads dir and expects failure whose message contains needle. */
 static void expect_error(const char *dir, const char *needle)
 {
@@ -131,13 +204,13 @@ static void test_many_migrations_load_on_two_threads(void **state)
 
 	(void)state;
 	for (int i = 0; i < 300; i++) {
-		snprintf(rel, sizeof(rel), "2025%010d_m/migration.sql", i);
+		snprintf(rel, sizeof(rel), "20250101%02d%02d%02d_m/migration.sql", i / 3600, i / 60 % 60, i % 60);
 		unit_write(d, rel, "SELECT 1;\n", 10);
 	}
 	/* the error in the second half must be found and reported */
-	unit_write(d, "20250000000290_m/migration.sql", "", 0);
-	expect_error(d, "20250000000290_m/migration.sql: migration file is empty");
-	unit_write(d, "20250000000290_m/migration.sql", "SELECT 1;\n", 10);
+	unit_write(d, "20250101000450_m/migration.sql", "", 0);
+	expect_error(d, "20250101000450_m/migration.sql: migration file is empty");
+	unit_write(d, "20250101000450_m/migration.sql", "SELECT 1;\n", 10);
 	assert_int_equal(migset_load(d, LAYOUT_NATIVE, &set, &err), 0);
 	assert_int_equal(set.n, 300);
 	for (size_t i = 0; i < set.n; i++)
@@ -162,7 +235,7 @@ static void test_file_sizes(void **state)
 		text[i] = malloc(sizes[i]);
 		for (size_t j = 0; j < sizes[i]; j++)
 			text[i][j] = (char)('a' + (i * 7 + j * 13) % 26);
-		snprintf(rel, sizeof(rel), "2025%010zu_m/migration.sql", i);
+		snprintf(rel, sizeof(rel), "202501010000%02zu_m/migration.sql", i);
 		unit_write(d, rel, text[i], sizes[i]);
 	}
 	assert_int_equal(migset_load(d, LAYOUT_NATIVE, &set, &err), 0);
@@ -269,6 +342,9 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_versions_are_timestamps),
+		cmocka_unit_test(test_every_bad_name_reported),
+		cmocka_unit_test(test_bom_stripped_after_checksum),
 		cmocka_unit_test(test_load_sorted_with_down),
 		cmocka_unit_test(test_load_errors),
 		cmocka_unit_test(test_many_migrations_load_on_two_threads),

@@ -88,6 +88,24 @@ static void test_lines_and_columns(void **state)
 	assert_false(text_is_blank(" x ", 3));
 }
 
+static void test_strip_bom(void **state)
+{
+	struct buf b = BUF_INIT;
+
+	(void)state;
+	buf_adds(&b, "\xEF\xBB\xBFSELECT 1;");
+	assert_true(text_strip_bom(&b));
+	assert_string_equal(b.data, "SELECT 1;");
+	assert_int_equal(b.len, 9);
+	assert_false(text_strip_bom(&b));	/* only one, and only at the start */
+	assert_string_equal(b.data, "SELECT 1;");
+	buf_reset(&b);
+	buf_adds(&b, "\xEF\xBB");
+	assert_false(text_strip_bom(&b));
+	assert_int_equal(b.len, 2);
+	buf_release(&b);
+}
+
 static void test_sha256(void **state)
 {
 	char hex[CHECKSUM_HEX_LEN + 1];
@@ -124,6 +142,7 @@ int main(void)
 		cmocka_unit_test(test_utf8),
 		cmocka_unit_test(test_utf8_strict),
 		cmocka_unit_test(test_lines_and_columns),
+		cmocka_unit_test(test_strip_bom),
 		cmocka_unit_test(test_sha256),
 		cmocka_unit_test(test_uuid),
 	};
