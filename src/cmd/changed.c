@@ -129,10 +129,9 @@ static bool never_applied(enum mstate s)
 }
 
 /* The commit of the last successful deploy, for --base deployed (new string in *commit). */
-static int deployed_base(PGconn *conn, const struct common_opts *c, struct buf *commit, char **when,
+static int deployed_base(PGconn *conn, const struct history_table *ht, struct buf *commit, char **when,
 			 struct pgs_error *err)
 {
-	struct history_table ht;
 	struct deployment d = { 0 };
 	int r;
 
@@ -141,11 +140,10 @@ static int deployed_base(PGconn *conn, const struct common_opts *c, struct buf *
 		err_hint(err, "pass --url (or set DATABASE_URL_UNPOOLED) without --no-db, or give --base REF");
 		return -1;
 	}
-	history_table_init(&ht, c->history_schema, false);	/* only its schema: pgshift_deployments lives there */
-	r = deployments_last_commit(conn, &ht, &d, err);
+	r = deployments_last_commit(conn, ht, &d, err);
 	if (r == 0) {
-		err_set(err, EXIT_USAGE, "--base deployed: no successful deploy with a git commit is recorded in %s.%s",
-			ht.schema, "pgshift_deployments");
+		err_set(err, EXIT_USAGE, "--base deployed: no successful deploy with a git commit is recorded in "
+			"%s.pgshift_deployments", deployments_schema(ht));
 		err_hint(err, "pass --base REF (the commit the database was last deployed from); deploy records it "
 			      "from PGSHIFT_GIT_COMMIT, GITHUB_SHA or git");
 	}
@@ -209,7 +207,7 @@ int cmd_changed(int argc, char **argv)
 		}
 	}
 	if (base && !strcmp(base, "deployed")) {
-		if (deployed_base(conn, &c, &deployed, &deployed_at, &err) < 0) {
+		if (deployed_base(conn, &ht, &deployed, &deployed_at, &err) < 0) {
 			rc = common_fail(&err);
 			goto out;
 		}

@@ -115,8 +115,13 @@ static void record_on_last_deployment(const struct common_opts *c, bool delivere
 	struct history_table ht;
 	struct deployment d = { 0 };
 	PGconn *conn = common_connect_if_configured(c, &t, &e);
+	char *dir;
+	enum layout layout;
 
-	history_table_init(&ht, c->history_schema, false);	/* only its schema: pgshift_deployments lives there */
+	/* the layout says where pgshift_deployments is (deployments_schema) */
+	migset_pick_dir(c->dir, &dir, &layout);
+	free(dir);
+	history_table_init(&ht, c->history_schema, layout == LAYOUT_PRISMA);
 	if (conn && deployments_last_hook(conn, &ht, &d, &e) > 0)
 		hook_record(conn, &ht, d.id, delivered, res, error);
 	if (e.message) {
@@ -135,6 +140,7 @@ int cmd_hook(int argc, char **argv)
 	struct common_opts c = { 0 };
 	struct opt opts[] = {
 		OPT_STRING(0, "deploy-hook", &opt, "URL", "hook URL (default: PGSHIFT_DEPLOY_HOOK_URL, VERCEL_DEPLOY_HOOK_URL)"),
+		COMMON_DIR_OPTS(&c),
 		COMMON_CONN_OPTS(&c),
 		OPT_END(),
 	};

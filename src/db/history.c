@@ -368,10 +368,16 @@ int history_record_rolled_back_attempt(PGconn *conn, const struct history_table 
 			    5, params, "could not record the failed attempt", err);
 }
 
+const char *deployments_schema(const struct history_table *ht)
+{
+	/* Prisma's drift check (migrate dev) sees every table of its schema: ours go elsewhere */
+	return ht->prisma ? "pgshift" : ht->schema;
+}
+
 /* The deployments table, quoted: a new string, or NULL with err when the schema cannot be quoted. */
 static char *deployments_table(PGconn *conn, const struct history_table *ht, struct pgs_error *err)
 {
-	char *s = history_quoted_schema(conn, ht, err);
+	char *s = db_quote_ident(conn, deployments_schema(ht), "the history schema (--history-schema)", err);
 	char *r = s ? xasprintf("%s.pgshift_deployments", s) : NULL;
 
 	free(s);
@@ -403,18 +409,24 @@ static int deployments_exec(PGconn *conn, const struct history_table *ht, const 
 
 int deployments_ensure(PGconn *conn, const struct history_table *ht, struct pgs_error *err)
 {
-	char *t = deployments_table(conn, ht, err);
-	char *sql;
-	int rc;
+	char *q = db_quote_ident(conn, deployments_schema(ht), "the history schema (--history-schema)", err);
+	char *t = q ? xasprintf("%s.pgshift_deployments", q) : NULL;
+	char *sql, *mkschema;
+	int rc = t ? schema_exists(conn, deployments_schema(ht), err) : -1;
 
-	if (!t)
+	if (rc < 0) {
+		free(q);
+		free(t);
 		return -1;
+	}
+	mkschema = rc ? xstrdup("") : xasprintf("CREATE SCHEMA IF NOT EXISTS %s;\n", q);
 	/*
-	 * history_ensure made the schema (deploy holds the lock and ensured it first).
-	 * No CHECK constraint: Prisma's schema engine (6.19) panics when `migrate dev`
-	 * introspects one in the schema it shares with us (test_prisma.py).
+	 * In native mode history_ensure made the schema (deploy ensured it first);
+	 * CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when it exists.
+	 * No CHECK constraint: Prisma's schema engine (6.19) panics introspecting one.
 	 */
 	sql = xasprintf("SET client_min_messages = warning;\n"
+			"%s"
 			"CREATE TABLE IF NOT EXISTS %s (\n"
 			"    id              BIGSERIAL PRIMARY KEY,\n"
 			"    started_at      TIMESTAMPTZ NOT NULL DEFAULT now(),\n"
@@ -430,12 +442,14 @@ int deployments_ensure(PGconn *conn, const struct history_table *ht, struct pgs_
 			"    hook_at         TIMESTAMPTZ\n"
 			");\n"
 			"RESET client_min_messages",
-			t);
+			mkschema, t);
 	rc = db_exec(conn, sql, "could not create the deployments table", err);
 	if (rc < 0)
-		err_hint(err, "the migration role needs CREATE on schema \"%s\"; or choose another with "
-			      "--history-schema", ht->schema);
+		err_hint(err, "the migration role needs CREATE on schema \"%s\"%s", deployments_schema(ht),
+			 ht->prisma ? " (or CREATE on the database, to make it)" : "; or choose another with --history-schema");
 	free(sql);
+	free(mkschema);
+	free(q);
 	free(t);
 	return rc;
 }

@@ -90,8 +90,7 @@ int history_record_rolled_back_attempt(PGconn *conn, const struct history_table 
 
 /*
  * Deployments: pgshift's own record of each deploy, in pgshift_deployments
- * beside the history table (in both modes: Prisma's table stays as Prisma
- * defines it).  A row is started when a deploy begins and finished when its
+ * (Prisma's table stays as Prisma defines it).  A row is started when a deploy begins and finished when its
  * migrations are applied; it keeps the git commit that was deployed (for
  * `changed --base deployed`) and the delivery of the deploy hook: hook_status
  * is NULL (nothing to send), pending, delivered or failed.
@@ -108,6 +107,12 @@ struct deployment {
 	char *hook_error;
 };
 
+/*
+ * The schema of pgshift_deployments: the history schema, but in Prisma mode
+ * "pgshift", so that Prisma's drift check (migrate dev), which looks at
+ * every table of its own schema, does not see it.
+ */
+const char *deployments_schema(const struct history_table *ht);
 /* Creates pgshift_deployments (and its schema) when missing. */
 int deployments_ensure(PGconn *conn, const struct history_table *ht, struct pgs_error *err);
 /* Inserts the row of a deploy that begins; its id (new string) in *id. */

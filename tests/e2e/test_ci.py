@@ -142,6 +142,11 @@ def test_changed_allows_fixing_a_rolled_back_prisma_migration(db, project, pgshi
     assert changes(json.loads(r.stdout)) == {bad: ("edited", "rolled back", False)}
     r = pgshift.run_db("deploy")
     assert r.returncode == 0 and db.table_exists("users")
+    # pgshift's record of deploys is kept out of the schema Prisma's drift check looks at
+    assert db.table_exists("pgshift.pgshift_deployments") and not db.table_exists("public.pgshift_deployments")
+    r = pgshift.run_db("deploy", env={"PGSHIFT_GIT_COMMIT": head(project)})
+    assert r.returncode == 0 and json.loads(pgshift.run_db("changed", "--base", "deployed", "--json").stdout)["base"] \
+        == head(project)
     # now applied: a further edit is refused
     (project.migrations / bad / "migration.sql").write_text("CREATE TABLE users (id bigint);\n")
     r = pgshift.run_db("changed", "--base", "base")
