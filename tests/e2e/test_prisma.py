@@ -269,6 +269,14 @@ def test_byte_order_mark_deploys_with_prismas_checksum(prisma):
     assert prisma.pgshift("status").returncode == 0
 
 
+def test_pgshift_deploy_leaves_no_drift_for_prisma(prisma):
+    three(prisma)
+    assert prisma.pgshift("deploy").returncode == 0
+    # pgshift records its deploys (pgshift_deployments) outside the schema Prisma diffs
+    rc, out = prisma.prisma("migrate", "dev", "--create-only", "--name", "next")
+    assert "Drift detected" not in out and "pgshift" not in out, out
+
+
 def test_pgshift_waits_for_prismas_lock(prisma):
     prisma.add("20250101000000_init", "CREATE TABLE users (id serial PRIMARY KEY);\n")
     with psycopg.connect(prisma.db.url, autocommit=True, application_name="prisma-migrate-deploy") as holder:
