@@ -51,7 +51,7 @@ static int check_source(const char *src, bool *is_sha, struct pgs_error *err)
 	const char *ref = at ? at + 1 : "";
 	size_t reflen = strlen(ref);
 
-	if (!slash || !at || at < slash || strchr(slash + 1, '/') || owner == 0 || owner > 39 || src[0] == '-' ||
+	if (!slash || !at || at < slash || memchr(slash + 1, '/', repo) || owner == 0 || owner > 39 || src[0] == '-' ||
 	    src[owner - 1] == '-' || !all_of(src, owner, "-", false) || repo == 0 || repo > 100 ||
 	    !all_of(slash + 1, repo, "._-", false) || (repo <= 2 && !strncmp(slash + 1, "..", repo)) || reflen == 0) {
 		err_set(err, EXIT_USAGE, "--source needs OWNER/REPO@REF (a GitHub repository and a commit), not \"%s\"",
