@@ -28,6 +28,12 @@ GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAM
            "GIT_COMMITTER_EMAIL": "t@t"}
 
 
+def _glob(pattern):
+    """A workflow path filter: ** matches across directories, * and ? within one."""
+    rx = re.escape(pattern).replace(r"\*\*", "\0").replace(r"\*", "[^/]*").replace(r"\?", "[^/]")
+    return re.compile(rx.replace("\0", ".*"))
+
+
 class ExpressionError(Exception):
     pass
 
@@ -341,6 +347,11 @@ class Runner:
             if d.get("type") == "choice" and ins[k] not in d["options"]:
                 raise ValueError(f"input {k}={ins[k]!r} is not one of {d['options']}")
         sha = self.git("rev-parse", "HEAD", cwd=self.origin)
+        paths = (on.get("push") or {}).get("paths") if event == "push" else None
+        if paths and before:
+            touched = self.git("diff", "--name-only", before, sha, cwd=self.origin).split("\n")
+            if not any(_glob(p).fullmatch(f) for p in paths for f in touched):
+                return Run({}, None)      # the push does not trigger the workflow
         run_dir = self.base / f"run{self.runs}"
         run_dir.mkdir(parents=True)
         event_payload = {"before": before, "after": sha} if event == "push" else {"inputs": ins}

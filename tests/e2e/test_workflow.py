@@ -195,6 +195,13 @@ def test_a_broken_migration_is_fixed_forward_by_editing_it(pipe):
     assert pipe.applied() == [users, broken] and pipe.column_exists("users", "email")
 
 
+def test_a_push_that_touches_no_migration_runs_nothing(pipe):
+    (pipe.project.path / "README.md").write_text("docs\n")
+    assert pipe.push("docs").jobs == {}
+    pipe.project.add("users", "CREATE TABLE users (id int);\n")
+    assert pipe.push("users").results()["deploy"] == "success"
+
+
 def test_rollback_with_a_target_and_without_one(pipe):
     users = pipe.project.add("users", "CREATE TABLE users (id int);\n", down="DROP TABLE users;\n")
     more = pipe.project.add("more", "CREATE TABLE more (id int);\n", down="DROP TABLE more;\n")
