@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "core/dotenv.h"
 #include "devdb/devdb.h"
@@ -51,6 +52,32 @@ PGconn *common_connect(const struct common_opts *c, struct target *t, struct pgs
 	if (common_target(c, t, err) < 0)
 		return NULL;
 	return db_connect(t, err);
+}
+
+PGconn *common_connect_if_configured(const struct common_opts *c, struct target *t, struct pgs_error *err)
+{
+	db_notice_hook = print_notice;
+	if (common_target(c, t, err) < 0) {
+		if (!t->source)
+			err_clear(err);	/* no database named anywhere: not an error here */
+		return NULL;
+	}
+	return db_connect(t, err);
+}
+
+int common_env_bool(const char *name, bool *value, struct pgs_error *err)
+{
+	const char *v = config_getenv(name);
+
+	if (!v)
+		return 0;
+	if (!strcmp(v, "1") || !strcasecmp(v, "true"))
+		*value = true;
+	else if (!*v || !strcmp(v, "0") || !strcasecmp(v, "false"))
+		*value = false;
+	else
+		return err_set(err, EXIT_USAGE, "%s must be 1, true, 0 or false, not \"%s\"", name, v);
+	return 0;
 }
 
 int common_load(const struct common_opts *c, struct migset *set, struct pgs_error *err)

@@ -40,6 +40,18 @@ struct common_opts {
 
 /* Resolves the target (registering its password as a secret) and connects. */
 PGconn *common_connect(const struct common_opts *c, struct target *t, struct pgs_error *err);
+/*
+ * For commands that use a database when one is configured (changed, hook):
+ * as common_connect, but when nothing names a database (no --url, no URL
+ * variable, no PG* variables, no dev cluster) returns NULL with err unset.
+ */
+PGconn *common_connect_if_configured(const struct common_opts *c, struct target *t, struct pgs_error *err);
+/*
+ * A yes/no setting from the environment (.env included): 1 or true sets
+ * *value, 0, false or empty clears it, unset keeps it; anything else is a
+ * usage error naming the variable.
+ */
+int common_env_bool(const char *name, bool *value, struct pgs_error *err);
 /* Resolves the target only. */
 int common_target(const struct common_opts *c, struct target *t, struct pgs_error *err);
 /* Picks the directory and loads the migrations. */

@@ -3,7 +3,8 @@
  *
  * Steps 1-4 (inputs, connection, lock, history) are session_open's; the
  * plan check and the applying are migrate_pending's; this file owns the
- * options and the report.
+ * options, the report, and the deployment's record (pgshift_deployments:
+ * the git commit deployed, the hook's delivery).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,50 @@
 #include "core/dotenv.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
+#include "util/proc.h"
 
 static const char usage[] = "pgshift deploy [options]";
+
+/*
+ * The git commit being deployed: PGSHIFT_GIT_COMMIT, else GITHUB_SHA, else
+ * HEAD of the repository the migrations are in (git runs with a scrubbed
+ * environment); NULL when none is known.  New string.
+ */
+static char *deployed_commit(const char *dir)
+{
+	const char *v;
+	char *argv[] = { "git", "-C", (char *)dir, "rev-parse", "--verify", "-q", "HEAD", NULL };
+	struct buf out = BUF_INIT, e = BUF_INIT;
+	char *commit = NULL;
+
+	if ((v = config_getenv("PGSHIFT_GIT_COMMIT")) && *v)
+		return xstrdup(v);
+	if ((v = config_getenv("GITHUB_SHA")) && *v)
+		return xstrdup(v);
+	if (proc_capture(argv, &out, &e) == 0) {
+		while (out.len > 0 && (out.data[out.len - 1] == '\n' || out.data[out.len - 1] == '\r'))
+			out.data[--out.len] = '\0';
+		if (out.len)
+			commit = buf_detach(&out);
+	}
+	buf_release(&out);
+	buf_release(&e);
+	return commit;
+}
+
+/*
+ * Starts the deployment's row; prev gets the latest earlier deployment with
+ * a hook to send, whose hook a deploy that applies nothing sends again when
+ * it was not delivered.
+ */
+static int deployment_begin(struct session *ss, struct deployment *prev, char **id, char **commit,
+			    struct pgs_error *err)
+{
+	*commit = deployed_commit(ss->set.dir);
+	if (deployments_ensure(ss->conn, &ss->ht, err) < 0 || deployments_last_hook(ss->conn, &ss->ht, prev, err) < 0)
+		return -1;
+	return deployments_start(ss->conn, &ss->ht, *commit, id, err);
+}
 
 int cmd_deploy(int argc, char **argv)
 {
@@ -38,7 +81,7 @@ int cmd_deploy(int argc, char **argv)
 		OPT_BOOL('n', "dry-run", &mo.dry_run, "print the plan and change nothing"),
 		OPT_BOOL(0, "json", &c.json, "print the result as JSON"),
 		OPT_BOOL(0, "allow-out-of-order", &mo.allow_out_of_order,
-			 "apply pending migrations older than the newest applied one"),
+			 "apply pending migrations older than the newest applied one (or PGSHIFT_ALLOW_OUT_OF_ORDER=1)"),
 		OPT_DURATION(0, "lock-wait", &lock_wait_ms, "DURATION",
 			     "wait this long for a concurrent deploy's lock, saying who holds it (default 60s; 0: do not wait)"),
 		MIGRATE_LOCK_OPTS(&mo),
@@ -58,8 +101,11 @@ int cmd_deploy(int argc, char **argv)
 	};
 	struct pgs_error err = PGS_ERROR_INIT;
 	struct session ss = { 0 };
+	struct deployment prev = { 0 };
+	char *dep_id = NULL, *commit = NULL;
 	json_t *jlist = json_array();
 	int rc = EXIT_OK, applied;
+	bool ooo_env = false;
 	int n = opts_parse(argc, argv, opts, usage, &err);
 
 	if (n >= 0 && n > 0) {
@@ -67,6 +113,10 @@ int cmd_deploy(int argc, char **argv)
 		err_hint(&err, "usage: %s", usage);
 		n = -1;
 	}
+	/* Prisma mode's setting as a repository variable: the same as the flag */
+	if (n == 0 && common_env_bool("PGSHIFT_ALLOW_OUT_OF_ORDER", &ooo_env, &err) < 0)
+		n = -1;
+	mo.allow_out_of_order |= ooo_env;
 	if (n < 0) {
 		json_decref(jlist);
 		strlist_free(&approve);
@@ -80,9 +130,17 @@ int cmd_deploy(int argc, char **argv)
 	/* A dry run reads without locking and writes nothing. */
 	if (session_open(&ss, &c, !mo.dry_run, lock_wait_ms, &err) < 0)
 		goto fail;
+	if (!mo.dry_run && deployment_begin(&ss, &prev, &dep_id, &commit, &err) < 0)
+		goto fail;
 	applied = migrate_pending(&ss, &mo, jlist, &err);
 	if (applied < 0)
 		goto fail;
+	/* the migrations are in: this commit is deployed (also when there was nothing to apply) */
+	if (!mo.dry_run &&
+	    deployments_finish(ss.conn, &ss.ht, dep_id, applied, applied > 0 && hook_url(hook_opt), &err) < 0) {
+		err_prefix(&err, "the migrations are applied, but");
+		goto fail;
+	}
 	if (!c.json && !mo.dry_run) {
 		if (!applied)
 			out_printf("database is up to date: nothing to apply\n");
@@ -106,10 +164,31 @@ int cmd_deploy(int argc, char **argv)
 		gha_summary(md.data);
 		buf_release(&md);
 	}
-	if (applied > 0 && !mo.dry_run && hook_url(hook_opt) && hook_send(hook_url(hook_opt), &err) < 0) {
+	if (applied > 0 && !mo.dry_run && hook_url(hook_opt) &&
+	    hook_deliver(ss.conn, &ss.ht, dep_id, hook_url(hook_opt), &err) < 0) {
 		err_prefix(&err, "the migrations are applied; only the redeploy failed");
-		err_hint(&err, "run \"pgshift hook\" to send it again");
+		err_hint(&err, "the next deploy sends it again; or run \"pgshift hook\" now");
 		goto fail;
+	}
+	if (!applied && !mo.dry_run && prev.hook_status && strcmp(prev.hook_status, "delivered")) {
+		const char *what = prev.git_commit ? prev.git_commit : "commit unknown";
+
+		if (!hook_url(hook_opt)) {
+			out_warning("the deploy hook of the deployment at %s (%s) was not delivered, and no hook is "
+				    "configured to send it again", prev.finished_at, what);
+		} else {
+			if (c.json)
+				out_eprintf("pgshift: the deploy hook of the deployment at %s (%s) was not delivered; "
+					    "sending it again\n", prev.finished_at, what);
+			else
+				out_printf("the deploy hook of the deployment at %s (%s) was not delivered; sending it "
+					   "again\n", prev.finished_at, what);
+			if (hook_deliver(ss.conn, &ss.ht, prev.id, hook_url(hook_opt), &err) < 0) {
+				err_prefix(&err, "the database is up to date; the redeploy of an earlier deployment failed again");
+				err_hint(&err, "the next deploy sends it again; or run \"pgshift hook\" now");
+				goto fail;
+			}
+		}
 	}
 	if (app_role && *app_role && !mo.dry_run) {
 		struct strlist none = { 0 };
@@ -131,6 +210,9 @@ done:
 		json_decref(o);
 	}
 	json_decref(jlist);
+	deployment_free(&prev);
+	free(dep_id);
+	free(commit);
 	session_close(&ss);
 	strlist_free(&approve);
 	return rc;

@@ -1,6 +1,10 @@
 /*
  * hook: call the redeploy hook, alone (`pgshift hook`) or after a deploy.
  *
+ * Each delivery is recorded in the deployment's row (pgshift_deployments)
+ * so that a hook that failed is sent again by the next deploy; `pgshift
+ * hook` records on the latest deployment when a database is configured.
+ *
  * A hook URL carries a secret (Vercel's is the path): only its scheme and
  * host are ever printed, and the rest is registered with the output layer
  * so no message can carry it.
@@ -17,7 +21,7 @@
 #include "util/http.h"
 #include "util/output.h"
 
-static const char usage[] = "pgshift hook [--deploy-hook URL]";
+static const char usage[] = "pgshift hook [--deploy-hook URL] [--url URL]";
 
 const char *hook_url(const char *opt)
 {
@@ -60,10 +64,9 @@ static int env_ms(const char *name, long min, long *ms, struct pgs_error *err)
 	return 0;
 }
 
-int hook_send(const char *url, struct pgs_error *err)
+int hook_send(const char *url, struct http_result *res, struct pgs_error *err)
 {
 	char *shown = http_redact_url(url);
-	struct http_result res;
 	long timeout = 10000, delay = 1000;
 	int rc;
 
@@ -74,23 +77,71 @@ int hook_send(const char *url, struct pgs_error *err)
 		return -1;
 	}
 	hook_register_secret(url);
-	rc = http_post_hook(url, shown, 3, delay, timeout, &res, err);
+	rc = http_post_hook(url, shown, 3, delay, timeout, res, err);
 	if (rc == 0)
-		out_printf("deploy hook %s called (HTTP %ld)\n", shown, res.status);
+		out_printf("deploy hook %s called (HTTP %ld)\n", shown, res->status);
 	free(shown);
 	return rc;
+}
+
+/* Records a delivery of the hook of deployment id; a failure to record is a warning. */
+static void hook_record(PGconn *conn, const struct history_table *ht, const char *id, bool delivered,
+			const struct http_result *res, const char *error)
+{
+	struct pgs_error e = PGS_ERROR_INIT;
+
+	if (deployments_record_hook(conn, ht, id, delivered, res->attempts, res->status, error, &e) < 0) {
+		out_warning("could not record the deploy hook's delivery: %s", e.message ? e.message : "error");
+		err_clear(&e);
+	}
+}
+
+int hook_deliver(PGconn *conn, const struct history_table *ht, const char *id, const char *url,
+		 struct pgs_error *err)
+{
+	struct http_result res = { 0 };
+	int rc = hook_send(url, &res, err);
+
+	hook_record(conn, ht, id, rc == 0, &res, rc < 0 ? err->message : NULL);
+	return rc;
+}
+
+/* `pgshift hook` with a database configured: the delivery goes on the latest deployment's row. */
+static void record_on_last_deployment(const struct common_opts *c, bool delivered, const struct http_result *res,
+				      const char *error)
+{
+	struct pgs_error e = PGS_ERROR_INIT;
+	struct target t = { 0 };
+	struct history_table ht;
+	struct deployment d = { 0 };
+	PGconn *conn = common_connect_if_configured(c, &t, &e);
+
+	history_table_init(&ht, c->history_schema, false);	/* only its schema: pgshift_deployments lives there */
+	if (conn && deployments_last_hook(conn, &ht, &d, &e) > 0)
+		hook_record(conn, &ht, d.id, delivered, res, error);
+	if (e.message) {
+		out_warning("the hook's delivery is not recorded in the database: %s", e.message);
+		err_clear(&e);
+	}
+	deployment_free(&d);
+	if (conn)
+		PQfinish(conn);
+	target_free(&t);
 }
 
 int cmd_hook(int argc, char **argv)
 {
 	const char *opt = NULL;
+	struct common_opts c = { 0 };
 	struct opt opts[] = {
 		OPT_STRING(0, "deploy-hook", &opt, "URL", "hook URL (default: PGSHIFT_DEPLOY_HOOK_URL, VERCEL_DEPLOY_HOOK_URL)"),
+		COMMON_CONN_OPTS(&c),
 		OPT_END(),
 	};
 	struct pgs_error err = PGS_ERROR_INIT;
+	struct http_result res = { 0 };
 	const char *url;
-	int n = opts_parse(argc, argv, opts, usage, &err);
+	int rc, n = opts_parse(argc, argv, opts, usage, &err);
 
 	if (n > 0) {
 		err_set(&err, EXIT_USAGE, "unexpected argument; give the URL with --deploy-hook or the environment");
@@ -104,7 +155,10 @@ int cmd_hook(int argc, char **argv)
 		err_hint(&err, "pass --deploy-hook URL or set PGSHIFT_DEPLOY_HOOK_URL or VERCEL_DEPLOY_HOOK_URL");
 		return common_fail(&err);
 	}
-	if (hook_send(url, &err) < 0)
+	rc = hook_send(url, &res, &err);
+	/* when a database is configured, the latest deployment's row says the hook went out (or not) */
+	record_on_last_deployment(&c, rc == 0, &res, rc < 0 ? err.message : NULL);
+	if (rc < 0)
 		return common_fail(&err);
 	return EXIT_OK;
 }

@@ -185,6 +185,9 @@ static void print_text(const struct plan *p, const struct target *t, const struc
 				 e->name);
 		else if (e->state == ST_MISSING)
 			out_hint("%s is in the history but not on disk; restore it from version control", e->name);
+		else if (e->state == ST_OUT_OF_ORDER)
+			out_hint("%s is older than the newest applied migration: deploy refuses it unless "
+				 "--allow-out-of-order (or PGSHIFT_ALLOW_OUT_OF_ORDER=1)", e->name);
 		if (e->state == ST_FAILED && e->row && e->row->logs) {
 			/* the logs come from the history table: each of their lines is a detail line */
 			for (const char *l = e->row->logs; *l;) {
@@ -238,9 +241,12 @@ static int read_history(PGconn *conn, void *ctx, struct pgs_error *err)
 int cmd_status(int argc, char **argv)
 {
 	struct common_opts c = { 0 };
+	bool allow_ooo = false, ooo_env = false;
 	struct opt opts[] = {
 		COMMON_DIR_OPTS(&c),
 		OPT_BOOL(0, "json", &c.json, "print the states as JSON"),
+		OPT_BOOL(0, "allow-out-of-order", &allow_ooo, "show migrations older than the newest applied one as "
+			 "pending, as deploy --allow-out-of-order sees them (or PGSHIFT_ALLOW_OUT_OF_ORDER=1)"),
 		COMMON_CONN_OPTS(&c),
 		OPT_END(),
 	};
@@ -263,6 +269,9 @@ int cmd_status(int argc, char **argv)
 		err_hint(&err, "usage: %s", usage);
 		return common_fail(&err);
 	}
+	if (common_env_bool("PGSHIFT_ALLOW_OUT_OF_ORDER", &ooo_env, &err) < 0)
+		return common_fail(&err);
+	allow_ooo |= ooo_env;
 	struct history_job job = { &c, &hist, BUF_INIT, { NULL, 0 } };
 	const char *holder;
 
@@ -272,6 +281,8 @@ int cmd_status(int argc, char **argv)
 	}
 	common_history_table(&c, &set, &ht);
 	plan_compute(&set, &hist, &plan);
+	if (allow_ooo)
+		plan_allow_out_of_order(&plan);
 	holder = job.holder.len ? job.holder.data : NULL;
 	if (holder)
 		plan_mark_running(&plan);

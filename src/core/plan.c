@@ -171,6 +171,34 @@ const struct plan_entry *plan_mark_running(struct plan *p)
 	return newest;
 }
 
+void plan_allow_out_of_order(struct plan *p)
+{
+	for (size_t k = 0; k < p->n; k++)
+		if (p->entries[k].state == ST_OUT_OF_ORDER)
+			p->entries[k].state = ST_PENDING;
+	p->count[ST_PENDING] += p->count[ST_OUT_OF_ORDER];
+	p->count[ST_OUT_OF_ORDER] = 0;
+}
+
+enum mstate plan_history_state(const struct history *hist, const char *name, const struct history_row **row)
+{
+	const struct history_row **rows = xmalloc((hist->n + 1) * sizeof(*rows));
+	const struct history_row *dummy;
+	size_t n = 0;
+	enum mstate s = ST_PENDING;
+
+	if (!row)
+		row = &dummy;
+	*row = NULL;
+	for (size_t k = 0; k < hist->n; k++)	/* kept in started_at order */
+		if (!strcmp(hist->rows[k].migration_name, name))
+			rows[n++] = &hist->rows[k];
+	if (n)
+		s = state_from_rows(rows, n, row);
+	free(rows);
+	return s;
+}
+
 void plan_free(struct plan *p)
 {
 	free(p->entries);

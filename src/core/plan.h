@@ -74,6 +74,19 @@ void plan_compute(const struct migset *set, const struct history *hist, struct p
  * running; returns it, or NULL.
  */
 const struct plan_entry *plan_mark_running(struct plan *p);
+/*
+ * Out-of-order migrations are allowed (--allow-out-of-order): they are
+ * pending, as deploy sees them then.
+ */
+void plan_allow_out_of_order(struct plan *p);
+/*
+ * The state of migration name from its history rows alone (no file needed):
+ * pending when it has none, else applied, failed or rolled back by the rules
+ * above; *row (may be NULL) gets the deciding row.  `changed` asks this of a
+ * migration that was edited or deleted: only pending and rolled back were
+ * never applied (failed may be partly applied).
+ */
+enum mstate plan_history_state(const struct history *hist, const char *name, const struct history_row **row);
 void plan_free(struct plan *p);
 const char *mstate_name(enum mstate s);
 /* True for the states deploy applies: pending, rolled back (and out of order when allowed). */

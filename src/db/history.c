@@ -367,3 +367,177 @@ int history_record_rolled_back_attempt(PGconn *conn, const struct history_table 
 			    "clock_timestamp(), 0)",
 			    5, params, "could not record the failed attempt", err);
 }
+
+/* The deployments table, quoted: a new string, or NULL with err when the schema cannot be quoted. */
+static char *deployments_table(PGconn *conn, const struct history_table *ht, struct pgs_error *err)
+{
+	char *s = history_quoted_schema(conn, ht, err);
+	char *r = s ? xasprintf("%s.pgshift_deployments", s) : NULL;
+
+	free(s);
+	return r;
+}
+
+/* Runs one statement on the deployments table (fmt has one %s for it); a result row's first value in *value. */
+static int deployments_exec(PGconn *conn, const struct history_table *ht, const char *fmt, int nparams,
+			    const char *const *params, char **value, const char *what, struct pgs_error *err)
+{
+	char *t = deployments_table(conn, ht, err);
+	char *sql;
+	PGresult *res;
+	int rc = 0;
+
+	if (!t)
+		return -1;
+	sql = xasprintf(fmt, t);
+	res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_COMMAND_OK && PQresultStatus(res) != PGRES_TUPLES_OK)
+		rc = db_result_error(conn, res, what, err);
+	else if (value && PQntuples(res) > 0)
+		*value = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	free(sql);
+	free(t);
+	return rc;
+}
+
+int deployments_ensure(PGconn *conn, const struct history_table *ht, struct pgs_error *err)
+{
+	char *t = deployments_table(conn, ht, err);
+	char *sql;
+	int rc;
+
+	if (!t)
+		return -1;
+	/* history_ensure made the schema (deploy holds the lock and ensured it first) */
+	sql = xasprintf("SET client_min_messages = warning;\n"
+			"CREATE TABLE IF NOT EXISTS %s (\n"
+			"    id              BIGSERIAL PRIMARY KEY,\n"
+			"    started_at      TIMESTAMPTZ NOT NULL DEFAULT now(),\n"
+			"    finished_at     TIMESTAMPTZ,\n"
+			"    git_commit      TEXT,\n"
+			"    applied         INTEGER,\n"
+			"    deployed_by     TEXT NOT NULL DEFAULT current_user,\n"
+			"    pgshift_version TEXT,\n"
+			"    hook_status     TEXT CHECK (hook_status IN ('pending', 'delivered', 'failed')),\n"
+			"    hook_attempts   INTEGER NOT NULL DEFAULT 0,\n"
+			"    hook_http_status INTEGER,\n"
+			"    hook_error      TEXT,\n"
+			"    hook_at         TIMESTAMPTZ\n"
+			");\n"
+			"RESET client_min_messages",
+			t);
+	rc = db_exec(conn, sql, "could not create the deployments table", err);
+	if (rc < 0)
+		err_hint(err, "the migration role needs CREATE on schema \"%s\"; or choose another with "
+			      "--history-schema", ht->schema);
+	free(sql);
+	free(t);
+	return rc;
+}
+
+int deployments_start(PGconn *conn, const struct history_table *ht, const char *git_commit, char **id,
+		      struct pgs_error *err)
+{
+	const char *params[2] = { git_commit, PGSHIFT_VERSION };
+
+	*id = NULL;
+	if (deployments_exec(conn, ht, "INSERT INTO %s (git_commit, pgshift_version) VALUES ($1, $2) RETURNING id", 2,
+			     params, id, "could not record the deployment", err) < 0)
+		return -1;
+	return *id ? 0 : err_set(err, EXIT_FAILURE_, "could not record the deployment: no id returned");
+}
+
+int deployments_finish(PGconn *conn, const struct history_table *ht, const char *id, int applied,
+		       bool hook_pending, struct pgs_error *err)
+{
+	char n[16];
+	const char *params[3] = { id, n, hook_pending ? "pending" : NULL };
+
+	snprintf(n, sizeof(n), "%d", applied);
+	return deployments_exec(conn, ht,
+				"UPDATE %s SET finished_at = clock_timestamp(), applied = $2::int, hook_status = $3 "
+				"WHERE id = $1::bigint",
+				3, params, NULL, "could not record the end of the deployment", err);
+}
+
+int deployments_record_hook(PGconn *conn, const struct history_table *ht, const char *id, bool delivered,
+			    int attempts, long http_status, const char *error, struct pgs_error *err)
+{
+	char n[16], status[24];
+	const char *params[5] = { id, delivered ? "delivered" : "failed", n, delivered ? NULL : error,
+				  http_status ? status : NULL };
+
+	snprintf(n, sizeof(n), "%d", attempts);
+	snprintf(status, sizeof(status), "%ld", http_status);
+	return deployments_exec(conn, ht,
+				"UPDATE %s SET hook_status = $2, hook_attempts = hook_attempts + $3::int, "
+				"hook_error = $4, hook_http_status = $5::int, hook_at = clock_timestamp() "
+				"WHERE id = $1::bigint",
+				5, params, NULL, "could not record the deploy hook's delivery", err);
+}
+
+/* Reads the one deployment the query (one %s for the table) picks. */
+static int deployments_pick(PGconn *conn, const struct history_table *ht, const char *where_order,
+			    struct deployment *out, struct pgs_error *err)
+{
+	char *t = deployments_table(conn, ht, err);
+	char *sql;
+	PGresult *res;
+	int rc = 0;
+
+	memset(out, 0, sizeof(*out));
+	if (!t)
+		return -1;
+	sql = xasprintf("SELECT id, " TS("started_at") ", " TS("finished_at") ", git_commit, applied, hook_status, "
+			"hook_attempts, hook_error, coalesce(hook_http_status, 0) FROM %s %s LIMIT 1", t, where_order);
+	res = PQexec(conn, sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+		if (state && (!strcmp(state, "42P01") || !strcmp(state, "3F000")))
+			rc = 0;	/* no table (or schema): no deployment recorded */
+		else
+			rc = db_result_error(conn, res, "could not read the deployments table", err);
+	} else if (PQntuples(res) == 1) {
+		out->id = dup_or_null(res, 0, 0);
+		out->started_at = dup_or_null(res, 0, 1);
+		out->finished_at = dup_or_null(res, 0, 2);
+		out->git_commit = dup_or_null(res, 0, 3);
+		out->applied = atoi(PQgetvalue(res, 0, 4));
+		out->hook_status = dup_or_null(res, 0, 5);
+		out->hook_attempts = atoi(PQgetvalue(res, 0, 6));
+		out->hook_error = dup_or_null(res, 0, 7);
+		out->hook_http_status = atol(PQgetvalue(res, 0, 8));
+		rc = 1;
+	}
+	PQclear(res);
+	free(sql);
+	free(t);
+	return rc;
+}
+
+int deployments_last_hook(PGconn *conn, const struct history_table *ht, struct deployment *out,
+			  struct pgs_error *err)
+{
+	return deployments_pick(conn, ht, "WHERE finished_at IS NOT NULL ORDER BY hook_status IS NOT NULL DESC, id DESC",
+				out, err);
+}
+
+int deployments_last_commit(PGconn *conn, const struct history_table *ht, struct deployment *out,
+			    struct pgs_error *err)
+{
+	return deployments_pick(conn, ht, "WHERE finished_at IS NOT NULL AND git_commit IS NOT NULL ORDER BY id DESC",
+				out, err);
+}
+
+void deployment_free(struct deployment *d)
+{
+	free(d->id);
+	free(d->started_at);
+	free(d->finished_at);
+	free(d->git_commit);
+	free(d->hook_status);
+	free(d->hook_error);
+	memset(d, 0, sizeof(*d));
+}

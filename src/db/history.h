@@ -88,4 +88,52 @@ int history_record_rolled_back_attempt(PGconn *conn, const struct history_table 
 				       const char *checksum, double duration_ms, const char *logs,
 				       struct pgs_error *err);
 
+/*
+ * Deployments: pgshift's own record of each deploy, in pgshift_deployments
+ * beside the history table (in both modes: Prisma's table stays as Prisma
+ * defines it).  A row is started when a deploy begins and finished when its
+ * migrations are applied; it keeps the git commit that was deployed (for
+ * `changed --base deployed`) and the delivery of the deploy hook: hook_status
+ * is NULL (nothing to send), pending, delivered or failed.
+ */
+struct deployment {
+	char *id;		/* bigserial, as text */
+	char *started_at;	/* ISO 8601 UTC */
+	char *finished_at;
+	char *git_commit;	/* NULL when not known */
+	int applied;
+	char *hook_status;	/* NULL, "pending", "delivered", "failed" */
+	int hook_attempts;
+	long hook_http_status;	/* of the last attempt; 0 when there was no response */
+	char *hook_error;
+};
+
+/* Creates pgshift_deployments (and its schema) when missing. */
+int deployments_ensure(PGconn *conn, const struct history_table *ht, struct pgs_error *err);
+/* Inserts the row of a deploy that begins; its id (new string) in *id. */
+int deployments_start(PGconn *conn, const struct history_table *ht, const char *git_commit, char **id,
+		      struct pgs_error *err);
+/* Marks it finished with the number applied; hook_pending: a deploy hook is to be sent. */
+int deployments_finish(PGconn *conn, const struct history_table *ht, const char *id, int applied,
+		       bool hook_pending, struct pgs_error *err);
+/*
+ * Records one delivery of the hook of deployment id: delivered, or failed
+ * with error; attempts are added to the row's count; http_status is the last
+ * response's (0: none).
+ */
+int deployments_record_hook(PGconn *conn, const struct history_table *ht, const char *id, bool delivered,
+			    int attempts, long http_status, const char *error, struct pgs_error *err);
+/*
+ * Reads only (the table is never created here).  deployments_last_hook: the
+ * newest finished deployment that had a hook to send, else the newest
+ * finished one; deployments_last_commit: the newest finished one with a git
+ * commit.  Returns 1 with *out filled (free with deployment_free), 0 when
+ * there is none (or no table), -1 with err.
+ */
+int deployments_last_hook(PGconn *conn, const struct history_table *ht, struct deployment *out,
+			  struct pgs_error *err);
+int deployments_last_commit(PGconn *conn, const struct history_table *ht, struct deployment *out,
+			    struct pgs_error *err);
+void deployment_free(struct deployment *d);
+
 #endif

@@ -201,6 +201,42 @@ static void test_mark_running_without_rows(void **st)
 	assert_int_equal(f->plan.count[ST_RUNNING], 0);
 }
 
+/* What `changed` asks of an edited or deleted migration: was it ever applied (or partly)? */
+static void test_history_state(void **st)
+{
+	struct fixture *f = *st;
+	const struct history_row *row;
+
+	add_row(f, A, "x", true, false);			/* applied */
+	add_row(f, B, "y", false, false)->applied_steps_count = 1;	/* failed part-way: partly applied */
+	add_row(f, C, "z", false, true);			/* failed in a transaction, rolled back */
+	add_row(f, D, "q", true, true);				/* applied, then reverted */
+	add_row(f, D, "q2", true, false);			/* ...and applied again */
+	assert_int_equal(plan_history_state(&f->hist, A, &row), ST_APPLIED);
+	assert_string_equal(row->checksum, "x");
+	assert_int_equal(plan_history_state(&f->hist, B, NULL), ST_FAILED);
+	assert_int_equal(plan_history_state(&f->hist, C, NULL), ST_ROLLED_BACK);
+	assert_int_equal(plan_history_state(&f->hist, D, &row), ST_APPLIED);
+	assert_string_equal(row->checksum, "q2");
+	assert_int_equal(plan_history_state(&f->hist, "20250105000000_e", &row), ST_PENDING);
+	assert_null(row);
+}
+
+static void test_allow_out_of_order(void **st)
+{
+	struct fixture *f = *st;
+
+	add_mig(f, A, "x");
+	add_mig(f, B, "y");
+	add_row(f, B, "y", true, false);
+	plan_compute(&f->set, &f->hist, &f->plan);
+	assert_int_equal(state(f, A), ST_OUT_OF_ORDER);
+	plan_allow_out_of_order(&f->plan);
+	assert_int_equal(state(f, A), ST_PENDING);
+	assert_int_equal(f->plan.count[ST_PENDING], 1);
+	assert_int_equal(f->plan.count[ST_OUT_OF_ORDER], 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -211,6 +247,8 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_rows_in_any_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mark_running, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_mark_running_without_rows, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_history_state, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_allow_out_of_order, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
