@@ -23,7 +23,6 @@ ACTION = REPO / "action.yml"
 BIN = pathlib.Path(os.environ.get("PGSHIFT_BIN", REPO / "pgshift"))
 SHA = "0123456789abcdef0123456789abcdef01234567"
 SOURCE = f"acme/pgshift@{SHA}"
-NEEDS_PCLI = pytest.mark.skip(reason="needs changed-with-history (fix-pcli)")
 
 
 def git(cwd, *args):
@@ -150,7 +149,6 @@ def test_push_of_a_drop_column_is_annotated_and_stopped_at_the_gate(pipe):
     assert len(pipe.hook.posts) == 1
 
 
-@NEEDS_PCLI
 def test_review_then_approve_then_the_next_push_deploys(pipe):
     users = pipe.project.add("users", "CREATE TABLE users (id int PRIMARY KEY, old text);\n")
     pipe.push("users")
@@ -180,7 +178,19 @@ def test_review_then_approve_then_the_next_push_deploys(pipe):
     assert pipe.applied() == [users, drop, more] and len(pipe.hook.posts) == 3
 
 
-@NEEDS_PCLI
+def test_an_allow_added_to_a_pending_migration_is_an_ordinary_edit(pipe):
+    users = pipe.project.add("users", "CREATE TABLE users (id int PRIMARY KEY, old text);\n")
+    pipe.push("users")
+    drop = pipe.project.add("drop_old", "ALTER TABLE users DROP COLUMN old;\n")
+    assert pipe.push("drop old")["deploy"].step("deploy").returncode == 3
+    (pipe.project.migrations / drop / "migration.sql").write_text(
+        "-- pgshift:allow drop-column because: the app stopped reading it in v42\nALTER TABLE users DROP COLUMN old;\n")
+    run = pipe.push("acknowledge the drop")
+    assert results(run)["validate"] == "success" and results(run)["deploy"] == "success", run.log
+    assert run["validate"].step("changed").returncode == 0      # never applied: an edit, not history rewritten
+    assert pipe.applied() == [users, drop] and not pipe.column_exists("users", "old")
+
+
 def test_a_broken_migration_is_fixed_forward_by_editing_it(pipe):
     users = pipe.project.add("users", "CREATE TABLE users (id int PRIMARY KEY);\n")
     pipe.push("users")
@@ -228,7 +238,6 @@ def test_a_hook_failing_three_times_is_reported(pipe):
     assert len(pipe.hook.posts) == 3 and pipe.applied() == [users]
 
 
-@NEEDS_PCLI
 def test_a_hook_that_failed_is_sent_again_by_the_next_run(pipe):
     users = pipe.project.add("users", "CREATE TABLE users (id int);\n")
     pipe.hook.statuses = [500, 500, 500]
