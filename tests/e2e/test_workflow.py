@@ -191,6 +191,17 @@ def test_an_allow_added_to_a_pending_migration_is_an_ordinary_edit(pipe):
     assert pipe.applied() == [users, drop] and not pipe.column_exists("users", "old")
 
 
+def test_manual_review_before_any_deploy(pipe):
+    """--base deployed has nothing to compare with yet: validate says so and compares with the previous commit."""
+    drop = pipe.project.add("drop", "DROP TABLE IF EXISTS ancient;\n")
+    git(pipe.project.path, "add", "-A")
+    git(pipe.project.path, "commit", "-qm", "committed, never pushed through the workflow")
+    run = pipe.dispatch(type="manual-review")
+    assert results(run)["validate"] == "success" and results(run)["review"] == "success", run.log
+    assert any(level == "notice" and "no successful deploy" in msg for level, _, msg in run["validate"].annotations)
+    assert f"## `{drop}`" in run["review"].summary and pipe.applied() == []
+
+
 def test_a_broken_migration_is_fixed_forward_by_editing_it(pipe):
     users = pipe.project.add("users", "CREATE TABLE users (id int PRIMARY KEY);\n")
     pipe.push("users")
