@@ -51,8 +51,7 @@ $(LIB): $(OBJ)
 # The GitHub workflow ships inside the binary (pgshift init --github) from its one source file.
 $(BUILD)/gen/workflow.h: .github/workflows/db-migrate.yml
 	@mkdir -p $(dir $@)
-	@awk 'BEGIN { print "static const char workflow_yml[] =" } \
-		{ gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); print "\"" $$0 "\\n\"" } END { print ";" }' $< > $@
+	@{ echo "static const char workflow_yml[] ="; sed 's/\\/\\\\/g; s/"/\\"/g; s/^/"/; s/$$/\\n"/' $<; echo ";"; } > $@
 
 $(BUILD)/cmd/init.o: $(BUILD)/gen/workflow.h
 

@@ -8,6 +8,8 @@
  * may already be in production with data, so it is not taken as new).  A PATH is a .sql file, a migration directory
  * or a migrations directory.  Exit 0 clean, 3 review-level findings not
  * acknowledged (warnings too with --strict), 1 when a file cannot be parsed.
+ * --report-only reports the findings and exits 0 for them (CI's validate
+ * step: the gate is deploy's); a file that cannot be parsed still exits 1.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +22,7 @@
 #include "util/fsutil.h"
 #include "util/output.h"
 
-static const char usage[] = "pgshift lint [PATH...] [--format text|json|sarif] [--strict] [options]";
+static const char usage[] = "pgshift lint [PATH...] [--format text|json|sarif] [--strict] [--report-only] [options]";
 
 /* Lints one PATH argument: a file, a migration directory, or a migrations directory. */
 static int lint_path(struct lint_run *run, const char *path, struct pgs_error *err)
@@ -67,12 +69,14 @@ int cmd_lint(int argc, char **argv)
 	struct common_opts c = { 0 };
 	struct lint_output lo = { 0 };
 	const char *pg_version = NULL;
-	bool hints = false, all = false;
+	bool hints = false, all = false, report_only = false;
 	struct opt opts[] = {
 		LINT_OUTPUT_OPTS(&lo),
 		OPT_STRING(0, "pg-version", &pg_version, "N", "judge for PostgreSQL N (default: the server's, else 15)"),
 		OPT_BOOL(0, "hints", &hints, "also report style hints"),
 		OPT_BOOL(0, "all", &all, "lint every migration, not only the pending ones"),
+		OPT_BOOL(0, "report-only", &report_only,
+			 "report findings but exit 0 for them (deploy's gate decides); unparsable files still exit 1"),
 		COMMON_DIR_OPTS(&c),
 		COMMON_CONN_OPTS(&c),
 		OPT_END(),
@@ -136,6 +140,8 @@ int cmd_lint(int argc, char **argv)
 			return common_fail(&err);
 		}
 	rc = lint_output_print(&lo, &run.out);
+	if (report_only && rc == EXIT_BLOCKED)
+		rc = EXIT_OK;
 	lint_free(&run);
 	session_close(&ss);
 	return rc;

@@ -8,10 +8,8 @@ import subprocess
 import threading
 
 import pytest
-import yaml
 
 REPO = pathlib.Path(__file__).resolve().parents[2]
-WORKFLOW = REPO / ".github" / "workflows" / "db-migrate.yml"
 GIT_ENV = {"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@t", "GIT_COMMITTER_NAME": "t",
            "GIT_COMMITTER_EMAIL": "t@t", "PATH": os.environ["PATH"], "HOME": "/tmp"}
 
@@ -362,91 +360,4 @@ def test_health_in_each_state(pg, db, project, pgshift):
     assert pg.password not in r.stdout
 
 
-# ---------- the workflow ----------
-
-def load_workflow():
-    return yaml.safe_load(WORKFLOW.read_text())
-
-
-def test_workflow_structure(pgshift, project):
-    wf = load_workflow()
-    on = wf[True]     # YAML 1.1 reads the key "on" as true
-    assert on["push"]["branches"] == ["main"] and "migrations/**" in on["push"]["paths"]
-    inputs = on["workflow_dispatch"]["inputs"]
-    assert inputs["type"]["options"] == ["auto", "manual-review", "rollback"] and "target" in inputs
-    assert wf["concurrency"]["cancel-in-progress"] is False
-    jobs = wf["jobs"]
-    assert set(jobs) == {"validate", "deploy", "review", "rollback"}
-    assert jobs["deploy"]["environment"] == "production" and jobs["rollback"]["environment"] == "production"
-    assert "review" not in [j.get("environment") for j in jobs.values()] and "environment" not in jobs["review"]
-    for name in ("deploy", "review", "rollback"):
-        assert jobs[name]["needs"] == "validate"
-    for job in jobs.values():
-        for step in job["steps"]:
-            if "uses" in step:
-                assert step["uses"].split("@")[0] in ("actions/checkout", "actions/cache")
-    assert "DATABASE_URL_UNPOOLED" in jobs["deploy"]["env"]
-    # init --github writes exactly this file
-    r = pgshift.run("init", "--github")
-    assert r.returncode == 0
-    assert (project.path / ".github/workflows/db-migrate.yml").read_text() == WORKFLOW.read_text()
-    assert pgshift.run("init", "--github").returncode == 1
-
-
-def run_job(job, env, cwd):
-    """Runs a job's run: steps in order as GitHub would (bash -e), skipping uses: steps and the build."""
-    for step in job["steps"]:
-        if "uses" in step or step.get("id") == "build":
-            continue
-        cond = step.get("if")
-        r = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=cwd, env=env, capture_output=True, text=True)
-        if r.returncode != 0:
-            return step["id"], r
-    return None, None
-
-
-def test_workflow_jobs_run_locally(pg, db, project, pgshift, hook, tmp_path):
-    wf = load_workflow()
-    users = project.add("users", "CREATE TABLE users (id int PRIMARY KEY, email text);\n",
-                        down="DROP TABLE users;\n")
-    more = project.add("more", "CREATE TABLE more (id int);\n",
-                       down="-- pgshift:allow drop-table because: reverts the migration\nDROP TABLE more;\n")
-    git(project, "init", "-q", "-b", "main")
-    git(project, "add", ".")
-    git(project, "commit", "-qm", "migrations")
-    bindir = pathlib.Path(os.environ.get("PGSHIFT_BIN", REPO / "pgshift")).parent
-    summary, output = tmp_path / "summary.md", tmp_path / "output"
-    base_env = {"PATH": f"{bindir}:{os.environ['PATH']}", "HOME": "/tmp", "LANG": "C.UTF-8",
-                "GITHUB_ACTIONS": "true", "GITHUB_STEP_SUMMARY": str(summary), "GITHUB_OUTPUT": str(output),
-                "GITHUB_PATH": str(tmp_path / "path"), "EVENT": "workflow_dispatch", "BASE": "",
-                "PGSHIFT_HOOK_RETRY_DELAY_MS": "50"}
-    secrets = {"DATABASE_URL_UNPOOLED": db.url, "VERCEL_DEPLOY_HOOK_URL": hook.url, "APPROVE": ""}
-
-    # validate
-    failed, r = run_job(wf["jobs"]["validate"], base_env, project.path)
-    assert failed is None, r and (r.stdout + r.stderr)
-
-    # manual-review: the report in the step summary, nothing applied
-    failed, r = run_job(wf["jobs"]["review"], {**base_env, **secrets}, project.path)
-    assert failed is None, r and (r.stdout + r.stderr)
-    assert "# Migration review" in summary.read_text() and users in summary.read_text()
-    assert not db.table_exists("users")
-
-    # auto: deploy, hook called once, applied=2 in GITHUB_OUTPUT
-    failed, r = run_job(wf["jobs"]["deploy"], {**base_env, **secrets}, project.path)
-    assert failed is None, r and (r.stdout + r.stderr)
-    assert db.table_exists("users") and db.table_exists("more")
-    assert len(hook.posts) == 1
-    assert "applied=2" in output.read_text()
-    assert "### pgshift deploy" in summary.read_text() and f"- `{more}`" in summary.read_text()
-    assert "### pgshift lint" in summary.read_text() and "### pgshift changed" in summary.read_text()
-    assert "changed=true" in output.read_text()
-
-    # rollback to the first migration, then the hook again
-    failed, r = run_job(wf["jobs"]["rollback"], {**base_env, **secrets, "TARGET": users}, project.path)
-    assert failed is None, r and (r.stdout + r.stderr)
-    assert db.table_exists("users") and not db.table_exists("more")
-    assert len(hook.posts) == 2
-    assert db.scalar("SELECT count(*) FROM pgshift_migrations WHERE migration_name = %s "
-                     "AND rolled_back_at IS NOT NULL", (more,)) == 1
-    assert hook.secret not in summary.read_text()
+# The workflow (.github/workflows/db-migrate.yml) is run job by job in test_workflow.py.
