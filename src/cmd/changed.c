@@ -191,7 +191,7 @@ int cmd_changed(int argc, char **argv)
 		goto out;
 	}
 	migset_pick_dir(c.dir, &dir, &layout);
-	history_table_init(&ht, c.history_schema, layout == LAYOUT_PRISMA);
+	common_history_table(&c, &ht);
 	/* The history, read only, when a database is configured; none configured is the git-only check. */
 	if (!no_db) {
 		conn = common_connect_if_configured(&c, &t, &err);

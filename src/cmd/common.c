@@ -140,9 +140,14 @@ int common_load_connect(const struct common_opts *c, struct migset *set, PGconn 
 	return common_load_connect_then(c, set, conn, t, NULL, NULL, err);
 }
 
-void common_history_table(const struct common_opts *c, const struct migset *set, struct history_table *ht)
+void common_history_table(const struct common_opts *c, struct history_table *ht)
 {
-	history_table_init(ht, c->history_schema, set->layout == LAYOUT_PRISMA);
+	char *dir;
+	enum layout layout;
+
+	migset_pick_dir(c->dir, &dir, &layout);
+	free(dir);
+	history_table_init(ht, c->history_schema, layout == LAYOUT_PRISMA);
 }
 
 /* Says why nothing happens yet: another deploy holds the lock. */
@@ -168,7 +173,7 @@ int session_open_checked(struct session *s, const struct common_opts *c, bool lo
 	memset(s, 0, sizeof(*s));
 	if (common_load_connect_then(c, &s->set, &s->conn, &s->t, check, ctx, err) < 0)
 		goto fail;
-	common_history_table(c, &s->set, &s->ht);
+	common_history_table(c, &s->ht);
 	if (lock) {
 		if (db_check_not_pooled(s->conn, &s->t, c->allow_pooled, err) < 0)
 			goto fail;

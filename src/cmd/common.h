@@ -73,7 +73,13 @@ int common_load_connect(const struct common_opts *c, struct migset *set, PGconn 
 int common_load_connect_then(const struct common_opts *c, struct migset *set, PGconn **conn, struct target *t,
 			     int (*then)(PGconn *conn, void *ctx, struct pgs_error *err), void *ctx,
 			     struct pgs_error *err);
-void common_history_table(const struct common_opts *c, const struct migset *set, struct history_table *ht);
+/*
+ * The project's history table: _prisma_migrations when the migrations
+ * directory (--dir, PGSHIFT_DIR, prisma/migrations, migrations) has
+ * migration_lock.toml, else pgshift_migrations; in --history-schema.  The
+ * one place that picks it, so that no command reads or creates another.
+ */
+void common_history_table(const struct common_opts *c, struct history_table *ht);
 
 /*
  * A command's view of one database: the migrations, the connection, the

@@ -115,13 +115,9 @@ static void record_on_last_deployment(const struct common_opts *c, bool delivere
 	struct history_table ht;
 	struct deployment d = { 0 };
 	PGconn *conn = common_connect_if_configured(c, &t, &e);
-	char *dir;
-	enum layout layout;
 
 	/* the layout says where pgshift_deployments is (deployments_schema) */
-	migset_pick_dir(c->dir, &dir, &layout);
-	free(dir);
-	history_table_init(&ht, c->history_schema, layout == LAYOUT_PRISMA);
+	common_history_table(c, &ht);
 	if (conn && deployments_last_hook(conn, &ht, &d, &e) > 0)
 		hook_record(conn, &ht, d.id, delivered, res, error);
 	if (e.message) {

@@ -142,7 +142,7 @@ int cmd_roles(int argc, char **argv)
 		strlist_free(&schemas);
 		return n == -2 ? EXIT_OK : common_fail(&err);
 	}
-	history_table_init(&ht, c.history_schema, false);
+	common_history_table(&c, &ht);	/* _prisma_migrations in a Prisma project */
 	conn = common_connect(&c, &t, &err);
 	if (!conn)
 		goto fail;

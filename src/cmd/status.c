@@ -253,13 +253,8 @@ static int read_history(PGconn *conn, void *ctx, struct pgs_error *err)
 {
 	struct history_job *job = ctx;
 	struct history_table ht;
-	const char *dir = job->c->dir;
-	char *picked;
-	enum layout layout;
 
-	migset_pick_dir(dir, &picked, &layout);
-	free(picked);
-	history_table_init(&ht, job->c->history_schema, layout == LAYOUT_PRISMA);
+	common_history_table(job->c, &ht);
 	if (history_load(conn, &ht, job->hist, err) < 0 ||
 	    db_invalid_indexes(conn, NULL, NULL, &job->indexes, err) < 0)
 		return -1;
@@ -310,7 +305,7 @@ int cmd_status(int argc, char **argv)
 		rc = common_fail(&err);
 		goto out;
 	}
-	common_history_table(&c, &set, &ht);
+	common_history_table(&c, &ht);
 	plan_compute(&set, &hist, &plan);
 	if (allow_ooo)
 		plan_allow_out_of_order(&plan);
