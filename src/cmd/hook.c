@@ -143,14 +143,10 @@ int cmd_hook(int argc, char **argv)
 	struct pgs_error err = PGS_ERROR_INIT;
 	struct http_result res = { 0 };
 	const char *url;
-	int rc, n = opts_parse(argc, argv, opts, usage, &err);
+	int rc;
 
-	if (n > 0) {
-		err_set(&err, EXIT_USAGE, "unexpected argument; give the URL with --deploy-hook or the environment");
-		n = -1;
-	}
-	if (n < 0)
-		return n == -2 ? EXIT_OK : common_fail(&err);
+	if (cmd_options(argc, argv, opts, usage, &rc) < 0)
+		return rc;
 	url = hook_url(opt);
 	if (!url) {
 		err_set(&err, EXIT_USAGE, "no deploy hook configured");

@@ -121,14 +121,9 @@ int cmd_review(int argc, char **argv)
 	struct buf md = BUF_INIT;
 	size_t npending = 0;
 	int rc;
-	int n = opts_parse(argc, argv, opts, usage, &err);
 
-	if (n > 0) {
-		err_set(&err, EXIT_USAGE, "unexpected argument \"%s\"", argv[0]);
-		n = -1;
-	}
-	if (n < 0)
-		return n == -2 ? EXIT_OK : common_fail(&err);
+	if (cmd_options(argc, argv, opts, usage, &rc) < 0)
+		return rc;
 	if (session_open(&ss, &c, false, 0, &err) < 0)
 		return common_fail(&err);
 	lo.pg_version = db_server_version(ss.conn);
