@@ -51,7 +51,7 @@ static void usage(FILE *f)
 		   "The database URL comes from --url, DATABASE_URL_UNPOOLED, DIRECT_URL, DATABASE_URL, the PG*\n"
 		   "variables, or the dev cluster; a .env file in the working directory is read first.\n"
 		   "exit codes: 0 ok, 1 failure, 2 usage, 3 blocked by the safety gate, 4 pending,\n"
-		   "5 history problem, 6 lock not acquired in time\n");
+		   "5 history problem, 6 lock not acquired in time, 130 stopped by a signal (progress saved)\n");
 }
 
 int main(int argc, char **argv)

@@ -389,7 +389,7 @@ int backfill_run(PGconn *conn, const char *history_schema, const struct backfill
 	}
 	if (stop_requested) {
 		report(o, tty, name, st.rows_done, st.rows_done - earlier, now_s() - t0, total, size, false);
-		err_set(err, 130, "backfill %s stopped after a complete batch: %lld rows done, progress saved", name,
+		err_set(err, EXIT_INTERRUPTED, "backfill %s stopped after a complete batch: %lld rows done, progress saved", name,
 			st.rows_done);
 		rc = 1;
 		goto restore;
@@ -469,7 +469,7 @@ int cmd_backfill(int argc, char **argv)
 		out_eprintf("pgshift: %s\n", err.message);
 		out_hint("run the same command again to resume (or add --restart to start over)");
 		err_clear(&err);
-		return 130;
+		return EXIT_INTERRUPTED;
 	}
 	return r < 0 ? common_fail(&err) : EXIT_OK;
 }

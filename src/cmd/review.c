@@ -140,8 +140,8 @@ int cmd_review(int argc, char **argv)
 	rc = lint_exit_code(&run.out, strict);
 	buf_addf(&md, "# Migration review\n\n%zu %s migration%s for `%s`: %s.\n", npending, all ? "" : "pending",
 		 npending == 1 ? "" : "s", ss.t.display,
-		 rc == 3 ? "**some need approval before they can be deployed**"
-		 : rc == 1 ? "**some cannot be parsed**"
+		 rc == EXIT_BLOCKED ? "**some need approval before they can be deployed**"
+		 : rc == EXIT_FAILURE_ ? "**some cannot be parsed**"
 			   : "nothing blocks the deploy");
 	for (size_t i = 0; i < ss.plan.n; i++) {
 		const struct plan_entry *e = &ss.plan.entries[i];
