@@ -18,16 +18,14 @@
 
 static const char usage[] = "pgshift dump [--url URL] [-o FILE] [--schema S]...";
 
-int dump_write(PGconn *conn, const struct schema_filter *f, const char *path, struct pgs_error *err)
+/* Writes the dump of m to path: beside it first, then renamed over it. */
+static int dump_model(const struct schema_model *m, const char *path, struct pgs_error *err)
 {
-	struct schema_model m;
 	struct buf sql = BUF_INIT;
 	char *tmp = xasprintf("%s.pgshift-tmp", path);
 	int rc = -1;
 
-	if (schema_load(conn, f, &m, err) < 0)
-		goto out;
-	schema_emit(&m, &sql);
+	schema_emit(m, &sql);
 	if (fs_write_file(tmp, sql.data, sql.len, 0644, err) < 0)
 		goto out;
 	if (rename(tmp, path) < 0) {
@@ -37,9 +35,17 @@ int dump_write(PGconn *conn, const struct schema_filter *f, const char *path, st
 	}
 	rc = 0;
 out:
-	schema_model_free(&m);
 	buf_release(&sql);
 	free(tmp);
+	return rc;
+}
+
+int dump_write(PGconn *conn, const struct schema_filter *f, const char *path, struct pgs_error *err)
+{
+	struct schema_model m;
+	int rc = schema_load(conn, f, &m, err) < 0 ? -1 : dump_model(&m, path, err);
+
+	schema_model_free(&m);
 	return rc;
 }
 
@@ -48,9 +54,11 @@ int cmd_dump(int argc, char **argv)
 	struct common_opts c = { 0 };
 	struct strlist schemas = { 0 };
 	const char *file = NULL;
+	bool stats = false;
 	struct opt opts[] = {
 		OPT_STRING('o', "output", &file, "FILE", "write the dump to FILE (default: standard output)"),
 		OPT_LIST(0, "schema", &schemas, "NAME", "dump only this schema (repeatable; default: every user schema)"),
+		OPT_BOOL(0, "stats", &stats, "say on standard error how many queries and objects were read"),
 		COMMON_CONN_OPTS(&c),
 		OPT_END(),
 	};
@@ -77,13 +85,15 @@ int cmd_dump(int argc, char **argv)
 	conn = common_connect(&c, &t, &err);
 	if (!conn)
 		goto fail;
+	if (schema_load(conn, &f, &m, &err) < 0)
+		goto fail;
+	if (stats)
+		out_eprintf("schema read with %d queries: %zu objects\n", m.queries, m.n);
 	if (file) {
-		if (dump_write(conn, &f, file, &err) < 0)
+		if (dump_model(&m, file, &err) < 0)
 			goto fail;
 	} else {
 		struct buf sql = BUF_INIT;
-		if (schema_load(conn, &f, &m, &err) < 0)
-			goto fail;
 		schema_emit(&m, &sql);
 		out_puts(sql.data);
 		buf_release(&sql);

@@ -319,9 +319,10 @@ static const char q_privileges[] =
 	"  EXCEPT SELECT o.cls, o.oid, false, x.grantee, x.is_grantable, x.privilege_type"
 	"   FROM o, aclexplode(o.acl) x WHERE x.grantee <> o.owner)"
 	")"
-	" SELECT a.cls, a.oid, a.granted, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee))"
-	"  END AS who, a.is_grantable, string_agg(a.privilege_type, ', ' ORDER BY a.privilege_type COLLATE \"C\")"
-	" FROM a GROUP BY 1, 2, 3, 4, 5 ORDER BY 1, 2, 3, 4 COLLATE \"C\", 5";
+	" SELECT * FROM (SELECT a.cls, a.oid, a.granted, CASE WHEN a.grantee = 0 THEN 'PUBLIC'"
+	"  ELSE quote_ident(pg_get_userbyid(a.grantee)) END AS who, a.is_grantable,"
+	"  string_agg(a.privilege_type, ', ' ORDER BY a.privilege_type COLLATE \"C\") FROM a GROUP BY 1, 2, 3, 4, 5) g"
+	" ORDER BY cls, oid, granted, who COLLATE \"C\", is_grantable";
 
 /*
  * Dependencies among user objects (and on the public schema); extension
