@@ -39,6 +39,7 @@ static const struct command commands[] = {
 	{ "init", cmd_init, "write the GitHub Actions workflow into a repository (--github)" },
 	{ "hook", cmd_hook, "call the redeploy hook (as deploy does after applying)" },
 	{ "dev", cmd_dev, "the embedded local PostgreSQL: up, down, status, url" },
+	{ "dump", cmd_dump, "write the schema as dependency-ordered SQL (-o FILE)" },
 };
 
 static void usage(FILE *f)
