@@ -1080,7 +1080,9 @@ static void constraint_index(struct lint_run *run, const char *schema, const cha
 			     const PgQuery__Constraint *k, const char *column)
 {
 	const char *conname = k->conname && *k->conname ? k->conname : NULL;
-	PgQuery__Node *col = NULL;
+	PgQuery__String colname = { .sval = (char *)column };
+	PgQuery__Node colnode = { .node_case = PG_QUERY__NODE__NODE_STRING, .string = &colname };
+	PgQuery__Node *col = &colnode;
 	PgQuery__Node **cols = k->keys, **excl = NULL;
 	size_t n = k->n_keys;
 
@@ -1096,8 +1098,6 @@ static void constraint_index(struct lint_run *run, const char *schema, const cha
 		return;
 	}
 	if (column) {
-		col = &(PgQuery__Node){ .node_case = PG_QUERY__NODE__NODE_STRING,
-					.string = &(PgQuery__String){ .sval = (char *)column } };
 		cols = &col;
 		n = 1;
 	}

@@ -120,8 +120,9 @@ static void check_drop(struct lint_ctx *ctx, const PgQuery__Node *node)
 			if (f ? lint_function_is_new(ctx, f) : lint_is_new(ctx, kind, schema, last))
 				break;
 			/* dropped and created again in this migration: only its grants and comment are at stake */
-			if (f && d->behavior != PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE && !lint_absent(ctx, &o) &&
-			    lint_function_redefined(ctx, f, d->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_PROCEDURE)) {
+			if (f && d->behavior != PG_QUERY__DROP_BEHAVIOR__DROP_CASCADE &&
+			    lint_function_redefined(ctx, f, d->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_PROCEDURE) &&
+			    !lint_absent(ctx, &o)) {
 				lint_report(ctx, &redefine_rule, -1, &sub,
 					    ctx->no_transaction
 						    ? "{qname} is re-created without the privileges (GRANT EXECUTE) and comment "
