@@ -433,10 +433,14 @@ static bool was_moved(const struct lint_run *run, char kind, const char *name)
 	return found;
 }
 
-/* Appends a type as SQL names it for the database: each name quoted, [] per bound; false when it cannot (%TYPE). */
+/*
+ * Appends a type as SQL names it for the database: each name quoted, []
+ * per bound; false when it cannot (%TYPE; db.schema.type, which the
+ * server would refuse with an error rather than find nothing).
+ */
 static bool add_sql_type(struct buf *b, const PgQuery__TypeName *t)
 {
-	if (!t || t->pct_type || !t->n_names)
+	if (!t || t->pct_type || !t->n_names || t->n_names > 2)
 		return false;
 	for (size_t i = 0; i < t->n_names; i++) {
 		if (t->names[i]->node_case != PG_QUERY__NODE__NODE_STRING)

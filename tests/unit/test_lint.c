@@ -777,6 +777,7 @@ static void test_absent_from_the_target(void **state)
 	assert_string_equal(exists_seen, "F -.gone_id;");
 	assert_int_equal(sev_live("DROP FUNCTION f(int);", "drop-object"), SEV_REVIEW);
 	assert_int_equal(sev_live("DROP FUNCTION gone_f(users.id%TYPE);", "drop-object"), SEV_REVIEW);
+	assert_int_equal(sev_live("DROP FUNCTION gone_f(otherdb.public.t);", "drop-object"), SEV_REVIEW);
 	/* redefined, but not there: nothing to say but info */
 	assert_int_equal(sev_live("DROP FUNCTION IF EXISTS gone_f(int);\n"
 				  "CREATE OR REPLACE FUNCTION gone_f(a int) RETURNS int LANGUAGE sql AS 'select 1';",
