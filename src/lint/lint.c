@@ -1016,7 +1016,8 @@ static char *object_name(const char *name1, const char *name2, const char *label
 /*
  * PostgreSQL's ChooseRelationName: object_name, with 1, 2... after the
  * label while the name is taken by a relation or index the batch created
- * or (with a database) the target holds (new string).
+ * or (with a database) the target holds (new string); NULL when the
+ * database cannot tell.
  */
 static char *choose_name(struct lint_run *run, const char *schema, const char *name1, const char *name2,
 			 const char *label)
@@ -1024,12 +1025,16 @@ static char *choose_name(struct lint_run *run, const char *schema, const char *n
 	for (int pass = 0;; pass++) {
 		char *modlabel = pass ? xasprintf("%s%d", label, pass) : xstrdup(label);
 		char *name = object_name(name1, name2, modlabel);
+		int taken = created(run, 'r', schema, name) || created(run, 'i', schema, name) ? 1
+			    : run->opts.exists				     ? target_has(run, 'r', schema, name, NULL)
+									     : 0;
 
 		free(modlabel);
-		if (!created(run, 'r', schema, name) && !created(run, 'i', schema, name) &&
-		    (!run->opts.exists || target_has(run, 'r', schema, name, NULL) == 0))
+		if (!taken)
 			return name;
 		free(name);
+		if (taken < 0)
+			return NULL;
 	}
 }
 
@@ -1064,11 +1069,11 @@ static char *index_addition(PgQuery__Node **cols, size_t n, PgQuery__Node **incl
 static void remember_index(struct lint_run *run, const char *schema, const char *table, const char *label,
 			   PgQuery__Node **cols, size_t n, PgQuery__Node **incl, size_t nincl)
 {
-	char *addition = label ? index_addition(cols, n, incl, nincl) : NULL;
-	char *name;
+	char *addition, *name;
 
 	if (!schema)
 		return;
+	addition = label ? index_addition(cols, n, incl, nincl) : NULL;
 	name = choose_name(run, schema, table, addition, label ? label : "pkey");
 	remember(run, 'i', schema, name);
 	free(name);
