@@ -130,9 +130,10 @@ static void check_drop(struct lint_ctx *ctx, const PgQuery__Node *node)
 						      "CREATE fail"
 						    : "{qname} is re-created without the privileges (GRANT EXECUTE) and comment "
 						      "of the old one; inside the migration's transaction no caller sees it missing",
-					    "-- when the return type and parameter names stay the same, replace it in place "
-					    "(privileges and dependent objects are kept):\nCREATE OR REPLACE FUNCTION {qname}(...) ...;\n"
-					    "-- else re-grant after the CREATE:\nGRANT EXECUTE ON FUNCTION {qname} TO app_role;",
+					    "-- when the return type and parameter names stay the same, keep only the CREATE OR "
+					    "REPLACE:\n-- it replaces {qname} in place, with its privileges and what depends on it\n"
+					    "-- else re-grant after the CREATE what the old one had:\n"
+					    "GRANT EXECUTE ON ROUTINE {qname} TO app_role;",
 					    "%s \"%s\" is dropped and created again in this migration", what(d->remove_type), name);
 				break;
 			}
