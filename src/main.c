@@ -36,6 +36,7 @@ static const struct command commands[] = {
 	{ "init", cmd_init, 0, 0, "write the GitHub Actions workflow into a repository (--github)" },
 	{ "hook", cmd_hook, 0, 0, "call the redeploy hook (as deploy does after applying)" },
 	{ "dev", cmd_dev, 0, 1, "the embedded local PostgreSQL: up, down, status, url" },
+	{ "dump", cmd_dump, DB, 0, "write the schema as dependency-ordered SQL (-o FILE)" },
 };
 #undef M
 #undef DB

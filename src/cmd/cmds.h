@@ -44,5 +44,6 @@ int cmd_health(int argc, char **argv);
 int cmd_backfill(int argc, char **argv);
 int cmd_changed(int argc, char **argv);
 int cmd_init(int argc, char **argv);
+int cmd_dump(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@
 #include "cmd/migrate.h"
 #include "cmd/roles.h"
 #include "cmd/hook.h"
+#include "cmd/dump.h"
 #include "util/gha.h"
 #include "cmd/seed.h"
 #include "core/dotenv.h"
@@ -74,6 +75,7 @@ int cmd_deploy(int argc, char **argv)
 	struct seed_opts so = { 0 };
 	const char *app_role = config_getenv("PGSHIFT_APP_ROLE");
 	const char *hook_opt = NULL;
+	const char *dump_file = config_getenv("PGSHIFT_DUMP_FILE");
 	bool seed = false;
 	long lock_wait_ms = 60000;
 	struct opt opts[] = {
@@ -92,6 +94,8 @@ int cmd_deploy(int argc, char **argv)
 			   "after applying, check that role NAME can use every table (default $PGSHIFT_APP_ROLE)"),
 		OPT_STRING(0, "deploy-hook", &hook_opt, "URL",
 			   "POST here after applying something (default: PGSHIFT_DEPLOY_HOOK_URL, VERCEL_DEPLOY_HOOK_URL)"),
+		OPT_STRING(0, "dump", &dump_file, "FILE",
+			   "after applying something, write the schema to FILE as pgshift dump does (default $PGSHIFT_DUMP_FILE)"),
 		OPT_GROUP("seed"),
 		OPT_BOOL(0, "seed", &seed, "run the seed after migrating (seed.sql or seed/ beside the migrations)"),
 		OPT_STRING(0, "seed-path", &so.path, "PATH", "with --seed: the seed file or directory"),
@@ -146,6 +150,14 @@ int cmd_deploy(int argc, char **argv)
 	}
 	if (seed && !mo.dry_run && seed_run(&ss, &so, so.path || so.command, &err) < 0)
 		goto fail;
+	if (applied > 0 && !mo.dry_run && dump_file && *dump_file) {
+		struct schema_filter df = { .history_schema = ss.ht.schema };
+		if (dump_write(ss.conn, &df, dump_file, &err) < 0) {
+			err_prefix(&err, "the migrations are applied; only writing the schema dump failed");
+			err_hint(&err, "run \"pgshift dump -o %s\" to write it again", dump_file);
+			goto fail;
+		}
+	}
 	if (gha_active() && !mo.dry_run) {
 		char count[16];
 		struct buf md = BUF_INIT;

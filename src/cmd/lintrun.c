@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "db/conn.h"
+#include "db/exists.h"
 #include "util/buf.h"
 #include "util/exitcodes.h"
 #include "util/gha.h"
@@ -30,11 +31,17 @@ static char *foreign_key(void *ctx, const char *schema1, const char *table1, con
 	return db_foreign_key(ctx, schema1, table1, schema2, table2);
 }
 
+static int exists(void *ctx, char kind, const char *schema, const char *name, const char *const *args)
+{
+	return db_object_exists(ctx, kind, schema, name, args);
+}
+
 void lint_catalog_lookups(struct lint_opts *o, PGconn *conn)
 {
 	o->column_type = column_type;
 	o->not_null = not_null;
 	o->foreign_key = foreign_key;
+	o->exists = exists;
 	o->lookup_ctx = conn;
 }
 

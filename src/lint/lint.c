@@ -20,7 +20,7 @@
 
 const char *severity_name(enum severity s)
 {
-	static const char *names[] = { "error", "review", "warning", "hint" };
+	static const char *names[] = { "error", "review", "warning", "hint", "info" };
 	return names[s];
 }
 
@@ -53,6 +53,7 @@ void lint_free(struct lint_run *run)
 	}
 	free(run->out.items);
 	tdestroy(run->created, free_key);
+	tdestroy(run->moved, free_key);
 	path_clear(&run->path);
 	path_clear(&run->local_path);
 	checks_clear(run);
@@ -183,29 +184,37 @@ static char *fill(const char *tmpl, const struct subst *sub)
 	return buf_detach(&b);
 }
 
-void lint_report(struct lint_ctx *ctx, const struct rule *r, int loc, const struct subst *sub, const char *effect,
-		 const char *safe, const char *fmt, ...)
+/* lint_report with the severity given and the message's arguments in ap. */
+static void report_v(struct lint_ctx *ctx, const struct rule *r, enum severity sev, int loc, const struct subst *sub,
+		     const char *effect, const char *safe, const char *fmt, va_list ap)
 {
 	struct finding *f;
 	struct buf text = BUF_INIT, msg = BUF_INIT;
-	va_list ap;
 
-	if (r->sev == SEV_HINT && !ctx->run->opts.hints)
+	if (sev == SEV_HINT && !ctx->run->opts.hints)
 		return;
-	va_start(ap, fmt);
 	buf_vaddf(&text, fmt, ap);
-	va_end(ap);
 	buf_add_visible(&msg, text.data, text.len, false);	/* one line, whatever the names hold */
 	buf_release(&text);
 	f = new_finding(ctx->run);
 	f->rule = r->id;
-	f->sev = r->sev;
+	f->sev = sev;
 	f->file = xstrdup(ctx->path);
 	position(ctx, loc, &f->line, &f->col);
 	f->message = buf_detach(&msg);
 	f->effect = fill(effect, sub);
 	f->safe = fill(safe, sub);
 	f->migration = ctx->migration ? xstrdup(ctx->migration) : NULL;
+}
+
+void lint_report(struct lint_ctx *ctx, const struct rule *r, int loc, const struct subst *sub, const char *effect,
+		 const char *safe, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	report_v(ctx, r, r->sev, loc, sub, effect, safe, fmt, ap);
+	va_end(ap);
 }
 
 /*
@@ -395,6 +404,172 @@ bool lint_function_is_new(const struct lint_ctx *ctx, const PgQuery__ObjectWithA
 		return lint_is_new(ctx, 'F', lint_list_schema(f->objname, f->n_objname), name);
 	sig = signature(name, f->objargs, f->n_objargs, true);
 	found = lint_is_new(ctx, 'f', lint_list_schema(f->objname, f->n_objname), sig);
+	free(sig);
+	return found;
+}
+
+/*
+ * The moved set: names that an object of the target database may have
+ * been renamed or moved to by the batch (kind and name; schema ""); a
+ * schema renamed also adds the key ('s', ""), "some schema moved".  Such a
+ * name may hold data even when the target has nothing by that name.
+ */
+static void moved_to(struct lint_run *run, char kind, const char *name)
+{
+	struct created *key;
+
+	if (!name)
+		return;
+	key = make_key(kind, "", name);
+	if (*(struct created **)tsearch(key, &run->moved, cmp_key) != key)
+		free(key);
+}
+
+static bool was_moved(const struct lint_run *run, char kind, const char *name)
+{
+	struct created *key = make_key(kind, "", name);
+	bool found = tfind(key, &run->moved, cmp_key) != NULL;
+
+	free(key);
+	return found;
+}
+
+/*
+ * Appends a type as SQL names it for the database: each name quoted, []
+ * per bound; false when it cannot (%TYPE; db.schema.type, which the
+ * server would refuse with an error rather than find nothing).
+ */
+static bool add_sql_type(struct buf *b, const PgQuery__TypeName *t)
+{
+	if (!t || t->pct_type || !t->n_names || t->n_names > 2)
+		return false;
+	for (size_t i = 0; i < t->n_names; i++) {
+		if (t->names[i]->node_case != PG_QUERY__NODE__NODE_STRING)
+			return false;
+		if (i)
+			buf_addc(b, '.');
+		lint_quote_ident(b, t->names[i]->string->sval);
+	}
+	for (size_t i = 0; i < t->n_array_bounds; i++)
+		buf_adds(b, "[]");
+	return true;
+}
+
+/* Asks the database about kind schema.name (args for 'f'): 1, 0 or -1 as lint_exists_lookup. */
+static int target_has(const struct lint_run *run, char kind, const char *schema, const char *name,
+		      const char *const *args)
+{
+	const struct lint_search_path *p = path_now(run);
+	int found = 0;
+
+	if (kind == 's' || (schema && *schema))
+		return run->opts.exists(run->opts.lookup_ctx, kind, kind == 's' ? NULL : schema, name, args);
+	if (p->unknown)
+		return -1;
+	if (!p->schemas)	/* the default path: the database's own, as the deploy's session has it */
+		return run->opts.exists(run->opts.lookup_ctx, kind, NULL, name, args);
+	/* a path the migration set: the object is found in any of its schemas, or in pg_catalog */
+	for (char **s = p->schemas; *s && !found; s++)
+		found = run->opts.exists(run->opts.lookup_ctx, kind, *s, name, args);
+	return found ? found : run->opts.exists(run->opts.lookup_ctx, kind, "pg_catalog", name, args);
+}
+
+bool lint_absent(const struct lint_ctx *ctx, const struct lint_object *o)
+{
+	const struct lint_run *run = ctx->run;
+	const PgQuery__ObjectWithArgs *f = o->function;
+	char kind = o->kind;
+	const char *schema = o->schema, *name = o->name;
+	struct buf *types = NULL;
+	const char **args = NULL;
+	size_t nargs = 0;
+	int has;
+
+	if (!run->opts.exists || run->opaque)
+		return false;
+	if (f) {
+		name = lint_list_last(f->objname, f->n_objname);
+		schema = lint_list_schema(f->objname, f->n_objname);
+		kind = f->args_unspecified ? 'F' : 'f';
+	}
+	if (!name || !*name)
+		return false;
+	/* an object of the target renamed or moved into this name, or into a schema, earlier in the batch */
+	if (was_moved(run, kind == 'f' ? 'F' : kind, name) || (kind == 'r' && was_moved(run, 't', name)) ||
+	    (kind != 's' && (schema && *schema ? was_moved(run, 's', schema) : was_moved(run, 's', ""))))
+		return false;
+	if (kind == 'f') {
+		nargs = f->n_objargs;
+		types = xcalloc(nargs + 1, sizeof(*types));
+		args = xcalloc(nargs + 1, sizeof(*args));
+		for (size_t i = 0; i < nargs; i++) {
+			if (f->objargs[i]->node_case != PG_QUERY__NODE__NODE_TYPE_NAME ||
+			    !add_sql_type(&types[i], f->objargs[i]->type_name)) {
+				has = -1;
+				goto out;
+			}
+			args[i] = types[i].data;
+		}
+	}
+	has = target_has(run, kind, schema, name, args);
+out:
+	for (size_t i = 0; i < nargs; i++)
+		buf_release(&types[i]);
+	free(types);
+	free(args);
+	return has == 0;
+}
+
+void lint_report_on(struct lint_ctx *ctx, const struct rule *r, const struct lint_object *o, int loc,
+		    const struct subst *sub, const char *effect, const char *safe, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (r->sev == SEV_REVIEW && lint_absent(ctx, o)) {
+		const PgQuery__ObjectWithArgs *f = o->function;
+		struct buf name = BUF_INIT;
+
+		lint_quote_qualified(&name, f ? lint_list_schema(f->objname, f->n_objname) : o->schema,
+				     f ? lint_list_last(f->objname, f->n_objname) : o->name);
+		lint_report(ctx, &(struct rule){ .id = r->id, .sev = SEV_INFO }, loc, NULL,
+			    "no data can be lost: the target database has nothing of that name and no earlier statement of "
+			    "this deploy renames anything to it; the statement finds only what this deploy makes, or nothing",
+			    "", "%s %s is not in the target database: nothing to lose", o->what, name.data);
+		buf_release(&name);
+		return;
+	}
+	va_start(ap, fmt);
+	report_v(ctx, r, r->sev, loc, sub, effect, safe, fmt, ap);
+	va_end(ap);
+}
+
+bool lint_function_redefined(const struct lint_ctx *ctx, const PgQuery__ObjectWithArgs *f, bool procedure)
+{
+	const char *schema = lint_list_schema(f->objname, f->n_objname);
+	const char *name = lint_list_last(f->objname, f->n_objname);
+	char *sig;
+	bool found = false;
+
+	if (f->args_unspecified)
+		return false;
+	sig = signature(name, f->objargs, f->n_objargs, true);
+	for (size_t i = ctx->index + 1; i < ctx->script->n && !found; i++) {
+		const PgQuery__Node *n = ctx->script->stmts[i].node;
+		const PgQuery__CreateFunctionStmt *c;
+		const char *cschema;
+		char *csig;
+
+		if (!n || n->node_case != PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT)
+			continue;
+		c = n->create_function_stmt;
+		cschema = lint_list_schema(c->funcname, c->n_funcname);
+		if (c->is_procedure != procedure || strcmp(schema ? schema : "", cschema ? cschema : "") ||
+		    strcmp(name, lint_list_last(c->funcname, c->n_funcname)))
+			continue;
+		csig = signature(name, c->parameters, c->n_parameters, false);
+		found = !strcmp(sig, csig);
+		free(csig);
+	}
 	free(sig);
 	return found;
 }
@@ -674,6 +849,11 @@ static void track_move(struct lint_run *run, char kind, const char *schema, cons
 	const char *from = resolve(run, kind, schema, name);
 	bool was_new = from && created(run, kind, from, name);
 
+	if (!was_new) {
+		moved_to(run, kind, to_name);
+		if (kind == 'r')
+			moved_to(run, 't', to_name);	/* a table's row type goes with it */
+	}
 	if (!to_schema)
 		to_schema = from;
 	if (!to_schema)
@@ -758,6 +938,8 @@ static void rename_function(struct lint_run *run, const PgQuery__ObjectWithArgs 
 
 	forget(run, 'f', schema, sig);
 	forget(run, 'F', schema, to);
+	if (!was_new)
+		moved_to(run, 'F', to);
 	if (was_new && !f->args_unspecified)
 		remember(run, 'f', schema, sig);
 	free(sig);
@@ -796,6 +978,264 @@ static void track_drop(struct lint_run *run, const PgQuery__DropStmt *d)
 	}
 }
 
+/* The length of the longest prefix of s of at most n bytes that ends between two UTF-8 characters (pg_mbcliplen). */
+static size_t clip(const char *s, size_t n)
+{
+	while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+		n--;
+	return n;
+}
+
+#define NAMEDATALEN 64	/* PostgreSQL's: names are at most 63 bytes */
+
+/*
+ * PostgreSQL's makeObjectName: name1[_name2]_label in at most NAMEDATALEN
+ * - 1 bytes, cutting the longer of the two names first (new string).
+ */
+static char *object_name(const char *name1, const char *name2, const char *label)
+{
+	size_t n1 = strlen(name1), n2 = name2 ? strlen(name2) : 0;
+	size_t avail = NAMEDATALEN - 1 - (name2 ? 1 : 0) - strlen(label) - 1;
+	struct buf b = BUF_INIT;
+
+	while (n1 + n2 > avail) {
+		if (n1 > n2)
+			n1--;
+		else
+			n2--;
+	}
+	buf_add(&b, name1, clip(name1, n1));
+	if (name2) {
+		buf_addc(&b, '_');
+		buf_add(&b, name2, clip(name2, n2));
+	}
+	buf_addc(&b, '_');
+	buf_adds(&b, label);
+	return buf_detach(&b);
+}
+
+/*
+ * PostgreSQL's ChooseRelationName: object_name, with 1, 2... after the
+ * label while the name is taken by a relation or index the batch created
+ * or (with a database) the target holds (new string); NULL when the
+ * database cannot tell.
+ */
+static char *choose_name(struct lint_run *run, const char *schema, const char *name1, const char *name2,
+			 const char *label)
+{
+	for (int pass = 0;; pass++) {
+		char *modlabel = pass ? xasprintf("%s%d", label, pass) : xstrdup(label);
+		char *name = object_name(name1, name2, modlabel);
+		int taken = created(run, 'r', schema, name) || created(run, 'i', schema, name) ? 1
+			    : run->opts.exists				     ? target_has(run, 'r', schema, name, NULL)
+									     : 0;
+
+		free(modlabel);
+		if (!taken)
+			return name;
+		free(name);
+		if (taken < 0)
+			return NULL;
+	}
+}
+
+/*
+ * PostgreSQL's ChooseIndexNameAddition: the names of an index's columns
+ * (String nodes, or IndexElems: an expression is "expr") joined with _,
+ * stopping once NAMEDATALEN bytes are reached (new string).
+ */
+static char *index_addition(PgQuery__Node **cols, size_t n, PgQuery__Node **incl, size_t nincl)
+{
+	struct buf b = BUF_INIT;
+
+	for (size_t i = 0; i < n + nincl && b.len < NAMEDATALEN; i++) {
+		const PgQuery__Node *c = i < n ? cols[i] : incl[i - n];
+		const char *name = "expr";
+
+		if (c->node_case == PG_QUERY__NODE__NODE_STRING)
+			name = c->string->sval;
+		else if (c->node_case == PG_QUERY__NODE__NODE_INDEX_ELEM && c->index_elem->name && *c->index_elem->name)
+			name = c->index_elem->name;
+		else if (c->node_case == PG_QUERY__NODE__NODE_INDEX_ELEM && c->index_elem->indexcolname &&
+			 *c->index_elem->indexcolname)
+			name = c->index_elem->indexcolname;
+		if (b.len)
+			buf_addc(&b, '_');
+		buf_add(&b, name, strnlen(name, NAMEDATALEN - 1));
+	}
+	return buf_detach(&b);
+}
+
+/* An index PostgreSQL names itself: table_pkey (label NULL), else table_columns_label. */
+static void remember_index(struct lint_run *run, const char *schema, const char *table, const char *label,
+			   PgQuery__Node **cols, size_t n, PgQuery__Node **incl, size_t nincl)
+{
+	char *addition, *name;
+
+	if (!schema)
+		return;
+	addition = label ? index_addition(cols, n, incl, nincl) : NULL;
+	name = choose_name(run, schema, table, addition, label ? label : "pkey");
+	remember(run, 'i', schema, name);
+	free(name);
+	free(addition);
+}
+
+/*
+ * The index of a primary key, unique or exclusion constraint on table
+ * (column: the column whose definition holds it, else NULL): named as the
+ * constraint, else as PostgreSQL chooses.  USING INDEX renames the index.
+ */
+static void constraint_index(struct lint_run *run, const char *schema, const char *table,
+			     const PgQuery__Constraint *k, const char *column)
+{
+	const char *conname = k->conname && *k->conname ? k->conname : NULL;
+	PgQuery__String colname = { .sval = (char *)column };
+	PgQuery__Node colnode = { .node_case = PG_QUERY__NODE__NODE_STRING, .string = &colname };
+	PgQuery__Node *col = &colnode;
+	PgQuery__Node **cols = k->keys, **excl = NULL;
+	size_t n = k->n_keys;
+
+	if (k->contype != PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY && k->contype != PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE &&
+	    k->contype != PG_QUERY__CONSTR_TYPE__CONSTR_EXCLUSION)
+		return;
+	if (k->indexname && *k->indexname) {
+		track_move(run, 'i', schema, k->indexname, NULL, conname ? conname : k->indexname);
+		return;
+	}
+	if (conname) {
+		remember(run, 'i', schema, conname);
+		return;
+	}
+	if (column) {
+		cols = &col;
+		n = 1;
+	}
+	if (k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_EXCLUSION) {
+		/* each exclusion is a list: the index element, then the operator */
+		excl = xcalloc(k->n_exclusions + 1, sizeof(*excl));
+		n = 0;
+		for (size_t i = 0; i < k->n_exclusions; i++)
+			if (k->exclusions[i]->node_case == PG_QUERY__NODE__NODE_LIST && k->exclusions[i]->list->n_items)
+				excl[n++] = k->exclusions[i]->list->items[0];
+		cols = excl;
+	}
+	remember_index(run, schema, table,
+		       k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_PRIMARY ? NULL
+		       : k->contype == PG_QUERY__CONSTR_TYPE__CONSTR_UNIQUE ? "key"
+									    : "excl",
+		       cols, n, k->including, k->n_including);
+	free(excl);
+}
+
+/* The sequence behind an identity column: its SEQUENCE NAME option, else table_column_seq. */
+static void identity_sequence(struct lint_run *run, const char *schema, const char *table, const char *column,
+			      const PgQuery__Constraint *k)
+{
+	char *name;
+
+	for (size_t i = 0; i < k->n_options; i++) {
+		const PgQuery__DefElem *o = k->options[i]->def_elem;
+
+		if (k->options[i]->node_case == PG_QUERY__NODE__NODE_DEF_ELEM && !strcmp(o->defname, "sequence_name") &&
+		    o->arg && o->arg->node_case == PG_QUERY__NODE__NODE_LIST) {
+			const PgQuery__List *l = o->arg->list;
+			const char *in = lint_list_schema(l->items, l->n_items);
+
+			remember(run, 'r', in ? in : schema, lint_list_last(l->items, l->n_items));
+			return;
+		}
+	}
+	name = choose_name(run, schema, table, column, "seq");
+	remember(run, 'r', schema, name);
+	free(name);
+}
+
+/* The sequence a serial or identity column makes (named as PostgreSQL names it). */
+static void column_sequence(struct lint_run *run, const char *schema, const char *table, const PgQuery__ColumnDef *c)
+{
+	static const char *const serials[] = { "serial", "serial4", "bigserial", "serial8", "smallserial", "serial2", NULL };
+	const PgQuery__TypeName *t = c->type_name;
+
+	if (t && t->n_names == 1 && !t->pct_type)
+		for (int i = 0; serials[i]; i++)
+			if (!strcmp(lint_list_last(t->names, 1), serials[i])) {
+				char *name = choose_name(run, schema, table, c->colname, "seq");
+				remember(run, 'r', schema, name);
+				free(name);
+				return;
+			}
+	for (size_t i = 0; i < c->n_constraints; i++)
+		if (c->constraints[i]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT &&
+		    c->constraints[i]->constraint->contype == PG_QUERY__CONSTR_TYPE__CONSTR_IDENTITY)
+			identity_sequence(run, schema, table, c->colname, c->constraints[i]->constraint);
+}
+
+/* The indexes of the primary key and unique constraints in a column's definition. */
+static void column_indexes(struct lint_run *run, const char *schema, const char *table, const PgQuery__ColumnDef *c)
+{
+	for (size_t i = 0; i < c->n_constraints; i++)
+		if (c->constraints[i]->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
+			constraint_index(run, schema, table, c->constraints[i]->constraint, c->colname);
+}
+
+/*
+ * What CREATE TABLE makes besides the table: its row type, the sequences
+ * of serial and identity columns, then (as PostgreSQL orders it) the
+ * indexes of its primary key, unique and exclusion constraints.
+ */
+static void track_table_implicit(struct lint_run *run, const PgQuery__CreateStmt *c)
+{
+	const PgQuery__RangeVar *rv = c->relation;
+	const char *schema = rv->relpersistence && !strcmp(rv->relpersistence, "t") &&
+					     !(rv->schemaname && *rv->schemaname)
+				     ? "pg_temp"
+				     : creation_schema(run, rv->schemaname);
+
+	if (!schema)
+		return;
+	remember(run, 't', schema, rv->relname);
+	for (size_t i = 0; i < c->n_table_elts; i++)
+		if (c->table_elts[i]->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
+			column_sequence(run, schema, rv->relname, c->table_elts[i]->column_def);
+	for (size_t i = 0; i < c->n_table_elts; i++) {
+		const PgQuery__Node *e = c->table_elts[i];
+
+		if (e->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF)
+			column_indexes(run, schema, rv->relname, e->column_def);
+		else if (e->node_case == PG_QUERY__NODE__NODE_CONSTRAINT)
+			constraint_index(run, schema, rv->relname, e->constraint, NULL);
+	}
+}
+
+/* The same for ALTER TABLE: ADD COLUMN, ADD CONSTRAINT, ADD GENERATED ... AS IDENTITY. */
+static void track_alter_implicit(struct lint_run *run, const PgQuery__AlterTableStmt *a)
+{
+	const char *schema;
+
+	if (a->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE || !a->relation || a->missing_ok ||
+	    !(schema = table_schema(run, a->relation)))
+		return;
+	for (size_t i = 0; i < a->n_cmds; i++) {
+		const PgQuery__AlterTableCmd *c = a->cmds[i]->alter_table_cmd;
+		const char *table = a->relation->relname;
+
+		if (a->cmds[i]->node_case != PG_QUERY__NODE__NODE_ALTER_TABLE_CMD || !c->def)
+			continue;
+		if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddColumn && !c->missing_ok &&
+		    c->def->node_case == PG_QUERY__NODE__NODE_COLUMN_DEF) {
+			column_sequence(run, schema, table, c->def->column_def);
+			column_indexes(run, schema, table, c->def->column_def);
+		} else if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddConstraint &&
+			   c->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) {
+			constraint_index(run, schema, table, c->def->constraint, NULL);
+		} else if (c->subtype == PG_QUERY__ALTER_TABLE_TYPE__AT_AddIdentity &&
+			   c->def->node_case == PG_QUERY__NODE__NODE_CONSTRAINT) {
+			identity_sequence(run, schema, table, c->name, c->def->constraint);
+		}
+	}
+}
+
 /*
  * Records what a statement creates (or renames into being).  Only a create
  * that fails when the object exists makes it new: IF NOT EXISTS and OR
@@ -805,8 +1245,10 @@ static void track(struct lint_run *run, const PgQuery__Node *n)
 {
 	switch (n->node_case) {
 	case PG_QUERY__NODE__NODE_CREATE_STMT:
-		if (!n->create_stmt->if_not_exists)
+		if (!n->create_stmt->if_not_exists) {
 			remember_rv(run, n->create_stmt->relation);
+			track_table_implicit(run, n->create_stmt);
+		}
 		break;
 	case PG_QUERY__NODE__NODE_CREATE_FOREIGN_TABLE_STMT:
 		if (n->create_foreign_table_stmt->base_stmt && !n->create_foreign_table_stmt->base_stmt->if_not_exists)
@@ -826,9 +1268,14 @@ static void track(struct lint_run *run, const PgQuery__Node *n)
 		break;
 	case PG_QUERY__NODE__NODE_INDEX_STMT: {
 		const PgQuery__IndexStmt *x = n->index_stmt;
+		const char *schema = table_schema(run, x->relation);
+
 		/* an index lives in its table's schema */
 		if (x->idxname && *x->idxname && !x->if_not_exists)
-			remember(run, 'i', table_schema(run, x->relation), x->idxname);
+			remember(run, 'i', schema, x->idxname);
+		else if (!x->if_not_exists)
+			remember_index(run, schema, x->relation->relname, x->primary ? NULL : "idx", x->index_params,
+				       x->n_index_params, x->index_including_params, x->n_index_including_params);
 		break;
 	}
 	case PG_QUERY__NODE__NODE_CREATE_FUNCTION_STMT: {
@@ -876,12 +1323,19 @@ static void track(struct lint_run *run, const PgQuery__Node *n)
 			move_schema(run, r->subname, r->newname);
 			forget(run, 's', "", r->subname);
 			forget(run, 's', "", r->newname);
-			if (was_new)
+			if (was_new) {
 				remember(run, 's', "", r->newname);
+			} else {
+				moved_to(run, 's', r->newname);
+				moved_to(run, 's', "");
+			}
 		} else if ((r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_FUNCTION ||
 			    r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_PROCEDURE) &&
 			   r->object && r->object->node_case == PG_QUERY__NODE__NODE_OBJECT_WITH_ARGS) {
 			rename_function(run, r->object->object_with_args, r->newname);
+		} else if (r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABCONSTRAINT && r->relation) {
+			/* the index of a primary key or unique constraint takes the constraint's new name */
+			track_move(run, 'i', table_schema(run, r->relation), r->subname, NULL, r->newname);
 		} else if (kind && r->relation) {
 			track_move(run, kind, r->relation->schemaname, r->relation->relname, NULL, r->newname);
 		} else if (kind == 't' && r->object && r->object->node_case == PG_QUERY__NODE__NODE_LIST) {
@@ -898,8 +1352,20 @@ static void track(struct lint_run *run, const PgQuery__Node *n)
 		if (kind && a->relation)
 			track_move(run, kind, a->relation->schemaname, a->relation->relname, a->newschema,
 				   a->relation->relname);
+		else if (a->object && a->object->node_case == PG_QUERY__NODE__NODE_OBJECT_WITH_ARGS)
+			moved_to(run, 'F', lint_list_last(a->object->object_with_args->objname,
+							  a->object->object_with_args->n_objname));
+		else if (kind == 't' && a->object && a->object->node_case == PG_QUERY__NODE__NODE_LIST)
+			moved_to(run, 't', lint_list_last(a->object->list->items, a->object->list->n_items));
 		break;
 	}
+	case PG_QUERY__NODE__NODE_ALTER_TABLE_STMT:
+		track_alter_implicit(run, n->alter_table_stmt);
+		break;
+	case PG_QUERY__NODE__NODE_DO_STMT:
+	case PG_QUERY__NODE__NODE_CALL_STMT:
+		run->opaque = true;
+		break;
 	case PG_QUERY__NODE__NODE_DROP_STMT:
 		track_drop(run, n->drop_stmt);
 		break;
@@ -1062,6 +1528,9 @@ void lint_file(struct lint_run *run, const char *path, const char *sql, const ch
 	if (!run->opts.batch) {
 		tdestroy(run->created, free_key);
 		run->created = NULL;
+		tdestroy(run->moved, free_key);
+		run->moved = NULL;
+		run->opaque = false;
 		path_clear(&run->path);
 		checks_clear(run);
 	}

@@ -23,6 +23,7 @@ enum severity {
 	SEV_REVIEW,	/* destructive or breaks the running app: the gate stops */
 	SEV_WARNING,	/* locks or rewrites with a safer form */
 	SEV_HINT,	/* style, off unless asked for */
+	SEV_INFO,	/* a review finding the target database shows to be about nothing: never blocks */
 };
 
 struct finding {
@@ -55,6 +56,15 @@ typedef bool (*lint_not_null_lookup)(void *ctx, const char *schema, const char *
 typedef char *(*lint_fk_lookup)(void *ctx, const char *schema1, const char *table1, const char *schema2,
 				const char *table2);
 
+/*
+ * Whether the database holds an object: kind as lint_is_new (rule.h), plus
+ * 'F' a function or procedure by name alone and 'f' by name and input
+ * argument types, given in args as SQL type names (NULL-terminated);
+ * schema NULL when unqualified (the database's search_path resolves it).
+ * 1: it exists, 0: it does not, -1: unknown.
+ */
+typedef int (*lint_exists_lookup)(void *ctx, char kind, const char *schema, const char *name, const char *const *args);
+
 struct lint_opts {
 	int pg_version;		/* PostgreSQL version number, e.g. 150000 */
 	/*
@@ -67,6 +77,8 @@ struct lint_opts {
 	lint_type_lookup column_type;
 	lint_not_null_lookup not_null;
 	lint_fk_lookup foreign_key;
+	/* with it, a review finding about an object the target lacks becomes info (deploy's gate, lint with a database) */
+	lint_exists_lookup exists;
 	void *lookup_ctx;
 };
 
@@ -79,6 +91,9 @@ struct lint_search_path {
 struct lint_run {
 	struct lint_opts opts;
 	void *created;		/* tsearch tree of objects created in the batch, by schema and name */
+	/* tsearch tree of names an object of the target may have been renamed or moved to (lint.c) */
+	void *moved;
+	bool opaque;		/* the batch ran code lint cannot follow (DO, CALL): anything may exist */
 	/* the session's path (deploy runs a batch in one session) and a SET LOCAL of the current file */
 	struct lint_search_path path, local_path;
 	bool local_path_set;

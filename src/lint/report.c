@@ -42,7 +42,7 @@ static void add_field(struct buf *out, const char *text)
 void lint_report_text(const struct findings *f, bool colour, bool strict, struct buf *out)
 {
 	const char *last_file = NULL;
-	size_t count[4] = { 0 }, blocking = 0, acked = 0;
+	size_t count[SEV_INFO + 1] = { 0 }, blocking = 0, acked = 0;
 	const char *reset = colour ? "\033[0m" : "";
 
 	for (size_t i = 0; i < f->n; i++) {
@@ -65,7 +65,7 @@ void lint_report_text(const struct findings *f, bool colour, bool strict, struct
 		buf_adds(out, "\n      production: ");
 		add_field(out, x->effect);
 		buf_addc(out, '\n');
-		if (x->sev != SEV_ERROR) {
+		if (x->sev != SEV_ERROR && *x->safe) {
 			buf_adds(out, "      safe alternative:\n");
 			add_indented(out, x->safe, "        ");
 		}
@@ -86,6 +86,8 @@ void lint_report_text(const struct findings *f, bool colour, bool strict, struct
 		 count[SEV_WARNING] == 1 ? "" : "s");
 	if (count[SEV_HINT])
 		buf_addf(out, ", %zu hint%s", count[SEV_HINT], count[SEV_HINT] == 1 ? "" : "s");
+	if (count[SEV_INFO])
+		buf_addf(out, ", %zu info", count[SEV_INFO]);
 	if (acked)
 		buf_addf(out, "; %zu acknowledged or approved", acked);
 	if (blocking)
@@ -125,16 +127,17 @@ static void dump(json_t *root, struct buf *out)
 void lint_report_json(const struct findings *f, bool strict, struct buf *out)
 {
 	json_t *list = json_array();
-	size_t count[4] = { 0 }, blocking = 0;
+	size_t count[SEV_INFO + 1] = { 0 }, blocking = 0;
 
 	for (size_t i = 0; i < f->n; i++) {
 		json_array_append_new(list, finding_json(&f->items[i], strict));
 		count[f->items[i].sev]++;
 		blocking += lint_blocks(&f->items[i], strict);
 	}
-	dump(json_pack("{s:o, s:{s:I, s:I, s:I, s:I, s:I}, s:i}", "findings", list, "summary", "error",
+	dump(json_pack("{s:o, s:{s:I, s:I, s:I, s:I, s:I, s:I}, s:i}", "findings", list, "summary", "error",
 		       (json_int_t)count[SEV_ERROR], "review", (json_int_t)count[SEV_REVIEW], "warning",
-		       (json_int_t)count[SEV_WARNING], "hint", (json_int_t)count[SEV_HINT], "blocking",
+		       (json_int_t)count[SEV_WARNING], "hint", (json_int_t)count[SEV_HINT], "info",
+		       (json_int_t)count[SEV_INFO], "blocking",
 		       (json_int_t)blocking, "exit_code", lint_exit_code(f, strict)),
 	     out);
 }
@@ -201,7 +204,7 @@ void lint_report_github(const struct findings *f, bool strict, struct buf *out)
 		char *title = xasprintf("pgshift %s (%s)", x->rule, severity_name(x->sev));
 
 		buf_addf(out, "::%s file=", lint_blocks(x, strict) || x->sev == SEV_ERROR ? "error"
-					    : x->sev == SEV_HINT			 ? "notice"
+					    : x->sev == SEV_HINT || x->sev == SEV_INFO ? "notice"
 											 : "warning");
 		add_escaped(out, x->file, true);
 		buf_addf(out, ",line=%d,col=%d,title=", x->line, x->col);

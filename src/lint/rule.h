@@ -77,6 +77,34 @@ bool lint_is_new(const struct lint_ctx *ctx, char kind, const char *schema, cons
 bool lint_rangevar_is_new(const struct lint_ctx *ctx, const PgQuery__RangeVar *rv);
 /* The same for a function or procedure, told apart by its input argument types. */
 bool lint_function_is_new(const struct lint_ctx *ctx, const PgQuery__ObjectWithArgs *f);
+/* An object a review finding is about, for lint_report_on. */
+struct lint_object {
+	char kind;		/* as lint_is_new */
+	const char *schema;	/* NULL when unqualified */
+	const char *name;
+	const PgQuery__ObjectWithArgs *function;	/* a function or procedure instead of kind, schema and name */
+	const char *what;	/* "table", "sequence"...: for the message */
+};
+/*
+ * True when the database (lint_opts.exists) shows the target has no such
+ * object and no earlier statement of the batch renamed or moved anything
+ * to its name, nor ran code lint cannot follow (DO, CALL); false without
+ * a database or when unsure.  Objects the batch created are lint_is_new.
+ */
+bool lint_absent(const struct lint_ctx *ctx, const struct lint_object *o);
+/*
+ * lint_report for a finding about object o: a review finding about an
+ * object that is lint_absent becomes an info finding that says so.
+ */
+void lint_report_on(struct lint_ctx *ctx, const struct rule *r, const struct lint_object *o, int loc,
+		    const struct subst *sub, const char *effect, const char *safe, const char *fmt, ...)
+	__attribute__((format(printf, 8, 9)));
+/*
+ * True when a later statement of the same migration creates (CREATE [OR
+ * REPLACE]) the function or procedure f drops, with the same name, schema
+ * as written and input argument types: the DROP redefines it.
+ */
+bool lint_function_redefined(const struct lint_ctx *ctx, const PgQuery__ObjectWithArgs *f, bool procedure);
 /*
  * Appends name as PostgreSQL's quote_identifier writes it: bare when it is
  * lower-case letters, digits and underscores, starts with a letter or an

@@ -6,7 +6,7 @@ TOO_MANY = [
     ("status", []), ("health", []), ("deploy", []), ("review", []), ("seed", []), ("reset", ["--yes"]),
     ("rollback", ["--steps", "1"]), ("resolve", ["--applied", "x"]), ("changed", []), ("hook", []),
     ("init", ["--github"]), ("backfill", ["--table", "t", "--set", "a = 1"]),
-    ("new", ["name"]), ("dev", ["status"]), ("roles", ["check", "--app", "a"]),
+    ("new", ["name"]), ("dev", ["status"]), ("roles", ["check", "--app", "a"]), ("dump", []),
 ]
 
 

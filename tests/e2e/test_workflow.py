@@ -228,7 +228,12 @@ def test_rollback_with_a_target_and_without_one(pipe):
     more = pipe.project.add("more", "CREATE TABLE more (id int);\n", down="DROP TABLE more;\n")
     pipe.push("two tables")
     assert pipe.applied() == [users, more] and len(pipe.hook.posts) == 1
+    # the down.sql drops a table: the gate stops it until the dispatch approves it
     run = pipe.dispatch(type="rollback", target=users)
+    assert run["rollback"].result == "failure" and run["rollback"].step("rollback").returncode == 3, run.log
+    assert any(level == "error" and "approve" in msg for level, _, msg in run["rollback"].annotations)
+    assert pipe.applied() == [users, more] and len(pipe.hook.posts) == 1
+    run = pipe.dispatch(type="rollback", target=users, approve=more)
     assert results(run) == {"validate": "skipped", "review": "skipped", "deploy": "skipped",
                             "rollback": "success"}, run.log
     assert pipe.applied() == [users] and not pipe.db.table_exists("more") and pipe.db.table_exists("users")

@@ -52,6 +52,8 @@ static const struct hint_case cases[] = {
 	{ "drop-column", "ALTER TABLE {T} DROP COLUMN {C};", "{C}", true, false },
 	{ "drop-index", "DROP INDEX {T};", "{T}", false, false },
 	{ "drop-object", "DROP VIEW {T};", "", false, false },
+	{ "redefine-function", "DROP FUNCTION {T}(int);\nCREATE FUNCTION {T}(a int) RETURNS int LANGUAGE sql AS '1';", "{T}",
+	  false, false },
 	{ "drop-schema", "DROP SCHEMA {C};", "", false, false },
 	{ "drop-database", "DROP DATABASE {C};", "", false, false },
 	{ "truncate", "TRUNCATE {T};", "", true, false },

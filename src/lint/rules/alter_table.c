@@ -229,7 +229,8 @@ static void check_add_column(struct lint_ctx *ctx, const PgQuery__AlterTableStmt
 	    !serial) {
 		sql = add_column_without(a, cmd, NULL, PG_QUERY__CONSTR_TYPE__CONSTR_NOTNULL);
 		sub.sql = or_placeholder(sql);
-		lint_report(ctx, &add_not_null_rule, c->location, &sub,
+		lint_report_on(ctx, &add_not_null_rule, &(struct lint_object){ 'r', rv->schemaname, rv->relname, NULL, "table" },
+			       c->location, &sub,
 			    "fails with \"column contains null values\" as soon as {table} has a row",
 			    "-- migration 1: nullable first\n"
 			    "{sql};\n"
@@ -375,6 +376,7 @@ static void check_alter_table(struct lint_ctx *ctx, const PgQuery__Node *node)
 {
 	const PgQuery__AlterTableStmt *a = node->alter_table_stmt;
 	const PgQuery__RangeVar *rv = a->relation;
+	const struct lint_object table = { 'r', rv->schemaname, rv->relname, NULL, "table" };
 
 	if (a->objtype != PG_QUERY__OBJECT_TYPE__OBJECT_TABLE || lint_rangevar_is_new(ctx, rv))
 		return;
@@ -388,7 +390,7 @@ static void check_alter_table(struct lint_ctx *ctx, const PgQuery__Node *node)
 		sub = (struct subst){ .schema = rv->schemaname, .table = rv->relname, .column = c->name };
 		switch (c->subtype) {
 		case PG_QUERY__ALTER_TABLE_TYPE__AT_DropColumn:
-			lint_report(ctx, &drop_column_rule, rv->location, &sub,
+			lint_report_on(ctx, &drop_column_rule, &table, rv->location, &sub,
 				    "the column's data is gone; running code that selects or inserts {column} fails "
 				    "(ACCESS EXCLUSIVE lock, brief)",
 				    "-- expand/contract:\n"
@@ -413,7 +415,7 @@ static void check_alter_table(struct lint_ctx *ctx, const PgQuery__Node *node)
 				break;
 			new_column = def ? add_typed_column(a, c->name, def->type_name) : NULL;
 			sub.sql = or_placeholder(new_column);
-			lint_report(ctx, &alter_type_rule, rv->location, &sub,
+			lint_report_on(ctx, &alter_type_rule, &table, rv->location, &sub,
 				    "rewrites {table} and its indexes under ACCESS EXCLUSIVE; the running app sees the new type",
 				    "-- new column + backfill + switch:\n"
 				    "{sql};\n"

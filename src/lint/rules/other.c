@@ -17,13 +17,15 @@ static void check_rename(struct lint_ctx *ctx, const PgQuery__Node *node)
 {
 	const PgQuery__RenameStmt *r = node->rename_stmt;
 	struct subst sub = { .column = r->subname, .name = r->newname };
+	struct lint_object table;
 
 	if (!r->relation || lint_rangevar_is_new(ctx, r->relation))
 		return;
+	table = (struct lint_object){ 'r', r->relation->schemaname, r->relation->relname, NULL, "table" };
 	sub.schema = r->relation->schemaname;
 	sub.table = r->relation->relname;
 	if (r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN)
-		lint_report(ctx, &rename_rule, r->relation->location, &sub,
+		lint_report_on(ctx, &rename_rule, &table, r->relation->location, &sub,
 			    "running code that uses {table}.{column} fails the moment this commits",
 			    "-- expand/contract:\nALTER TABLE {table} ADD COLUMN {name} <type>;\n"
 			    "-- write both columns from the app, backfill {name}, switch reads to {name},\n"
@@ -33,7 +35,7 @@ static void check_rename(struct lint_ctx *ctx, const PgQuery__Node *node)
 	else if (r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
 		 r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW ||
 		 r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW)
-		lint_report(ctx, &rename_rule, r->relation->location, &sub,
+		lint_report_on(ctx, &rename_rule, &table, r->relation->location, &sub,
 			    "running code that uses {table} fails the moment this commits",
 			    "-- expand/contract: create {qname}, write to both, backfill, switch reads,\n"
 			    "-- then drop {table} in a later migration (or keep a view named {table} meanwhile:\n"
@@ -48,7 +50,8 @@ static void unbounded(struct lint_ctx *ctx, const PgQuery__RangeVar *rv, const c
 
 	if (lint_rangevar_is_new(ctx, rv))
 		return;
-	lint_report(ctx, &unbounded_rule, rv->location, &sub,
+	lint_report_on(ctx, &unbounded_rule, &(struct lint_object){ 'r', rv->schemaname, rv->relname, NULL, "table" },
+		       rv->location, &sub,
 		    "touches every row of {table} in one transaction: row locks on all of them, bloat, replica lag",
 		    "-- in batches, outside the schema migration:\n"
 		    "pgshift backfill --table {shtable} --set \"col = expr\" --batch 1000",

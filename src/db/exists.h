@@ -1,0 +1,21 @@
+/*
+ * exists: whether the target database holds an object of a given kind and
+ * name, for the safety gate (a finding about an object that is not there
+ * cannot lose data).
+ */
+#ifndef PGSHIFT_DB_EXISTS_H
+#define PGSHIFT_DB_EXISTS_H
+
+#include <libpq-fe.h>
+
+/*
+ * Whether the database holds schema.name of kind: 'r' a relation (table,
+ * view, sequence...) or 'i' an index (one namespace), 't' a type, 's' a
+ * schema (schema ignored), 'F' a function or procedure by name, 'f' by
+ * name and input argument types (args: SQL type names, NULL-terminated; a
+ * type that does not exist matches nothing).  schema NULL: the name as the
+ * session's search_path resolves it.  1 yes, 0 no, -1 the query failed.
+ */
+int db_object_exists(PGconn *conn, char kind, const char *schema, const char *name, const char *const *args);
+
+#endif

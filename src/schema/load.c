@@ -1,0 +1,776 @@
+/*
+ * load: schema_load, the catalog read into a model.
+ *
+ * One query per object kind, plus columns, comments, privileges and
+ * dependencies: the count (m->queries) never depends on the schema's size.
+ * Every object query returns the same columns (OBJ_COLS below), so one
+ * function turns rows into objects.  The SQL text of each object is built
+ * by the server (format() with %I and %L quoting, and the pg_get_*def
+ * deparsers) under an empty search_path, so every name is qualified and
+ * quoted exactly as the server would.
+ *
+ * While loading, objects are numbered in load order and found by
+ * (catalog, OID) through a small hash map; the map also holds aliases (a
+ * table's row type and column defaults, a view's rewrite rule, the index of
+ * a primary key, an extension's members) so that a pg_depend edge on any of
+ * them lands on the object that creates it.  At the end the objects are
+ * sorted by key and every index is renumbered: OIDs never order anything.
+ *
+ * Catalog columns by version (PostgreSQL 12 to 17 are supported):
+ * prokind, conparentid (11+); attgenerated (12+; 18 adds 'v'); tgparentid
+ * (13+: before it, a trigger cloned onto a partition was tgisinternal);
+ * unlogged sequences (15+); domain NOT NULL as a pg_constraint row of
+ * contype 'n' (17+, read from typnotnull instead); table NOT NULL as contype
+ * 'n' (18+, read from attnotnull instead).
+ */
+#include "schema/model.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "db/conn.h"
+#include "util/exitcodes.h"
+
+/* Catalog OIDs (fixed since PostgreSQL 7.x; src/include/catalog/pg_*.h). */
+#define CLS_CLASS "1259"
+#define CLS_TYPE "1247"
+#define CLS_PROC "1255"
+#define CLS_NAMESPACE "2615"
+#define CLS_CONSTRAINT "2606"
+#define CLS_ATTRDEF "2604"
+#define CLS_REWRITE "2618"
+#define CLS_TRIGGER "2620"
+#define CLS_POLICY "3256"
+#define CLS_EXTENSION "3079"
+#define OID_CLASS 1259u
+#define OID_ATTRDEF 2604u
+
+/* $1: the schemas of --schema (text[], empty for all); $2: the history schema. */
+#define NS_OK(n) \
+	"(" n ".nspname NOT IN ('pg_catalog', 'information_schema') AND " n ".nspname !~ '^pg_(toast|temp_)'" \
+	" AND (cardinality($1::text[]) = 0 OR " n ".nspname = ANY ($1::text[])))"
+/* pgshift's own tables (and the history table of either mode). */
+#define OWN_OK(n, c) \
+	"NOT (" n ".nspname = $2 AND " c ".relname IN ('pgshift_migrations', '_prisma_migrations'," \
+	" 'pgshift_backfills', 'pgshift_deployments'))"
+#define NOT_EXT(cls, oid) \
+	"NOT EXISTS (SELECT FROM pg_depend e WHERE e.classid = " cls " AND e.objid = " oid " AND e.deptype = 'e')"
+#define REL_OK(n, c) NS_OK(n) " AND " OWN_OK(n, c) " AND " NOT_EXT(CLS_CLASS, c ".oid")
+#define COLLATE(coll, typcoll) \
+	"CASE WHEN " coll " <> 0 AND " coll " <> " typcoll " THEN (SELECT format(' COLLATE %I.%I', cn.nspname," \
+	" co.collname) FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace" \
+	" WHERE co.oid = " coll ") END"
+
+/*
+ * Every object query returns: 0 catalog, 1 oid, 2 schema, 3 name, 4 qname,
+ * 5 table, 6 ref, 7 create SQL, 8 subkind, 9 valid, 10 partition,
+ * 11 aliases ("catalog:oid ..."), 12 extra SQL (a table's tail after its
+ * columns; a sequence's OWNED BY), 13 OID of the extra SQL's table.
+ */
+#define OBJ_COLS 14
+
+static const char q_schemas[] =
+	"SELECT " CLS_NAMESPACE ", n.oid, NULL, n.nspname, quote_ident(n.nspname), NULL, 'SCHEMA ' || quote_ident(n.nspname),"
+	" format('CREATE SCHEMA IF NOT EXISTS %I;', n.nspname), NULL, true, false, NULL, NULL, NULL"
+	" FROM pg_namespace n WHERE " NS_OK("n") " AND " NOT_EXT(CLS_NAMESPACE, "n.oid");
+
+static const char q_extensions[] =
+	"SELECT " CLS_EXTENSION ", x.oid, NULL, x.extname, quote_ident(x.extname), NULL, 'EXTENSION ' || quote_ident(x.extname),"
+	" format('CREATE EXTENSION IF NOT EXISTS %I WITH SCHEMA %I;', x.extname, n.nspname), NULL, true, false, NULL,"
+	" NULL, NULL"
+	" FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace WHERE " NS_OK("n");
+
+static const char q_enums[] =
+	"SELECT " CLS_TYPE ", t.oid, n.nspname, t.typname, format('%I.%I', n.nspname, t.typname), NULL,"
+	" format('TYPE %I.%I', n.nspname, t.typname),"
+	" format('CREATE TYPE %I.%I AS ENUM (%s);', n.nspname, t.typname, coalesce((SELECT string_agg("
+	"  quote_literal(e.enumlabel), ', ' ORDER BY e.enumsortorder) FROM pg_enum e WHERE e.enumtypid = t.oid), '')),"
+	" NULL, true, false, '" CLS_TYPE ":' || t.typarray, NULL, NULL"
+	" FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace"
+	" WHERE t.typtype = 'e' AND " NS_OK("n") " AND " NOT_EXT(CLS_TYPE, "t.oid");
+
+/* Domain NOT NULL from typnotnull: PostgreSQL 17 also records it as a contype 'n' constraint. */
+static const char q_domains[] =
+	"SELECT " CLS_TYPE ", t.oid, n.nspname, t.typname, format('%I.%I', n.nspname, t.typname), NULL,"
+	" format('DOMAIN %I.%I', n.nspname, t.typname),"
+	" format('CREATE DOMAIN %I.%I AS %s%s%s%s%s;', n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod),"
+	"  " COLLATE("t.typcollation", "b.typcollation") ", ' DEFAULT ' || t.typdefault,"
+	"  CASE WHEN t.typnotnull THEN ' NOT NULL' END,"
+	"  (SELECT string_agg(format(' CONSTRAINT %I %s', c.conname, pg_get_constraintdef(c.oid)), ''"
+	"   ORDER BY c.conname COLLATE \"C\") FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c')),"
+	" NULL, true, false, concat_ws(' ', '" CLS_TYPE ":' || t.typarray,"
+	"  (SELECT string_agg('" CLS_CONSTRAINT ":' || c.oid, ' ') FROM pg_constraint c WHERE c.contypid = t.oid)),"
+	" NULL, NULL"
+	" FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_type b ON b.oid = t.typbasetype"
+	" WHERE t.typtype = 'd' AND " NS_OK("n") " AND " NOT_EXT(CLS_TYPE, "t.oid");
+
+static const char q_composites[] =
+	"SELECT " CLS_TYPE ", t.oid, n.nspname, t.typname, format('%I.%I', n.nspname, t.typname), NULL,"
+	" format('TYPE %I.%I', n.nspname, t.typname),"
+	" format('CREATE TYPE %I.%I AS (%s);', n.nspname, t.typname, coalesce((SELECT string_agg(format('%I %s%s',"
+	"  a.attname, format_type(a.atttypid, a.atttypmod), " COLLATE("a.attcollation", "at.typcollation") "), ', '"
+	"  ORDER BY a.attnum) FROM pg_attribute a JOIN pg_type at ON at.oid = a.atttypid"
+	"  WHERE a.attrelid = t.typrelid AND a.attnum > 0 AND NOT a.attisdropped), '')),"
+	" NULL, true, false, concat_ws(' ', '" CLS_TYPE ":' || t.typarray, '" CLS_CLASS ":' || t.typrelid), NULL, NULL"
+	" FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_class c ON c.oid = t.typrelid"
+	" WHERE t.typtype = 'c' AND c.relkind = 'c' AND " NS_OK("n") " AND " NOT_EXT(CLS_TYPE, "t.oid");
+
+/* The column a sequence is OWNED BY (pg_depend 'a' on a table column). */
+#define SEQ_OWNER \
+	" FROM pg_depend d JOIN pg_class t ON t.oid = d.refobjid JOIN pg_namespace tn ON tn.oid = t.relnamespace" \
+	" JOIN pg_attribute a ON a.attrelid = t.oid AND a.attnum = d.refobjsubid" \
+	" WHERE d.classid = " CLS_CLASS " AND d.objid = c.oid AND d.refclassid = " CLS_CLASS \
+	" AND d.deptype = 'a' AND d.refobjsubid > 0"
+
+/* Identity sequences (deptype 'i') belong to their column; unlogged sequences are 15+. */
+static const char q_sequences[] =
+	"SELECT " CLS_CLASS ", c.oid, n.nspname, c.relname, format('%I.%I', n.nspname, c.relname), NULL,"
+	" format('SEQUENCE %I.%I', n.nspname, c.relname),"
+	" format('CREATE %sSEQUENCE %I.%I AS %s START WITH %s INCREMENT BY %s MINVALUE %s MAXVALUE %s CACHE %s%s;',"
+	"  CASE WHEN c.relpersistence = 'u' THEN 'UNLOGGED ' ELSE '' END, n.nspname, c.relname,"
+	"  format_type(s.seqtypid, NULL), s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache,"
+	"  CASE WHEN s.seqcycle THEN ' CYCLE' ELSE '' END),"
+	" NULL, true, false, NULL,"
+	" (SELECT format('ALTER SEQUENCE %I.%I OWNED BY %I.%I.%I;', n.nspname, c.relname, tn.nspname, t.relname,"
+	"  a.attname)" SEQ_OWNER "),"
+	" (SELECT t.oid" SEQ_OWNER ")"
+	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_sequence s ON s.seqrelid = c.oid"
+	" WHERE c.relkind = 'S' AND " NS_OK("n") " AND " NOT_EXT(CLS_CLASS, "c.oid") " AND NOT EXISTS (SELECT FROM"
+	"  pg_depend d WHERE d.classid = " CLS_CLASS " AND d.objid = c.oid AND d.refclassid = " CLS_CLASS
+	"  AND d.deptype = 'i')"
+	" AND NOT EXISTS (SELECT" SEQ_OWNER " AND NOT " OWN_OK("tn", "t") ")";
+
+/* prokind (11+): aggregates ('a') have no pg_get_functiondef and are not modelled. */
+static const char q_functions[] =
+	"SELECT " CLS_PROC ", p.oid, n.nspname, p.proname,"
+	" format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)), NULL,"
+	" format('ROUTINE %I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),"
+	" rtrim(pg_get_functiondef(p.oid), E'\\n') || ';', p.prokind::text, true, false, NULL, NULL, NULL"
+	" FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+	" WHERE p.prokind IN ('f', 'p', 'w') AND " NS_OK("n") " AND " NOT_EXT(CLS_PROC, "p.oid");
+
+/*
+ * Tables: column 7 is the head ("CREATE TABLE t (", or the whole
+ * PARTITION OF clause of a partition), column 12 the tail after the
+ * columns (PARTITION BY, WITH, the terminator, row level security).
+ */
+static const char q_tables[] =
+	"SELECT " CLS_CLASS ", c.oid, n.nspname, c.relname, format('%I.%I', n.nspname, c.relname), NULL,"
+	" format('TABLE %I.%I', n.nspname, c.relname),"
+	" CASE WHEN c.relispartition THEN format('CREATE %sTABLE %I.%I PARTITION OF %s %s',"
+	"   CASE WHEN c.relpersistence = 'u' THEN 'UNLOGGED ' ELSE '' END, n.nspname, c.relname,"
+	"   (SELECT format('%I.%I', pn.nspname, pc.relname) FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent"
+	"    JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid),"
+	"   pg_get_expr(c.relpartbound, c.oid))"
+	"  ELSE format('CREATE %sTABLE %I.%I (', CASE WHEN c.relpersistence = 'u' THEN 'UNLOGGED ' ELSE '' END,"
+	"   n.nspname, c.relname) END,"
+	" c.relkind::text, true, c.relispartition,"
+	" concat_ws(' ', '" CLS_TYPE ":' || c.reltype, '" CLS_TYPE ":' || nullif(rt.typarray, 0)),"
+	" concat(CASE WHEN c.relkind = 'p' THEN ' PARTITION BY ' || pg_get_partkeydef(c.oid) END,"
+	"  ' WITH (' || array_to_string(c.reloptions, ', ') || ')', ';',"
+	"  CASE WHEN c.relrowsecurity THEN format(E'\\nALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY;', n.nspname,"
+	"   c.relname) END,"
+	"  CASE WHEN c.relforcerowsecurity THEN format(E'\\nALTER TABLE %I.%I FORCE ROW LEVEL SECURITY;', n.nspname,"
+	"   c.relname) END),"
+	" NULL"
+	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_type rt ON rt.oid = c.reltype"
+	" WHERE c.relkind IN ('r', 'p') AND " REL_OK("n", "c");
+
+/*
+ * Columns of every table: 0 table oid, 1 quoted name, 2 definition,
+ * 3 pg_attrdef oid, 4 attislocal (a partition's inherited columns are not
+ * written).  attgenerated is 12+ ('s'; 18 adds 'v' for virtual).
+ */
+static const char q_columns[] =
+	"SELECT a.attrelid, quote_ident(a.attname),"
+	" concat(quote_ident(a.attname), ' ', format_type(a.atttypid, a.atttypmod),"
+	"  " COLLATE("a.attcollation", "t.typcollation") ","
+	"  CASE WHEN a.attgenerated = 's' THEN ' GENERATED ALWAYS AS (' || pg_get_expr(ad.adbin, ad.adrelid) || ') STORED'"
+	"   WHEN ad.oid IS NOT NULL THEN ' DEFAULT ' || pg_get_expr(ad.adbin, ad.adrelid) END,"
+	"  CASE WHEN a.attnotnull THEN ' NOT NULL' END,"
+	"  CASE a.attidentity WHEN 'a' THEN ' GENERATED ALWAYS AS IDENTITY' WHEN 'd' THEN ' GENERATED BY DEFAULT AS IDENTITY'"
+	"  END || (SELECT format(' (SEQUENCE NAME %I.%I START WITH %s INCREMENT BY %s MINVALUE %s MAXVALUE %s CACHE %s%s)',"
+	"   sn.nspname, sc.relname, s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache,"
+	"   CASE WHEN s.seqcycle THEN ' CYCLE' ELSE '' END)"
+	"   FROM pg_depend d JOIN pg_class sc ON sc.oid = d.objid JOIN pg_namespace sn ON sn.oid = sc.relnamespace"
+	"   JOIN pg_sequence s ON s.seqrelid = sc.oid WHERE d.classid = " CLS_CLASS " AND d.refclassid = " CLS_CLASS
+	"   AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum AND d.deptype = 'i')),"
+	" ad.oid, a.attislocal"
+	" FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+	" JOIN pg_type t ON t.oid = a.atttypid"
+	" LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum"
+	" WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') AND " REL_OK("n", "c") ""
+	" ORDER BY a.attrelid, a.attnum";
+
+static const char q_views[] =
+	"SELECT " CLS_CLASS ", c.oid, n.nspname, c.relname, format('%I.%I', n.nspname, c.relname), NULL,"
+	" CASE c.relkind WHEN 'v' THEN 'VIEW ' ELSE 'MATERIALIZED VIEW ' END || format('%I.%I', n.nspname, c.relname),"
+	" CASE c.relkind WHEN 'v' THEN format(E'CREATE VIEW %I.%I%s AS\\n%s', n.nspname, c.relname,"
+	"   ' WITH (' || array_to_string(c.reloptions, ', ') || ')', pg_get_viewdef(c.oid))"
+	"  ELSE format(E'CREATE MATERIALIZED VIEW %I.%I%s AS\\n%s\\nWITH NO DATA;', n.nspname, c.relname,"
+	"   ' WITH (' || array_to_string(c.reloptions, ', ') || ')', rtrim(pg_get_viewdef(c.oid), ';')) END,"
+	" c.relkind::text, true, false,"
+	" concat_ws(' ', '" CLS_TYPE ":' || c.reltype, (SELECT string_agg('" CLS_REWRITE ":' || r.oid, ' ')"
+	"  FROM pg_rewrite r WHERE r.ev_class = c.oid)), NULL, NULL"
+	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+	" WHERE c.relkind IN ('v', 'm') AND " REL_OK("n", "c");
+
+/*
+ * Constraints a table declares itself: not those a partition inherits
+ * (conislocal, conparentid: 11+), nor NOT NULL (contype 'n', 18+; the
+ * column says it), nor constraint triggers' ('t').
+ */
+static const char q_constraints[] =
+	"SELECT " CLS_CONSTRAINT ", co.oid, n.nspname, co.conname, format('%I.%I.%I', n.nspname, c.relname, co.conname),"
+	" format('%I.%I', n.nspname, c.relname), format('CONSTRAINT %I ON %I.%I', co.conname, n.nspname, c.relname),"
+	" format('ALTER TABLE %I.%I ADD CONSTRAINT %I %s;', n.nspname, c.relname, co.conname,"
+	"  pg_get_constraintdef(co.oid)),"
+	" co.contype::text, co.convalidated, false,"
+	" CASE WHEN co.contype IN ('p', 'u', 'x') AND co.conindid <> 0 THEN '" CLS_CLASS ":' || co.conindid END,"
+	" NULL, NULL"
+	" FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+	" WHERE co.contype IN ('p', 'u', 'f', 'c', 'x') AND co.conislocal AND co.conparentid = 0 AND " REL_OK("n", "c");
+
+/*
+ * Indexes no constraint creates, and not a partition's share of a
+ * partitioned index (created with it).  pg_get_indexdef writes "ON ONLY"
+ * for a partitioned table, which would leave the partitions without it.
+ */
+static const char q_indexes[] =
+	"SELECT " CLS_CLASS ", i.indexrelid, n.nspname, ic.relname, format('%I.%I', n.nspname, ic.relname),"
+	" format('%I.%I', tn.nspname, c.relname), format('INDEX %I.%I', n.nspname, ic.relname),"
+	" CASE WHEN starts_with(x.def, x.head || 'ONLY ') THEN x.head || substr(x.def, length(x.head) + 6) ELSE x.def END"
+	"  || ';',"
+	" NULL, i.indisvalid, false, NULL, NULL, NULL"
+	" FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid JOIN pg_namespace n ON n.oid = ic.relnamespace"
+	" JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace tn ON tn.oid = c.relnamespace"
+	" CROSS JOIN LATERAL (SELECT pg_get_indexdef(i.indexrelid) AS def, format('CREATE %sINDEX %I ON ',"
+	"  CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END, ic.relname) AS head) x"
+	" WHERE c.relkind IN ('r', 'p', 'm') AND " REL_OK("tn", "c")
+	" AND NOT EXISTS (SELECT FROM pg_constraint co WHERE co.conindid = i.indexrelid AND co.conrelid = i.indrelid"
+	"  AND co.contype IN ('p', 'u', 'x'))"
+	" AND NOT EXISTS (SELECT FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)";
+
+#define Q_TRIGGERS(parent) \
+	"SELECT " CLS_TRIGGER ", t.oid, n.nspname, t.tgname, format('%I.%I.%I', n.nspname, c.relname, t.tgname)," \
+	" format('%I.%I', n.nspname, c.relname), format('TRIGGER %I ON %I.%I', t.tgname, n.nspname, c.relname)," \
+	" pg_get_triggerdef(t.oid) || ';' || CASE t.tgenabled" \
+	"  WHEN 'D' THEN format(E'\\nALTER TABLE %I.%I DISABLE TRIGGER %I;', n.nspname, c.relname, t.tgname)" \
+	"  WHEN 'R' THEN format(E'\\nALTER TABLE %I.%I ENABLE REPLICA TRIGGER %I;', n.nspname, c.relname, t.tgname)" \
+	"  WHEN 'A' THEN format(E'\\nALTER TABLE %I.%I ENABLE ALWAYS TRIGGER %I;', n.nspname, c.relname, t.tgname)" \
+	"  ELSE '' END," \
+	" NULL, true, false, NULL, NULL, NULL" \
+	" FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace" \
+	" WHERE NOT t.tgisinternal" parent " AND " REL_OK("n", "c")
+/* tgparentid is 13+: on 12 a partition's clone of a parent's trigger is tgisinternal. */
+static const char q_triggers[] = Q_TRIGGERS(" AND t.tgparentid = 0");
+static const char q_triggers_12[] = Q_TRIGGERS("");
+
+static const char q_policies[] =
+	"SELECT " CLS_POLICY ", p.oid, n.nspname, p.polname, format('%I.%I.%I', n.nspname, c.relname, p.polname),"
+	" format('%I.%I', n.nspname, c.relname), format('POLICY %I ON %I.%I', p.polname, n.nspname, c.relname),"
+	" format('CREATE POLICY %I ON %I.%I AS %s FOR %s TO %s%s%s;', p.polname, n.nspname, c.relname,"
+	"  CASE WHEN p.polpermissive THEN 'PERMISSIVE' ELSE 'RESTRICTIVE' END,"
+	"  CASE p.polcmd WHEN 'r' THEN 'SELECT' WHEN 'a' THEN 'INSERT' WHEN 'w' THEN 'UPDATE' WHEN 'd' THEN 'DELETE'"
+	"   ELSE 'ALL' END,"
+	"  (SELECT string_agg(r.name, ', ' ORDER BY r.name COLLATE \"C\") FROM (SELECT CASE WHEN u = 0 THEN 'PUBLIC'"
+	"   ELSE quote_ident(pg_get_userbyid(u)) END AS name FROM unnest(p.polroles) u) r),"
+	"  ' USING (' || pg_get_expr(p.polqual, p.polrelid) || ')',"
+	"  ' WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')'),"
+	" NULL, true, false, NULL, NULL, NULL"
+	" FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
+	" WHERE " REL_OK("n", "c");
+
+/* 0 catalog, 1 oid, 2 column number, 3 quoted text, 4 quoted column name. */
+static const char q_comments[] =
+	"SELECT d.classoid, d.objoid, d.objsubid, quote_literal(d.description),"
+	" CASE WHEN d.classoid = " CLS_CLASS " AND d.objsubid > 0 THEN (SELECT quote_ident(a.attname) FROM pg_attribute a"
+	"  WHERE a.attrelid = d.objoid AND a.attnum = d.objsubid) END"
+	" FROM pg_description d"
+	" WHERE d.classoid IN (" CLS_CLASS ", " CLS_TYPE ", " CLS_PROC ", " CLS_NAMESPACE ", " CLS_CONSTRAINT ", "
+	CLS_TRIGGER ", " CLS_POLICY ", " CLS_EXTENSION ") AND (d.objoid >= 16384 OR d.classoid = " CLS_NAMESPACE ")"
+	" ORDER BY d.classoid, d.objoid, d.objsubid";
+
+/*
+ * Privileges as the difference between each ACL and the owner's default
+ * (acldefault), leaving out the owner's own entries: 0 catalog, 1 oid,
+ * 2 granted (false: a default taken away), 3 grantee, 4 grantable,
+ * 5 privileges.  Namespaces include public (OID 2200, below 16384).
+ */
+static const char q_privileges[] =
+	"WITH o AS ("
+	" SELECT " CLS_CLASS "::oid AS cls, c.oid, CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::\"char\" AS t,"
+	"  c.relowner AS owner, c.relacl AS acl FROM pg_class c"
+	"  WHERE c.relacl IS NOT NULL AND c.oid >= 16384 AND c.relkind IN ('r', 'p', 'v', 'm', 'S')"
+	" UNION ALL SELECT " CLS_PROC ", p.oid, 'f', p.proowner, p.proacl FROM pg_proc p"
+	"  WHERE p.proacl IS NOT NULL AND p.oid >= 16384"
+	" UNION ALL SELECT " CLS_TYPE ", t.oid, 'T', t.typowner, t.typacl FROM pg_type t"
+	"  WHERE t.typacl IS NOT NULL AND t.oid >= 16384"
+	" UNION ALL SELECT " CLS_NAMESPACE ", n.oid, 'n', n.nspowner, n.nspacl FROM pg_namespace n WHERE n.nspacl IS NOT NULL"
+	"), a AS ("
+	" (SELECT o.cls, o.oid, true AS granted, x.grantee, x.is_grantable, x.privilege_type"
+	"   FROM o, aclexplode(o.acl) x WHERE x.grantee <> o.owner"
+	"  EXCEPT SELECT o.cls, o.oid, true, x.grantee, x.is_grantable, x.privilege_type"
+	"   FROM o, aclexplode(acldefault(o.t, o.owner)) x WHERE x.grantee <> o.owner)"
+	" UNION ALL"
+	" (SELECT o.cls, o.oid, false, x.grantee, x.is_grantable, x.privilege_type"
+	"   FROM o, aclexplode(acldefault(o.t, o.owner)) x WHERE x.grantee <> o.owner"
+	"  EXCEPT SELECT o.cls, o.oid, false, x.grantee, x.is_grantable, x.privilege_type"
+	"   FROM o, aclexplode(o.acl) x WHERE x.grantee <> o.owner)"
+	")"
+	" SELECT * FROM (SELECT a.cls, a.oid, a.granted, CASE WHEN a.grantee = 0 THEN 'PUBLIC'"
+	"  ELSE quote_ident(pg_get_userbyid(a.grantee)) END AS who, a.is_grantable,"
+	"  string_agg(a.privilege_type, ', ' ORDER BY a.privilege_type COLLATE \"C\") FROM a GROUP BY 1, 2, 3, 4, 5) g"
+	" ORDER BY cls, oid, granted, who COLLATE \"C\", is_grantable";
+
+/*
+ * Dependencies among user objects (and on the public schema); extension
+ * membership ('e') first, so that a member is known as its extension before
+ * the edges that use it.
+ */
+static const char q_depends[] =
+	"SELECT d.classid, d.objid, d.refclassid, d.refobjid, d.deptype FROM pg_depend d"
+	" WHERE d.deptype IN ('n', 'a', 'e') AND d.objid >= 16384 AND (d.refobjid >= 16384 OR d.refclassid = "
+	CLS_NAMESPACE ") AND d.classid IN (" CLS_CLASS ", " CLS_TYPE ", " CLS_PROC ", " CLS_NAMESPACE ", " CLS_CONSTRAINT
+	", " CLS_ATTRDEF ", " CLS_REWRITE ", " CLS_TRIGGER ", " CLS_POLICY ", " CLS_EXTENSION ")"
+	" ORDER BY d.deptype <> 'e'";
+
+/* (catalog, oid) -> load index; alias entries are found by edges but never named by comments or grants. */
+struct slot {
+	uint64_t key;	/* 0: empty */
+	size_t obj;
+	bool alias;
+};
+
+struct loader {
+	PGconn *conn;
+	struct schema_model *m;
+	const char *params[2];
+	struct slot *slots;
+	size_t nslots, used;
+	char **tail;		/* by load index: a table's SQL after its columns */
+	unsigned int *post_oid;	/* by load index: the table of a sequence's OWNED BY */
+	size_t cap;
+};
+
+static uint64_t slot_key(unsigned int cls, unsigned int oid)
+{
+	return ((uint64_t)cls << 32) | oid;
+}
+
+static void map_put(struct loader *l, unsigned int cls, unsigned int oid, size_t obj, bool alias)
+{
+	uint64_t k = slot_key(cls, oid);
+	size_t i;
+
+	if (!cls || !oid)
+		return;
+	if (2 * (l->used + 1) > l->nslots) {
+		struct slot *old = l->slots;
+		size_t n = l->nslots;
+		l->nslots = n ? 2 * n : 1024;
+		l->slots = xcalloc(l->nslots, sizeof(*l->slots));
+		l->used = 0;
+		for (size_t j = 0; j < n; j++)
+			if (old[j].key)
+				map_put(l, (unsigned int)(old[j].key >> 32), (unsigned int)old[j].key, old[j].obj,
+					old[j].alias);
+		free(old);
+	}
+	for (i = (k * 0x9E3779B97F4A7C15ull) >> 20 & (l->nslots - 1); l->slots[i].key; i = (i + 1) & (l->nslots - 1))
+		if (l->slots[i].key == k)
+			return;	/* the first owner keeps it */
+	l->slots[i] = (struct slot){ k, obj, alias };
+	l->used++;
+}
+
+static const struct slot *map_get(const struct loader *l, unsigned int cls, unsigned int oid)
+{
+	uint64_t k = slot_key(cls, oid);
+
+	if (!l->nslots)
+		return NULL;
+	for (size_t i = (k * 0x9E3779B97F4A7C15ull) >> 20 & (l->nslots - 1); l->slots[i].key;
+	     i = (i + 1) & (l->nslots - 1))
+		if (l->slots[i].key == k)
+			return &l->slots[i];
+	return NULL;
+}
+
+static unsigned int oid_at(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? 0 : (unsigned int)strtoul(PQgetvalue(r, row, col), NULL, 10);
+}
+
+static char *str_at(const PGresult *r, int row, int col)
+{
+	return PQgetisnull(r, row, col) ? NULL : xstrdup(PQgetvalue(r, row, col));
+}
+
+static PGresult *run(struct loader *l, const char *sql, const char *what, struct pgs_error *err)
+{
+	static const Oid types[2] = { 1009, 25 };	/* text[], text */
+	PGresult *r = PQexecParams(l->conn, sql, 2, types, l->params, NULL, NULL, 0);
+
+	l->m->queries++;
+	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+		db_result_error(l->conn, r, what, err);
+		PQclear(r);
+		return NULL;
+	}
+	return r;
+}
+
+static void grow(struct loader *l)
+{
+	if (l->m->n <= l->cap)
+		return;
+	size_t old = l->cap;
+	l->cap = l->m->cap;
+	l->tail = xrealloc(l->tail, l->cap * sizeof(*l->tail));
+	l->post_oid = xrealloc(l->post_oid, l->cap * sizeof(*l->post_oid));
+	for (size_t i = old; i < l->cap; i++) {
+		l->tail[i] = NULL;
+		l->post_oid[i] = 0;
+	}
+}
+
+static int load_objects(struct loader *l, enum schema_kind kind, const char *sql, const char *what,
+			struct pgs_error *err)
+{
+	PGresult *r = run(l, sql, what, err);
+
+	if (!r)
+		return -1;
+	for (int row = 0; row < PQntuples(r); row++) {
+		const char *sub = PQgetvalue(r, row, 8);
+		enum schema_kind k = kind == SCHEMA_KIND_VIEW && sub[0] == 'm' ? SCHEMA_KIND_MATVIEW : kind;
+		struct schema_object *o = schema_add(l->m, k, PQgetisnull(r, row, 2) ? NULL : PQgetvalue(r, row, 2),
+						     PQgetvalue(r, row, 3), PQgetvalue(r, row, 4));
+		size_t idx = l->m->n - 1;
+		char *aliases = PQgetvalue(r, row, 11), *end;
+
+		grow(l);
+		o->oid = oid_at(r, row, 1);
+		o->table = str_at(r, row, 5);
+		o->ref = str_at(r, row, 6);
+		o->create_sql = xasprintf("%s\n", PQgetvalue(r, row, 7));
+		o->subkind = sub[0];
+		o->valid = PQgetvalue(r, row, 9)[0] == 't';
+		o->partition = PQgetvalue(r, row, 10)[0] == 't';
+		map_put(l, oid_at(r, row, 0), o->oid, idx, false);
+		while (*aliases) {
+			unsigned long cls = strtoul(aliases, &end, 10), oid;
+			if (*end != ':')
+				break;
+			oid = strtoul(end + 1, &end, 10);
+			map_put(l, (unsigned int)cls, (unsigned int)oid, idx, true);
+			aliases = end + (*end == ' ');
+		}
+		if (kind == SCHEMA_KIND_TABLE)
+			l->tail[idx] = str_at(r, row, 12);
+		else if (!PQgetisnull(r, row, 12)) {
+			o->post_sql = xasprintf("%s\n", PQgetvalue(r, row, 12));
+			l->post_oid[idx] = oid_at(r, row, 13);
+		}
+	}
+	PQclear(r);
+	return 0;
+}
+
+static int load_columns(struct loader *l, struct pgs_error *err)
+{
+	PGresult *r = run(l, q_columns, "could not read the columns", err);
+
+	if (!r)
+		return -1;
+	for (int row = 0; row < PQntuples(r); row++) {
+		const struct slot *s = map_get(l, OID_CLASS, oid_at(r, row, 0));
+		struct schema_object *o;
+
+		if (!s || s->alias)
+			continue;
+		o = &l->m->objects[s->obj];
+		map_put(l, OID_ATTRDEF, oid_at(r, row, 3), s->obj, true);
+		if (o->partition && PQgetvalue(r, row, 4)[0] != 't')
+			continue;
+		o->parts = xrealloc(o->parts, (o->nparts + 1) * sizeof(*o->parts));
+		o->parts[o->nparts].name = xstrdup(PQgetvalue(r, row, 1));
+		o->parts[o->nparts].sql = xstrdup(PQgetvalue(r, row, 2));
+		o->nparts++;
+	}
+	PQclear(r);
+	return 0;
+}
+
+static void append(char **field, const char *s)
+{
+	char *old = *field;
+
+	*field = xasprintf("%s%s", old ? old : "", s);
+	free(old);
+}
+
+static int load_comments(struct loader *l, struct pgs_error *err)
+{
+	PGresult *r = run(l, q_comments, "could not read the comments", err);
+
+	if (!r)
+		return -1;
+	for (int row = 0; row < PQntuples(r); row++) {
+		const struct slot *s = map_get(l, oid_at(r, row, 0), oid_at(r, row, 1));
+		struct schema_object *o;
+		char *stmt;
+
+		if (!s || s->alias)
+			continue;
+		o = &l->m->objects[s->obj];
+		if (PQgetvalue(r, row, 2)[0] != '0') {
+			if (PQgetisnull(r, row, 4) || o->kind == SCHEMA_KIND_COMPOSITE)
+				continue;
+			stmt = xasprintf("COMMENT ON COLUMN %s.%s IS %s;\n", o->qname, PQgetvalue(r, row, 4),
+					 PQgetvalue(r, row, 3));
+		} else {
+			stmt = xasprintf("COMMENT ON %s IS %s;\n", o->ref, PQgetvalue(r, row, 3));
+		}
+		append(&o->comment_sql, stmt);
+		free(stmt);
+	}
+	PQclear(r);
+	return 0;
+}
+
+/* What GRANT names the object as ("TABLE x" for views too); NULL for kinds without privileges. */
+static const char *grant_word(enum schema_kind k)
+{
+	switch (k) {
+	case SCHEMA_KIND_TABLE:
+	case SCHEMA_KIND_VIEW:
+	case SCHEMA_KIND_MATVIEW:
+		return "TABLE";
+	case SCHEMA_KIND_SEQUENCE:
+		return "SEQUENCE";
+	case SCHEMA_KIND_FUNCTION:
+		return "ROUTINE";
+	case SCHEMA_KIND_ENUM:
+	case SCHEMA_KIND_COMPOSITE:
+		return "TYPE";
+	case SCHEMA_KIND_DOMAIN:
+		return "DOMAIN";
+	case SCHEMA_KIND_SCHEMA:
+		return "SCHEMA";
+	default:
+		return NULL;
+	}
+}
+
+static int load_privileges(struct loader *l, struct pgs_error *err)
+{
+	PGresult *r = run(l, q_privileges, "could not read the privileges", err);
+
+	if (!r)
+		return -1;
+	for (int row = 0; row < PQntuples(r); row++) {
+		const struct slot *s = map_get(l, oid_at(r, row, 0), oid_at(r, row, 1));
+		struct schema_object *o;
+		const char *word;
+		char *stmt;
+
+		if (!s || s->alias)
+			continue;
+		o = &l->m->objects[s->obj];
+		if (!(word = grant_word(o->kind)))
+			continue;
+		if (PQgetvalue(r, row, 2)[0] == 't')
+			stmt = xasprintf("GRANT %s ON %s %s TO %s%s;\n", PQgetvalue(r, row, 5), word, o->qname,
+					 PQgetvalue(r, row, 3),
+					 PQgetvalue(r, row, 4)[0] == 't' ? " WITH GRANT OPTION" : "");
+		else
+			stmt = xasprintf("REVOKE %s ON %s %s FROM %s;\n", PQgetvalue(r, row, 5), word, o->qname,
+					 PQgetvalue(r, row, 3));
+		append(&o->grant_sql, stmt);
+		free(stmt);
+	}
+	PQclear(r);
+	return 0;
+}
+
+static int load_depends(struct loader *l, struct pgs_error *err)
+{
+	PGresult *r = run(l, q_depends, "could not read the dependencies", err);
+
+	if (!r)
+		return -1;
+	for (int row = 0; row < PQntuples(r); row++) {
+		const struct slot *from = map_get(l, oid_at(r, row, 0), oid_at(r, row, 1));
+		const struct slot *to = map_get(l, oid_at(r, row, 2), oid_at(r, row, 3));
+
+		if (PQgetvalue(r, row, 4)[0] == 'e') {
+			/* a member of an extension stands for the extension */
+			if (to && !from)
+				map_put(l, oid_at(r, row, 0), oid_at(r, row, 1), to->obj, true);
+			continue;
+		}
+		if (!from || !to || from->obj == to->obj)
+			continue;
+		/* OWNED BY: the table needs the sequence (its default), the OWNED BY runs after both */
+		if (l->m->objects[from->obj].kind == SCHEMA_KIND_SEQUENCE &&
+		    l->m->objects[to->obj].kind == SCHEMA_KIND_TABLE)
+			continue;
+		schema_depend(l->m, from->obj, to->obj);
+	}
+	PQclear(r);
+	return 0;
+}
+
+/* Tables' CREATE from head, columns and tail; OWNED BY's table as an index. */
+static void finish_objects(struct loader *l)
+{
+	for (size_t i = 0; i < l->m->n; i++) {
+		struct schema_object *o = &l->m->objects[i];
+
+		if (o->kind == SCHEMA_KIND_TABLE) {
+			struct buf b = BUF_INIT;
+			size_t len = strlen(o->create_sql);
+
+			buf_add(&b, o->create_sql, len - 1);	/* without its newline */
+			if (!o->partition) {
+				for (size_t k = 0; k < o->nparts; k++)
+					buf_addf(&b, "%s\n    %s", k ? "," : "", o->parts[k].sql);
+				buf_adds(&b, "\n)");
+			}
+			buf_addf(&b, "%s\n", l->tail[i] ? l->tail[i] : ";");
+			free(o->create_sql);
+			o->create_sql = buf_detach(&b);
+		}
+		if (o->post_sql) {
+			const struct slot *s = map_get(l, OID_CLASS, l->post_oid[i]);
+			if (s && !s->alias) {
+				o->post_dep = s->obj;
+			} else {
+				free(o->post_sql);	/* its table is not in the model */
+				o->post_sql = NULL;
+			}
+		}
+	}
+}
+
+struct keyed {
+	const char *key;
+	size_t idx;
+};
+
+static int by_keyed(const void *a, const void *b)
+{
+	return strcmp(((const struct keyed *)a)->key, ((const struct keyed *)b)->key);
+}
+
+/* Sorts the objects by key and renumbers every index (dependencies, post_dep). */
+static void renumber(struct schema_model *m)
+{
+	struct keyed *k = xmalloc((m->n + 1) * sizeof(*k));
+	size_t *pos = xmalloc((m->n + 1) * sizeof(size_t));
+	struct schema_object *sorted = xmalloc((m->cap + 1) * sizeof(*sorted));
+
+	for (size_t i = 0; i < m->n; i++)
+		k[i] = (struct keyed){ m->objects[i].key, i };
+	qsort(k, m->n, sizeof(*k), by_keyed);
+	for (size_t i = 0; i < m->n; i++) {
+		pos[k[i].idx] = i;
+		sorted[i] = m->objects[k[i].idx];
+	}
+	free(m->objects);
+	m->objects = sorted;
+	for (size_t i = 0; i < m->n; i++) {
+		struct schema_object *o = &m->objects[i];
+		size_t *deps = o->deps, nd = o->ndeps;
+
+		o->deps = NULL;
+		o->ndeps = 0;
+		for (size_t d = 0; d < nd; d++)
+			schema_depend(m, i, pos[deps[d]]);
+		free(deps);
+		if (o->post_dep != SCHEMA_NONE)
+			o->post_dep = pos[o->post_dep];
+	}
+	free(k);
+	free(pos);
+}
+
+static char *text_array(const struct schema_filter *f)
+{
+	struct buf b = BUF_INIT;
+
+	buf_addc(&b, '{');
+	for (size_t i = 0; f && i < f->nschemas; i++) {
+		buf_adds(&b, i ? ",\"" : "\"");
+		for (const char *p = f->schemas[i]; *p; p++) {
+			if (*p == '"' || *p == '\\')
+				buf_addc(&b, '\\');
+			buf_addc(&b, *p);
+		}
+		buf_addc(&b, '"');
+	}
+	buf_addc(&b, '}');
+	return buf_detach(&b);
+}
+
+int schema_load(PGconn *conn, const struct schema_filter *f, struct schema_model *m, struct pgs_error *err)
+{
+	struct loader l = { .conn = conn, .m = m };
+	char *schemas = text_array(f);
+	int rc = -1;
+
+	memset(m, 0, sizeof(*m));
+	m->server_version = PQserverVersion(conn);
+	l.params[0] = schemas;
+	l.params[1] = f && f->history_schema ? f->history_schema : "public";
+	if (m->server_version < 120000) {
+		err_set(err, EXIT_FAILURE_, "reading the schema needs PostgreSQL 12 or later (the server is %d)",
+			m->server_version / 10000);
+		goto out;
+	}
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE) {
+		err_set(err, EXIT_FAILURE_, "could not read the schema: the connection is inside a transaction");
+		goto out;
+	}
+	/* One snapshot for every query; an empty search_path makes the deparsers qualify every name. */
+	m->queries++;
+	if (db_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = ''",
+		    "could not start reading the schema", err) < 0)
+		goto out;
+	if (load_objects(&l, SCHEMA_KIND_SCHEMA, q_schemas, "could not read the schemas", err) < 0 ||
+	    load_objects(&l, SCHEMA_KIND_EXTENSION, q_extensions, "could not read the extensions", err) < 0 ||
+	    load_objects(&l, SCHEMA_KIND_ENUM, q_enums, "could not read the enum types", err) < 0 ||
+	    load_objects(&l, SCHEMA_KIND_DOMAIN, q_domains, "could not read the domains", err) < 0 ||
+	    load_objects(&l, SCHEMA_KIND_COMPOSITE, q_composites, "could not read the composite types", err) < 0 ||
+	    load_objects(&l, SCHEMA_KIND_SEQUENCE, q_sequences, "could not read the sequences", err) < 0 ||
+	    load_objects(&l, SCHEMA_KIND_FUNCTION, q_functions, "could not read the functions", err) < 0 ||
+	    load_objects(&l, SCHEMA_KIND_TABLE, q_tables, "could not read the tables", err) < 0 ||
+	    load_objects(&l, SCHEMA_KIND_VIEW, q_views, "could not read the views", err) < 0 ||
+	    load_objects(&l, SCHEMA_KIND_CONSTRAINT, q_constraints, "could not read the constraints", err) < 0 ||
+	    load_objects(&l, SCHEMA_KIND_INDEX, q_indexes, "could not read the indexes", err) < 0 ||
+	    load_objects(&l, SCHEMA_KIND_TRIGGER, m->server_version >= 130000 ? q_triggers : q_triggers_12,
+			 "could not read the triggers", err) < 0 ||
+	    load_objects(&l, SCHEMA_KIND_POLICY, q_policies, "could not read the policies", err) < 0 ||
+	    load_columns(&l, err) < 0 || load_comments(&l, err) < 0 || load_privileges(&l, err) < 0 ||
+	    load_depends(&l, err) < 0) {
+		PQclear(PQexec(conn, "ROLLBACK"));
+		goto out;
+	}
+	m->queries++;
+	if (db_exec(conn, "COMMIT", "could not finish reading the schema", err) < 0)
+		goto out;
+	finish_objects(&l);
+	renumber(m);
+	rc = 0;
+out:
+	for (size_t i = 0; i < l.cap; i++)
+		free(l.tail[i]);
+	free(l.tail);
+	free(l.post_oid);
+	free(l.slots);
+	free(schemas);
+	return rc;
+}

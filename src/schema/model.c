@@ -1,0 +1,169 @@
+/*
+ * model: the objects of a schema model, their keys, lookup and comparison.
+ * Loading is load.c's; ordering and SQL output order.c's.
+ */
+#include "schema/model.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const kind_names[SCHEMA_KIND_COUNT] = {
+	[SCHEMA_KIND_SCHEMA] = "schema",
+	[SCHEMA_KIND_EXTENSION] = "extension",
+	[SCHEMA_KIND_ENUM] = "enum",
+	[SCHEMA_KIND_DOMAIN] = "domain",
+	[SCHEMA_KIND_COMPOSITE] = "composite",
+	[SCHEMA_KIND_SEQUENCE] = "sequence",
+	[SCHEMA_KIND_FUNCTION] = "function",
+	[SCHEMA_KIND_TABLE] = "table",
+	[SCHEMA_KIND_VIEW] = "view",
+	[SCHEMA_KIND_MATVIEW] = "materialized_view",
+	[SCHEMA_KIND_CONSTRAINT] = "constraint",
+	[SCHEMA_KIND_INDEX] = "index",
+	[SCHEMA_KIND_TRIGGER] = "trigger",
+	[SCHEMA_KIND_POLICY] = "policy",
+};
+
+const char *schema_kind_name(enum schema_kind k)
+{
+	return k < SCHEMA_KIND_COUNT ? kind_names[k] : "object";
+}
+
+struct schema_object *schema_add(struct schema_model *m, enum schema_kind kind, const char *schema,
+				 const char *name, const char *qname)
+{
+	struct schema_object *o;
+
+	if (m->n == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 64;
+		m->objects = xrealloc(m->objects, m->cap * sizeof(*m->objects));
+	}
+	o = &m->objects[m->n++];
+	memset(o, 0, sizeof(*o));
+	o->kind = kind;
+	o->schema = schema ? xstrdup(schema) : NULL;
+	o->name = xstrdup(name);
+	o->qname = xstrdup(qname);
+	o->key = xasprintf("%s %s", schema_kind_name(kind), qname);
+	o->post_dep = SCHEMA_NONE;
+	o->valid = true;
+	return o;
+}
+
+static int by_key(const void *a, const void *b)
+{
+	return strcmp(((const struct schema_object *)a)->key, ((const struct schema_object *)b)->key);
+}
+
+void schema_sort(struct schema_model *m)
+{
+	if (m->n > 1)
+		qsort(m->objects, m->n, sizeof(*m->objects), by_key);
+}
+
+void schema_depend(struct schema_model *m, size_t obj, size_t needs)
+{
+	struct schema_object *o = &m->objects[obj];
+	size_t lo = 0, hi = o->ndeps;
+
+	if (obj == needs)
+		return;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (o->deps[mid] < needs)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < o->ndeps && o->deps[lo] == needs)
+		return;
+	o->deps = xrealloc(o->deps, (o->ndeps + 1) * sizeof(*o->deps));
+	memmove(o->deps + lo + 1, o->deps + lo, (o->ndeps - lo) * sizeof(*o->deps));
+	o->deps[lo] = needs;
+	o->ndeps++;
+}
+
+size_t schema_index(const struct schema_model *m, const char *key)
+{
+	size_t lo = 0, hi = m->n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		int c = strcmp(m->objects[mid].key, key);
+		if (!c)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return SCHEMA_NONE;
+}
+
+const struct schema_object *schema_find(const struct schema_model *m, const char *key)
+{
+	size_t i = schema_index(m, key);
+
+	return i == SCHEMA_NONE ? NULL : &m->objects[i];
+}
+
+static bool same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+bool schema_object_equal(const struct schema_object *a, const struct schema_object *b)
+{
+	return a->kind == b->kind && same(a->create_sql, b->create_sql) && same(a->post_sql, b->post_sql) &&
+	       same(a->comment_sql, b->comment_sql) && same(a->grant_sql, b->grant_sql);
+}
+
+size_t schema_compare(const struct schema_model *a, const struct schema_model *b, schema_diff_fn fn, void *arg)
+{
+	size_t i = 0, j = 0, diffs = 0;
+
+	while (i < a->n || j < b->n) {
+		int c = i == a->n ? 1 : j == b->n ? -1 : strcmp(a->objects[i].key, b->objects[j].key);
+
+		if (c < 0) {
+			fn(&a->objects[i++], NULL, arg);
+			diffs++;
+		} else if (c > 0) {
+			fn(NULL, &b->objects[j++], arg);
+			diffs++;
+		} else {
+			if (!schema_object_equal(&a->objects[i], &b->objects[j])) {
+				fn(&a->objects[i], &b->objects[j], arg);
+				diffs++;
+			}
+			i++;
+			j++;
+		}
+	}
+	return diffs;
+}
+
+void schema_model_free(struct schema_model *m)
+{
+	for (size_t i = 0; i < m->n; i++) {
+		struct schema_object *o = &m->objects[i];
+		free(o->schema);
+		free(o->name);
+		free(o->qname);
+		free(o->key);
+		free(o->table);
+		free(o->ref);
+		free(o->create_sql);
+		free(o->post_sql);
+		free(o->comment_sql);
+		free(o->grant_sql);
+		for (size_t k = 0; k < o->nparts; k++) {
+			free(o->parts[k].name);
+			free(o->parts[k].sql);
+		}
+		free(o->parts);
+		free(o->deps);
+	}
+	free(m->objects);
+	memset(m, 0, sizeof(*m));
+}
