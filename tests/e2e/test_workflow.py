@@ -269,9 +269,10 @@ def test_a_hook_that_failed_is_sent_again_by_the_next_run(pipe):
 def test_validate_without_a_database_lints_what_changed_since_the_push(pipe):
     """No production-read environment secret: validate lints only what `changed` reports."""
     pipe.runner.environments["production-read"] = {}
-    pipe.project.add("t", "CREATE TABLE t (id int);\n")
+    pipe.project.add("t", "CREATE TABLE t (id int);\nCREATE TABLE ancient (id int);\n")
     assert pipe.push("t")["deploy"].result == "success"
-    old = pipe.project.add("old", "DROP TABLE IF EXISTS ancient;\n")
+    # a table that exists on the target: the gate stops it (one that does not would be nothing to lose)
+    old = pipe.project.add("old", "DROP TABLE ancient;\n")
     assert pipe.push("an old destructive one")["deploy"].result == "failure"
     new = pipe.project.add("new", "CREATE INDEX t_id ON t (id);\n")
     run = pipe.push("a new index")
