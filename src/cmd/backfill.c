@@ -389,7 +389,7 @@ int backfill_run(PGconn *conn, const char *history_schema, const struct backfill
 	}
 	if (stop_requested) {
 		report(o, tty, name, st.rows_done, st.rows_done - earlier, now_s() - t0, total, size, false);
-		err_set(err, 130, "backfill %s stopped after a complete batch: %lld rows done, progress saved", name,
+		err_set(err, EXIT_INTERRUPTED, "backfill %s stopped after a complete batch: %lld rows done, progress saved", name,
 			st.rows_done);
 		rc = 1;
 		goto restore;
@@ -447,33 +447,29 @@ int cmd_backfill(int argc, char **argv)
 		OPT_END(),
 	};
 	struct pgs_error err = PGS_ERROR_INIT;
-	struct target t = { 0 };
-	PGconn *conn;
-	int n = opts_parse(argc, argv, opts, usage, &err);
-	int r;
+	struct session ss;
+	int rc, r;
 
-	if (n >= 0 && (n > 0 || !spec.table || !spec.set)) {
-		err_set(&err, EXIT_USAGE, n > 0 ? "unexpected argument" : "--table and --set are required");
+	if (cmd_options(argc, argv, opts, usage, &rc) < 0)
+		return rc;
+	if (!spec.table || !spec.set) {
+		err_set(&err, EXIT_USAGE, "--table and --set are required");
 		err_hint(&err, "usage: %s", usage);
-		n = -1;
-	}
-	if (n < 0 || (n >= 0 && validate(spec.set, spec.where, &err) < 0))
-		return n == -2 ? EXIT_OK : common_fail(&err);
-	bo.batch = batch;
-	bo.json = c.json;
-	conn = common_connect(&c, &t, &err);
-	if (!conn) {
-		target_free(&t);
 		return common_fail(&err);
 	}
-	r = backfill_run(conn, c.history_schema, &spec, &bo, &err);
-	PQfinish(conn);
-	target_free(&t);
+	if (validate(spec.set, spec.where, &err) < 0)
+		return common_fail(&err);
+	bo.batch = batch;
+	bo.json = c.json;
+	if (session_open(&ss, &c, false, 0, &err) < 0)
+		return common_fail(&err);
+	r = backfill_run(ss.conn, c.history_schema, &spec, &bo, &err);
+	session_close(&ss);
 	if (r == 1) {
 		out_eprintf("pgshift: %s\n", err.message);
 		out_hint("run the same command again to resume (or add --restart to start over)");
 		err_clear(&err);
-		return 130;
+		return EXIT_INTERRUPTED;
 	}
 	return r < 0 ? common_fail(&err) : EXIT_OK;
 }

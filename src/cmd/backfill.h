@@ -36,7 +36,7 @@ struct backfill_opts {
  * Runs the backfill to its end, or resumes it: keyset batches committed
  * with their progress in pgshift_backfills (in history_schema).  SIGINT and
  * SIGTERM finish the batch in flight and stop.  Returns 0 when done (or
- * done earlier), 1 when stopped by a signal (err says how far, code 130),
+ * done earlier), 1 when stopped by a signal (err says how far, code EXIT_INTERRUPTED),
  * -1 on error.
  */
 int backfill_run(PGconn *conn, const char *history_schema, const struct backfill_spec *spec,

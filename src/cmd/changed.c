@@ -180,18 +180,11 @@ int cmd_changed(int argc, char **argv)
 	char *dir = NULL, *deployed_at = NULL;
 	enum layout layout;
 	int rc = EXIT_OK;
-	int n = opts_parse(argc, argv, opts, usage, &err);
 
-	if (n > 0) {
-		err_set(&err, EXIT_USAGE, "unexpected argument \"%s\"", argv[0]);
-		n = -1;
-	}
-	if (n < 0) {
-		rc = n == -2 ? EXIT_OK : common_fail(&err);
+	if (cmd_options(argc, argv, opts, usage, &rc) < 0)
 		goto out;
-	}
 	migset_pick_dir(c.dir, &dir, &layout);
-	history_table_init(&ht, c.history_schema, layout == LAYOUT_PRISMA);
+	common_history_table(&c, &ht);
 	/* The history, read only, when a database is configured; none configured is the git-only check. */
 	if (!no_db) {
 		conn = common_connect_if_configured(&c, &t, &err);

@@ -2,6 +2,7 @@
  * common: shared plumbing of the commands.
  */
 #include "cmd/common.h"
+#include "cmd/cmds.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -12,6 +13,34 @@
 #include "devdb/devdb.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
+
+const struct command *cmd_running;
+
+/* What a session sets up when no row is running (unit tests): the migrations and the database. */
+static unsigned running_needs(void)
+{
+	return cmd_running ? cmd_running->needs : NEEDS_MIGRATIONS | NEEDS_DB;
+}
+
+int cmd_options(int argc, char **argv, const struct opt *opts, const char *usage, int *rc)
+{
+	struct pgs_error err = PGS_ERROR_INIT;
+	int n = opts_parse(argc, argv, opts, usage, &err);
+	int max = cmd_running ? cmd_running->max_args : ARGS_ANY;
+
+	if (n == -2) {
+		*rc = EXIT_OK;
+		return -1;
+	}
+	if (n >= 0 && max != ARGS_ANY && n > max) {
+		err_set(&err, EXIT_USAGE, "unexpected argument \"%s\"", argv[max]);
+		err_hint(&err, "usage: %s", usage);
+		n = -1;
+	}
+	if (n < 0)
+		*rc = common_fail(&err);
+	return n;
+}
 
 static char *dev_url(void *ctx)
 {
@@ -140,9 +169,14 @@ int common_load_connect(const struct common_opts *c, struct migset *set, PGconn 
 	return common_load_connect_then(c, set, conn, t, NULL, NULL, err);
 }
 
-void common_history_table(const struct common_opts *c, const struct migset *set, struct history_table *ht)
+void common_history_table(const struct common_opts *c, struct history_table *ht)
 {
-	history_table_init(ht, c->history_schema, set->layout == LAYOUT_PRISMA);
+	char *dir;
+	enum layout layout;
+
+	migset_pick_dir(c->dir, &dir, &layout);
+	free(dir);
+	history_table_init(ht, c->history_schema, layout == LAYOUT_PRISMA);
 }
 
 /* Says why nothing happens yet: another deploy holds the lock. */
@@ -155,20 +189,27 @@ static void report_lock_wait(const char *holder, long wait_ms, void *arg)
 		    holder);
 }
 
-int session_open(struct session *s, const struct common_opts *c, bool lock, long lock_wait_ms,
+int session_open(struct session *s, const struct common_opts *c, bool read_only, long lock_wait_ms,
 		 struct pgs_error *err)
 {
-	return session_open_checked(s, c, lock, lock_wait_ms, NULL, NULL, err);
+	return session_open_checked(s, c, read_only, lock_wait_ms, NULL, NULL, err);
 }
 
-int session_open_checked(struct session *s, const struct common_opts *c, bool lock, long lock_wait_ms,
+int session_open_checked(struct session *s, const struct common_opts *c, bool read_only, long lock_wait_ms,
 			 int (*check)(PGconn *conn, void *ctx, struct pgs_error *err), void *ctx,
 			 struct pgs_error *err)
 {
+	unsigned needs = running_needs();
+	bool lock = (needs & TAKES_LOCK) && !read_only;
+
 	memset(s, 0, sizeof(*s));
-	if (common_load_connect_then(c, &s->set, &s->conn, &s->t, check, ctx, err) < 0)
+	if (needs & NEEDS_MIGRATIONS) {
+		if (common_load_connect_then(c, &s->set, &s->conn, &s->t, check, ctx, err) < 0)
+			goto fail;
+	} else if (!(s->conn = common_connect(c, &s->t, err)) || (check && check(s->conn, ctx, err) < 0)) {
 		goto fail;
-	common_history_table(c, &s->set, &s->ht);
+	}
+	common_history_table(c, &s->ht);
 	if (lock) {
 		if (db_check_not_pooled(s->conn, &s->t, c->allow_pooled, err) < 0)
 			goto fail;
@@ -179,13 +220,18 @@ int session_open_checked(struct session *s, const struct common_opts *c, bool lo
 		if (history_ensure(s->conn, &s->ht, err) < 0)
 			goto fail;
 	}
+	if (!(needs & NEEDS_MIGRATIONS))
+		return 0;	/* the history is read with the migrations it is compared with */
 	if (history_load(s->conn, &s->ht, &s->hist, err) < 0)
 		goto fail;
 	if (!lock) {
 		struct buf who = BUF_INIT;
+		int held = db_lock_holder(s->conn, history_lock_key(&s->ht), &who);
 
-		if (db_lock_holder(s->conn, history_lock_key(&s->ht), &who) > 0)
+		if (held > 0)
 			s->lock_holder = buf_detach(&who);
+		else if (held < 0)
+			out_warning("could not read who holds the migration lock: %s", PQerrorMessage(s->conn));
 		buf_release(&who);
 	}
 	plan_compute(&s->set, &s->hist, &s->plan);

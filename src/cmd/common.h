@@ -39,6 +39,14 @@ struct common_opts {
 	OPT_DURATION(0, "connect-timeout", &(c)->connect_timeout_ms, "DURATION", "give up connecting after this long (default 10s)"), \
 	OPT_STRING(0, "history-schema", &(c)->history_schema, "SCHEMA", "schema of the history table (default public)")
 
+/*
+ * Ends a command's option parsing: parses argv with opts and refuses more
+ * positional arguments than the command's row in main.c allows.  Returns
+ * their number (now at argv[0..n)), or -1 with *rc the exit code to return:
+ * EXIT_OK after --help was printed, EXIT_USAGE after the error was.
+ */
+int cmd_options(int argc, char **argv, const struct opt *opts, const char *usage, int *rc);
+
 /* Resolves the target (registering its password as a secret) and connects. */
 PGconn *common_connect(const struct common_opts *c, struct target *t, struct pgs_error *err);
 /*
@@ -73,7 +81,13 @@ int common_load_connect(const struct common_opts *c, struct migset *set, PGconn 
 int common_load_connect_then(const struct common_opts *c, struct migset *set, PGconn **conn, struct target *t,
 			     int (*then)(PGconn *conn, void *ctx, struct pgs_error *err), void *ctx,
 			     struct pgs_error *err);
-void common_history_table(const struct common_opts *c, const struct migset *set, struct history_table *ht);
+/*
+ * The project's history table: _prisma_migrations when the migrations
+ * directory (--dir, PGSHIFT_DIR, prisma/migrations, migrations) has
+ * migration_lock.toml, else pgshift_migrations; in --history-schema.  The
+ * one place that picks it, so that no command reads or creates another.
+ */
+void common_history_table(const struct common_opts *c, struct history_table *ht);
 
 /*
  * A command's view of one database: the migrations, the connection, the
@@ -93,16 +107,20 @@ struct session {
 };
 
 /*
- * Loads, connects, and when lock is set takes the advisory lock (waiting up
- * to lock_wait_ms) and creates the history table if missing; then reads the
- * history and computes the plan.  Without the lock, a deploy that holds it
- * is named in lock_holder and its migration in progress is running, not
- * failed.  On failure everything is released.
+ * Opens the session the running command's row in main.c asks for: loads the
+ * migrations (NEEDS_MIGRATIONS) while it connects, picks the project's
+ * history table (common_history_table), and for a TAKES_LOCK command that is
+ * not read_only (a dry run) checks for a transaction pooler, takes the
+ * advisory lock (waiting up to lock_wait_ms) and creates the history table
+ * if missing; with the migrations, reads the history and computes the plan.
+ * Without the lock, a deploy that holds it is named in lock_holder and its
+ * migration in progress is running, not failed.  On failure everything is
+ * released.
  */
-int session_open(struct session *s, const struct common_opts *c, bool lock, long lock_wait_ms,
+int session_open(struct session *s, const struct common_opts *c, bool read_only, long lock_wait_ms,
 		 struct pgs_error *err);
 /* The same, running check on the connection before anything else is done with it (NULL: none). */
-int session_open_checked(struct session *s, const struct common_opts *c, bool lock, long lock_wait_ms,
+int session_open_checked(struct session *s, const struct common_opts *c, bool read_only, long lock_wait_ms,
 			 int (*check)(PGconn *conn, void *ctx, struct pgs_error *err), void *ctx,
 			 struct pgs_error *err);
 /* Reads the history again (creating the table if it is gone) and recomputes the plan. */

@@ -110,21 +110,18 @@ int cmd_deploy(int argc, char **argv)
 	json_t *jlist = json_array();
 	int rc = EXIT_OK, applied;
 	bool ooo_env = false;
-	int n = opts_parse(argc, argv, opts, usage, &err);
+	int n = cmd_options(argc, argv, opts, usage, &rc);
 
-	if (n >= 0 && n > 0) {
-		err_set(&err, EXIT_USAGE, "unexpected argument \"%s\"", argv[0]);
-		err_hint(&err, "usage: %s", usage);
+	/* Prisma mode's setting as a repository variable: the same as the flag */
+	if (n == 0 && common_env_bool("PGSHIFT_ALLOW_OUT_OF_ORDER", &ooo_env, &err) < 0) {
+		rc = common_fail(&err);
 		n = -1;
 	}
-	/* Prisma mode's setting as a repository variable: the same as the flag */
-	if (n == 0 && common_env_bool("PGSHIFT_ALLOW_OUT_OF_ORDER", &ooo_env, &err) < 0)
-		n = -1;
 	mo.allow_out_of_order |= ooo_env;
 	if (n < 0) {
 		json_decref(jlist);
 		strlist_free(&approve);
-		return n == -2 ? EXIT_OK : common_fail(&err);
+		return rc;
 	}
 	if (hook_url(hook_opt))
 		hook_register_secret(hook_url(hook_opt));
@@ -132,7 +129,7 @@ int cmd_deploy(int argc, char **argv)
 	mo.gate = true;
 	mo.approve = &approve;
 	/* A dry run reads without locking and writes nothing. */
-	if (session_open(&ss, &c, !mo.dry_run, lock_wait_ms, &err) < 0)
+	if (session_open(&ss, &c, mo.dry_run, lock_wait_ms, &err) < 0)
 		goto fail;
 	if (!mo.dry_run && deployment_begin(&ss, &prev, &dep_id, &commit, &err) < 0)
 		goto fail;

@@ -41,15 +41,13 @@ int cmd_dev(int argc, char **argv)
 	struct pgs_error err = PGS_ERROR_INIT;
 	struct devdb_status st = { 0 };
 	int rc = EXIT_OK;
-	int n = opts_parse(argc, argv, opts, usage, &err);
+	int n = cmd_options(argc, argv, opts, usage, &rc);
 	const char *sub;
 
-	if (n == -2)
-		return EXIT_OK;
 	if (n < 0)
-		return common_fail(&err);
-	if (n != 1) {
-		err_set(&err, EXIT_USAGE, n ? "too many arguments" : "missing the dev subcommand");
+		return rc;
+	if (n == 0) {
+		err_set(&err, EXIT_USAGE, "missing the dev subcommand");
 		err_hint(&err, "usage: %s", usage);
 		return common_fail(&err);
 	}

@@ -63,29 +63,21 @@ int cmd_dump(int argc, char **argv)
 		OPT_END(),
 	};
 	struct pgs_error err = PGS_ERROR_INIT;
-	struct target t = { 0 };
+	struct session ss = { 0 };
 	struct schema_filter f = { 0 };
 	struct schema_model m = { 0 };
-	PGconn *conn = NULL;
 	int rc = EXIT_OK;
-	int n = opts_parse(argc, argv, opts, usage, &err);
 
-	if (n > 0) {
-		err_set(&err, EXIT_USAGE, "unexpected argument \"%s\"", argv[0]);
-		err_hint(&err, "usage: %s", usage);
-		n = -1;
-	}
-	if (n < 0) {
+	if (cmd_options(argc, argv, opts, usage, &rc) < 0) {
 		strlist_free(&schemas);
-		return n == -2 ? EXIT_OK : common_fail(&err);
+		return rc;
 	}
 	f.schemas = schemas.items;
 	f.nschemas = (size_t)schemas.n;
-	f.history_schema = c.history_schema && *c.history_schema ? c.history_schema : "public";
-	conn = common_connect(&c, &t, &err);
-	if (!conn)
+	if (session_open(&ss, &c, true, 0, &err) < 0)
 		goto fail;
-	if (schema_load(conn, &f, &m, &err) < 0)
+	f.history_schema = ss.ht.schema;
+	if (schema_load(ss.conn, &f, &m, &err) < 0)
 		goto fail;
 	if (stats)
 		out_eprintf("schema read with %d queries: %zu objects\n", m.queries, m.n);
@@ -103,9 +95,7 @@ fail:
 	rc = common_fail(&err);
 out:
 	schema_model_free(&m);
-	if (conn)
-		PQfinish(conn);
-	target_free(&t);
+	session_close(&ss);
 	strlist_free(&schemas);
 	return rc;
 }

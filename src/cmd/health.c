@@ -77,14 +77,10 @@ int cmd_health(int argc, char **argv)
 	bool bad_index = false;
 	int nchecks = 0;
 	bool all = true;
-	int n = opts_parse(argc, argv, opts, usage, &err);
+	int rc;
 
-	if (n > 0) {
-		err_set(&err, EXIT_USAGE, "unexpected argument \"%s\"", argv[0]);
-		n = -1;
-	}
-	if (n < 0)
-		return n == -2 ? EXIT_OK : common_fail(&err);
+	if (cmd_options(argc, argv, opts, usage, &rc) < 0)
+		return rc;
 	if (session_open(&ss, &c, false, 0, &err) < 0) {
 		add(checks, &nchecks, "database", false, out_redact(err.message));
 		err_clear(&err);

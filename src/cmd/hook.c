@@ -115,13 +115,9 @@ static void record_on_last_deployment(const struct common_opts *c, bool delivere
 	struct history_table ht;
 	struct deployment d = { 0 };
 	PGconn *conn = common_connect_if_configured(c, &t, &e);
-	char *dir;
-	enum layout layout;
 
 	/* the layout says where pgshift_deployments is (deployments_schema) */
-	migset_pick_dir(c->dir, &dir, &layout);
-	free(dir);
-	history_table_init(&ht, c->history_schema, layout == LAYOUT_PRISMA);
+	common_history_table(c, &ht);
 	if (conn && deployments_last_hook(conn, &ht, &d, &e) > 0)
 		hook_record(conn, &ht, d.id, delivered, res, error);
 	if (e.message) {
@@ -147,14 +143,10 @@ int cmd_hook(int argc, char **argv)
 	struct pgs_error err = PGS_ERROR_INIT;
 	struct http_result res = { 0 };
 	const char *url;
-	int rc, n = opts_parse(argc, argv, opts, usage, &err);
+	int rc;
 
-	if (n > 0) {
-		err_set(&err, EXIT_USAGE, "unexpected argument; give the URL with --deploy-hook or the environment");
-		n = -1;
-	}
-	if (n < 0)
-		return n == -2 ? EXIT_OK : common_fail(&err);
+	if (cmd_options(argc, argv, opts, usage, &rc) < 0)
+		return rc;
 	url = hook_url(opt);
 	if (!url) {
 		err_set(&err, EXIT_USAGE, "no deploy hook configured");

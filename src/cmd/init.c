@@ -101,11 +101,12 @@ int cmd_init(int argc, char **argv)
 	struct buf yml = BUF_INIT;
 	const char *path = ".github/workflows/db-migrate.yml";
 	int rc = EXIT_OK;
-	int n = opts_parse(argc, argv, opts, usage, &err);
+	int n = cmd_options(argc, argv, opts, usage, &rc);
 
-	if (n >= 0 && (n > 0 || !github)) {
-		err_set(&err, EXIT_USAGE, n > 0 ? "unexpected argument \"%s\"" : "say what to set up: --github",
-			n > 0 ? argv[0] : "");
+	if (n < 0)
+		return rc;
+	if (!github) {
+		err_set(&err, EXIT_USAGE, "say what to set up: --github");
 		err_hint(&err, "usage: %s", usage);
 		n = -1;
 	}

@@ -87,10 +87,10 @@ int cmd_lint(int argc, char **argv)
 	struct session ss = { 0 };
 	bool have_db = false;
 	int rc;
-	int n = opts_parse(argc, argv, opts, usage, &err);
+	int n = cmd_options(argc, argv, opts, usage, &rc);
 
 	if (n < 0)
-		return n == -2 ? EXIT_OK : common_fail(&err);
+		return rc;
 	lopts.hints = hints;
 	if (lint_output_check(&lo, &err) < 0 || (pg_version && lint_parse_version(pg_version, &lopts.pg_version, &err) < 0))
 		return common_fail(&err);

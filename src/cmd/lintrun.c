@@ -176,7 +176,7 @@ int lint_gate(PGconn *conn, const struct gate_opts *o, struct gate_file *files, 
 			    !strstr(blocked.data, x->migration))
 				buf_addf(&blocked, "%s%s", blocked.len ? ", " : "", x->migration);
 		}
-		if (rc == 1) {
+		if (rc == EXIT_FAILURE_) {
 			err_set(err, EXIT_FAILURE_, "cannot %s: %s%s cannot be checked (see the errors above)",
 				o->down ? "roll back" : "deploy", o->down ? "the down.sql of " : "", blocked.data);
 			err_hint(err, "fix the SQL or the -- pgshift: directive; nothing was %s",

@@ -325,7 +325,7 @@ static int apply_with_backfill(struct session *ss, const struct migrate_opts *o,
 			free(name);
 			if (r != 0) {
 				err_prefix(err, "%s, statement %zu (line %d)", m->name, i + 1, s->stmts[i].line);
-				err->code = r > 0 ? 130 : EXIT_FAILURE_;
+				err->code = r > 0 ? EXIT_INTERRUPTED : EXIT_FAILURE_;
 				err_hint(err, "statements 1-%zu are applied and recorded and the backfill's progress is saved; "
 					      "run deploy again to go on from there", i);
 				goto failed;

@@ -77,15 +77,13 @@ int cmd_new(int argc, char **argv)
 	char *dir = NULL, *mdir = NULL, *sql = NULL, *down = NULL, *body = NULL, *name = NULL;
 	char version[VERSION_LEN + 1];
 	time_t now = time(NULL);
-	int n = opts_parse(argc, argv, opts, usage, &err);
 	int rc = EXIT_OK;
+	int n = cmd_options(argc, argv, opts, usage, &rc);
 
-	if (n == -2)
-		return EXIT_OK;
 	if (n < 0)
-		return common_fail(&err);
-	if (n != 1) {
-		err_set(&err, EXIT_USAGE, n ? "too many arguments" : "missing the migration NAME");
+		return rc;
+	if (n == 0) {
+		err_set(&err, EXIT_USAGE, "missing the migration NAME");
 		err_hint(&err, "usage: %s", usage);
 		return common_fail(&err);
 	}

@@ -113,16 +113,10 @@ int cmd_reset(int argc, char **argv)
 	struct session ss = { 0 };
 	struct target t = { 0 };
 	int rc = EXIT_OK, applied;
-	int n = opts_parse(argc, argv, opts, usage, &err);
 
-	if (n > 0) {
-		err_set(&err, EXIT_USAGE, "unexpected argument \"%s\"", argv[0]);
-		err_hint(&err, "usage: %s", usage);
-		n = -1;
-	}
-	if (n < 0) {
+	if (cmd_options(argc, argv, opts, usage, &rc) < 0) {
 		strlist_free(&schemas);
-		return n == -2 ? EXIT_OK : common_fail(&err);
+		return rc;
 	}
 	if (!schemas.n) {
 		schemas.items = xmalloc(sizeof(*schemas.items));
@@ -132,7 +126,7 @@ int cmd_reset(int argc, char **argv)
 	/* The guard runs before anything connects, let alone changes. */
 	if (common_target(&c, &t, &err) < 0 || guard(&t, &schemas, force, yes, &err) < 0)
 		goto fail;
-	if (session_open_checked(&ss, &c, true, lock_wait_ms, force ? NULL : check_reached_locally, &t, &err) < 0)
+	if (session_open_checked(&ss, &c, false, lock_wait_ms, force ? NULL : check_reached_locally, &t, &err) < 0)
 		goto fail;
 	if (db_reset_schemas(ss.conn, schemas.items, schemas.n, &ss.ht, &err) < 0 || session_reload(&ss, &err) < 0)
 		goto fail;

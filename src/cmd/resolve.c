@@ -127,21 +127,17 @@ int cmd_resolve(int argc, char **argv)
 	struct session ss;
 	const struct plan_entry *e = NULL;
 	const char *name;
-	int n = opts_parse(argc, argv, opts, usage, &err);
 	int rc = EXIT_OK, changed;
 
-	if (n == -2)
-		return EXIT_OK;
-	if (n < 0)
-		return common_fail(&err);
-	if (n > 0 || (!!applied + !!rolled + !!accept) != 1) {
-		err_set(&err, EXIT_USAGE, n > 0 ? "unexpected argument \"%s\"" : "give exactly one of --applied NAME, "
-			"--rolled-back NAME or --accept-edit NAME", n > 0 ? argv[0] : "");
+	if (cmd_options(argc, argv, opts, usage, &rc) < 0)
+		return rc;
+	if ((!!applied + !!rolled + !!accept) != 1) {
+		err_set(&err, EXIT_USAGE, "give exactly one of --applied NAME, --rolled-back NAME or --accept-edit NAME");
 		err_hint(&err, "usage: %s", usage);
 		return common_fail(&err);
 	}
 	name = applied ? applied : rolled ? rolled : accept;
-	if (session_open(&ss, &c, true, lock_wait_ms, &err) < 0)
+	if (session_open(&ss, &c, false, lock_wait_ms, &err) < 0)
 		return common_fail(&err);
 	for (size_t i = 0; i < ss.plan.n; i++)
 		if (!strcmp(ss.plan.entries[i].name, name))

@@ -121,14 +121,9 @@ int cmd_review(int argc, char **argv)
 	struct buf md = BUF_INIT;
 	size_t npending = 0;
 	int rc;
-	int n = opts_parse(argc, argv, opts, usage, &err);
 
-	if (n > 0) {
-		err_set(&err, EXIT_USAGE, "unexpected argument \"%s\"", argv[0]);
-		n = -1;
-	}
-	if (n < 0)
-		return n == -2 ? EXIT_OK : common_fail(&err);
+	if (cmd_options(argc, argv, opts, usage, &rc) < 0)
+		return rc;
 	if (session_open(&ss, &c, false, 0, &err) < 0)
 		return common_fail(&err);
 	lo.pg_version = db_server_version(ss.conn);
@@ -145,8 +140,8 @@ int cmd_review(int argc, char **argv)
 	rc = lint_exit_code(&run.out, strict);
 	buf_addf(&md, "# Migration review\n\n%zu %s migration%s for `%s`: %s.\n", npending, all ? "" : "pending",
 		 npending == 1 ? "" : "s", ss.t.display,
-		 rc == 3 ? "**some need approval before they can be deployed**"
-		 : rc == 1 ? "**some cannot be parsed**"
+		 rc == EXIT_BLOCKED ? "**some need approval before they can be deployed**"
+		 : rc == EXIT_FAILURE_ ? "**some cannot be parsed**"
 			   : "nothing blocks the deploy");
 	for (size_t i = 0; i < ss.plan.n; i++) {
 		const struct plan_entry *e = &ss.plan.entries[i];

@@ -125,27 +125,29 @@ int cmd_roles(int argc, char **argv)
 	static const char *default_schema[] = { "public" };
 	struct pgs_error err = PGS_ERROR_INIT;
 	struct history_table ht;
-	struct target t = { 0 };
-	PGconn *conn = NULL;
+	struct session ss = { 0 };
+	PGconn *conn;
 	int rc = EXIT_OK;
-	int n = opts_parse(argc, argv, opts, usage, &err);
-	bool setup = n >= 1 && !strcmp(argv[0], "setup"), check = n >= 1 && !strcmp(argv[0], "check");
+	int n = cmd_options(argc, argv, opts, usage, &rc);
+	bool setup = n == 1 && !strcmp(argv[0], "setup"), check = n == 1 && !strcmp(argv[0], "check");
 
-	if (n >= 0 && (n != 1 || (!setup && !check) || !app || (setup && !admin))) {
-		err_set(&err, EXIT_USAGE, n != 1 || (!setup && !check) ? "give a subcommand: setup or check"
-					  : !app ? "--app NAME is required"
-						 : "setup needs --admin NAME");
+	if (n >= 0 && ((!setup && !check) || !app || (setup && !admin))) {
+		err_set(&err, EXIT_USAGE, !setup && !check ? "give a subcommand: setup or check"
+				       : !app ? "--app NAME is required"
+					      : "setup needs --admin NAME");
 		err_hint(&err, "usage: %s", usage);
+		rc = common_fail(&err);
 		n = -1;
 	}
 	if (n < 0) {
 		strlist_free(&schemas);
-		return n == -2 ? EXIT_OK : common_fail(&err);
+		return rc;
 	}
-	history_table_init(&ht, c.history_schema, false);
-	conn = common_connect(&c, &t, &err);
-	if (!conn)
+	/* the session picks the history table: _prisma_migrations in a Prisma project */
+	if (session_open(&ss, &c, false, 0, &err) < 0)
 		goto fail;
+	conn = ss.conn;
+	ht = ss.ht;
 	if (setup) {
 		struct roles_spec r = { admin, app, NULL, NULL, schemas.n ? schemas.items : default_schema,
 					schemas.n ? schemas.n : 1 };
@@ -182,9 +184,7 @@ int cmd_roles(int argc, char **argv)
 fail:
 	rc = common_fail(&err);
 out:
-	if (conn)
-		PQfinish(conn);
-	target_free(&t);
+	session_close(&ss);
 	strlist_free(&schemas);
 	return rc;
 }

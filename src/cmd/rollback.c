@@ -217,29 +217,20 @@ int cmd_rollback(int argc, char **argv)
 	size_t ndown = 0, reverted = 0;
 	json_t *jdone = json_array();
 	int rc = EXIT_OK;
-	int n = opts_parse(argc, argv, opts, usage, &err);
+	int n = cmd_options(argc, argv, opts, usage, &rc);
 
-	if (n == -2) {
-		json_decref(jdone);
-		strlist_free(&approve);
-		return EXIT_OK;
-	}
-	if (n >= 0 && (n > 0 || !to == (steps < 0) || steps == 0)) {
-		if (n > 0)
-			err_set(&err, EXIT_USAGE, "unexpected argument \"%s\"", argv[0]);
-		else if (steps == 0)
-			err_set(&err, EXIT_USAGE, "--steps must be at least 1");
-		else
-			err_set(&err, EXIT_USAGE, "give exactly one of --to NAME or --steps N");
+	if (n >= 0 && (!to == (steps < 0) || steps == 0)) {
+		err_set(&err, EXIT_USAGE, steps == 0 ? "--steps must be at least 1" : "give exactly one of --to NAME or --steps N");
 		err_hint(&err, "usage: %s", usage);
+		rc = common_fail(&err);
 		n = -1;
 	}
 	if (n < 0) {
 		json_decref(jdone);
 		strlist_free(&approve);
-		return common_fail(&err);
+		return rc;
 	}
-	if (session_open(&ss, &c, !dry_run, lock_wait_ms, &err) < 0) {
+	if (session_open(&ss, &c, dry_run, lock_wait_ms, &err) < 0) {
 		json_decref(jdone);
 		strlist_free(&approve);
 		return common_fail(&err);

@@ -168,15 +168,14 @@ int cmd_seed(int argc, char **argv)
 	struct pgs_error err = PGS_ERROR_INIT;
 	struct session ss;
 	int rc = EXIT_OK;
-	int n = opts_parse(argc, argv, opts, usage, &err);
 
-	if (n > 0 || (n >= 0 && so.path && so.command)) {
-		err_set(&err, EXIT_USAGE, n > 0 ? "unexpected argument" : "give --seed or --command, not both");
+	if (cmd_options(argc, argv, opts, usage, &rc) < 0)
+		return rc;
+	if (so.path && so.command) {
+		err_set(&err, EXIT_USAGE, "give --seed or --command, not both");
 		err_hint(&err, "usage: %s", usage);
-		n = -1;
+		return common_fail(&err);
 	}
-	if (n < 0)
-		return n == -2 ? EXIT_OK : common_fail(&err);
 	if (session_open(&ss, &c, false, 0, &err) < 0)
 		return common_fail(&err);
 	if (seed_run(&ss, &so, true, &err) < 0)

@@ -241,31 +241,10 @@ static void print_text(const struct plan *p, const size_t *resume, const struct 
 	}
 }
 
-struct history_job {
-	const struct common_opts *c;
-	struct history *hist;
-	struct buf holder;	/* who holds the migration lock; empty when nobody */
-	struct invalid_indexes indexes;
-};
-
-/* Reads the history while the migrations are still being scanned. */
-static int read_history(PGconn *conn, void *ctx, struct pgs_error *err)
+/* Reads the invalid indexes while the migrations are still being scanned. */
+static int read_indexes(PGconn *conn, void *ctx, struct pgs_error *err)
 {
-	struct history_job *job = ctx;
-	struct history_table ht;
-	const char *dir = job->c->dir;
-	char *picked;
-	enum layout layout;
-
-	migset_pick_dir(dir, &picked, &layout);
-	free(picked);
-	history_table_init(&ht, job->c->history_schema, layout == LAYOUT_PRISMA);
-	if (history_load(conn, &ht, job->hist, err) < 0 ||
-	    db_invalid_indexes(conn, NULL, NULL, &job->indexes, err) < 0)
-		return -1;
-	if (db_lock_holder(conn, history_lock_key(&ht), &job->holder) < 0)
-		out_warning("could not read who holds the migration lock: %s", PQerrorMessage(conn));
-	return 0;
+	return db_invalid_indexes(conn, NULL, NULL, ctx, err);
 }
 
 int cmd_status(int argc, char **argv)
@@ -281,71 +260,47 @@ int cmd_status(int argc, char **argv)
 		OPT_END(),
 	};
 	struct pgs_error err = PGS_ERROR_INIT;
-	struct migset set = { 0 };
-	struct target t = { 0 };
-	struct history hist = { 0 };
-	struct plan plan = { 0 };
-	struct history_table ht;
-	PGconn *conn = NULL;
+	struct session ss;
+	struct invalid_indexes indexes = { NULL, 0 };
+	size_t *resume;
 	int rc;
-	int n = opts_parse(argc, argv, opts, usage, &err);
 
-	if (n == -2)
-		return EXIT_OK;
-	if (n < 0)
-		return common_fail(&err);
-	if (n > 0) {
-		err_set(&err, EXIT_USAGE, "unexpected argument \"%s\"", argv[0]);
-		err_hint(&err, "usage: %s", usage);
-		return common_fail(&err);
-	}
+	if (cmd_options(argc, argv, opts, usage, &rc) < 0)
+		return rc;
 	if (common_env_bool("PGSHIFT_ALLOW_OUT_OF_ORDER", &ooo_env, &err) < 0)
 		return common_fail(&err);
 	allow_ooo |= ooo_env;
-	struct history_job job = { &c, &hist, BUF_INIT, { NULL, 0 } };
-	const char *holder;
-	size_t *resume = NULL;
-
-	if (common_load_connect_then(&c, &set, &conn, &t, read_history, &job, &err) < 0) {
-		rc = common_fail(&err);
-		goto out;
+	/* read-only: status never creates the history table */
+	if (session_open_checked(&ss, &c, true, 0, read_indexes, &indexes, &err) < 0) {
+		invalid_indexes_free(&indexes);
+		return common_fail(&err);
 	}
-	common_history_table(&c, &set, &ht);
-	plan_compute(&set, &hist, &plan);
+	struct plan *plan = &ss.plan;
+
 	if (allow_ooo)
-		plan_allow_out_of_order(&plan);
-	holder = job.holder.len ? job.holder.data : NULL;
-	if (holder)
-		plan_mark_running(&plan);
+		plan_allow_out_of_order(plan);
 	if (gha_active()) {
 		struct buf md = BUF_INIT;
 
 		buf_addf(&md, "### pgshift status\n\n| migration | state | applied |\n| --- | --- | --- |\n");
-		for (size_t i = 0; i < plan.n; i++)
-			buf_addf(&md, "| `%s` | %s | %s |\n", plan.entries[i].name, mstate_name(plan.entries[i].state),
-				 plan.entries[i].row && plan.entries[i].row->finished_at ? plan.entries[i].row->finished_at : "");
+		for (size_t i = 0; i < plan->n; i++)
+			buf_addf(&md, "| `%s` | %s | %s |\n", plan->entries[i].name, mstate_name(plan->entries[i].state),
+				 plan->entries[i].row && plan->entries[i].row->finished_at ? plan->entries[i].row->finished_at : "");
 		gha_summary(md.data);
 		buf_release(&md);
 	}
 	/* where deploy resumes each failed migration that commits in steps (1-based; 0: it does not) */
-	resume = xcalloc(plan.n + 1, sizeof(*resume));
-	for (size_t i = 0; i < plan.n; i++)
-		if (common_deploy_resumes(&plan.entries[i], db_server_version(conn), &resume[i], NULL))
+	resume = xcalloc(plan->n + 1, sizeof(*resume));
+	for (size_t i = 0; i < plan->n; i++)
+		if (common_deploy_resumes(&plan->entries[i], db_server_version(ss.conn), &resume[i], NULL))
 			resume[i]++;
 	if (c.json)
-		print_json(&plan, resume, &t, &ht, holder, &job.indexes);
+		print_json(plan, resume, &ss.t, &ss.ht, ss.lock_holder, &indexes);
 	else
-		print_text(&plan, resume, &t, &ht, holder, &job.indexes);
-	rc = exit_code(&plan, &job.indexes);
-out:
-	if (conn)
-		PQfinish(conn);
+		print_text(plan, resume, &ss.t, &ss.ht, ss.lock_holder, &indexes);
+	rc = exit_code(plan, &indexes);
 	free(resume);
-	plan_free(&plan);
-	history_free(&hist);
-	migset_free(&set);
-	target_free(&t);
-	buf_release(&job.holder);
-	invalid_indexes_free(&job.indexes);
+	session_close(&ss);
+	invalid_indexes_free(&indexes);
 	return rc;
 }

@@ -424,8 +424,7 @@ const char *deployments_schema(const struct history_table *ht)
 	return ht->prisma ? "pgshift" : ht->schema;
 }
 
-/* The deployments table, quoted: a new string, or NULL with err when the schema cannot be quoted. */
-static char *deployments_table(PGconn *conn, const struct history_table *ht, struct pgs_error *err)
+char *deployments_qualified_name(PGconn *conn, const struct history_table *ht, struct pgs_error *err)
 {
 	char *s = db_quote_ident(conn, deployments_schema(ht), "the history schema (--history-schema)", err);
 	char *r = s ? xasprintf("%s.pgshift_deployments", s) : NULL;
@@ -438,7 +437,7 @@ static char *deployments_table(PGconn *conn, const struct history_table *ht, str
 static int deployments_exec(PGconn *conn, const struct history_table *ht, const char *fmt, int nparams,
 			    const char *const *params, char **value, const char *what, struct pgs_error *err)
 {
-	char *t = deployments_table(conn, ht, err);
+	char *t = deployments_qualified_name(conn, ht, err);
 	char *sql;
 	PGresult *res;
 	int rc = 0;
@@ -549,7 +548,7 @@ int deployments_record_hook(PGconn *conn, const struct history_table *ht, const 
 static int deployments_pick(PGconn *conn, const struct history_table *ht, const char *where_order,
 			    struct deployment *out, struct pgs_error *err)
 {
-	char *t = deployments_table(conn, ht, err);
+	char *t = deployments_qualified_name(conn, ht, err);
 	char *sql;
 	PGresult *res;
 	int rc = 0;

@@ -126,6 +126,8 @@ struct deployment {
  * every table of its own schema, does not see it.
  */
 const char *deployments_schema(const struct history_table *ht);
+/* "schema".pgshift_deployments, quoted: a new string, or NULL with err when the schema cannot be quoted. */
+char *deployments_qualified_name(PGconn *conn, const struct history_table *ht, struct pgs_error *err);
 /* Creates pgshift_deployments (and its schema) when missing. */
 int deployments_ensure(PGconn *conn, const struct history_table *ht, struct pgs_error *err);
 /* Inserts the row of a deploy that begins; its id (new string) in *id. */

@@ -73,10 +73,9 @@ static void add_schema(struct buf *sql, const char *s, const char *admin, const 
 	}
 }
 
-/* The quoted history table when it exists (new string), NULL when it does not or on error (err set). */
-static char *existing_history(PGconn *conn, const struct history_table *ht, struct pgs_error *err)
+/* q (a quoted table name, freed here) when that table exists, NULL when it does not or on error (err set). */
+static char *existing_table(PGconn *conn, char *q, struct pgs_error *err)
 {
-	char *q = history_qualified_name(conn, ht, err);
 	const char *p[1] = { q };
 	PGresult *res;
 
@@ -99,7 +98,7 @@ int roles_setup_sql(PGconn *conn, const struct roles_spec *r, const struct histo
 	char *admin = db_quote_ident(conn, r->admin, "--admin", err);
 	char *app = admin ? db_quote_ident(conn, r->app, "--app", err) : NULL;
 	char **schemas = xcalloc((size_t)r->nschemas + 1, sizeof(char *));
-	char *hist = NULL;
+	char *hist = NULL, *deps = NULL;
 	int rc = -1;
 
 	/* every name is quoted before anything is looked up or written */
@@ -109,14 +108,34 @@ int roles_setup_sql(PGconn *conn, const struct roles_spec *r, const struct histo
 	if (!app || (create_history && history_ensure(conn, ht, err) < 0))
 		goto out;
 	for (int i = 0; i < r->nschemas && !hist; i++)
-		if (!strcmp(r->schemas[i], ht->schema) && !(hist = existing_history(conn, ht, err)) && err->message)
+		if (!strcmp(r->schemas[i], ht->schema) &&
+		    !(hist = existing_table(conn, history_qualified_name(conn, ht, err), err)) && err->message)
 			goto out;
+	/*
+	 * Prisma mode keeps pgshift_deployments in its own schema (deployments_schema),
+	 * which the admin's deploys write: it is made here, as the history is, and
+	 * handed to the admin.
+	 */
+	if (ht->prisma && create_history && deployments_ensure(conn, ht, err) < 0)
+		goto out;
+	if (ht->prisma && !(deps = existing_table(conn, deployments_qualified_name(conn, ht, err), err)) && err->message)
+		goto out;
 	buf_adds(sql, "BEGIN;\n");
 	if (add_role(conn, r->admin, admin, r->admin_password, sql, err) < 0 ||
 	    add_role(conn, r->app, app, r->app_password, sql, err) < 0)
 		goto out;
 	for (int i = 0; i < r->nschemas; i++)
 		add_schema(sql, schemas[i], admin, app, !strcmp(r->schemas[i], ht->schema) ? hist : NULL);
+	if (deps) {
+		char *ds = db_quote_ident(conn, deployments_schema(ht), "the deployments schema", err);
+
+		if (!ds)
+			goto out;
+		buf_addf(sql, "GRANT USAGE, CREATE ON SCHEMA %s TO %s;\n", ds, admin);
+		buf_addf(sql, "ALTER TABLE %s OWNER TO %s;\n", deps, admin);
+		buf_addf(sql, "REVOKE ALL ON %s FROM %s;\n", deps, app);
+		free(ds);
+	}
 	buf_adds(sql, "COMMIT;\n");
 	rc = 0;
 out:
@@ -124,6 +143,7 @@ out:
 		free(schemas[i]);
 	free(schemas);
 	free(hist);
+	free(deps);
 	free(admin);
 	free(app);
 	return rc;

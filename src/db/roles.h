@@ -27,7 +27,9 @@ struct roles_spec {
  * the passwords given in r, the grants and default privileges, and the
  * history table's owner when it exists.  With create_history the history
  * table is first created when missing (after the names are checked), so
- * that a later deploy's default privileges do not hand it to the app.
+ * that a later deploy's default privileges do not hand it to the app; in
+ * Prisma mode pgshift_deployments too (in its own schema, which the admin
+ * gets CREATE on and the table's ownership).
  * Passwords are hashed here (SCRAM-SHA-256) and only the verifier is in the
  * SQL, so neither the server's log nor --print ever holds one.  -1 with err
  * (EXIT_USAGE naming the option) when a name is not valid text, or when the

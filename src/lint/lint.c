@@ -15,6 +15,7 @@
 #include "core/script.h"
 #include "core/text.h"
 #include "lint/rule.h"
+#include "util/exitcodes.h"
 #include "util/opts.h"
 
 const char *severity_name(enum severity s)
@@ -1666,9 +1667,9 @@ int lint_exit_code(const struct findings *f, bool strict)
 
 	for (size_t i = 0; i < f->n; i++) {
 		if (f->items[i].sev == SEV_ERROR)
-			return 1;
+			return EXIT_FAILURE_;
 		if (lint_blocks(&f->items[i], strict))
-			rc = 3;
+			rc = EXIT_BLOCKED;
 	}
 	return rc;
 }

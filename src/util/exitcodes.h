@@ -13,6 +13,7 @@ enum pgs_exit {
 	EXIT_PENDING = 4,	/* status: migrations are pending */
 	EXIT_HISTORY = 5,	/* history problem: failed, modified, missing */
 	EXIT_LOCK = 6,		/* advisory lock not acquired in time */
+	EXIT_INTERRUPTED = 130,	/* stopped by SIGINT or SIGTERM after saving its progress (128 + SIGINT, as shells say) */
 };
 
 #endif

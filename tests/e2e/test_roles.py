@@ -178,3 +178,31 @@ def test_app_role_gaps(db, project, pgshift, roles):
     assert any("owns table public.t" in p for p in problems)
     r = pgshift.run_db("roles", "check", "--app", "no_such_role_xyz")
     assert r.returncode == 5 and "does not exist" in r.stderr
+
+
+def prisma_layout(project):
+    """A Prisma project as pgshift reads it (no Prisma CLI needed): prisma/migrations with migration_lock.toml."""
+    migrations = project.path / "prisma" / "migrations"
+    (migrations / "20250101000001_orders").mkdir(parents=True)
+    (migrations / "migration_lock.toml").write_text('provider = "postgresql"\n')
+    (migrations / "20250101000001_orders" / "migration.sql").write_text("CREATE TABLE orders (id int);\n")
+    project.migrations.rmdir()  # only the Prisma layout: the native directory must not be picked
+
+
+def test_prisma_project_uses_prisma_history(pg, db, project, pgshift, roles):
+    """roles setup and check go through the project's history table, _prisma_migrations in a Prisma project:
+    check does not ask to grant the app CRUD on it, and setup creates no native history table."""
+    prisma_layout(project)
+    env = {"PGSHIFT_ADMIN_PASSWORD": roles["admin_pw"], "PGSHIFT_APP_PASSWORD": roles["app_pw"]}
+    r = pgshift.run_db("roles", "setup", "--admin", roles["admin"], "--app", roles["app"], env=env)
+    assert r.returncode == 0, r
+    assert db.table_exists("_prisma_migrations")
+    assert not db.table_exists("pgshift_migrations")
+    admin_url = url_as(pg, db, roles["admin"], roles["admin_pw"])
+    r = pgshift.run("deploy", "--url", admin_url, "--app-role", roles["app"])
+    assert r.returncode == 0, r
+    r = pgshift.run("roles", "check", "--app", roles["app"], "--url", admin_url)
+    assert r.returncode == 0, r
+    assert "_prisma_migrations" not in r.stdout
+    assert pgshift.run("health", "--app-role", roles["app"], "--url", admin_url).returncode == 0
+    assert not db.table_exists("pgshift_migrations")
