@@ -22,7 +22,8 @@ def test_pkg_config_is_read_only_after_deps(tmp_path, target):
     env = {**os.environ, "PATH": f"{fake}:{os.environ['PATH']}"}
     env.pop("MAKEFLAGS", None)
     env.pop("MAKELEVEL", None)
-    p = subprocess.run(["make", "-n", target, f"BUILD={tmp_path / 'build'}"], cwd=ROOT, env=env,
+    # -B: every target as out of date, so that the compile shows even where a build is already there
+    p = subprocess.run(["make", "-n", "-B", target, f"BUILD={tmp_path / 'build'}"], cwd=ROOT, env=env,
                        capture_output=True, text=True, timeout=120)
     assert p.returncode == 0, p.stdout + p.stderr
     calls = log.read_text().splitlines() if log.exists() else []
