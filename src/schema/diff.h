@@ -78,7 +78,4 @@ void diff_plan_free(struct diff_plan *p);
  */
 void diff_plan_sql(const struct diff_plan *p, struct buf *out);
 
-/* The plan as JSON: {"statements": [{"sql", "kind", "action", "object", "in_transaction", "migration", "hazards": [...], "lock"}]}. */
-void diff_plan_json(const struct diff_plan *p, struct buf *out);
-
 #endif
