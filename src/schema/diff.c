@@ -364,6 +364,7 @@ static void set_not_null(struct planner *pl, const struct schema_object *t, cons
 	s = add(&pl->run[2], t, "validate", true,
 		xasprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s;\n", t->qname, check));
 	s->lock = "SHARE UPDATE EXCLUSIVE";
+	s->new_migration = true;
 	s = alter_stmt(pl, &pl->run[3], t, "alter",
 		       xasprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n", t->qname, c->name));
 	s->new_migration = true;
