@@ -40,6 +40,7 @@ static const struct command commands[] = {
 	{ "hook", cmd_hook, "call the redeploy hook (as deploy does after applying)" },
 	{ "dev", cmd_dev, "the embedded local PostgreSQL: up, down, status, url" },
 	{ "dump", cmd_dump, "write the schema as dependency-ordered SQL (-o FILE)" },
+	{ "drift", cmd_drift, "compare the database with its applied migrations replayed (exit 5: drift)" },
 };
 
 static void usage(FILE *f)
