@@ -24,17 +24,15 @@ static const char usage[] = "pgshift drift [--url URL] [--shadow-url URL] [--sch
 
 struct collect {
 	struct drift *d;
-	const char *skip_schema;	/* Prisma mode: pgshift's own schema beside Prisma's (deployments) */
+	const char *skip_schema;	/* Prisma mode: pgshift's own schema beside Prisma's (deployments), not drift */
 };
 
 static bool own_object(const struct schema_object *o, const char *skip)
 {
 	if (!o || !skip)
 		return false;
-	if (o->kind == SCHEMA_KIND_SCHEMA)
-		return !strcmp(o->name, skip);
-	return o->kind == SCHEMA_KIND_TABLE && o->schema && !strcmp(o->schema, skip) &&
-	       !strcmp(o->name, "pgshift_deployments");
+	/* the schema pgshift makes for its deployments table, with its sequence, key and index */
+	return o->kind == SCHEMA_KIND_SCHEMA ? !strcmp(o->name, skip) : o->schema && !strcmp(o->schema, skip);
 }
 
 static void collect(const struct schema_object *a, const struct schema_object *b, void *arg)

@@ -222,3 +222,20 @@ def test_health_drift_check(pgshift, db, pg, deployed):
     finally:
         with pg.connect() as c:
             c.execute(f"DROP DATABASE IF EXISTS {shadow} WITH (FORCE)")
+
+
+def test_prisma_layout_history_and_deployments_are_not_drift(pgshift, db, pg, project):
+    """Prisma mode keeps _prisma_migrations in public and pgshift's deployments in schema pgshift: neither is
+    part of the schema the migrations make."""
+    mig = project.path / "prisma" / "migrations"
+    (mig / "20250101000001_init").mkdir(parents=True)
+    (mig / "migration_lock.toml").write_text('provider = "postgresql"\n')
+    (mig / "20250101000001_init" / "migration.sql").write_text("CREATE TABLE posts (id serial PRIMARY KEY);\n")
+    assert pgshift.run_db("deploy").returncode == 0
+    assert db.scalar("SELECT to_regclass('pgshift.pgshift_deployments') IS NOT NULL")
+    r = pgshift.run_db("drift")
+    assert r.returncode == 0, r
+    db.query("ALTER TABLE posts ADD COLUMN title text")
+    r = pgshift.run_db("drift")
+    assert r.returncode == 5 and "changed table public.posts" in r.stdout, r
+    assert scratch_dbs(pg) == []
