@@ -41,6 +41,7 @@ static const struct command commands[] = {
 	{ "dev", cmd_dev, "the embedded local PostgreSQL: up, down, status, url" },
 	{ "dump", cmd_dump, "write the schema as dependency-ordered SQL (-o FILE)" },
 	{ "drift", cmd_drift, "compare the database with its applied migrations replayed (exit 5: drift)" },
+	{ "diff", cmd_diff, "the SQL that takes one database's schema to another's (--from URL --to URL)" },
 };
 
 static void usage(FILE *f)
