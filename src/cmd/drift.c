@@ -4,7 +4,9 @@
  * order it applied them, into a scratch database (db/scratch.h,
  * db/replay.h); the models of both are read (schema/model.h) and every
  * object that is extra, missing or different is reported with both
- * definitions.  Exit 0 without drift, 5 with.
+ * definitions, then the SQL that would take the database back to what the
+ * migrations make (schema/diff.h, from the live model to the replayed one).
+ * Exit 0 without drift, 5 with.
  */
 #include "cmd/drift.h"
 
@@ -16,6 +18,7 @@
 #include "cmd/cmds.h"
 #include "cmd/shadow.h"
 #include "db/replay.h"
+#include "schema/diff.h"
 #include "util/exitcodes.h"
 #include "util/gha.h"
 #include "util/output.h"
@@ -62,8 +65,10 @@ int drift_compute(struct session *ss, const struct common_opts *c, const char *s
 	bool created;
 
 	memset(d, 0, sizeof(*d));
-	if (replay_applied(&ss->plan, &migs, &nm, err) < 0)
+	if (replay_applied(&ss->plan, &migs, &nm, err) < 0 || schema_load(ss->conn, f, &d->live, err) < 0) {
+		free(migs);
 		return -1;
+	}
 	opened = shadow_open(c, shadow_url, ss->conn, &ss->t, only_ready, &s, err);
 	if (opened <= 0) {
 		free(migs);
@@ -74,12 +79,19 @@ int drift_compute(struct session *ss, const struct common_opts *c, const char *s
 	created = s.created;
 	if (replay_migrations(s.conn, &ss->ht, (const struct migration *const *)migs, nm, err) < 0)
 		goto close;
+	if (ss->ht.prisma) {
+		/* pgshift's deployments schema beside Prisma's: made in the scratch too when the target has it */
+		char *key = xasprintf("schema %s", deployments_schema(&ss->ht));
+		bool has = schema_find(&d->live, key) != NULL;
+
+		free(key);
+		if (has && deployments_ensure(s.conn, &ss->ht, err) < 0)
+			goto close;
+	}
 	if (schema_load(s.conn, f, &d->replayed, err) < 0) {
 		err_prefix(err, "reading the %s", d->where);
 		goto close;
 	}
-	if (!scratch_interrupted() && schema_load(ss->conn, f, &d->live, err) < 0)
-		goto close;
 	rc = 1;
 close:
 	if (scratch_close(&s, &cerr) < 0) {
@@ -195,7 +207,29 @@ static void add_indented(struct buf *out, const char *text)
 	}
 }
 
-static void print_text(const struct drift *d, const struct target *t)
+/*
+ * The SQL that takes the database to what its migrations make (from the
+ * live model to the replayed one): a new string, or NULL (said as a
+ * warning) when the plan cannot be made.
+ */
+static char *reconcile_sql(const struct drift *d)
+{
+	struct pgs_error err = PGS_ERROR_INIT;
+	struct diff_plan plan;
+	struct buf sql = BUF_INIT;
+
+	if (schema_diff_plan(&d->live, &d->replayed, &plan, &err) < 0) {
+		out_warning("no SQL to reconcile the database: %s", err.message);
+		err_clear(&err);
+		diff_plan_free(&plan);
+		return NULL;
+	}
+	diff_plan_sql(&plan, &sql);
+	diff_plan_free(&plan);
+	return buf_detach(&sql);
+}
+
+static void print_text(const struct drift *d, const struct target *t, const char *reconcile)
 {
 	struct buf out = BUF_INIT;
 
@@ -238,11 +272,14 @@ static void print_text(const struct drift *d, const struct target *t)
 			free(def);
 		}
 	}
+	if (reconcile && *reconcile)
+		buf_addf(&out, "\nSQL that brings the database back to what its migrations make (review it: what it "
+			       "drops is lost; or put the change in a new migration instead):\n\n%s", reconcile);
 	out_puts(out.data);
 	buf_release(&out);
 }
 
-static void print_json(const struct drift *d, const struct target *t)
+static void print_json(const struct drift *d, const struct target *t, const char *reconcile)
 {
 	json_t *list = json_array();
 	json_t *o;
@@ -271,8 +308,8 @@ static void print_json(const struct drift *d, const struct target *t)
 		free(live);
 		free(replayed);
 	}
-	o = json_pack("{s:b, s:s, s:I, s:s, s:o}", "drift", d->n > 0, "target", t->display, "migrations",
-		      (json_int_t)d->migrations, "replayed_in", d->where, "differences", list);
+	o = json_pack("{s:b, s:s, s:I, s:s, s:o, s:s?}", "drift", d->n > 0, "target", t->display, "migrations",
+		      (json_int_t)d->migrations, "replayed_in", d->where, "differences", list, "reconcile", reconcile);
 	s = json_dumps(o, JSON_INDENT(2));
 	out_printf("%s\n", s);
 	free(s);
@@ -334,6 +371,7 @@ int cmd_drift(int argc, char **argv)
 	struct session ss = { 0 };
 	struct schema_filter f = { 0 };
 	struct drift d = { 0 };
+	char *reconcile;
 	int rc;
 	int n = opts_parse(argc, argv, opts, usage, &err);
 
@@ -357,10 +395,12 @@ int cmd_drift(int argc, char **argv)
 		rc = common_fail(&err);
 		goto out;
 	}
+	reconcile = d.n ? reconcile_sql(&d) : NULL;
 	if (c.json)
-		print_json(&d, &ss.t);
+		print_json(&d, &ss.t, reconcile);
 	else
-		print_text(&d, &ss.t);
+		print_text(&d, &ss.t, reconcile);
+	free(reconcile);
 	if (gha_active())
 		report_github(&d, &ss.t, !c.json);
 	rc = d.n ? EXIT_HISTORY : EXIT_OK;

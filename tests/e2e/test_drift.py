@@ -7,6 +7,7 @@ import json
 import os
 import secrets
 import signal
+import subprocess
 
 import pytest
 
@@ -104,6 +105,14 @@ def test_drift_names_the_object(pgshift, db, pg, deployed, case):
     if case == "added column":
         assert d["columns"] == "column age only in the database"
     assert scratch_dbs(pg) == []
+    # the reconcile SQL, run as psql runs a file, takes the database back: no drift left
+    sql = json.loads(j.stdout)["reconcile"]
+    assert sql and "SQL that brings the database back" in r.stdout
+    p = subprocess.run([f"{pg.bindir}/psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-h", str(pg.socket_dir), "-p",
+                        str(pg.port), "-U", "postgres", "-d", db.name], input=sql, text=True, capture_output=True)
+    assert p.returncode == 0, (sql, p.stderr)
+    r = pgshift.run_db("drift")
+    assert r.returncode == 0, (sql, r)
 
 
 def test_github_annotations(pgshift, db, deployed, tmp_path):
