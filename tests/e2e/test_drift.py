@@ -228,6 +228,12 @@ def test_health_drift_check(pgshift, db, pg, deployed):
         r = pgshift.run_db("health", "--shadow-url", pg.url(shadow))
         assert r.returncode == 5, r
         assert "missing index public.users_email_idx" in r.stdout
+        # a history that does not say what the schema should be: the history check fails, drift is skipped
+        db.query("UPDATE pgshift_migrations SET finished_at = NULL WHERE migration_name LIKE '%_fill'")
+        r = pgshift.run_db("health", "--json", "--shadow-url", pg.url(shadow))
+        checks = {c["check"]: c for c in json.loads(r.stdout)["checks"]}
+        assert r.returncode == 1 and not checks["history"]["ok"]
+        assert checks["drift"]["ok"] and checks["drift"]["detail"].startswith("skipped: the history")
     finally:
         with pg.connect() as c:
             c.execute(f"DROP DATABASE IF EXISTS {shadow} WITH (FORCE)")
