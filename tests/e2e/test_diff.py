@@ -139,12 +139,14 @@ def migrations(sql):
     return [(parts[i + 1], "no transaction" in parts[i]) for i in range(1, len(parts) - 1, 2)]
 
 
-def lint_findings(pgshift, project, sql):
+def lint_findings(pgshift, project, sql, url):
+    """Lint's findings on the plan's migrations, pending against a copy of the old database (as deploy's gate
+    sees them: one batch, so a check validated in one migration proves SET NOT NULL in a later one)."""
     shutil.rmtree(project.migrations)
     project.migrations.mkdir()
     for k, (body, no_tx) in enumerate(migrations(sql)):
         project.add(f"m{k}", ("-- pgshift:no-transaction\n" if no_tx else "") + body)
-    r = pgshift.run("lint", "--all", "--format", "json", "--pg-version", "16")
+    r = pgshift.run("lint", "--format", "json", "--url", url)
     assert r.returncode in (0, 1, 3), r
     return json.loads(r.stdout)["findings"]
 
@@ -161,7 +163,7 @@ def test_diff_applies_and_round_trips(pg, dbs, pgshift, project, tmp_path, name,
     assert diff(pgshift, pg, a, a2) == ""
     forward = diff(pgshift, pg, a, b)
     assert forward.startswith("-- pgshift diff: "), forward
-    for f in lint_findings(pgshift, project, forward):
+    for f in lint_findings(pgshift, project, forward, pg.url(dbs(BASE + old))):
         assert f["severity"] == "hint" or f["rule"] in allowed, (f, forward)
     applied = psql(pg, a, forward, tmp_path)
     assert applied.returncode == 0, applied.stderr + forward
@@ -171,3 +173,35 @@ def test_diff_applies_and_round_trips(pg, dbs, pgshift, project, tmp_path, name,
     applied = psql(pg, a, back, tmp_path)
     assert applied.returncode == 0, applied.stderr + back
     assert pg_dump_schema(pg, a) == pg_dump_schema(pg, a2), back
+
+
+def test_diff_json_names_each_statement_with_its_hazards(pg, dbs, pgshift):
+    a = dbs(BASE + "CREATE INDEX users_name ON users (name);")
+    b = dbs(BASE.replace("status text", "status text, nick text") + "ALTER TABLE users DROP COLUMN age;")
+    r = pgshift.run("diff", "--from", pg.url(a), "--to", pg.url(b), "--format", "json")
+    assert r.returncode == 0, r
+    out = json.loads(r.stdout)
+    by_sql = {s["sql"].strip(): s for s in out["statements"]}
+    drop = by_sql["ALTER TABLE public.users DROP COLUMN age;"]
+    assert drop["kind"] == "table" and drop["object"] == "public.users" and drop["in_transaction"]
+    assert "data_loss" in drop["hazards"] and "rename" in drop["comment"]
+    index = by_sql["DROP INDEX CONCURRENTLY IF EXISTS public.users_name;"]
+    assert index["kind"] == "index" and index["in_transaction"] is False
+    assert out["migrations"] == max(s["migration"] for s in out["statements"]) >= 2
+    same = pgshift.run("diff", "--from", pg.url(a), "--to", pg.url(a), "--format", "json")
+    assert same.returncode == 0 and json.loads(same.stdout)["statements"] == []
+
+
+def test_diff_schema_filter_and_errors(pg, dbs, pgshift):
+    a = dbs("CREATE SCHEMA x; CREATE TABLE x.t (id int); CREATE TABLE public.p (id int);")
+    b = dbs("CREATE SCHEMA x; CREATE TABLE x.t (id int);")
+    r = pgshift.run("diff", "--from", pg.url(a), "--to", pg.url(b), "--schema", "x")
+    assert r.returncode == 0 and r.stdout == "", r
+    r = pgshift.run("diff", "--from", pg.url(a), "--to", pg.url(b))
+    assert r.returncode == 0 and "DROP TABLE public.p;" in r.stdout
+    r = pgshift.run("diff", "--from", pg.url(a))
+    assert r.returncode == 2 and "--from and --to" in r.stderr
+    r = pgshift.run("diff", "--from", pg.url(a), "--to", pg.url(b), "--format", "yaml")
+    assert r.returncode == 2 and "--format" in r.stderr
+    r = pgshift.run("diff", "--from", pg.url(a), "--to", pg.url("no_such_db_" + secrets.token_hex(3)))
+    assert r.returncode == 1 and "--to" in r.stderr and "no_such_db_" in r.stderr
