@@ -1234,3 +1234,29 @@ void diff_plan_sql(const struct diff_plan *p, struct buf *out)
 		buf_addf(out, "%s%s", s->comment ? s->comment : "", s->sql);
 	}
 }
+
+void diff_plan_sql_range(const struct diff_plan *p, size_t first, size_t end, struct buf *out)
+{
+	for (size_t i = first; i < end && i < p->n; i++)
+		buf_addf(out, "%s%s", p->stmts[i].comment ? p->stmts[i].comment : "", p->stmts[i].sql);
+}
+
+void diff_plan_one_transaction(struct diff_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct diff_stmt *s = &p->stmts[i];
+		char *at = s->in_transaction ? NULL : strstr(s->sql, "INDEX CONCURRENTLY ");
+
+		/* only the statements this file makes CONCURRENTLY: the words come before any name */
+		if (at)
+			memmove(at + 6, at + 19, strlen(at + 19) + 1);
+		if (!s->in_transaction) {
+			/* what it said was about running outside a transaction */
+			free(s->comment);
+			s->comment = NULL;
+		}
+		s->in_transaction = true;
+		s->new_migration = i == 0;
+	}
+	p->migrations = p->n ? 1 : 0;
+}

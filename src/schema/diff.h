@@ -78,4 +78,18 @@ void diff_plan_free(struct diff_plan *p);
  */
 void diff_plan_sql(const struct diff_plan *p, struct buf *out);
 
+/*
+ * Statements [first, end) with their comments, without migration lines:
+ * the body of one migration's file (new --from-schema writes each
+ * migration of the plan to a directory of its own).
+ */
+void diff_plan_sql_range(const struct diff_plan *p, size_t first, size_t end, struct buf *out);
+/*
+ * Makes the plan one migration that runs in one transaction, as rollback
+ * runs a down.sql: index statements lose CONCURRENTLY (the index is built
+ * under a lock, which lint warns about), ADD VALUE stays (PostgreSQL 12+
+ * runs it in a transaction block).
+ */
+void diff_plan_one_transaction(struct diff_plan *p);
+
 #endif
