@@ -20,7 +20,7 @@
 #define DB NEEDS_DB
 #define LOCK TAKES_LOCK
 static const struct command commands[] = {
-	{ "new", cmd_new, 0, 1, "create a new migration directory" },
+	{ "new", cmd_new, 0, 2, "create a new migration directory (--from-schema: written from a schema file)" },
 	{ "deploy", cmd_deploy, M | DB | LOCK, 0, "apply the pending migrations, each in one transaction" },
 	{ "status", cmd_status, M | DB, 0, "show every migration's state (exit 4: pending, 5: history problem)" },
 	{ "lint", cmd_lint, M, ARGS_ANY, "check migrations for destructive, locking or rewriting operations" },

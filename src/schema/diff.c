@@ -1260,3 +1260,18 @@ void diff_plan_one_transaction(struct diff_plan *p)
 	}
 	p->migrations = p->n ? 1 : 0;
 }
+
+int schema_down_sql(const struct schema_model *after, const struct schema_model *before, struct buf *out,
+		    struct pgs_error *err)
+{
+	struct diff_plan p;
+	int n = -1;
+
+	if (schema_diff_plan(after, before, &p, err) == 0) {
+		diff_plan_one_transaction(&p);
+		diff_plan_sql_range(&p, 0, p.n, out);
+		n = (int)p.n;
+	}
+	diff_plan_free(&p);
+	return n;
+}

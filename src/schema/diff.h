@@ -91,5 +91,12 @@ void diff_plan_sql_range(const struct diff_plan *p, size_t first, size_t end, st
  * runs it in a transaction block).
  */
 void diff_plan_one_transaction(struct diff_plan *p);
+/*
+ * The SQL of a down.sql that takes `after` back to `before`: the plan
+ * between them in one transaction (diff_plan_one_transaction), appended to
+ * out.  Returns its number of statements (0: nothing to undo), -1 with err.
+ */
+int schema_down_sql(const struct schema_model *after, const struct schema_model *before, struct buf *out,
+		    struct pgs_error *err);
 
 #endif

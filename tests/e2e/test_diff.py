@@ -105,8 +105,8 @@ def dbs(pg):
             c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def pg_dump_schema(pg, dbname):
-    out = subprocess.run([f"{pg.bindir}/pg_dump", "--schema-only", "-h", str(pg.socket_dir), "-p", str(pg.port),
+def pg_dump_schema(pg, dbname, *extra):
+    out = subprocess.run([f"{pg.bindir}/pg_dump", "--schema-only", *extra, "-h", str(pg.socket_dir), "-p", str(pg.port),
                           "-U", "postgres", dbname], capture_output=True, text=True, check=True).stdout
     lines = [line for line in out.splitlines() if not line.startswith(("\\restrict", "\\unrestrict", "--"))]
     # column order inside a CREATE TABLE is not compared: its lines are sorted
