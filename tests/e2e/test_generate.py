@@ -145,3 +145,51 @@ def test_new_from_schema_in_prisma_layout(pg, db, project, pgshift):
     assert r.returncode == 0, r
     assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' "
                      "AND column_name = 'age'") == 0
+
+
+HAND_WRITTEN = [
+    ("users", "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\n"
+              "CREATE TYPE mood AS ENUM ('sad', 'happy');\n"),
+    ("profile", "ALTER TABLE users ADD COLUMN name text, ADD COLUMN mood mood DEFAULT 'happy';\n"
+                "CREATE VIEW user_names AS SELECT id, name FROM users;\n"
+                "COMMENT ON TABLE users IS 'people';\n"),
+    ("seed", "INSERT INTO users (id, email) VALUES (1, 'a@example.com');\n"),
+    ("email_idx", "-- pgshift:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_email ON users (email);\n"),
+    ("posts", "CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id), "
+              "body text CHECK (length(body) < 1000));\nALTER TABLE users ALTER COLUMN name SET DEFAULT 'anon';\n"),
+]
+
+
+def test_down_writes_each_migrations_down_and_rollback_undoes_them(pg, db, fresh, project, pgshift):
+    names = [project.add(name, sql) for name, sql in HAND_WRITTEN]
+    for name in names:
+        r = pgshift.run_db("down", name)
+        if name.endswith("_seed"):
+            assert r.returncode == 0 and "changes no schema object" in r.stdout, r
+            assert not (project.migrations / name / "down.sql").exists()
+            (project.migrations / name / "down.sql").write_text("DELETE FROM users WHERE id = 1;\n")
+            continue
+        assert r.returncode == 0, r
+        assert r.stdout.strip() == f"migrations/{name}/down.sql", r
+        down = (project.migrations / name / "down.sql").read_text()
+        assert down.startswith(f"-- Reverts {name}") and "CONCURRENTLY" not in down, down
+    assert "DROP INDEX IF EXISTS public.users_email;" in (project.migrations / names[3] / "down.sql").read_text()
+    assert scratch_dbs(pg) == []
+    # an existing down.sql is never replaced; a path to the directory names the migration too
+    before = (project.migrations / names[1] / "down.sql").read_text()
+    r = pgshift.run_db("down", f"migrations/{names[1]}/")
+    assert r.returncode == 2 and "not empty" in r.stderr and "delete this one" in r.stderr, r
+    assert (project.migrations / names[1] / "down.sql").read_text() == before
+    r = pgshift.run_db("down", "20990101000000_nope")
+    assert r.returncode == 2 and "no migration named" in r.stderr, r
+
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 0, r
+    files = [project.migrations / n / "migration.sql" for n in names]
+    for k in range(len(names), 0, -1):
+        r = pgshift.run_db("rollback", "--steps", "1", "--approve", names[k - 1])
+        assert r.returncode == 0, r
+        expected = fresh()
+        for f in files[:k - 1]:
+            psql_file(pg, expected, f)
+        assert without_history(pg, db.name) == without_history(pg, expected), names[k - 1]
