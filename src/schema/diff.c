@@ -797,7 +797,8 @@ static void create_index(struct planner *pl, const struct schema_object *t, bool
 			       "place", t->qname);
 		s = add(p, t, "drop", false, xasprintf("DROP INDEX CONCURRENTLY IF EXISTS %s;\n", t->qname));
 		s->lock = "SHARE UPDATE EXCLUSIVE";
-		add(p, t, "alter", true, xasprintf("ALTER INDEX %s.%s RENAME TO %s;\n", schema, tmp, name));
+		/* in the same no-transaction migration: consecutive replaced indexes then make one migration */
+		add(p, t, "alter", false, xasprintf("ALTER INDEX IF EXISTS %s.%s RENAME TO %s;\n", schema, tmp, name));
 		free(raw);
 		free(tmp);
 		free(schema);
