@@ -108,7 +108,7 @@ def test_new_from_schema_deploys_and_rolls_back_step_by_step(pg, db, fresh, proj
         assert without_history(pg, db.name) == without_history(pg, expected), names[k - 1]
 
 
-def test_new_from_schema_without_changes_writes_nothing(db, project, pgshift, tmp_path):
+def test_new_from_schema_without_changes_writes_nothing(pg, db, fresh, project, pgshift, tmp_path):
     for name, sql in MIGRATIONS:
         project.add(name, sql)
     before = sorted(p.name for p in project.migrations.iterdir())
@@ -117,6 +117,13 @@ def test_new_from_schema_without_changes_writes_nothing(db, project, pgshift, tm
     r = pgshift.run_db("new", "nothing", "--from-schema", str(schema))
     assert r.returncode == 0 and "no schema changes" in r.stdout, r
     assert sorted(p.name for p in project.migrations.iterdir()) == before
+    # with a shadow database: the file, then the migrations, each in it emptied first; nothing else is created
+    shadow = fresh("CREATE TABLE leftover (id int);")
+    r = pgshift.run("new", "nothing", "--from-schema", str(schema), "--shadow-url", pg.url(shadow))
+    assert r.returncode == 0 and "no schema changes" in r.stdout, r
+    with pg.connect(shadow) as c:
+        assert c.execute("SELECT to_regclass('leftover')").fetchone()[0] is None
+    assert scratch_dbs(pg) == []
     r = pgshift.run_db("new", "nothing", "--from-schema", env={"PGSHIFT_SCHEMA": str(tmp_path / "none.sql")})
     assert r.returncode == 2 and "none.sql: no such file" in r.stderr, r
     r = pgshift.run("new", "a", "b")
