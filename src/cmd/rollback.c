@@ -123,8 +123,8 @@ static int prepare(struct down *d, size_t n, struct pgs_error *err)
 			continue;
 		}
 		if (!text_valid_utf8(d[i].sql.data, d[i].sql.len, &bad)) {
-			err_set(err, EXIT_FAILURE_, "%s:%d: file is not valid UTF-8", m->down_path,
-				text_line_of(d[i].sql.data, bad));
+			err_set_at(err, EXIT_FAILURE_, m->down_path, text_line_of(d[i].sql.data, bad), 0,
+				   "file is not valid UTF-8");
 			goto fail;
 		}
 		text_strip_bom(&d[i].sql);
@@ -136,8 +136,9 @@ static int prepare(struct down *d, size_t n, struct pgs_error *err)
 		{
 			const struct directive *dir = script_directive(&d[i].script, "lock-timeout");
 			if (dir && opts_parse_duration(dir->args, &d[i].lock_timeout_ms) < 0) {
-				err_set(err, EXIT_FAILURE_, "%s:%d: -- pgshift:lock-timeout needs a duration from "
-					OPTS_DURATION_RANGE " such as 10s, not \"%s\"", m->down_path, dir->line, dir->args);
+				err_set_at(err, EXIT_FAILURE_, m->down_path, dir->line, 0,
+					   "-- pgshift:lock-timeout needs a duration from " OPTS_DURATION_RANGE
+					   " such as 10s, not \"%s\"", dir->args);
 				goto fail;
 			}
 		}

@@ -1556,16 +1556,9 @@ static void lint_file_unsorted(struct lint_run *run, const char *path, const cha
 	bool *used;	/* per directive: a backfill that stands above a statement */
 
 	if (script_split(path, sql, &s, &err) < 0) {
-		/* "path:line:col: message": keep PostgreSQL's message and the position */
-		const char *p = err.message + strlen(path);
-		int line = 1, col = 1;
-		const char *msg = err.message;
-
-		if (sscanf(p, ":%d:%d:", &line, &col) == 2) {
-			msg = strchr(p + 1, ':');
-			msg = strchr(msg + 1, ':') + 2;
-		}
-		add_error(run, path, migration, line, col, "syntax-error", msg, "fix the SQL");
+		/* PostgreSQL's message at its place */
+		add_error(run, path, migration, err.line ? err.line : 1, err.column ? err.column : 1, "syntax-error",
+			  err.message, "fix the SQL");
 		err_clear(&err);
 		return;
 	}
