@@ -12,8 +12,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "util/clock.h"
 #include "util/opts.h"
 
 #include "cmd/lintrun.h"
@@ -23,14 +23,6 @@
 #include "db/apply.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
 
 /* One migration to run: its statements, and how. */
 struct item {

@@ -82,16 +82,12 @@ int roles_report(PGconn *conn, const char *app, const struct strlist *schemas, c
 		return -1;
 	if (json) {
 		json_t *arr = json_array();
-		char *s;
 		for (size_t i = 0; i < gaps.n; i++)
 			json_array_append_new(arr, json_pack("{s:s, s:s}", "problem", gaps.items[i].problem, "fix",
 							     gaps.items[i].fix));
 		json_t *o = json_pack("{s:b, s:o}", "ok", gaps.n == 0, "gaps", arr);
 
-		s = json_dumps(o, JSON_INDENT(2));
-		out_printf("%s\n", s);
-		free(s);
-		json_decref(o);
+		common_print_json(o);
 	} else if (!gaps.n) {
 		out_printf("roles: ok (app role %s: CRUD only, owns nothing, cannot create)\n", app);
 	} else {

@@ -25,14 +25,19 @@ static char *vformat(const char *fmt, va_list ap, bool keep_newlines)
 	return buf_detach(&out);
 }
 
+static void vset(struct pgs_error *e, int code, const char *fmt, va_list ap)
+{
+	err_clear(e);
+	e->code = code;
+	e->message = vformat(fmt, ap, false);
+}
+
 int err_set(struct pgs_error *e, int code, const char *fmt, ...)
 {
 	va_list ap;
 
-	err_clear(e);
-	e->code = code;
 	va_start(ap, fmt);
-	e->message = vformat(fmt, ap, false);
+	vset(e, code, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -41,10 +46,8 @@ int err_set_at(struct pgs_error *e, int code, const char *file, int line, int co
 {
 	va_list ap;
 
-	err_clear(e);
-	e->code = code;
 	va_start(ap, fmt);
-	e->message = vformat(fmt, ap, false);
+	vset(e, code, fmt, ap);
 	va_end(ap);
 	err_place(e, file, line, column);
 	return -1;
