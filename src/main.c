@@ -37,6 +37,8 @@ static const struct command commands[] = {
 	{ "hook", cmd_hook, 0, 0, "call the redeploy hook (as deploy does after applying)" },
 	{ "dev", cmd_dev, 0, 1, "the embedded local PostgreSQL: up, down, status, url" },
 	{ "dump", cmd_dump, DB, 0, "write the schema as dependency-ordered SQL (-o FILE)" },
+	{ "drift", cmd_drift, M | DB, 0, "compare the database with its applied migrations replayed (exit 5: drift)" },
+	{ "diff", cmd_diff, 0, 0, "the SQL that takes one database's schema to another's (--from URL --to URL)" },
 };
 #undef M
 #undef DB

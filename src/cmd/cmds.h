@@ -45,5 +45,7 @@ int cmd_backfill(int argc, char **argv);
 int cmd_changed(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
+int cmd_drift(int argc, char **argv);
+int cmd_diff(int argc, char **argv);
 
 #endif

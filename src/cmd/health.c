@@ -3,8 +3,10 @@
  * "Health Checks"): the database answers, the history has no failed,
  * modified or missing migration, nothing is pending (unless
  * --allow-pending), no invalid index (a concurrent build that failed or was
- * interrupted), and optionally the app role's grants.  One line per check;
- * exit 0 only when all pass, 5 when an invalid index is found, else 1.
+ * interrupted), no drift (when a scratch database is at hand: --shadow-url,
+ * PGSHIFT_SHADOW_URL or the dev cluster), and optionally the app role's
+ * grants.  One line per check; exit 0 only when all pass, 5 when an invalid
+ * index or drift is found, else 1.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -13,12 +15,14 @@
 
 #include "cmd/cmds.h"
 #include "cmd/common.h"
+#include "cmd/drift.h"
+#include "cmd/shadow.h"
 #include "core/dotenv.h"
 #include "db/roles.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
 
-static const char usage[] = "pgshift health [--allow-pending] [--app-role NAME] [--json] [options]";
+static const char usage[] = "pgshift health [--allow-pending] [--app-role NAME] [--shadow-url URL] [--json] [options]";
 
 struct check {
 	const char *name;
@@ -32,6 +36,48 @@ static void add(struct check *c, int *n, const char *name, bool ok, char *detail
 	c[*n].ok = ok;
 	c[*n].detail = detail;
 	(*n)++;
+}
+
+/*
+ * The drift check: only with a scratch database at hand (a shadow URL or
+ * the dev cluster; health never creates one on the target's server).
+ * True when drift was found.
+ */
+static bool check_drift(struct session *ss, const struct common_opts *c, const char *shadow_url, struct check *chk)
+{
+	struct pgs_error err = PGS_ERROR_INIT;
+	struct schema_filter f = { NULL, 0, ss->ht.schema };
+	const struct plan *p = &ss->plan;
+	struct drift d;
+	int r;
+	bool found;
+
+	if (p->count[ST_FAILED] + p->count[ST_MODIFIED] + p->count[ST_MISSING] + p->count[ST_RUNNING]) {
+		/* the history does not say what the schema should be: the history and pending checks say why */
+		chk->ok = true;
+		chk->detail = xstrdup("skipped: the history does not say what the schema should be (see the history check)");
+		return false;
+	}
+	r = drift_compute(ss, c, shadow_url, true, &f, &d, &err);
+	found = r > 0 && d.n > 0;
+
+	chk->ok = r == 0 || (r > 0 && d.n == 0);
+	if (r < 0) {
+		chk->detail = out_redact(err.message);
+		err_clear(&err);
+	} else if (r == 0) {
+		chk->detail = xstrdup("skipped: no scratch database (--shadow-url, PGSHIFT_SHADOW_URL or pgshift dev up)");
+	} else if (d.n) {
+		chk->detail = xasprintf("%zu difference%s from the %zu applied migrations, e.g. %s %s %s (see pgshift "
+					"drift)", d.n, d.n == 1 ? "" : "s", d.migrations,
+					!d.items[0].replayed ? "extra" : !d.items[0].live ? "missing" : "changed",
+					schema_kind_name((d.items[0].live ? d.items[0].live : d.items[0].replayed)->kind),
+					(d.items[0].live ? d.items[0].live : d.items[0].replayed)->qname);
+	} else {
+		chk->detail = xasprintf("none: the schema is what the %zu applied migrations make", d.migrations);
+	}
+	drift_free(&d);
+	return found;
 }
 
 /*
@@ -62,9 +108,11 @@ int cmd_health(int argc, char **argv)
 	struct common_opts c = { 0 };
 	bool allow_pending = false;
 	const char *app_role = config_getenv("PGSHIFT_APP_ROLE");
+	const char *shadow_url = NULL;
 	struct opt opts[] = {
 		OPT_BOOL(0, "allow-pending", &allow_pending, "pending migrations do not fail the check"),
 		OPT_STRING(0, "app-role", &app_role, "NAME", "also check the app role's grants (default $PGSHIFT_APP_ROLE)"),
+		SHADOW_OPT(&shadow_url),
 		OPT_BOOL(0, "json", &c.json, "print the checks as JSON"),
 		COMMON_DIR_OPTS(&c),
 		COMMON_CONN_OPTS(&c),
@@ -72,9 +120,9 @@ int cmd_health(int argc, char **argv)
 	};
 	struct pgs_error err = PGS_ERROR_INIT;
 	struct session ss;
-	struct check checks[5];
+	struct check checks[6];
 	struct invalid_indexes indexes;
-	bool bad_index = false;
+	bool bad_index = false, drift = false;
 	int nchecks = 0;
 	bool all = true;
 	int rc;
@@ -122,6 +170,8 @@ int cmd_health(int argc, char **argv)
 			bad_index = !checks[nchecks - 1].ok;
 			invalid_indexes_free(&indexes);
 		}
+		add(checks, &nchecks, "drift", true, NULL);
+		drift = check_drift(&ss, &c, shadow_url, &checks[nchecks - 1]);
 		if (app_role && *app_role) {
 			static const char *schema[] = { "public" };
 			struct role_gaps gaps;
@@ -159,6 +209,6 @@ int cmd_health(int argc, char **argv)
 	}
 	for (int i = 0; i < nchecks; i++)
 		free(checks[i].detail);
-	/* an invalid index is a problem to fix by hand, as a failed migration is: exit 5 (unless the database is down) */
-	return all ? EXIT_OK : bad_index ? EXIT_HISTORY : EXIT_FAILURE_;
+	/* an invalid index or drift is a problem to fix by hand, as a failed migration is: exit 5 (unless the database is down) */
+	return all ? EXIT_OK : bad_index || drift ? EXIT_HISTORY : EXIT_FAILURE_;
 }

@@ -186,7 +186,10 @@ static void guard_failed(PGconn *conn, const struct history_table *ht, const str
 	struct pgs_error ignore = PGS_ERROR_INIT;
 	char *logs;
 
-	err_prefix(err, "migration %s failed at %s:%d", job->m->name, job->path, st->line);
+	err_prefix(err, "%s%s failed at %s:%d", job->m ? "migration " : "", job->m ? job->m->name : job->path, job->path,
+		   st->line);
+	if (!ht)
+		return;
 	logs = xasprintf("statement %zu of %zu (line %d) failed: %s; %zu of %zu statements applied", i + 1,
 			 job->script->n, st->line, err->message, i, job->script->n);
 	if (PQstatus(conn) == CONNECTION_OK && history_fail_row(conn, ht, id, logs, &ignore) < 0)
@@ -202,7 +205,9 @@ int apply_autocommit(PGconn *conn, const struct history_table *ht, const struct 
 	char id[37];
 	int rc = -1;
 
-	if (resume_id) {
+	if (!ht) {
+		id[0] = '\0';
+	} else if (resume_id) {
 		snprintf(id, sizeof(id), "%s", resume_id);
 		if (history_restart_row(conn, ht, id, job->m->checksum, err) < 0)
 			return -1;
@@ -238,15 +243,19 @@ int apply_autocommit(PGconn *conn, const struct history_table *ht, const struct 
 				 i + 1, s->n, st->line, f.message ? f.message : "error", f.sqlstate[0] ? " SQLSTATE " : "",
 				 f.sqlstate, i, s->n, first.data);
 			/* The hint of a transactional failure does not hold here: say what does. */
-			err_hint(err, "this migration runs outside a transaction: statements 1-%zu stay applied and are "
-				      "recorded; fix statement %zu and run deploy again to resume there, or finish it by "
-				      "hand and run \"pgshift resolve --applied %s\"",
-				 i, i + 1, job->m->name);
-			if (i == 0)
+			if (!ht)
+				err_hint(err, "statements 1-%zu of %s ran (outside a transaction) before this one failed",
+					 i, job->path);
+			else
+				err_hint(err, "this migration runs outside a transaction: statements 1-%zu stay applied and "
+					      "are recorded; fix statement %zu and run deploy again to resume there, or "
+					      "finish it by hand and run \"pgshift resolve --applied %s\"",
+					 i, i + 1, job->m->name);
+			if (i == 0 && ht)
 				err_hint(err, "this migration runs outside a transaction and nothing of it was applied; fix "
 					      "statement 1 and run deploy again, or \"pgshift resolve --rolled-back %s\"",
 					 job->m->name);
-			if (!lost) {
+			if (!lost && ht) {
 				struct pgs_error ignore = PGS_ERROR_INIT;
 				if (history_fail_row(conn, ht, id, logs.data, &ignore) < 0)
 					err_clear(&ignore);
@@ -260,10 +269,10 @@ int apply_autocommit(PGconn *conn, const struct history_table *ht, const struct 
 			guard_failed(conn, ht, job, id, i, err);
 			goto out;
 		}
-		if (history_set_steps(conn, ht, id, (int)i + 1, err) < 0)
+		if (ht && history_set_steps(conn, ht, id, (int)i + 1, err) < 0)
 			goto out;
 	}
-	if (history_finish_row(conn, ht, id, err) < 0)
+	if (ht && history_finish_row(conn, ht, id, err) < 0)
 		goto out;
 	rc = 0;
 out:

@@ -74,7 +74,8 @@ int apply_scripts(PGconn *conn, const struct history_table *ht, const struct app
  * steps done and logs say which statement failed; err says the same.
  * A concurrent index build is guarded (db_index_guard_before/after): an
  * invalid index in its way is dropped first, and the step fails when its
- * index is not valid after it.
+ * index is not valid after it.  ht NULL: nothing is recorded (SQL loaded
+ * into a scratch database; job->m may then be NULL).
  */
 int apply_autocommit(PGconn *conn, const struct history_table *ht, const struct apply_job *job,
 		     const struct apply_opts *o, const char *resume_id, int start_step, struct pgs_error *err);

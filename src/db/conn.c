@@ -72,12 +72,22 @@ static void notice_receiver(void *arg, const PGresult *res)
 
 PGconn *db_connect(const struct target *t, struct pgs_error *err)
 {
+	return db_connect_dbname(t, NULL, err);
+}
+
+PGconn *db_connect_dbname(const struct target *t, const char *dbname, struct pgs_error *err)
+{
 	const char *keys[8], *vals[8];
 	int n = 0;
 	PGconn *conn;
 
 	keys[n] = "dbname";
 	vals[n++] = t->conninfo;
+	if (dbname) {
+		/* expand_dbname: a later dbname overrides the one inside the connection string */
+		keys[n] = "dbname";
+		vals[n++] = dbname;
+	}
 	keys[n] = "application_name";
 	vals[n++] = "pgshift";
 	if (t->sslmode) {
@@ -98,7 +108,11 @@ PGconn *db_connect(const struct target *t, struct pgs_error *err)
 	if (PQstatus(conn) != CONNECTION_OK) {
 		char *msg = one_line(PQerrorMessage(conn));
 
-		err_set(err, EXIT_FAILURE_, "could not connect to %s (from %s): %s", t->display, t->source, msg);
+		if (dbname)
+			err_set(err, EXIT_FAILURE_, "could not connect to database \"%s\" on the server of %s (from %s): %s",
+				dbname, t->display, t->source, msg);
+		else
+			err_set(err, EXIT_FAILURE_, "could not connect to %s (from %s): %s", t->display, t->source, msg);
 		connect_hint(t, msg, err);
 		free(msg);
 		PQfinish(conn);

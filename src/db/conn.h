@@ -32,6 +32,8 @@ extern void (*db_notice_hook)(const char *severity, const char *message);
 
 /* Connects with application_name=pgshift and the target's TLS and timeout policy. */
 PGconn *db_connect(const struct target *t, struct pgs_error *err);
+/* The same, to database dbname on t's server (NULL: t's own database), as t's role. */
+PGconn *db_connect_dbname(const struct target *t, const char *dbname, struct pgs_error *err);
 /*
  * Refuses a connection that goes through a transaction pooler (PgBouncer in
  * transaction mode, a Neon "-pooler" host): the session advisory lock and

@@ -118,3 +118,47 @@ out:
 	buf_release(&sql);
 	return rc;
 }
+
+int db_empty_database(PGconn *conn, struct pgs_error *err)
+{
+	PGresult *res = PQexec(conn, "SELECT nspname FROM pg_namespace WHERE nspname NOT IN ('pg_catalog', "
+				     "'information_schema') AND nspname !~ '^pg_(toast|temp_)' ORDER BY 1");
+	struct buf sql = BUF_INIT;
+	bool public_seen = false;
+	int rc = -1;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		db_result_error(conn, res, "could not list the schemas of the shadow database", err);
+		goto out;
+	}
+	buf_adds(&sql, "BEGIN;\nSET LOCAL client_min_messages = warning;\n");
+	for (int i = 0; i < PQntuples(res); i++) {
+		const char *name = PQgetvalue(res, i, 0);
+
+		if (!strcmp(name, "public")) {
+			/* kept as a fresh database has it: its owner and grants matter to the model */
+			public_seen = true;
+			if (recreate_sql(conn, name, &sql, err) < 0)
+				goto out;
+		} else {
+			char *ident = db_quote_ident(conn, name, "a schema of the shadow database", err);
+
+			if (!ident)
+				goto out;
+			buf_addf(&sql, "DROP SCHEMA %s CASCADE;\n", ident);
+			free(ident);
+		}
+	}
+	if (!public_seen && recreate_sql(conn, "public", &sql, err) < 0)
+		goto out;
+	buf_adds(&sql, "COMMIT;\n");
+	if (db_exec(conn, sql.data, "could not empty the shadow database", err) < 0) {
+		PQclear(PQexec(conn, "ROLLBACK"));
+		goto out;
+	}
+	rc = 0;
+out:
+	PQclear(res);
+	buf_release(&sql);
+	return rc;
+}

@@ -18,5 +18,12 @@
  */
 int db_reset_schemas(PGconn *conn, const char *const *schemas, int n, const struct history_table *ht,
 		     struct pgs_error *err);
+/*
+ * Empties the database conn is connected to (a shadow database given with
+ * --shadow-url): every schema but the system ones is dropped with
+ * everything in it, public is created again with its owner, privileges
+ * and comment.  Only this database is touched.  One transaction.
+ */
+int db_empty_database(PGconn *conn, struct pgs_error *err);
 
 #endif

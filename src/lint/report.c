@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "lint/lint.h"
+#include "util/gha.h"
 
 #define PGSHIFT_URI "https://github.com/pgshift/pgshift"
 
@@ -181,21 +182,6 @@ void lint_report_sarif(const struct findings *f, struct buf *out)
 	     out);
 }
 
-/* Workflow command data: % CR LF escaped; properties also : and ,. */
-static void add_escaped(struct buf *out, const char *s, bool property)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '%': buf_adds(out, "%25"); break;
-		case '\r': buf_adds(out, "%0D"); break;
-		case '\n': buf_adds(out, "%0A"); break;
-		case ':': if (property) { buf_adds(out, "%3A"); break; } buf_addc(out, *s); break;
-		case ',': if (property) { buf_adds(out, "%2C"); break; } buf_addc(out, *s); break;
-		default: buf_addc(out, *s);
-		}
-	}
-}
-
 void lint_report_github(const struct findings *f, bool strict, struct buf *out)
 {
 	for (size_t i = 0; i < f->n; i++) {
@@ -206,14 +192,14 @@ void lint_report_github(const struct findings *f, bool strict, struct buf *out)
 		buf_addf(out, "::%s file=", lint_blocks(x, strict) || x->sev == SEV_ERROR ? "error"
 					    : x->sev == SEV_HINT || x->sev == SEV_INFO ? "notice"
 											 : "warning");
-		add_escaped(out, x->file, true);
+		gha_escape(out, x->file, true);
 		buf_addf(out, ",line=%d,col=%d,title=", x->line, x->col);
-		add_escaped(out, title, true);
+		gha_escape(out, title, true);
 		buf_adds(out, "::");
 		buf_addf(&msg, "%s\nproduction: %s\nsafe alternative:\n%s", x->message, x->effect, x->safe);
 		if (x->ack)
 			buf_addf(&msg, "\nacknowledged: %s", x->ack);
-		add_escaped(out, msg.data, false);
+		gha_escape(out, msg.data, false);
 		buf_addc(out, '\n');
 		buf_release(&msg);
 		free(title);

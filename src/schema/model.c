@@ -160,6 +160,11 @@ void schema_model_free(struct schema_model *m)
 		for (size_t k = 0; k < o->nparts; k++) {
 			free(o->parts[k].name);
 			free(o->parts[k].sql);
+			free(o->parts[k].type);
+			free(o->parts[k].collation);
+			free(o->parts[k].default_expr);
+			free(o->parts[k].generated);
+			free(o->parts[k].identity);
 		}
 		free(o->parts);
 		free(o->deps);

@@ -54,6 +54,13 @@ enum schema_kind {
 struct schema_part {
 	char *name;	/* quoted */
 	char *sql;	/* its definition as CREATE TABLE writes it: "\"id\" integer NOT NULL" */
+	/* the same, piece by piece (for schema_diff_plan): */
+	char *type;		/* format_type: "character varying(20)" */
+	char *collation;	/* " COLLATE \"pg_catalog\".\"C\"" when not the type's, else NULL */
+	char *default_expr;	/* the DEFAULT expression, or NULL */
+	char *generated;	/* the expression of GENERATED ALWAYS AS (...) STORED, or NULL */
+	char *identity;		/* " GENERATED ... AS IDENTITY (SEQUENCE NAME ...)", or NULL */
+	bool not_null;
 };
 
 #define SCHEMA_NONE ((size_t)-1)

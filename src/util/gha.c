@@ -47,3 +47,17 @@ void gha_summary(const char *markdown)
 {
 	append("GITHUB_STEP_SUMMARY", markdown);
 }
+
+void gha_escape(struct buf *out, const char *s, bool property)
+{
+	for (; *s; s++) {
+		switch (*s) {
+		case '%': buf_adds(out, "%25"); break;
+		case '\r': buf_adds(out, "%0D"); break;
+		case '\n': buf_adds(out, "%0A"); break;
+		case ':': if (property) { buf_adds(out, "%3A"); break; } buf_addc(out, *s); break;
+		case ',': if (property) { buf_adds(out, "%2C"); break; } buf_addc(out, *s); break;
+		default: buf_addc(out, *s);
+		}
+	}
+}

@@ -342,14 +342,14 @@ def health(pgshift, *args, **kw):
 def test_health_in_each_state(pg, db, project, pgshift):
     a = project.add("a", "CREATE TABLE a (id int);\n")
     rc, checks = health(pgshift)
-    assert rc == 1 and checks == {"database": True, "history": True, "pending": False, "indexes": True}
+    assert rc == 1 and checks == {"database": True, "history": True, "pending": False, "indexes": True, "drift": True}
     assert health(pgshift, "--allow-pending")[0] == 0
     assert pgshift.run_db("deploy").returncode == 0
-    assert health(pgshift) == (0, {"database": True, "history": True, "pending": True, "indexes": True})
+    assert health(pgshift) == (0, {"database": True, "history": True, "pending": True, "indexes": True, "drift": True})
     r = pgshift.run_db("health")
     assert r.returncode == 0 and r.stdout.count("ok") >= 3
     (project.migrations / a / "migration.sql").write_text("CREATE TABLE a (id bigint);\n")
-    assert health(pgshift) == (1, {"database": True, "history": False, "pending": True, "indexes": True})
+    assert health(pgshift) == (1, {"database": True, "history": False, "pending": True, "indexes": True, "drift": True})
     (project.migrations / a / "migration.sql").write_text("CREATE TABLE a (id int);\n")
     db.query("UPDATE pgshift_migrations SET finished_at = NULL")
     assert health(pgshift)[1]["history"] is False

@@ -1,0 +1,49 @@
+/*
+ * replay: filling a scratch database (db/scratch.h) so that its model can
+ * be read: the migrations a target has applied, in the order it applied
+ * them, or a .sql file (or a directory of them) as psql -f would load it.
+ *
+ * Migrations replay through the deploy path (db/apply.h) with a history
+ * table in the scratch database, the same table as the target's (same
+ * schema, same mode): a no-transaction migration runs statement by
+ * statement as it did on the target, and the scratch ends up with the same
+ * history schema as the target, while schema_load leaves pgshift's own
+ * tables out of both models.  A `-- pgshift:backfill` UPDATE is data: on
+ * the empty scratch it runs as the plain UPDATE it is, in the migration's
+ * transaction.  Never prints.
+ */
+#ifndef PGSHIFT_REPLAY_H
+#define PGSHIFT_REPLAY_H
+
+#include <libpq-fe.h>
+#include <stddef.h>
+
+#include "core/plan.h"
+#include "db/history.h"
+#include "util/err.h"
+
+/*
+ * The migrations the plan says are applied, in the order the target
+ * applied them (their history rows' finished_at, then name): *out is a new
+ * array of *n (caller frees; the migrations belong to the plan's set).
+ * A history that does not say what the target should hold is refused
+ * (EXIT_HISTORY): a failed migration, one whose file is missing or was
+ * edited after it was applied; a deploy at work (EXIT_LOCK).
+ */
+int replay_applied(const struct plan *p, const struct migration ***out, size_t *n, struct pgs_error *err);
+/*
+ * Applies migs in order into conn (a scratch database), recording them in
+ * ht there (created when missing).  On failure err names the migration,
+ * the file and line; after a signal (scratch_interrupted) its code is 130.
+ */
+int replay_migrations(PGconn *conn, const struct history_table *ht, const struct migration *const *migs, size_t n,
+		      struct pgs_error *err);
+/*
+ * Loads path, a .sql file or a directory of them (every *.sql in name
+ * order), into conn: each file in one transaction, or, when it holds
+ * statements that cannot run in one (CREATE INDEX CONCURRENTLY, ...),
+ * statement by statement.  Nothing is recorded.
+ */
+int replay_sql_path(PGconn *conn, const char *path, struct pgs_error *err);
+
+#endif

@@ -1,0 +1,298 @@
+/*
+ * scratch: the database pgshift replays into, created and dropped here or
+ * given as a shadow and emptied here (see scratch.h for the rules).
+ */
+#include "db/scratch.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
+
+#include "db/conn.h"
+#include "db/quote.h"
+#include "db/reset.h"
+#include "util/buf.h"
+#include "util/exitcodes.h"
+
+static volatile sig_atomic_t interrupted;
+/* The scratch connection's cancel handle: PQcancel may be called from a signal handler. */
+static PGcancel *volatile cancel_handle;
+static struct sigaction old_int, old_term;
+static bool handlers_set;
+
+static void on_signal(int sig)
+{
+	char errbuf[256];
+	PGcancel *c = cancel_handle;
+
+	(void)sig;
+	interrupted = 1;
+	if (c)
+		PQcancel(c, errbuf, sizeof(errbuf));
+}
+
+bool scratch_interrupted(void)
+{
+	return interrupted != 0;
+}
+
+static void catch_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART;
+	interrupted = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	handlers_set = true;
+}
+
+static void release_signals(void)
+{
+	if (!handlers_set)
+		return;
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	handlers_set = false;
+}
+
+char *scratch_new_name(void)
+{
+	unsigned char r[4];
+
+	if (RAND_bytes(r, sizeof(r)) != 1) {
+		/* unique enough with the pid: only this process uses the name */
+		unsigned long t = (unsigned long)time(NULL);
+		memcpy(r, &t, sizeof(r));
+	}
+	return xasprintf("pgshift_scratch_%ld_%02x%02x%02x%02x", (long)getpid(), r[0], r[1], r[2], r[3]);
+}
+
+/* One row saying which server instance and which database a connection reaches. */
+static char *identity(PGconn *conn, struct pgs_error *err)
+{
+	PGresult *res = PQexec(conn, "SELECT current_database() || '/' || d.oid || '/' || pg_postmaster_start_time() || "
+				     "'/' || current_setting('port') FROM pg_database d WHERE d.datname = current_database()");
+	char *id = NULL;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1)
+		db_result_error(conn, res, "could not ask which database this is", err);
+	else
+		id = xstrdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return id;
+}
+
+int scratch_same_database(PGconn *a, PGconn *b, struct pgs_error *err)
+{
+	char *x = identity(a, err);
+	char *y = x ? identity(b, err) : NULL;
+	int rc = y ? !strcmp(x, y) : -1;
+
+	free(x);
+	free(y);
+	return rc;
+}
+
+/* Whether the role of conn may create databases: 1, 0, or -1 with err. */
+static int may_create_databases(PGconn *conn, struct pgs_error *err)
+{
+	PGresult *res = PQexec(conn, "SELECT rolcreatedb OR rolsuper FROM pg_roles WHERE rolname = current_user");
+	int rc;
+
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		rc = db_result_error(conn, res, "could not read whether the role may create databases", err);
+	} else {
+		rc = PQntuples(res) == 1 && !strcmp(PQgetvalue(res, 0, 0), "t");
+	}
+	PQclear(res);
+	return rc;
+}
+
+/*
+ * CREATE DATABASE from template0 (template1 may hold objects of its own);
+ * on the target's server with the target's encoding and locale.
+ */
+static int create_database(PGconn *admin, const char *name, bool like_target, struct pgs_error *err)
+{
+	PGresult *res = NULL;
+	struct buf sql = BUF_INIT;
+	char *ident = db_quote_ident(admin, name, "the scratch database name", err);
+	int rc = -1;
+
+	if (!ident)
+		goto out;
+	buf_addf(&sql, "CREATE DATABASE %s TEMPLATE template0", ident);
+	if (like_target) {
+		res = PQexec(admin, "SELECT pg_encoding_to_char(encoding), datcollate, datctype FROM pg_database "
+				    "WHERE datname = current_database()");
+		if (PQresultStatus(res) != PGRES_TUPLES_OK || PQntuples(res) != 1) {
+			db_result_error(admin, res, "could not read the target database's encoding", err);
+			goto out;
+		}
+		for (int i = 0; i < 3; i++) {
+			static const char *const words[] = { "ENCODING", "LC_COLLATE", "LC_CTYPE" };
+			char *lit = db_quote_literal(admin, PQgetvalue(res, 0, i), "the target database's locale", err);
+
+			if (!lit)
+				goto out;
+			buf_addf(&sql, " %s %s", words[i], lit);
+			free(lit);
+		}
+	}
+	if (db_exec(admin, sql.data, "could not create a scratch database", err) < 0)
+		goto out;
+	rc = 0;
+out:
+	PQclear(res);
+	buf_release(&sql);
+	free(ident);
+	return rc;
+}
+
+/* Creates the scratch database through admin (on server) and connects to it. */
+static int create_on(struct scratch *s, PGconn *admin, bool admin_owned, const struct target *server, bool like_target,
+		     const char *where, struct pgs_error *err)
+{
+	s->admin = admin;
+	s->admin_owned = admin_owned;
+	s->name = scratch_new_name();
+	s->where = xasprintf("scratch database %s on %s", s->name, where);
+	/* marked before it exists: a CREATE cut short by a signal may still have made it */
+	s->created = true;
+	if (create_database(admin, s->name, like_target, err) < 0)
+		return -1;
+	s->conn = db_connect_dbname(server, s->name, err);
+	return s->conn ? 0 : -1;
+}
+
+static int open_shadow(const struct scratch_request *r, struct scratch *s, struct pgs_error *err)
+{
+	int same;
+
+	s->conn = db_connect(r->shadow, err);
+	if (!s->conn) {
+		err_prefix(err, "shadow database");
+		err_hint(err, "--shadow-url (or PGSHIFT_SHADOW_URL) must name a reachable database pgshift may empty; "
+			      "without it pgshift creates one on the dev cluster (pgshift dev up)");
+		return -1;
+	}
+	same = scratch_same_database(s->conn, r->target_conn, err);
+	if (same < 0)
+		return -1;
+	if (same) {
+		err_set(err, EXIT_USAGE, "refusing the shadow database %s: it is the target database itself",
+			r->shadow->display ? r->shadow->display : "given");
+		err_detail(err, "pgshift empties the shadow database before it replays into it");
+		err_hint(err, "give --shadow-url (or PGSHIFT_SHADOW_URL) a separate database that holds nothing you "
+			      "need, or leave it out to use a temporary one");
+		return -1;
+	}
+	s->where = xasprintf("shadow database %s", r->shadow->display ? r->shadow->display : "");
+	return db_empty_database(s->conn, err);
+}
+
+int scratch_open(const struct scratch_request *r, struct scratch *s, struct pgs_error *err)
+{
+	int rc = -1;
+
+	memset(s, 0, sizeof(*s));
+	catch_signals();
+	if (r->shadow) {
+		rc = open_shadow(r, s, err);
+	} else if (r->dev) {
+		PGconn *admin = db_connect(r->dev, err);
+
+		if (!admin)
+			err_prefix(err, "dev cluster");
+		else
+			rc = create_on(s, admin, true, r->dev, false, "the dev cluster", err);
+	} else {
+		int can = r->on_target_server && r->target->local ? may_create_databases(r->target_conn, err) : 0;
+
+		if (can > 0) {
+			rc = create_on(s, r->target_conn, false, r->target, true, "the target's server", err);
+		} else if (can == 0) {
+			err_set(err, EXIT_FAILURE_, "no scratch database to replay the migrations into");
+			if (!r->on_target_server || !r->target->local)
+				err_detail(err, "no --shadow-url, the dev cluster is not running, and the target is not on "
+						"this machine");
+			else
+				err_detail(err, "no --shadow-url, the dev cluster is not running, and role %s may not create "
+						"databases on the target's server", r->target->user && *r->target->user ?
+						r->target->user : PQuser(r->target_conn));
+			err_hint(err, "start the dev cluster with \"pgshift dev up\", or name a database pgshift may empty "
+				      "with --shadow-url URL (or PGSHIFT_SHADOW_URL)");
+		}
+	}
+	if (rc == 0 && interrupted)
+		rc = err_set(err, 130, "interrupted");
+	if (rc == 0 && s->conn)
+		cancel_handle = PQgetCancel(s->conn);
+	if (rc < 0) {
+		struct pgs_error ignore = PGS_ERROR_INIT;
+
+		if (scratch_close(s, &ignore) < 0) {
+			err_hint(err, "%s", ignore.message);
+			err_clear(&ignore);
+		}
+	}
+	return rc;
+}
+
+static int drop_database(struct scratch *s, struct pgs_error *err)
+{
+	struct buf sql = BUF_INIT;
+	char *ident;
+	int rc = -1;
+
+	if (!s->admin || PQstatus(s->admin) != CONNECTION_OK) {
+		err_set(err, EXIT_FAILURE_, "could not drop the %s: the connection to its server is lost", s->where);
+		err_hint(err, "drop it by hand: DROP DATABASE %s", s->name);
+		return -1;
+	}
+	if (PQtransactionStatus(s->admin) != PQTRANS_IDLE)
+		PQclear(PQexec(s->admin, "ROLLBACK"));
+	ident = db_quote_ident(s->admin, s->name, "the scratch database name", err);
+	if (!ident)
+		return -1;
+	/* WITH (FORCE), PostgreSQL 13+: a backend still ending its cancelled statement must not keep it */
+	buf_addf(&sql, "DROP DATABASE IF EXISTS %s%s", ident, PQserverVersion(s->admin) >= 130000 ? " WITH (FORCE)" : "");
+	if (db_exec(s->admin, sql.data, "could not drop the scratch database", err) < 0)
+		err_hint(err, "drop it by hand: DROP DATABASE %s", ident);
+	else
+		rc = 0;
+	buf_release(&sql);
+	free(ident);
+	return rc;
+}
+
+int scratch_close(struct scratch *s, struct pgs_error *err)
+{
+	PGcancel *c = cancel_handle;
+	int rc = 0;
+
+	cancel_handle = NULL;
+	if (c)
+		PQfreeCancel(c);
+	if (s->conn)
+		PQfinish(s->conn);
+	s->conn = NULL;
+	if (s->created && s->name)
+		rc = drop_database(s, err);
+	if (s->admin && s->admin_owned)
+		PQfinish(s->admin);
+	release_signals();
+	free(s->name);
+	free(s->where);
+	memset(s, 0, sizeof(*s));
+	return rc;
+}

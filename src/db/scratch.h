@@ -1,0 +1,67 @@
+/*
+ * scratch: a database pgshift may empty and fill, to replay migrations or
+ * load SQL into and read its model (drift; diff and new --from-schema).
+ *
+ * It is either the shadow database the user named (--shadow-url,
+ * PGSHIFT_SHADOW_URL), emptied first, or one pgshift creates, named
+ * pgshift_scratch_<pid>_<random>, on the dev cluster when it is up, else on
+ * the target's own server when the target is local and its role may create
+ * databases; a created one is dropped by scratch_close, also after an error
+ * or a signal.  Nothing else is ever emptied or dropped: a shadow that is
+ * the target database itself is refused before anything is done to it.
+ *
+ * While a scratch is open, SIGINT and SIGTERM do not end pgshift: they set
+ * a flag (scratch_interrupted) and cancel the statement running on the
+ * scratch connection, so that the caller unwinds to scratch_close, which
+ * drops the database and puts the previous handlers back.  The caller then
+ * exits 130.  Never prints.
+ */
+#ifndef PGSHIFT_SCRATCH_H
+#define PGSHIFT_SCRATCH_H
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+#include "db/url.h"
+#include "util/err.h"
+
+struct scratch_request {
+	PGconn *target_conn;		/* the target, connected: for the identity check, and to create on its server */
+	const struct target *target;
+	const struct target *shadow;	/* --shadow-url / PGSHIFT_SHADOW_URL resolved, or NULL */
+	const struct target *dev;	/* the dev cluster when it is up, or NULL */
+	bool on_target_server;		/* may create one on the target's server (local, CREATEDB) */
+};
+
+struct scratch {
+	PGconn *conn;		/* the scratch database; owned */
+	char *name;		/* its database name; owned */
+	char *where;		/* for messages: "scratch database X on the dev cluster"; owned */
+	bool created;		/* pgshift created it: scratch_close drops it */
+	PGconn *admin;		/* created: a connection to another database of its server, for the DROP */
+	bool admin_owned;	/* admin is ours to close (not the target's connection) */
+};
+
+/*
+ * Opens a scratch database as described above; on failure s holds nothing
+ * (a database created on the way is dropped again) and err says why, with
+ * a hint (pgshift dev up, or --shadow-url) when there is no place for one.
+ */
+int scratch_open(const struct scratch_request *r, struct scratch *s, struct pgs_error *err);
+/*
+ * Closes the scratch connection and drops the database when pgshift created
+ * it; restores the signal handlers.  Safe on a zeroed struct.  -1 with err
+ * when the drop failed (err names the database to drop by hand).
+ */
+int scratch_close(struct scratch *s, struct pgs_error *err);
+/* True once SIGINT or SIGTERM came while a scratch was open. */
+bool scratch_interrupted(void);
+/*
+ * Whether two connections reach the same database (same server instance,
+ * same database): 1 yes, 0 no, -1 with err when it could not be asked.
+ */
+int scratch_same_database(PGconn *a, PGconn *b, struct pgs_error *err);
+/* A scratch database name, pgshift_scratch_<pid>_<8 hex digits>; new string. */
+char *scratch_new_name(void);
+
+#endif

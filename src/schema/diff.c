@@ -1,0 +1,1236 @@
+/*
+ * diff: schema_diff_plan, the statements that take one model to another.
+ *
+ * Every object of `from` gets a state (kept, altered in place, dropped,
+ * dropped and created again) and so does every object of `to` (kept,
+ * altered, created).  The plan is then written in five runs:
+ *   1. drops of relations and what hangs on them, and of everything that is
+ *      created again, in the reverse of `from`'s load order;
+ *   2. creations and in-place changes in `to`'s load order (schema_order),
+ *      each in its safe form;
+ *   3. the VALIDATEs of what run 2 added NOT VALID;
+ *   4. SET NOT NULL once a validated check proves it;
+ *   5. drops of types, functions, sequences, schemas and extensions (last:
+ *      a column default or a dropped column may use them until run 2).
+ * finish() then cuts the runs into migrations (see diff.h).
+ */
+#include "schema/diff.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { F_KEEP, F_ALTER, F_DROP, F_RECREATE, F_ENUM_RECREATE };
+enum { T_KEEP, T_ALTER, T_CREATE };
+
+struct planner {
+	const struct schema_model *from, *to;
+	unsigned char *fs;	/* state of each object of from */
+	unsigned char *ts;	/* state of each object of to */
+	bool *columns_changed;	/* from tables: a column's type changes or a column goes (dependants are recreated) */
+	size_t *f2t, *t2f;	/* the same key in the other model, or SCHEMA_NONE */
+	struct diff_plan run[5];
+};
+
+/* ---- small helpers ---- */
+
+static bool same(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && !strcmp(a, b));
+}
+
+/* name as a quoted identifier, always quoted (new string). */
+static char *quote_ident(const char *name)
+{
+	struct buf b = BUF_INIT;
+
+	buf_addc(&b, '"');
+	for (const char *p = name; *p; p++) {
+		if (*p == '"')
+			buf_addc(&b, '"');
+		buf_addc(&b, *p);
+	}
+	buf_addc(&b, '"');
+	return buf_detach(&b);
+}
+
+/* A quoted identifier made unquoted (new string). */
+static char *unquote(const char *q)
+{
+	struct buf b = BUF_INIT;
+
+	if (*q != '"')
+		return xstrdup(q);
+	for (const char *p = q + 1; *p; p++) {
+		if (*p == '"' && p[1] == '"')
+			p++;
+		else if (*p == '"')
+			break;
+		buf_addc(&b, *p);
+	}
+	return buf_detach(&b);
+}
+
+/* The object's own quoted name after its table ("public.t.t_pkey" -> "t_pkey"). */
+static const char *local_name(const struct schema_object *o)
+{
+	size_t n = o->table ? strlen(o->table) : 0;
+
+	return n && !strncmp(o->qname, o->table, n) && o->qname[n] == '.' ? o->qname + n + 1 : o->qname;
+}
+
+/* The table or materialized view named qname in m, or SCHEMA_NONE. */
+static size_t relation_index(const struct schema_model *m, const char *qname)
+{
+	char *key = xasprintf("table %s", qname);
+	size_t i = schema_index(m, key);
+
+	free(key);
+	if (i == SCHEMA_NONE) {
+		key = xasprintf("materialized_view %s", qname);
+		i = schema_index(m, key);
+		free(key);
+	}
+	return i;
+}
+
+static bool is_partitioned(const struct schema_model *m, const char *qname)
+{
+	size_t i = relation_index(m, qname);
+
+	return i != SCHEMA_NONE && m->objects[i].kind == SCHEMA_KIND_TABLE && m->objects[i].subkind == 'p';
+}
+
+/* Whether qname is a relation of `from` that the plan keeps (not dropped, not created again). */
+static bool existing(const struct planner *pl, const char *qname)
+{
+	size_t i = qname ? relation_index(pl->from, qname) : SCHEMA_NONE;
+
+	return i != SCHEMA_NONE && (pl->fs[i] == F_KEEP || pl->fs[i] == F_ALTER);
+}
+
+static struct diff_stmt *add(struct diff_plan *p, const struct schema_object *o, const char *action, bool tx,
+			     char *sql)
+{
+	struct diff_stmt *s;
+
+	if (p->n == p->cap) {
+		p->cap = p->cap ? 2 * p->cap : 16;
+		p->stmts = xrealloc(p->stmts, p->cap * sizeof(*p->stmts));
+	}
+	s = &p->stmts[p->n++];
+	memset(s, 0, sizeof(*s));
+	s->sql = sql;
+	s->kind = schema_kind_name(o->kind);
+	s->action = action;
+	s->object = xstrdup(o->qname);
+	s->in_transaction = tx;
+	s->lock = "";
+	return s;
+}
+
+/* Marks s as taking a strong lock on an existing table. */
+static void locks(const struct planner *pl, struct diff_stmt *s, const char *table, const char *lock)
+{
+	s->lock = lock;
+	if (existing(pl, table)) {
+		s->table = xstrdup(table);
+		s->hazards |= DIFF_LOCK_STRONG;
+	}
+}
+
+static void add_comment(struct diff_stmt *s, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void add_comment(struct diff_stmt *s, const char *fmt, ...)
+{
+	struct buf b = BUF_INIT;
+	va_list ap;
+
+	if (s->comment)
+		buf_adds(&b, s->comment);
+	buf_adds(&b, "-- ");
+	va_start(ap, fmt);
+	buf_vaddf(&b, fmt, ap);
+	va_end(ap);
+	buf_addc(&b, '\n');
+	free(s->comment);
+	s->comment = buf_detach(&b);
+}
+
+/* ---- line deltas: comments and grants ---- */
+
+static bool has_line(const char *text, const char *line, size_t len)
+{
+	for (const char *p = text; p && *p;) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (n == len && !memcmp(p, line, len))
+			return true;
+		p = e ? e + 1 : NULL;
+	}
+	return false;
+}
+
+/* The target of a COMMENT ON line: its length up to " IS '" / " IS E'". */
+static size_t comment_target(const char *line, size_t len)
+{
+	for (size_t i = 0; i + 5 <= len; i++)
+		if (!memcmp(line + i, " IS '", 5) || (i + 6 <= len && !memcmp(line + i, " IS E'", 6)))
+			return i;
+	return len;
+}
+
+static bool has_target(const char *text, const char *line, size_t tlen)
+{
+	for (const char *p = text; p && *p;) {
+		const char *e = strchr(p, '\n');
+		size_t n = e ? (size_t)(e - p) : strlen(p);
+		if (comment_target(p, n) == tlen && !memcmp(p, line, tlen))
+			return true;
+		p = e ? e + 1 : NULL;
+	}
+	return false;
+}
+
+/* GRANT x ON y TO z[ WITH GRANT OPTION]; <-> REVOKE x ON y FROM z; */
+static char *invert_grant(const char *line, size_t len)
+{
+	char *l = xstrndup(line, len), *out = NULL, *to;
+
+	if (!strncmp(l, "GRANT ", 6) && (to = strstr(l, " TO "))) {
+		char *opt = strstr(to, " WITH GRANT OPTION;");
+		if (opt)
+			strcpy(opt, ";");
+		*to = '\0';
+		out = xasprintf("REVOKE %s FROM %s\n", l + 6, to + 4);
+	} else if (!strncmp(l, "REVOKE ", 7) && (to = strstr(l, " FROM "))) {
+		*to = '\0';
+		out = xasprintf("GRANT %s TO %s\n", l + 7, to + 6);
+	}
+	free(l);
+	return out;
+}
+
+/* The changes of comments and grants between a and b (either may be NULL) as statements in p. */
+static void meta_delta(struct diff_plan *p, const struct schema_object *o, const char *oldc, const char *newc,
+		       const char *oldg, const char *newg)
+{
+	struct buf b = BUF_INIT;
+
+	for (const char *q = oldc; q && *q;) {
+		const char *e = strchr(q, '\n');
+		size_t n = e ? (size_t)(e - q) : strlen(q), t = comment_target(q, n);
+		if (!has_target(newc, q, t))
+			buf_addf(&b, "%.*s IS NULL;\n", (int)t, q);
+		q = e ? e + 1 : NULL;
+	}
+	for (const char *q = newc; q && *q;) {
+		const char *e = strchr(q, '\n');
+		size_t n = e ? (size_t)(e - q) : strlen(q);
+		if (!has_line(oldc, q, n))
+			buf_addf(&b, "%.*s\n", (int)n, q);
+		q = e ? e + 1 : NULL;
+	}
+	if (b.len)
+		add(p, o, "comment", true, buf_detach(&b));
+	buf_release(&b);
+	for (const char *q = oldg; q && *q;) {
+		const char *e = strchr(q, '\n');
+		size_t n = e ? (size_t)(e - q) : strlen(q);
+		char *inv;
+		if (!has_line(newg, q, n) && (inv = invert_grant(q, n))) {
+			buf_adds(&b, inv);
+			free(inv);
+		}
+		q = e ? e + 1 : NULL;
+	}
+	for (const char *q = newg; q && *q;) {
+		const char *e = strchr(q, '\n');
+		size_t n = e ? (size_t)(e - q) : strlen(q);
+		if (!has_line(oldg, q, n))
+			buf_addf(&b, "%.*s\n", (int)n, q);
+		q = e ? e + 1 : NULL;
+	}
+	if (b.len)
+		add(p, o, "grant", true, buf_detach(&b));
+	buf_release(&b);
+}
+
+/* ---- tables ---- */
+
+/* The table's CREATE without its column list and its row level security lines (new string). */
+static char *table_shape(const struct schema_object *o)
+{
+	struct buf cols = BUF_INIT, b = BUF_INIT;
+	const char *s = o->create_sql, *at;
+
+	if (!o->partition) {
+		for (size_t k = 0; k < o->nparts; k++)
+			buf_addf(&cols, "%s\n    %s", k ? "," : "", o->parts[k].sql);
+		buf_adds(&cols, "\n)");
+	}
+	at = cols.len ? strstr(s, cols.data) : NULL;
+	if (at) {
+		buf_add(&b, s, (size_t)(at - s));
+		s = at + cols.len;
+	}
+	for (const char *q = s; *q;) {
+		const char *e = strchr(q, '\n');
+		size_t n = e ? (size_t)(e - q + 1) : strlen(q);
+		if (!strstr(q, " ROW LEVEL SECURITY;") || (e && strstr(q, " ROW LEVEL SECURITY;") > e))
+			buf_add(&b, q, n);
+		q += n;
+	}
+	buf_release(&cols);
+	return buf_detach(&b);
+}
+
+static bool table_reshaped(const struct schema_object *a, const struct schema_object *b)
+{
+	char *x = table_shape(a), *y = table_shape(b);
+	bool r = strcmp(x, y) != 0;
+
+	free(x);
+	free(y);
+	return r;
+}
+
+static const struct schema_part *find_part(const struct schema_object *o, const char *name)
+{
+	for (size_t k = 0; k < o->nparts; k++)
+		if (!strcmp(o->parts[k].name, name))
+			return &o->parts[k];
+	return NULL;
+}
+
+/* The identity clause without its ALWAYS / BY DEFAULT word. */
+static const char *identity_options(const char *ident)
+{
+	const char *p = strstr(ident, " AS IDENTITY");
+
+	return p ? p : ident;
+}
+
+/* Types whose change to the other never loses a value. */
+static bool widening(const char *from, const char *to)
+{
+	static const char *const pairs[][2] = {
+		{ "smallint", "integer" }, { "smallint", "bigint" }, { "integer", "bigint" }, { "real", "double precision" },
+		{ "character varying", "text" }, { "character", "text" }, { "integer", "numeric" }, { "bigint", "numeric" },
+		{ "timestamp without time zone", "timestamp with time zone" },
+	};
+	size_t lf = strcspn(from, "("), lt = strcspn(to, "(");
+
+	if (!strcmp(to, "text") && !strncmp(from, "character varying", 17))
+		return true;
+	if (lf == lt && !strncmp(from, to, lf) && from[lf] == '(' && to[lt] == '(') {
+		/* varchar(10) -> varchar(20), numeric(10,2) -> numeric(12,2) */
+		return atol(to + lt + 1) >= atol(from + lf + 1) && !strchr(from, ',') == !strchr(to, ',');
+	}
+	if (!strncmp(from, "character varying", 17) && !strcmp(to, "character varying"))
+		return true;
+	for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++)
+		if (!strcmp(from, pairs[i][0]) && !strcmp(to, pairs[i][1]))
+			return true;
+	return false;
+}
+
+#define ALTER_LOCK "ACCESS EXCLUSIVE"
+
+static struct diff_stmt *alter_stmt(struct planner *pl, struct diff_plan *p, const struct schema_object *t,
+				    const char *action, char *sql)
+{
+	struct diff_stmt *s = add(p, t, action, true, sql);
+
+	locks(pl, s, t->qname, ALTER_LOCK);
+	return s;
+}
+
+/* SET NOT NULL through a validated check (PostgreSQL 12+): the check now, the rest in runs 3 and 4. */
+static void set_not_null(struct planner *pl, const struct schema_object *t, const struct schema_part *c)
+{
+	char *raw_table = xstrdup(t->name), *raw_col = unquote(c->name), *raw, *check;
+	struct diff_stmt *s;
+
+	if (strlen(raw_table) + strlen(raw_col) > 50)
+		raw_table[50 > strlen(raw_col) ? 50 - strlen(raw_col) : 0] = '\0';
+	raw = xasprintf("%s_%s_not_null", raw_table, raw_col);
+	if (strlen(raw) > 63)
+		raw[63] = '\0';
+	check = quote_ident(raw);
+	s = alter_stmt(pl, &pl->run[1], t, "alter",
+		       xasprintf("ALTER TABLE %s ADD CONSTRAINT %s CHECK (%s IS NOT NULL) NOT VALID;\n", t->qname, check,
+				 c->name));
+	add_comment(s, "SET NOT NULL on %s.%s in three steps: a check NOT VALID, VALIDATE, then SET NOT NULL", t->qname,
+		    c->name);
+	s = add(&pl->run[2], t, "validate", true,
+		xasprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s;\n", t->qname, check));
+	s->lock = "SHARE UPDATE EXCLUSIVE";
+	s->new_migration = true;
+	s = alter_stmt(pl, &pl->run[3], t, "alter",
+		       xasprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n", t->qname, c->name));
+	s->new_migration = true;
+	alter_stmt(pl, &pl->run[3], t, "alter", xasprintf("ALTER TABLE %s DROP CONSTRAINT %s;\n", t->qname, check));
+	free(raw_table);
+	free(raw_col);
+	free(raw);
+	free(check);
+}
+
+static void add_column(struct planner *pl, const struct schema_object *t, const struct schema_part *c)
+{
+	struct diff_stmt *s = alter_stmt(pl, &pl->run[1], t, "alter",
+					 xasprintf("ALTER TABLE %s ADD COLUMN %s;\n", t->qname, c->sql));
+
+	if (c->identity || c->generated) {
+		s->hazards |= DIFF_REWRITE;
+		add_comment(s, "an identity or generated column rewrites %s", t->qname);
+	}
+	if (c->not_null && !c->default_expr && !c->identity && !c->generated)
+		add_comment(s, "NOT NULL without a default: fails if %s has rows (add it nullable and backfill first)",
+			    t->qname);
+}
+
+static void drop_column(struct planner *pl, const struct schema_object *t, const struct schema_part *c, bool hint)
+{
+	struct diff_stmt *s = alter_stmt(pl, &pl->run[1], t, "drop",
+					 xasprintf("ALTER TABLE %s DROP COLUMN %s;\n", t->qname, c->name));
+
+	s->hazards |= DIFF_DATA_LOSS;
+	add_comment(s, "drops column %s of %s and every value in it", c->name, t->qname);
+	if (hint)
+		add_comment(s, "if it was renamed, write ALTER TABLE %s RENAME COLUMN ... TO ... by hand instead "
+			       "(pgshift does not guess renames)", t->qname);
+}
+
+static void alter_column(struct planner *pl, const struct schema_object *t, const struct schema_part *o,
+			 const struct schema_part *n)
+{
+	struct diff_plan *p = &pl->run[1];
+	bool type_changed = !same(o->type, n->type) || !same(o->collation, n->collation);
+	bool ident_add = false;
+	struct diff_stmt *s;
+
+	if (!same(o->generated, n->generated)) {
+		if (n->generated || pl->from->server_version < 130000) {
+			s = alter_stmt(pl, p, t, "drop", xasprintf("ALTER TABLE %s DROP COLUMN %s;\n", t->qname, o->name));
+			add_comment(s, "a generated column cannot change in place: %s is dropped and added again", o->name);
+			s->hazards |= DIFF_DATA_LOSS;
+			add_column(pl, t, n);
+			return;
+		}
+		alter_stmt(pl, p, t, "alter",
+			   xasprintf("ALTER TABLE %s ALTER COLUMN %s DROP EXPRESSION;\n", t->qname, o->name));
+	}
+	if (!same(o->identity, n->identity)) {
+		if (o->identity && n->identity && !strcmp(identity_options(o->identity), identity_options(n->identity))) {
+			alter_stmt(pl, p, t, "alter",
+				   xasprintf("ALTER TABLE %s ALTER COLUMN %s SET GENERATED %s;\n", t->qname, o->name,
+					     strstr(n->identity, "ALWAYS") ? "ALWAYS" : "BY DEFAULT"));
+		} else {
+			if (o->identity) {
+				s = alter_stmt(pl, p, t, "alter",
+					       xasprintf("ALTER TABLE %s ALTER COLUMN %s DROP IDENTITY;\n", t->qname,
+							 o->name));
+				if (n->identity)
+					add_comment(s, "the identity of %s is made again: its sequence starts over",
+						    o->name);
+			}
+			ident_add = n->identity != NULL;
+		}
+	}
+	if (o->default_expr && (type_changed || !same(o->default_expr, n->default_expr)))
+		alter_stmt(pl, p, t, "alter", xasprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT;\n", t->qname, o->name));
+	if (type_changed) {
+		bool only_collation = same(o->type, n->type);
+		char *using = only_collation ? xstrdup("") : xasprintf(" USING %s::%s", o->name, n->type);
+		s = alter_stmt(pl, p, t, "alter",
+			       xasprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s%s%s;\n", t->qname, o->name, n->type,
+					 n->collation ? n->collation : "", using));
+		free(using);
+		s->hazards |= DIFF_REWRITE;
+		add_comment(s, "changes the type of %s.%s from %s to %s: rewrites the table under ACCESS EXCLUSIVE",
+			    t->qname, o->name, o->type, n->type);
+		if (!only_collation && !widening(o->type, n->type)) {
+			s->hazards |= DIFF_DATA_LOSS;
+			add_comment(s, "values that do not fit %s make it fail or lose precision", n->type);
+		}
+	}
+	if (!o->not_null && n->not_null) {
+		if (ident_add || pl->from->server_version < 120000)
+			alter_stmt(pl, p, t, "alter",
+				   xasprintf("ALTER TABLE %s ALTER COLUMN %s SET NOT NULL;\n", t->qname, o->name));
+		else
+			set_not_null(pl, t, n);
+	} else if (o->not_null && !n->not_null) {
+		alter_stmt(pl, p, t, "alter", xasprintf("ALTER TABLE %s ALTER COLUMN %s DROP NOT NULL;\n", t->qname, o->name));
+	}
+	if (n->default_expr && (type_changed || !same(o->default_expr, n->default_expr)))
+		alter_stmt(pl, p, t, "alter",
+			   xasprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;\n", t->qname, o->name, n->default_expr));
+	if (ident_add)
+		alter_stmt(pl, p, t, "alter", xasprintf("ALTER TABLE %s ALTER COLUMN %s ADD%s;\n", t->qname, o->name,
+							 n->identity));
+}
+
+static bool has_rls(const char *sql, const char *what)
+{
+	char *needle = xasprintf(" %s ROW LEVEL SECURITY;", what);
+	bool r = strstr(sql, needle) != NULL;
+
+	free(needle);
+	return r;
+}
+
+static void alter_table(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
+{
+	static const char *const rls[][2] = { { "ENABLE", "DISABLE" }, { "FORCE", "NO FORCE" } };
+	bool added = false, dropped = false;
+
+	if (!o->partition) {
+		for (size_t k = 0; k < t->nparts; k++)
+			added |= !find_part(o, t->parts[k].name);
+		for (size_t k = 0; k < o->nparts; k++)
+			dropped |= !find_part(t, o->parts[k].name);
+		for (size_t k = 0; k < o->nparts; k++)
+			if (!find_part(t, o->parts[k].name))
+				drop_column(pl, t, &o->parts[k], added);
+		for (size_t k = 0; k < t->nparts; k++) {
+			const struct schema_part *c = find_part(o, t->parts[k].name);
+			if (!c) {
+				add_column(pl, t, &t->parts[k]);
+				if (dropped)
+					add_comment(&pl->run[1].stmts[pl->run[1].n - 1],
+						    "a column of %s was dropped above: if this is it renamed, write the "
+						    "rename by hand instead",
+						    t->qname);
+			} else if (strcmp(c->sql, t->parts[k].sql)) {
+				alter_column(pl, t, c, &t->parts[k]);
+			}
+		}
+	}
+	for (int i = 0; i < 2; i++) {
+		bool was = has_rls(o->create_sql, rls[i][0]), is = has_rls(t->create_sql, rls[i][0]);
+		if (was != is)
+			alter_stmt(pl, &pl->run[1], t, "alter",
+				   xasprintf("ALTER TABLE %s %s ROW LEVEL SECURITY;\n", t->qname, rls[i][is ? 0 : 1]));
+	}
+}
+
+/* ---- enums ---- */
+
+/* The labels of CREATE TYPE ... AS ENUM ('a', 'b'); as quoted literals (an array of n, each new). */
+static char **enum_labels(const char *sql, size_t *n)
+{
+	const char *p = strstr(sql, " AS ENUM (");
+	char **v = NULL;
+
+	*n = 0;
+	if (!p)
+		return NULL;
+	p += 10;
+	while (*p == 'E' || *p == '\'') {
+		const char *s = p;
+		bool e = *p == 'E';
+		p += e ? 2 : 1;
+		while (*p) {
+			if (e && *p == '\\' && p[1]) {
+				p += 2;
+				continue;
+			}
+			if (*p == '\'' && p[1] == '\'') {
+				p += 2;
+				continue;
+			}
+			if (*p == '\'')
+				break;
+			p++;
+		}
+		if (!*p)
+			break;
+		p++;
+		v = xrealloc(v, (*n + 1) * sizeof(*v));
+		v[(*n)++] = xstrndup(s, (size_t)(p - s));
+		if (!strncmp(p, ", ", 2))
+			p += 2;
+	}
+	return v;
+}
+
+static void free_labels(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
+static size_t label_at(char **v, size_t n, const char *x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(v[i], x))
+			return i;
+	return SCHEMA_NONE;
+}
+
+/* Whether the old labels keep their order among the new ones (values only added). */
+static bool enum_only_adds(const struct schema_object *o, const struct schema_object *t)
+{
+	size_t no, nt, last = 0;
+	char **a = enum_labels(o->create_sql, &no), **b = enum_labels(t->create_sql, &nt);
+	bool ok = no <= nt;
+
+	for (size_t i = 0; ok && i < no; i++) {
+		size_t at = label_at(b, nt, a[i]);
+		ok = at != SCHEMA_NONE && (i == 0 || at > last);
+		last = at;
+	}
+	free_labels(a, no);
+	free_labels(b, nt);
+	return ok;
+}
+
+static void enum_add_values(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
+{
+	size_t no, nt;
+	char **a = enum_labels(o->create_sql, &no), **b = enum_labels(t->create_sql, &nt);
+
+	for (size_t i = 0; i < nt; i++) {
+		size_t next = i + 1;
+		struct diff_stmt *s;
+		if (label_at(a, no, b[i]) != SCHEMA_NONE)
+			continue;
+		while (next < nt && label_at(a, no, b[next]) == SCHEMA_NONE)
+			next++;
+		s = add(&pl->run[1], t, "alter", false,
+			next < nt ? xasprintf("ALTER TYPE %s ADD VALUE IF NOT EXISTS %s BEFORE %s;\n", t->qname, b[i], b[next])
+			: i ? xasprintf("ALTER TYPE %s ADD VALUE IF NOT EXISTS %s AFTER %s;\n", t->qname, b[i], b[i - 1])
+			    : xasprintf("ALTER TYPE %s ADD VALUE IF NOT EXISTS %s;\n", t->qname, b[i]));
+		add_comment(s, "outside a transaction: the new value is usable once this commits");
+	}
+	free_labels(a, no);
+	free_labels(b, nt);
+}
+
+/* Whether column c of a table has enum type e (or an array of it). */
+static bool of_enum(const struct schema_part *c, const struct schema_object *e)
+{
+	size_t n = strlen(e->qname);
+
+	return !strncmp(c->type, e->qname, n) && (!c->type[n] || !strcmp(c->type + n, "[]"));
+}
+
+/* Values removed or reordered: the old type renamed, the new one created, the columns moved over. */
+static void enum_recreate(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
+{
+	struct diff_plan *p = &pl->run[1];
+	char *raw = xasprintf("%.50s_pgshift_old", t->name), *old_name = quote_ident(raw);
+	char *schema = quote_ident(t->schema);
+	struct diff_stmt *s;
+
+	s = add(p, t, "alter", true, xasprintf("ALTER TYPE %s RENAME TO %s;\n", t->qname, old_name));
+	add_comment(s, "values removed or reordered: %s is created again and its columns converted through text",
+		    t->qname);
+	add(p, t, "create", true, xasprintf("%s", t->create_sql));
+	for (size_t i = 0; i < pl->to->n; i++) {
+		const struct schema_object *tab = &pl->to->objects[i];
+		size_t fi = pl->t2f[i];
+		if (tab->kind != SCHEMA_KIND_TABLE || fi == SCHEMA_NONE || pl->fs[fi] == F_RECREATE || tab->partition)
+			continue;
+		for (size_t k = 0; k < tab->nparts; k++) {
+			const struct schema_part *c = &tab->parts[k], *oc = find_part(&pl->from->objects[fi], c->name);
+			if (!oc || !of_enum(c, t) || !of_enum(oc, o))
+				continue;
+			if (oc->default_expr)
+				alter_stmt(pl, p, tab, "alter",
+					   xasprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT;\n", tab->qname, c->name));
+			s = alter_stmt(pl, p, tab, "alter",
+				       xasprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::text%s::%s;\n", tab->qname,
+						 c->name, c->type, c->name, strstr(c->type, "[]") ? "[]" : "", c->type));
+			s->hazards |= DIFF_REWRITE | DIFF_DATA_LOSS;
+			add_comment(s, "fails if a row holds a value %s no longer has", t->qname);
+			if (c->default_expr)
+				alter_stmt(pl, p, tab, "alter",
+					   xasprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;\n", tab->qname, c->name,
+						     c->default_expr));
+		}
+	}
+	add(p, t, "drop", true, xasprintf("DROP TYPE %s.%s;\n", schema, old_name));
+	free(raw);
+	free(old_name);
+	free(schema);
+}
+
+/* ---- the other kinds ---- */
+
+/* The first line and the RETURNS line of a function's definition: what CREATE OR REPLACE cannot change. */
+static bool function_replaceable(const struct schema_object *o, const struct schema_object *t)
+{
+	const char *a = o->create_sql, *b = t->create_sql;
+	const char *ea = strchr(a, '\n'), *eb = strchr(b, '\n');
+	const char *ra = strstr(a, "\n RETURNS "), *rb = strstr(b, "\n RETURNS ");
+
+	if (o->subkind != t->subkind || !ea || !eb || ea - a != eb - b || memcmp(a, b, (size_t)(ea - a)))
+		return false;
+	if (!ra || !rb)
+		return !ra && !rb;
+	ea = strchr(ra + 1, '\n');
+	eb = strchr(rb + 1, '\n');
+	return ea && eb && ea - ra == eb - rb && !memcmp(ra, rb, (size_t)(ea - ra));
+}
+
+/* The constraint's definition without " NOT VALID". */
+static bool differs_only_in_validity(const struct schema_object *o, const struct schema_object *t)
+{
+	size_t lo = strlen(o->create_sql), lt = strlen(t->create_sql);
+	static const char nv[] = " NOT VALID;\n";
+
+	return !o->valid && t->valid && lo == lt + 10 && !strcmp(o->create_sql + lo - 12, nv) &&
+	       !strncmp(o->create_sql, t->create_sql, lt - 2);
+}
+
+/* The quoted qualified table a foreign key references (new string), or NULL. */
+static char *fk_target(const char *sql)
+{
+	const char *p = strstr(sql, " REFERENCES ");
+	size_t n;
+
+	if (!p)
+		return NULL;
+	p += 12;
+	n = 0;
+	while (p[n] && p[n] != '(') {
+		if (p[n] == '"')
+			for (n++; p[n] && !(p[n] == '"' && p[n + 1] != '"'); n += p[n] == '"' ? 2 : 1)
+				;
+		if (p[n])
+			n++;
+	}
+	return xstrndup(p, n);
+}
+
+static void create_constraint(struct planner *pl, const struct schema_object *t)
+{
+	struct diff_plan *p = &pl->run[1];
+	const char *sql = t->create_sql, *def;
+	bool old_table = existing(pl, t->table), partitioned = is_partitioned(pl->to, t->table);
+	size_t len = strlen(sql);
+	struct diff_stmt *s;
+
+	def = strstr(sql, " ADD CONSTRAINT ");
+	def = def ? def + 16 + strlen(local_name(t)) + 1 : sql;
+	if (old_table && !partitioned && (t->subkind == 'f' || t->subkind == 'c') && t->valid) {
+		char *ref = t->subkind == 'f' ? fk_target(sql) : NULL;
+		s = add(p, t, "create", true, xasprintf("%.*s NOT VALID;\n", (int)(len - 2), sql));
+		locks(pl, s, t->table, t->subkind == 'f' ? "SHARE ROW EXCLUSIVE" : ALTER_LOCK);
+		if (ref && existing(pl, ref) && strcmp(ref, t->table))
+			s->ref_table = xstrdup(ref);
+		free(ref);
+		s = add(&pl->run[2], t, "validate", true,
+			xasprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s;\n", t->table, local_name(t)));
+		s->lock = "SHARE UPDATE EXCLUSIVE";
+		s->new_migration = true;
+		return;
+	}
+	if (old_table && !partitioned && (t->subkind == 'p' || t->subkind == 'u') &&
+	    (!strncmp(def, "PRIMARY KEY (", 13) || !strncmp(def, "UNIQUE (", 8)) && def[strlen(def) - 3] == ')' &&
+	    !strstr(def, " INCLUDE ") && !strstr(def, " WITH (") && !strstr(def, " USING ")) {
+		const char *cols = strchr(def, '(');
+		char *ix;
+		s = add(p, t, "create", false,
+			xasprintf("CREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS %s ON %s %.*s;\n", local_name(t), t->table,
+				  (int)(strlen(cols) - 2), cols));
+		s->lock = "SHARE UPDATE EXCLUSIVE";
+		add_comment(s, "the index of %s built without blocking writes, then the constraint uses it", local_name(t));
+		ix = xasprintf("ALTER TABLE %s ADD CONSTRAINT %s %s USING INDEX %s;\n", t->table, local_name(t),
+			       t->subkind == 'p' ? "PRIMARY KEY" : "UNIQUE", local_name(t));
+		s = add(p, t, "create", true, ix);
+		locks(pl, s, t->table, ALTER_LOCK);
+		return;
+	}
+	s = add(p, t, "create", true, xstrdup(sql));
+	if (t->subkind == 'f') {
+		char *ref = fk_target(sql);
+		if (ref && existing(pl, ref) && strcmp(ref, t->table ? t->table : ""))
+			s->ref_table = xstrdup(ref);
+		free(ref);
+	}
+	locks(pl, s, t->table, t->subkind == 'f' ? "SHARE ROW EXCLUSIVE" : ALTER_LOCK);
+}
+
+/* The quoted name in "CREATE [UNIQUE ]INDEX name ON ..." (new string). */
+static char *index_name(const char *sql)
+{
+	const char *at = strstr(sql, "INDEX "), *on = at ? strstr(at, " ON ") : NULL;
+
+	return on ? xstrndup(at + 6, (size_t)(on - at - 6)) : xstrdup("");
+}
+
+/* The CREATE INDEX with CONCURRENTLY IF NOT EXISTS, under another (quoted) name when as is given. */
+static char *concurrent_index(const char *sql, const char *as)
+{
+	const char *at = strstr(sql, "INDEX "), *on = at ? strstr(at, " ON ") : NULL;
+
+	if (!on)
+		return xstrdup(sql);
+	return xasprintf("%.*sINDEX CONCURRENTLY IF NOT EXISTS %s%s", (int)(at - sql), sql, as ? as : "", on);
+}
+
+static void create_index(struct planner *pl, const struct schema_object *t, bool replace)
+{
+	struct diff_plan *p = &pl->run[1];
+	bool concurrent = existing(pl, t->table) && !is_partitioned(pl->to, t->table);
+	char *name = index_name(t->create_sql);
+	struct diff_stmt *s;
+
+	if (!concurrent) {
+		if (replace)
+			add(p, t, "drop", true, xasprintf("DROP INDEX IF EXISTS %s;\n", t->qname));
+		s = add(p, t, "create", true, xstrdup(t->create_sql));
+		locks(pl, s, t->table, "SHARE");
+	} else if (!replace) {
+		s = add(p, t, "create", false, concurrent_index(t->create_sql, name));
+		s->lock = "SHARE UPDATE EXCLUSIVE";
+	} else {
+		char *raw = xasprintf("%.50s_pgshift_new", t->name), *tmp = quote_ident(raw);
+		char *schema = quote_ident(t->schema);
+		s = add(p, t, "create", false, concurrent_index(t->create_sql, tmp));
+		s->lock = "SHARE UPDATE EXCLUSIVE";
+		add_comment(s, "%s changes: the new one is built under another name first, then takes the old one's "
+			       "place", t->qname);
+		s = add(p, t, "drop", false, xasprintf("DROP INDEX CONCURRENTLY IF EXISTS %s;\n", t->qname));
+		s->lock = "SHARE UPDATE EXCLUSIVE";
+		add(p, t, "alter", true, xasprintf("ALTER INDEX %s.%s RENAME TO %s;\n", schema, tmp, name));
+		free(raw);
+		free(tmp);
+		free(schema);
+	}
+	free(name);
+}
+
+/* The statements that create t (run 2). */
+static void create_object(struct planner *pl, const struct schema_object *t)
+{
+	struct diff_plan *p = &pl->run[1];
+	struct diff_stmt *s;
+
+	switch (t->kind) {
+	case SCHEMA_KIND_CONSTRAINT:
+		create_constraint(pl, t);
+		break;
+	case SCHEMA_KIND_INDEX:
+		if (!t->valid)
+			return;
+		create_index(pl, t, false);
+		break;
+	case SCHEMA_KIND_FUNCTION:
+		add(p, t, "create", true, xasprintf("SET check_function_bodies = false;\n%s", t->create_sql));
+		break;
+	case SCHEMA_KIND_TRIGGER:
+		s = add(p, t, "create", true, xstrdup(t->create_sql));
+		locks(pl, s, t->table, "SHARE ROW EXCLUSIVE");
+		break;
+	default:
+		add(p, t, "create", true, xstrdup(t->create_sql));
+		break;
+	}
+	meta_delta(p, t, NULL, t->comment_sql, NULL, t->grant_sql);
+}
+
+static const char *drop_word(const struct schema_object *o)
+{
+	switch (o->kind) {
+	case SCHEMA_KIND_SCHEMA:
+		return "SCHEMA";
+	case SCHEMA_KIND_EXTENSION:
+		return "EXTENSION";
+	case SCHEMA_KIND_ENUM:
+	case SCHEMA_KIND_COMPOSITE:
+		return "TYPE";
+	case SCHEMA_KIND_DOMAIN:
+		return "DOMAIN";
+	case SCHEMA_KIND_SEQUENCE:
+		return "SEQUENCE IF EXISTS";
+	case SCHEMA_KIND_FUNCTION:
+		return o->subkind == 'p' ? "PROCEDURE" : "FUNCTION";
+	case SCHEMA_KIND_TABLE:
+		return "TABLE";
+	case SCHEMA_KIND_VIEW:
+		return "VIEW";
+	case SCHEMA_KIND_MATVIEW:
+		return "MATERIALIZED VIEW";
+	default:
+		return NULL;
+	}
+}
+
+/* Whether dropping o's table (or parent) already drops o. */
+static bool drop_implied(const struct planner *pl, const struct schema_object *o)
+{
+	size_t i = o->table ? relation_index(pl->from, o->table) : SCHEMA_NONE;
+
+	return i != SCHEMA_NONE && (pl->fs[i] == F_DROP || pl->fs[i] == F_RECREATE);
+}
+
+static void drop_object(struct planner *pl, struct diff_plan *p, const struct schema_object *o, bool recreate)
+{
+	const char *word = drop_word(o);
+	struct diff_stmt *s;
+
+	if (drop_implied(pl, o))
+		return;
+	switch (o->kind) {
+	case SCHEMA_KIND_CONSTRAINT:
+		s = add(p, o, "drop", true, xasprintf("ALTER TABLE %s DROP CONSTRAINT %s;\n", o->table, local_name(o)));
+		locks(pl, s, o->table, ALTER_LOCK);
+		break;
+	case SCHEMA_KIND_INDEX:
+		if (is_partitioned(pl->from, o->table)) {
+			s = add(p, o, "drop", true, xasprintf("DROP INDEX %s;\n", o->qname));
+			s->lock = ALTER_LOCK;
+		} else {
+			s = add(p, o, "drop", false, xasprintf("DROP INDEX CONCURRENTLY IF EXISTS %s;\n", o->qname));
+			s->lock = "SHARE UPDATE EXCLUSIVE";
+		}
+		break;
+	case SCHEMA_KIND_TRIGGER:
+		s = add(p, o, "drop", true, xasprintf("DROP TRIGGER %s ON %s;\n", local_name(o), o->table));
+		s->lock = "SHARE ROW EXCLUSIVE";
+		break;
+	case SCHEMA_KIND_POLICY:
+		s = add(p, o, "drop", true, xasprintf("DROP POLICY %s ON %s;\n", local_name(o), o->table));
+		s->lock = ALTER_LOCK;
+		break;
+	default:
+		s = add(p, o, "drop", true, xasprintf("DROP %s %s;\n", word ? word : "", o->qname));
+		if (o->kind == SCHEMA_KIND_TABLE) {
+			s->lock = ALTER_LOCK;
+			s->hazards |= DIFF_DATA_LOSS;
+			add_comment(s, recreate ? "%s changes in a way ALTER TABLE cannot make: it is dropped and created "
+						  "again, and its rows are lost"
+						: "drops table %s and every row in it",
+				    o->qname);
+		}
+		break;
+	}
+	if (recreate) {
+		s->hazards |= DIFF_RECREATE;
+		s->action = "drop";
+	}
+}
+
+/* ---- states ---- */
+
+static bool cascades_to(enum schema_kind k)
+{
+	return k == SCHEMA_KIND_VIEW || k == SCHEMA_KIND_MATVIEW || k == SCHEMA_KIND_TRIGGER || k == SCHEMA_KIND_POLICY ||
+	       k == SCHEMA_KIND_CONSTRAINT || k == SCHEMA_KIND_INDEX || k == SCHEMA_KIND_FUNCTION;
+}
+
+/* The state of a changed object of from (o) and to (t): altered in place or dropped and created again. */
+static int change_state(const struct schema_object *o, const struct schema_object *t)
+{
+	bool meta_only = same(o->create_sql, t->create_sql) && same(o->post_sql, t->post_sql);
+
+	if (meta_only)
+		return F_ALTER;
+	switch (o->kind) {
+	case SCHEMA_KIND_SCHEMA:
+	case SCHEMA_KIND_EXTENSION:
+	case SCHEMA_KIND_SEQUENCE:
+	case SCHEMA_KIND_INDEX:
+		return F_ALTER;
+	case SCHEMA_KIND_ENUM:
+		return enum_only_adds(o, t) ? F_ALTER : F_ENUM_RECREATE;
+	case SCHEMA_KIND_FUNCTION:
+		return function_replaceable(o, t) ? F_ALTER : F_RECREATE;
+	case SCHEMA_KIND_TABLE:
+		return table_reshaped(o, t) ? F_RECREATE : F_ALTER;
+	case SCHEMA_KIND_CONSTRAINT:
+		return differs_only_in_validity(o, t) ? F_ALTER : F_RECREATE;
+	default:
+		return F_RECREATE;
+	}
+}
+
+/* Whether a column of table o changes type, or goes, or (enum recreated) has its type made again. */
+static bool columns_change(const struct planner *pl, size_t fi, const struct schema_object *o,
+			   const struct schema_object *t)
+{
+	for (size_t d = 0; d < o->ndeps; d++)
+		if (pl->fs[o->deps[d]] == F_ENUM_RECREATE)
+			return true;
+	if (!t || o->partition)
+		return false;
+	(void)fi;
+	for (size_t k = 0; k < o->nparts; k++) {
+		const struct schema_part *c = find_part(t, o->parts[k].name);
+		if (!c || !same(c->type, o->parts[k].type) || !same(c->collation, o->parts[k].collation) ||
+		    !same(c->generated, o->parts[k].generated))
+			return true;
+	}
+	return false;
+}
+
+static void classify(struct planner *pl)
+{
+	const struct schema_model *f = pl->from, *t = pl->to;
+	size_t *order, n;
+
+	for (size_t i = 0; i < f->n; i++) {
+		size_t j = schema_index(t, f->objects[i].key);
+		pl->f2t[i] = j;
+		if (j != SCHEMA_NONE)
+			pl->t2f[j] = i;
+		pl->fs[i] = j == SCHEMA_NONE ? F_DROP
+			    : schema_object_equal(&f->objects[i], &t->objects[j]) ? F_KEEP
+										   : (unsigned char)change_state(&f->objects[i],
+														 &t->objects[j]);
+	}
+	/* what depends on something dropped and created again goes with it (dependencies come first in order) */
+	schema_order(f, &order, &n);
+	for (size_t k = 0; k < n; k++) {
+		size_t i = order[k];
+		const struct schema_object *o;
+		if (i >= f->n)
+			continue;
+		o = &f->objects[i];
+		if (o->kind == SCHEMA_KIND_TABLE && pl->fs[i] != F_DROP && pl->fs[i] != F_RECREATE)
+			pl->columns_changed[i] =
+				columns_change(pl, i, o, pl->f2t[i] == SCHEMA_NONE ? NULL : &t->objects[pl->f2t[i]]);
+		if (pl->fs[i] == F_DROP || pl->fs[i] == F_RECREATE)
+			continue;
+		for (size_t d = 0; d < o->ndeps; d++) {
+			size_t x = o->deps[d];
+			bool gone = pl->fs[x] == F_RECREATE || (pl->fs[x] == F_DROP && o->kind != SCHEMA_KIND_TABLE);
+			bool table_dep = f->objects[x].kind == SCHEMA_KIND_TABLE;
+			if ((gone && (cascades_to(o->kind) || (o->partition && table_dep))) ||
+			    (pl->fs[x] == F_ENUM_RECREATE && o->kind != SCHEMA_KIND_TABLE && o->kind != SCHEMA_KIND_SEQUENCE) ||
+			    (table_dep && pl->columns_changed[x] &&
+			     (o->kind == SCHEMA_KIND_VIEW || o->kind == SCHEMA_KIND_MATVIEW || o->kind == SCHEMA_KIND_POLICY))) {
+				pl->fs[i] = F_RECREATE;
+				break;
+			}
+		}
+		if (o->kind == SCHEMA_KIND_SEQUENCE && o->post_dep != SCHEMA_NONE && pl->fs[o->post_dep] == F_RECREATE)
+			pl->fs[i] = F_RECREATE;
+	}
+	free(order);
+	for (size_t j = 0; j < t->n; j++) {
+		size_t i = pl->t2f[j];
+		pl->ts[j] = i == SCHEMA_NONE || pl->fs[i] == F_RECREATE ? T_CREATE
+			    : pl->fs[i] == F_KEEP			  ? T_KEEP
+									  : T_ALTER;
+	}
+}
+
+/* In-place change of o (from) into t (to), run 2. */
+static void alter_object(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
+{
+	struct diff_plan *p = &pl->run[1];
+	struct diff_stmt *s;
+
+	if (!same(o->create_sql, t->create_sql)) {
+		switch (t->kind) {
+		case SCHEMA_KIND_EXTENSION: {
+			const char *w = strstr(t->create_sql, " WITH SCHEMA ");
+			if (w)
+				add(p, t, "alter", true,
+				    xasprintf("ALTER EXTENSION %s SET SCHEMA %s", t->qname, w + 13));
+			break;
+		}
+		case SCHEMA_KIND_ENUM:
+			if (pl->fs[pl->t2f[t - pl->to->objects]] == F_ENUM_RECREATE)
+				enum_recreate(pl, o, t);
+			else
+				enum_add_values(pl, o, t);
+			break;
+		case SCHEMA_KIND_SEQUENCE: {
+			const char *as = strstr(t->create_sql, " AS ");
+			bool was_unlogged = !strncmp(o->create_sql, "CREATE UNLOGGED", 15);
+			bool unlogged = !strncmp(t->create_sql, "CREATE UNLOGGED", 15);
+			if (as) {
+				size_t len = strlen(as);
+				bool cycle = strstr(as, " CYCLE;") != NULL;
+				add(p, t, "alter", true,
+				    xasprintf("ALTER SEQUENCE %s%.*s%s;\n", t->qname, (int)(len - (cycle ? 8 : 2)), as,
+					      cycle ? " CYCLE" : " NO CYCLE"));
+			}
+			if (was_unlogged != unlogged)
+				add(p, t, "alter", true,
+				    xasprintf("ALTER SEQUENCE %s SET %s;\n", t->qname, unlogged ? "UNLOGGED" : "LOGGED"));
+			break;
+		}
+		case SCHEMA_KIND_FUNCTION:
+			add(p, t, "alter", true, xasprintf("SET check_function_bodies = false;\n%s", t->create_sql));
+			break;
+		case SCHEMA_KIND_TABLE:
+			alter_table(pl, o, t);
+			break;
+		case SCHEMA_KIND_CONSTRAINT:
+			s = add(&pl->run[2], t, "validate", true,
+				xasprintf("ALTER TABLE %s VALIDATE CONSTRAINT %s;\n", t->table, local_name(t)));
+			s->lock = "SHARE UPDATE EXCLUSIVE";
+			s->new_migration = true;
+			break;
+		case SCHEMA_KIND_INDEX:
+			if (t->valid)
+				create_index(pl, t, true);
+			break;
+		default:
+			break;
+		}
+	}
+	if (!same(o->post_sql, t->post_sql) && !t->post_sql)
+		add(p, t, "alter", true, xasprintf("ALTER SEQUENCE %s OWNED BY NONE;\n", t->qname));
+	meta_delta(p, t, o->comment_sql, t->comment_sql, o->grant_sql, t->grant_sql);
+}
+
+/* ---- the migration split ---- */
+
+static bool in_set(char **set, size_t n, const char *x)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(set[i], x))
+			return true;
+	return false;
+}
+
+static void finish(struct diff_plan *p)
+{
+	char *set[4];
+	size_t nset = 0;
+
+	p->migrations = 0;
+	for (size_t i = 0; i < p->n; i++) {
+		struct diff_stmt *s = &p->stmts[i];
+		bool fits = true;
+
+		if (i && s->in_transaction && p->stmts[i - 1].in_transaction && !s->new_migration) {
+			size_t extra = (s->table && !in_set(set, nset, s->table)) +
+				       (s->ref_table && !in_set(set, nset, s->ref_table));
+			/* a statement that locks two tables (a foreign key) goes alone: lint accepts only that */
+			fits = (!extra || !nset) && !(nset && s->ref_table) && !p->stmts[i - 1].ref_table;
+		}
+		if (!i || s->new_migration || s->in_transaction != p->stmts[i - 1].in_transaction || !fits) {
+			s->new_migration = true;
+			p->migrations++;
+			nset = 0;
+		}
+		if (s->in_transaction) {
+			if (s->table && !in_set(set, nset, s->table) && nset < 4)
+				set[nset++] = s->table;
+			if (s->ref_table && !in_set(set, nset, s->ref_table) && nset < 4)
+				set[nset++] = s->ref_table;
+		}
+	}
+}
+
+static void append_run(struct diff_plan *p, struct diff_plan *r)
+{
+	for (size_t i = 0; i < r->n; i++) {
+		if (p->n == p->cap) {
+			p->cap = p->cap ? 2 * p->cap : 16;
+			p->stmts = xrealloc(p->stmts, p->cap * sizeof(*p->stmts));
+		}
+		p->stmts[p->n++] = r->stmts[i];
+	}
+	free(r->stmts);
+	memset(r, 0, sizeof(*r));
+}
+
+int schema_diff_plan(const struct schema_model *from, const struct schema_model *to, struct diff_plan *out,
+		     struct pgs_error *err)
+{
+	struct planner pl = { .from = from, .to = to };
+	size_t *order, n;
+
+	(void)err;
+	memset(out, 0, sizeof(*out));
+	pl.fs = xcalloc(from->n + 1, 1);
+	pl.ts = xcalloc(to->n + 1, 1);
+	pl.columns_changed = xcalloc(from->n + 1, sizeof(bool));
+	pl.f2t = xcalloc(from->n + 1, sizeof(size_t));
+	pl.t2f = xcalloc(to->n + 1, sizeof(size_t));
+	for (size_t j = 0; j < to->n; j++)
+		pl.t2f[j] = SCHEMA_NONE;
+	classify(&pl);
+
+	/* runs 1 and 5: drops, in the reverse of from's order */
+	schema_order(from, &order, &n);
+	for (size_t k = n; k-- > 0;) {
+		size_t i = order[k];
+		const struct schema_object *o;
+		if (i >= from->n)
+			continue;
+		o = &from->objects[i];
+		if (pl.fs[i] == F_RECREATE)
+			drop_object(&pl, &pl.run[0], o, true);
+		else if (pl.fs[i] == F_DROP)
+			drop_object(&pl, o->kind >= SCHEMA_KIND_TABLE ? &pl.run[0] : &pl.run[4], o, false);
+	}
+	free(order);
+	/* a table dropped while another is created: perhaps a rename */
+	for (size_t i = 0; i < pl.run[0].n; i++) {
+		struct diff_stmt *s = &pl.run[0].stmts[i];
+		bool created = false;
+		if (strcmp(s->kind, "table") || (s->hazards & DIFF_RECREATE))
+			continue;
+		for (size_t j = 0; j < to->n && !created; j++)
+			created = to->objects[j].kind == SCHEMA_KIND_TABLE && pl.t2f[j] == SCHEMA_NONE;
+		if (created)
+			add_comment(s, "a table is created below: if this one was renamed, write ALTER TABLE ... RENAME TO "
+				       "by hand instead (pgshift does not guess renames)");
+	}
+
+	/* run 2: creations and changes in to's order */
+	schema_order(to, &order, &n);
+	for (size_t k = 0; k < n; k++) {
+		size_t j = order[k];
+		if (j >= to->n) {
+			const struct schema_object *t = &to->objects[j - to->n];
+			size_t i = pl.t2f[j - to->n];
+			if (pl.ts[j - to->n] == T_CREATE || !same(from->objects[i].post_sql, t->post_sql))
+				add(&pl.run[1], t, "alter", true, xstrdup(t->post_sql));
+			continue;
+		}
+		if (pl.ts[j] == T_CREATE)
+			create_object(&pl, &to->objects[j]);
+		else if (pl.ts[j] == T_ALTER)
+			alter_object(&pl, &from->objects[pl.t2f[j]], &to->objects[j]);
+	}
+	free(order);
+
+	for (int r = 0; r < 5; r++)
+		append_run(out, &pl.run[r]);
+	finish(out);
+	free(pl.fs);
+	free(pl.ts);
+	free(pl.columns_changed);
+	free(pl.f2t);
+	free(pl.t2f);
+	return 0;
+}
+
+void diff_plan_free(struct diff_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		free(p->stmts[i].sql);
+		free(p->stmts[i].object);
+		free(p->stmts[i].comment);
+		free(p->stmts[i].table);
+		free(p->stmts[i].ref_table);
+	}
+	free(p->stmts);
+	memset(p, 0, sizeof(*p));
+}
+
+void diff_plan_sql(const struct diff_plan *p, struct buf *out)
+{
+	size_t m = 0;
+
+	for (size_t i = 0; i < p->n; i++) {
+		const struct diff_stmt *s = &p->stmts[i];
+		if (s->new_migration)
+			buf_addf(out, "%s-- migration %zu of %zu%s\n", i ? "\n" : "", ++m, p->migrations,
+				 s->in_transaction ? "" : " (no transaction: each statement runs on its own)");
+		buf_addf(out, "%s%s", s->comment ? s->comment : "", s->sql);
+	}
+}
