@@ -161,7 +161,7 @@ int cmd_roles(int argc, char **argv)
 			out_printf("-- pgshift roles setup for the database as it is now; passwords appear as "
 				   "SCRAM-SHA-256 verifiers\n%s", sql.data);
 		} else if (db_exec(conn, sql.data, "could not set up the roles", &err) < 0) {
-			PQclear(PQexec(conn, "ROLLBACK"));
+			db_rollback(conn);
 			err_hint(&err, "the connecting role needs CREATEROLE (or superuser) and ownership of the schemas");
 		} else {
 			out_printf("roles ready: %s (migrations, owns what they create), %s (CRUD only)%s\n", admin, app,

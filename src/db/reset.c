@@ -153,7 +153,7 @@ int db_empty_database(PGconn *conn, struct pgs_error *err)
 		goto out;
 	buf_adds(&sql, "COMMIT;\n");
 	if (db_exec(conn, sql.data, "could not empty the shadow database", err) < 0) {
-		PQclear(PQexec(conn, "ROLLBACK"));
+		db_rollback(conn);
 		goto out;
 	}
 	rc = 0;
