@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <jansson.h>
@@ -29,6 +28,7 @@
 #include "core/checksum.h"
 #include "core/script.h"
 #include "db/backfill.h"
+#include "util/clock.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
 
@@ -40,14 +40,6 @@ static void on_signal(int sig)
 {
 	(void)sig;
 	stop_requested = 1;
-}
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 /*
@@ -87,14 +79,6 @@ static int validate(const char *set, const char *where, struct pgs_error *err)
 	}
 	buf_release(&sql);
 	return rc;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && !stop_requested)
-		;
 }
 
 /* One line of progress: stdout, or stderr when the caller's stdout is not for it (deploy). */
@@ -189,7 +173,7 @@ static int track_commit(PGconn *conn, struct lag_track *lt, struct pgs_error *er
 		lt->marks = xrealloc(lt->marks, lt->cap * sizeof(*lt->marks));
 	}
 	lt->marks[lt->n].lsn = lsn;
-	lt->marks[lt->n++].at = now_s();
+	lt->marks[lt->n++].at = now_ms() / 1000;
 	return 0;
 }
 
@@ -209,7 +193,7 @@ static int replica_lag(PGconn *conn, struct lag_track *lt, double *lag, char **w
 		double l = r[i].lag_ms;
 		for (size_t k = 0; k < lt->n; k++)
 			if (lt->marks[k].lsn > r[i].replay_lsn) {
-				double own = (now_s() - lt->marks[k].at) * 1000;
+				double own = (now_ms() / 1000 - lt->marks[k].at) * 1000;
 				if (own > l)
 					l = own;
 				break;
@@ -251,19 +235,19 @@ static int wait_for_replicas(PGconn *conn, long max_lag_ms, struct lag_track *lt
 		if (lag <= max_lag_ms) {
 			if (since > 0)
 				out_eprintf("pgshift: replicas within --max-lag again (%s: %.1f s) after %.0f s; going on\n",
-					    who ? who : "none connected", lag / 1000, now_s() - since);
+					    who ? who : "none connected", lag / 1000, now_ms() / 1000 - since);
 			free(who);
 			return 0;
 		}
-		if (since == 0 || now_s() - said >= 10) {
+		if (since == 0 || now_ms() / 1000 - said >= 10) {
 			out_eprintf("pgshift: replica %s is %.1f s behind (--max-lag %.1f s): waiting before the next batch\n",
 				    who, lag / 1000, max_lag_ms / 1000.0);
-			said = now_s();
+			said = now_ms() / 1000;
 			if (since == 0)
 				since = said;
 		}
 		free(who);
-		sleep_ms(500);
+		sleep_ms(500, &stop_requested);
 	}
 	return 0;
 }
@@ -342,7 +326,7 @@ int backfill_run(PGconn *conn, const char *history_schema, const struct backfill
 	stop_requested = 0;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
-	t0 = now_s();
+	t0 = now_ms() / 1000;
 	for (;;) {
 		struct bf_batch b;
 		if (o->max_lag_ms > 0 && wait_for_replicas(conn, o->max_lag_ms, &lt, err) < 0)
@@ -355,7 +339,7 @@ int backfill_run(PGconn *conn, const char *history_schema, const struct backfill
 				out_eprintf("pgshift: batch waited longer than %ld ms for a row lock; retry %d of %d\n",
 					    o->lock_timeout_ms, retries, o->max_retries);
 				err_clear(err);
-				sleep_ms(o->lock_timeout_ms / 2 + 100);
+				sleep_ms(o->lock_timeout_ms / 2 + 100, &stop_requested);
 				continue;
 			}
 			goto restore;
@@ -380,15 +364,15 @@ int backfill_run(PGconn *conn, const char *history_schema, const struct backfill
 			if (size > BACKFILL_MAX_BATCH)
 				size = BACKFILL_MAX_BATCH;
 		}
-		if (now_s() - last_report >= (tty ? 0.2 : 5.0)) {
-			report(o, tty, name, st.rows_done, st.rows_done - earlier, now_s() - t0, total, size, false);
-			last_report = now_s();
+		if (now_ms() / 1000 - last_report >= (tty ? 0.2 : 5.0)) {
+			report(o, tty, name, st.rows_done, st.rows_done - earlier, now_ms() / 1000 - t0, total, size, false);
+			last_report = now_ms() / 1000;
 		}
 		if (o->sleep_ms > 0)
-			sleep_ms(o->sleep_ms);
+			sleep_ms(o->sleep_ms, NULL);
 	}
 	if (stop_requested) {
-		report(o, tty, name, st.rows_done, st.rows_done - earlier, now_s() - t0, total, size, false);
+		report(o, tty, name, st.rows_done, st.rows_done - earlier, now_ms() / 1000 - t0, total, size, false);
 		err_set(err, EXIT_INTERRUPTED, "backfill %s stopped after a complete batch: %lld rows done, progress saved", name,
 			st.rows_done);
 		rc = 1;
@@ -397,7 +381,7 @@ int backfill_run(PGconn *conn, const char *history_schema, const struct backfill
 	if (bf_finish(conn, &ht, name, err) < 0)
 		goto restore;
 	{
-		double el = now_s() - t0;
+		double el = now_ms() / 1000 - t0;
 		report(o, tty, name, st.rows_done, st.rows_done - earlier, el, total, size, true);
 		if (!o->json && earlier)
 			progress_line(o, "backfill %s finished: %lld rows updated (%lld in this run, in %.1f s); longest "

@@ -288,10 +288,7 @@ int cmd_changed(int argc, char **argv)
 				      "added", added, "modified", modified, "deleted", deleted, "down_changed", down,
 				      "migrations", list, "refused", refused, "database",
 				      conn ? json_string(t.display) : json_null());
-		char *s = json_dumps(o, JSON_INDENT(2));
-		out_printf("%s\n", s);
-		free(s);
-		json_decref(o);
+		common_print_json(o);
 	} else {
 		size_t i;
 		json_t *v;

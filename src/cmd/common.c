@@ -285,6 +285,15 @@ int common_fail(struct pgs_error *err)
 	return code;
 }
 
+void common_print_json(json_t *o)
+{
+	char *s = json_dumps(o, JSON_INDENT(2));
+
+	out_printf("%s\n", s);
+	free(s);
+	json_decref(o);
+}
+
 const char *common_index_cause(const struct invalid_index *x)
 {
 	if (x->builder_pid)

@@ -6,6 +6,7 @@
 #ifndef PGSHIFT_COMMON_H
 #define PGSHIFT_COMMON_H
 
+#include <jansson.h>
 #include <libpq-fe.h>
 #include <stdbool.h>
 
@@ -143,5 +144,8 @@ bool common_deploy_resumes(const struct plan_entry *e, int server_version, size_
 
 /* Prints err and returns its exit code (EXIT_FAILURE_ when unset). */
 int common_fail(struct pgs_error *err);
+
+/* Prints o on stdout, indented, as a command's --json result; takes the reference (decrefs o). */
+void common_print_json(json_t *o);
 
 #endif

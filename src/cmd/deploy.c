@@ -213,10 +213,7 @@ done:
 	if (c.json) {
 		json_t *o = json_pack("{s:b, s:b, s:O}", "ok", rc == EXIT_OK, "dry_run", mo.dry_run,
 				      mo.dry_run ? "would_apply" : "applied", jlist);
-		char *s = json_dumps(o, JSON_INDENT(2));
-		out_printf("%s\n", s);
-		free(s);
-		json_decref(o);
+		common_print_json(o);
 	}
 	json_decref(jlist);
 	deployment_free(&prev);

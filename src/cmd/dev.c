@@ -18,16 +18,12 @@ static void print_status_json(const struct devdb_status *st)
 {
 	json_t *o = json_pack("{s:b, s:b, s:s}", "initialised", st->initialised, "running", st->running,
 			      "directory", st->base);
-	char *s;
 
 	json_object_set_new(o, "pid", st->running ? json_integer(st->pid) : json_null());
 	json_object_set_new(o, "port", st->port ? json_integer(st->port) : json_null());
 	json_object_set_new(o, "url", st->socket_url ? json_string(st->socket_url) : json_null());
 	json_object_set_new(o, "tcp_url", st->tcp_url ? json_string(st->tcp_url) : json_null());
-	s = json_dumps(o, JSON_INDENT(2));
-	out_printf("%s\n", s);
-	free(s);
-	json_decref(o);
+	common_print_json(o);
 }
 
 int cmd_dev(int argc, char **argv)

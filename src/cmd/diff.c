@@ -81,7 +81,6 @@ static void print_json(const struct diff_plan *p)
 {
 	json_t *root = json_object(), *list = json_array();
 	size_t m = 0;
-	char *s;
 
 	for (size_t i = 0; i < p->n; i++) {
 		const struct diff_stmt *x = &p->stmts[i];
@@ -104,10 +103,7 @@ static void print_json(const struct diff_plan *p)
 	}
 	json_object_set_new(root, "statements", list);
 	json_object_set_new(root, "migrations", json_integer((json_int_t)p->migrations));
-	s = json_dumps(root, JSON_INDENT(2));
-	out_printf("%s\n", s);
-	free(s);
-	json_decref(root);
+	common_print_json(root);
 }
 
 int cmd_diff(int argc, char **argv)

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "cmd/cmds.h"
+#include "cmd/common.h"
 #include "cmd/shadow.h"
 #include "db/replay.h"
 #include "schema/diff.h"
@@ -283,7 +284,6 @@ static void print_json(const struct drift *d, const struct target *t, const char
 {
 	json_t *list = json_array();
 	json_t *o;
-	char *s;
 
 	for (size_t i = 0; i < d->n; i++) {
 		const struct drift_item *x = &d->items[i];
@@ -310,10 +310,7 @@ static void print_json(const struct drift *d, const struct target *t, const char
 	}
 	o = json_pack("{s:b, s:s, s:I, s:s, s:o, s:s?}", "drift", d->n > 0, "target", t->display, "migrations",
 		      (json_int_t)d->migrations, "replayed_in", d->where, "differences", list, "reconcile", reconcile);
-	s = json_dumps(o, JSON_INDENT(2));
-	out_printf("%s\n", s);
-	free(s);
-	json_decref(o);
+	common_print_json(o);
 }
 
 /* Workflow annotations on standard output, and the step summary. */

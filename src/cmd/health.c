@@ -191,7 +191,6 @@ int cmd_health(int argc, char **argv)
 	}
 	if (c.json) {
 		json_t *arr = json_array();
-		char *s;
 		for (int i = 0; i < nchecks; i++) {
 			json_array_append_new(arr, json_pack("{s:s, s:b, s:s}", "check", checks[i].name, "ok", checks[i].ok,
 							     "detail", checks[i].detail));
@@ -200,10 +199,7 @@ int cmd_health(int argc, char **argv)
 		json_t *o;
 
 		o = json_pack("{s:b, s:o}", "healthy", all, "checks", arr);
-		s = json_dumps(o, JSON_INDENT(2));
-		out_printf("%s\n", s);
-		free(s);
-		json_decref(o);
+		common_print_json(o);
 	} else {
 		for (int i = 0; i < nchecks; i++) {
 			out_printf("%s%-4s%s %-9s %s\n", out_c(checks[i].ok ? C_GREEN : C_RED), checks[i].ok ? "ok" : "FAIL",

@@ -11,6 +11,7 @@
 
 #include "db/conn.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
 
@@ -75,22 +76,6 @@ static long jitter(long d)
 	if (!seed)
 		seed = (unsigned)time(NULL) ^ ((unsigned)getpid() << 16);
 	return d / 2 + (long)(rand_r(&seed) % (unsigned)(d + 1));
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0)
-		;
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
 }
 
 /* The sessions named so far, by key; and those found at the last look. */
@@ -226,7 +211,7 @@ int lock_retry_run(PGconn *conn, const struct lock_retry *lr, const char *name, 
 			if (w.fresh.len)
 				out_eprintf("%s", w.fresh.data);
 			err_clear(err);
-			sleep_ms(wait);
+			sleep_ms(wait, NULL);
 		}
 	}
 	buf_release(&w.seen);

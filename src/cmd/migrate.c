@@ -12,8 +12,8 @@
 
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "util/clock.h"
 #include "util/opts.h"
 
 #include "cmd/lintrun.h"
@@ -23,14 +23,6 @@
 #include "db/apply.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
 
 /* One migration to run: its statements, and how. */
 struct item {
@@ -133,11 +125,11 @@ static int classify_backfill(const struct migration *m, struct item *it, struct 
 			continue;
 		marked++;
 		if (script_backfill_args(d->args, &it->bargs[i], err) < 0) {
-			err_prefix(err, "%s:%d", m->sql_path, d->line);
+			err_place(err, m->sql_path, d->line, 0);
 			return -1;
 		}
 		if (script_update_parts(m->sql.data, &s->stmts[i], &it->parts[i], err) < 0) {
-			err_prefix(err, "%s:%d", m->sql_path, s->stmts[i].line);
+			err_place(err, m->sql_path, s->stmts[i].line, 0);
 			err_hint(err, "write the backfill as UPDATE table SET col = expr [WHERE condition]; pgshift "
 				      "runs it in keyset batches");
 			return -1;
@@ -178,16 +170,17 @@ static int classify(const struct plan_entry *e, int server_version, struct item 
 	{
 		const struct directive *d = script_directive(&it->script, "lock-timeout");
 		if (d && opts_parse_duration(d->args, &it->lock_timeout_ms) < 0) {
-			err_set(err, EXIT_FAILURE_, "%s:%d: -- pgshift:lock-timeout needs a duration from "
-				OPTS_DURATION_RANGE " such as 10s, not \"%s\"", m->sql_path, d->line, d->args);
+			err_set_at(err, EXIT_FAILURE_, m->sql_path, d->line, 0,
+				   "-- pgshift:lock-timeout needs a duration from " OPTS_DURATION_RANGE " such as 10s, not \"%s\"",
+				   d->args);
 			return -1;
 		}
 	}
 	if (classify_backfill(m, it, err) < 0)
 		return -1;
 	if (it->backfill && script_directive(&it->script, "no-transaction")) {
-		err_set(err, EXIT_FAILURE_, "%s:%d: -- pgshift:no-transaction and -- pgshift:backfill in one migration",
-			m->sql_path, script_directive(&it->script, "no-transaction")->line);
+		err_set_at(err, EXIT_FAILURE_, m->sql_path, script_directive(&it->script, "no-transaction")->line, 0,
+			   "-- pgshift:no-transaction and -- pgshift:backfill in one migration");
 		err_hint(err, "a migration with a backfill already commits in steps (each run of plain statements "
 			      "in one transaction, the backfill in batches); drop -- pgshift:no-transaction");
 		return -1;
@@ -197,8 +190,8 @@ static int classify(const struct plan_entry *e, int server_version, struct item 
 		return 0;
 	}
 	if (nauto) {
-		err_set(err, EXIT_FAILURE_, "%s:%d: %s cannot run inside a transaction, and %s has other statements "
-			"that do", m->sql_path, it->script.stmts[first].line, why, e->name);
+		err_set_at(err, EXIT_FAILURE_, m->sql_path, it->script.stmts[first].line, 0,
+			   "%s cannot run inside a transaction, and %s has other statements that do", why, e->name);
 		err_detail(err, "statement %zu of %zu; pgshift runs a migration in one transaction unless every "
 				"statement needs to run outside one", first + 1, it->script.n);
 		err_hint(err, "split it: put the %s in a migration of its own (pgshift runs it outside a "

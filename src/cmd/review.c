@@ -64,7 +64,9 @@ static void migration_section(struct buf *md, const struct migration *m, const s
 			     "file with `-- pgshift:allow RULE because: REASON`\n",
 			 m->name);
 	if (script_split(m->sql_path, m->sql.data, &s, &err) < 0) {
-		buf_addf(md, "\n> cannot be parsed: %s\n", err.message);
+		buf_adds(md, "\n> cannot be parsed: ");
+		err_add_text(md, &err);
+		buf_adds(md, "\n");
 		err_clear(&err);
 		return;
 	}

@@ -82,16 +82,12 @@ int roles_report(PGconn *conn, const char *app, const struct strlist *schemas, c
 		return -1;
 	if (json) {
 		json_t *arr = json_array();
-		char *s;
 		for (size_t i = 0; i < gaps.n; i++)
 			json_array_append_new(arr, json_pack("{s:s, s:s}", "problem", gaps.items[i].problem, "fix",
 							     gaps.items[i].fix));
 		json_t *o = json_pack("{s:b, s:o}", "ok", gaps.n == 0, "gaps", arr);
 
-		s = json_dumps(o, JSON_INDENT(2));
-		out_printf("%s\n", s);
-		free(s);
-		json_decref(o);
+		common_print_json(o);
 	} else if (!gaps.n) {
 		out_printf("roles: ok (app role %s: CRUD only, owns nothing, cannot create)\n", app);
 	} else {
@@ -165,7 +161,7 @@ int cmd_roles(int argc, char **argv)
 			out_printf("-- pgshift roles setup for the database as it is now; passwords appear as "
 				   "SCRAM-SHA-256 verifiers\n%s", sql.data);
 		} else if (db_exec(conn, sql.data, "could not set up the roles", &err) < 0) {
-			PQclear(PQexec(conn, "ROLLBACK"));
+			db_rollback(conn);
 			err_hint(&err, "the connecting role needs CREATEROLE (or superuser) and ownership of the schemas");
 		} else {
 			out_printf("roles ready: %s (migrations, owns what they create), %s (CRUD only)%s\n", admin, app,

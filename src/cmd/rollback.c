@@ -12,7 +12,6 @@
  */
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <jansson.h>
 
@@ -24,6 +23,7 @@
 #include "core/text.h"
 #include "db/apply.h"
 #include "db/conn.h"
+#include "util/clock.h"
 #include "util/exitcodes.h"
 #include "util/fsutil.h"
 #include "util/output.h"
@@ -36,14 +36,6 @@ struct down {
 	struct script script;
 	long lock_timeout_ms;	/* from -- pgshift:lock-timeout in the down.sql, or -1 */
 };
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
 
 /* Picks the applied migrations to revert, newest first; -1 with err on a bad target. */
 static int pick(struct session *ss, const char *to, int steps, bool have_steps, struct down **out, size_t *n,
@@ -123,8 +115,8 @@ static int prepare(struct down *d, size_t n, struct pgs_error *err)
 			continue;
 		}
 		if (!text_valid_utf8(d[i].sql.data, d[i].sql.len, &bad)) {
-			err_set(err, EXIT_FAILURE_, "%s:%d: file is not valid UTF-8", m->down_path,
-				text_line_of(d[i].sql.data, bad));
+			err_set_at(err, EXIT_FAILURE_, m->down_path, text_line_of(d[i].sql.data, bad), 0,
+				   "file is not valid UTF-8");
 			goto fail;
 		}
 		text_strip_bom(&d[i].sql);
@@ -136,8 +128,9 @@ static int prepare(struct down *d, size_t n, struct pgs_error *err)
 		{
 			const struct directive *dir = script_directive(&d[i].script, "lock-timeout");
 			if (dir && opts_parse_duration(dir->args, &d[i].lock_timeout_ms) < 0) {
-				err_set(err, EXIT_FAILURE_, "%s:%d: -- pgshift:lock-timeout needs a duration from "
-					OPTS_DURATION_RANGE " such as 10s, not \"%s\"", m->down_path, dir->line, dir->args);
+				err_set_at(err, EXIT_FAILURE_, m->down_path, dir->line, 0,
+					   "-- pgshift:lock-timeout needs a duration from " OPTS_DURATION_RANGE
+					   " such as 10s, not \"%s\"", dir->args);
 				goto fail;
 			}
 		}
@@ -296,10 +289,7 @@ done:
 	if (c.json) {
 		json_t *o = json_pack("{s:b, s:b, s:o}", "ok", rc == EXIT_OK, "dry_run", dry_run,
 				      dry_run ? "would_revert" : "reverted", jdone);
-		char *s = json_dumps(o, JSON_INDENT(2));
-		out_printf("%s\n", s);
-		free(s);
-		json_decref(o);
+		common_print_json(o);
 	} else {
 		json_decref(jdone);
 	}

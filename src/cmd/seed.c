@@ -128,8 +128,8 @@ int seed_run(struct session *ss, const struct seed_opts *so, bool required, stru
 		if (fs_read_file(files.paths[i], &texts[i], err) < 0)
 			goto out;
 		if (!text_valid_utf8(texts[i].data, texts[i].len, &bad)) {
-			err_set(err, EXIT_FAILURE_, "%s:%d: file is not valid UTF-8", files.paths[i],
-				text_line_of(texts[i].data, bad));
+			err_set_at(err, EXIT_FAILURE_, files.paths[i], text_line_of(texts[i].data, bad), 0,
+				   "file is not valid UTF-8");
 			goto out;
 		}
 		text_strip_bom(&texts[i]);

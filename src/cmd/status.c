@@ -64,7 +64,6 @@ static void print_json(const struct plan *p, const size_t *resume, const struct 
 		       const struct history_table *ht, const char *holder, const struct invalid_indexes *ix)
 {
 	json_t *root = json_object(), *list = json_array(), *counts = json_object(), *indexes = json_array();
-	char *s;
 
 	for (size_t i = 0; i < p->n; i++) {
 		const struct plan_entry *e = &p->entries[i];
@@ -113,10 +112,7 @@ static void print_json(const struct plan *p, const size_t *resume, const struct 
 	}
 	json_object_set_new(root, "invalid_indexes", indexes);
 	json_object_set_new(root, "up_to_date", json_boolean(exit_code(p, ix) == EXIT_OK));
-	s = json_dumps(root, JSON_INDENT(2));
-	out_printf("%s\n", s);
-	free(s);
-	json_decref(root);
+	common_print_json(root);
 }
 
 /* Every invalid index, each with the commands that fix it. */

@@ -95,7 +95,7 @@ int dotenv_parse(const char *path, const char *text, struct dotenv *out, struct 
 		p = skip_blanks(p);
 		if (!klen || *p != '=' || isdigit((unsigned char)*k)) {
 			dotenv_free(out);
-			err_set(err, EXIT_FAILURE_, "%s:%d: expected KEY=VALUE", path, line);
+			err_set_at(err, EXIT_FAILURE_, path, line, 0, "expected KEY=VALUE");
 			err_hint(err, "fix or comment out the line with #");
 			return -1;
 		}
@@ -103,7 +103,7 @@ int dotenv_parse(const char *path, const char *text, struct dotenv *out, struct 
 		if (parse_value(p, &p, &v, &line) < 0) {
 			buf_release(&v);
 			dotenv_free(out);
-			err_set(err, EXIT_FAILURE_, "%s:%d: unterminated or malformed quoted value", path, start_line);
+			err_set_at(err, EXIT_FAILURE_, path, start_line, 0, "unterminated or malformed quoted value");
 			err_hint(err, "close the quote, and put nothing but a # comment after it");
 			return -1;
 		}

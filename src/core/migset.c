@@ -165,13 +165,13 @@ int migset_check_lock(const char *dir, struct pgs_error *err)
 					rc = 0;
 					goto out;
 				}
-				err_set(err, EXIT_FAILURE_, "%s:%d: provider is \"%.*s\"; pgshift migrates PostgreSQL only",
-					path, line, (int)(vend - v), v);
+				err_set_at(err, EXIT_FAILURE_, path, line, 0,
+					   "provider is \"%.*s\"; pgshift migrates PostgreSQL only", (int)(vend - v), v);
 				err_hint(err, "these migrations were generated for another database; if the database is "
 					      "PostgreSQL, regenerate them with the schema's datasource provider = \"postgresql\"");
 				goto out;
 			}
-			err_set(err, EXIT_FAILURE_, "%s:%d: cannot read the provider value", path, line);
+			err_set_at(err, EXIT_FAILURE_, path, line, 0, "cannot read the provider value");
 			err_hint(err, "write it as Prisma does: provider = \"postgresql\"");
 			goto out;
 		}
@@ -218,9 +218,8 @@ static int load_one(int dirfd, struct migration *m, struct pgs_error *err)
 		return -1;
 	}
 	if (!text_valid_utf8(m->sql.data, m->sql.len, &bad)) {
-		err_set(err, EXIT_FAILURE_, "%s:%d: file is not valid UTF-8 (byte 0x%02x at offset %zu)",
-			m->sql_path, text_line_of(m->sql.data, bad),
-			bad < m->sql.len ? (unsigned char)m->sql.data[bad] : 0, bad);
+		err_set_at(err, EXIT_FAILURE_, m->sql_path, text_line_of(m->sql.data, bad), 0,
+			   "file is not valid UTF-8 (byte 0x%02x at offset %zu)", bad < m->sql.len ? (unsigned char)m->sql.data[bad] : 0, bad);
 		err_hint(err, "save the file as UTF-8 (e.g. iconv -f LATIN1 -t UTF-8)");
 		return -1;
 	}

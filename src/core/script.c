@@ -20,8 +20,7 @@ static int syntax_error(const char *path, const char *sql, const PgQueryError *p
 	/* cursorpos is 1-based, in characters of the whole input. */
 	size_t off = pe->cursorpos > 0 ? text_char_to_byte(sql, len, pe->cursorpos) : 0;
 
-	err_set(err, EXIT_FAILURE_, "%s:%d:%d: %s", path, text_line_of(sql, off), text_column_of(sql, off),
-		pe->message);
+	err_set_at(err, EXIT_FAILURE_, path, text_line_of(sql, off), text_column_of(sql, off), "%s", pe->message);
 	err_hint(err, "fix the SQL; nothing was applied");
 	return -1;
 }

@@ -12,12 +12,6 @@
 #include "util/buf.h"
 #include "util/exitcodes.h"
 
-static void rollback(PGconn *conn)
-{
-	if (PQstatus(conn) == CONNECTION_OK)
-		PQclear(PQexec(conn, "ROLLBACK"));
-}
-
 /* Fills err for statement number idx (0-based) of the job that failed with f. */
 static int statement_error(const struct apply_job *job, size_t idx, const struct sql_failure *f, bool conn_lost,
 			   struct pgs_error *err)
@@ -77,7 +71,7 @@ static int begin(PGconn *conn, const struct apply_opts *o, struct pgs_error *err
 	snprintf(sql, sizeof(sql), "BEGIN; SET LOCAL lock_timeout = %ld; SET LOCAL statement_timeout = %ld",
 		 o->lock_timeout_ms, o->statement_timeout_ms);
 	if (db_exec(conn, sql, "could not start the migration's transaction", err) < 0) {
-		rollback(conn);
+		db_rollback(conn);
 		return -1;
 	}
 	return 0;
@@ -157,7 +151,7 @@ int apply_scripts(PGconn *conn, const struct history_table *ht, const struct app
 		return -1;
 	for (size_t i = 0; i < n; i++) {
 		if (run_statements(conn, &jobs[i], o->failure, err) < 0 || record(conn, ht, &jobs[i], err) < 0) {
-			rollback(conn);
+			db_rollback(conn);
 			return -1;
 		}
 	}
@@ -299,7 +293,7 @@ int apply_steps(PGconn *conn, const struct history_table *ht, const struct apply
 		return -1;
 	if (run_range(conn, job, from, to, o->failure, err) < 0 ||
 	    history_set_steps(conn, ht, id, (int)to, err) < 0) {
-		rollback(conn);
+		db_rollback(conn);
 		return -1;
 	}
 	return commit(conn, err);

@@ -6,19 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "db/conn.h"
 #include "util/buf.h"
+#include "util/clock.h"
 #include "util/exitcodes.h"
-
-static double now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000.0 + ts.tv_nsec / 1e6;
-}
 
 char *bf_resolve_table(PGconn *conn, const char *name, struct pgs_error *err)
 {
@@ -199,8 +191,7 @@ int bf_reset(PGconn *conn, const struct history_table *ht, const char *name, con
 	char *t = progress_table(conn, ht, err);
 	char *sql;
 	const char *params[4] = { name, table, set, where };
-	PGresult *res;
-	int rc = 0;
+	long rc;
 
 	if (!t)
 		return -1;
@@ -208,13 +199,10 @@ int bf_reset(PGconn *conn, const struct history_table *ht, const char *name, con
 			"ON CONFLICT (name) DO UPDATE SET table_name = $2, set_expr = $3, where_expr = $4, "
 			"last_key = NULL, rows_done = 0, started_at = now(), updated_at = NULL, finished_at = NULL",
 			t);
-	res = PQexecParams(conn, sql, 4, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		rc = db_result_error(conn, res, "could not record the backfill", err);
-	PQclear(res);
+	rc = db_exec_params(conn, sql, 4, params, "could not record the backfill", err);
 	free(sql);
 	free(t);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 void bf_state_free(struct bf_state *st, int nkey)
@@ -226,12 +214,6 @@ void bf_state_free(struct bf_state *st, int nkey)
 	free(st->name);
 	free(st->started_at);
 	memset(st, 0, sizeof(*st));
-}
-
-static void rollback(PGconn *conn)
-{
-	if (PQstatus(conn) == CONNECTION_OK)
-		PQclear(PQexec(conn, "ROLLBACK"));
 }
 
 /* "(k1, k2)" with an optional prefix before each column. */
@@ -321,7 +303,7 @@ int bf_batch(PGconn *conn, const struct history_table *ht, const char *table, co
 		if (state)
 			snprintf(out->sqlstate, sizeof(out->sqlstate), "%s", state);
 		db_result_error(conn, res, "backfill batch failed", err);
-		rollback(conn);
+		db_rollback(conn);
 		goto out;
 	}
 	out->rows = atol(PQgetvalue(res, 0, 0));
@@ -348,7 +330,7 @@ int bf_batch(PGconn *conn, const struct history_table *ht, const char *table, co
 			PQclear(r2);
 			free(p2);
 			buf_release(&upd);
-			rollback(conn);
+			db_rollback(conn);
 			goto out;
 		}
 		PQclear(r2);
@@ -383,19 +365,15 @@ int bf_finish(PGconn *conn, const struct history_table *ht, const char *name, st
 	char *t = progress_table(conn, ht, err);
 	char *sql;
 	const char *params[1] = { name };
-	PGresult *res;
-	int rc = 0;
+	long rc;
 
 	if (!t)
 		return -1;
 	sql = xasprintf("UPDATE %s SET finished_at = now(), updated_at = now() WHERE name = $1", t);
-	res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		rc = db_result_error(conn, res, "could not record the end of the backfill", err);
-	PQclear(res);
+	rc = db_exec_params(conn, sql, 1, params, "could not record the end of the backfill", err);
 	free(sql);
 	free(t);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 int bf_lag_check(PGconn *conn, struct pgs_error *err)

@@ -170,18 +170,37 @@ int db_result_error(PGconn *conn, const PGresult *res, const char *what, struct 
 	return -1;
 }
 
-int db_exec(PGconn *conn, const char *sql, const char *what, struct pgs_error *err)
+/* The rows a statement's result res affected, or -1 with err when it failed; clears res. */
+static long result_rows(PGconn *conn, PGresult *res, const char *what, struct pgs_error *err)
 {
-	PGresult *res = PQexec(conn, sql);
 	ExecStatusType st = PQresultStatus(res);
+	long n;
 
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		db_result_error(conn, res, what, err);
 		PQclear(res);
 		return -1;
 	}
+	n = atol(PQcmdTuples(res));
 	PQclear(res);
-	return 0;
+	return n;
+}
+
+int db_exec(PGconn *conn, const char *sql, const char *what, struct pgs_error *err)
+{
+	return result_rows(conn, PQexec(conn, sql), what, err) < 0 ? -1 : 0;
+}
+
+long db_exec_params(PGconn *conn, const char *sql, int nparams, const char *const *params, const char *what,
+		    struct pgs_error *err)
+{
+	return result_rows(conn, PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0), what, err);
+}
+
+void db_rollback(PGconn *conn)
+{
+	if (PQstatus(conn) == CONNECTION_OK)
+		PQclear(PQexec(conn, "ROLLBACK"));
 }
 
 static char *dup_field(const PGresult *res, int field)

@@ -59,6 +59,14 @@ int db_server_version(PGconn *conn);
 /* Runs a constant command; -1 with err (message prefixed by what) on failure. */
 int db_exec(PGconn *conn, const char *sql, const char *what, struct pgs_error *err);
 /*
+ * Runs one statement with text parameters (NULL: SQL NULL): the number of
+ * rows it affected (0 when it affects none), or -1 with err (what names it).
+ */
+long db_exec_params(PGconn *conn, const char *sql, int nparams, const char *const *params, const char *what,
+		    struct pgs_error *err);
+/* Ends a failed transaction, if the connection is still up; the caller already has its error. */
+void db_rollback(PGconn *conn);
+/*
  * Runs sql as one statement of a migration.  On failure returns -1 and fills
  * f (caller frees with sql_failure_free); the connection may be broken
  * (check PQstatus).

@@ -183,8 +183,7 @@ int history_insert_applied(PGconn *conn, const struct history_table *ht, const c
 	char id[37], stepstr[16];
 	char *q = history_qualified_name(conn, ht, err);
 	char *sql;
-	PGresult *res;
-	int rc = 0;
+	long rc;
 
 	if (!q)
 		return -1;
@@ -194,20 +193,17 @@ int history_insert_applied(PGconn *conn, const struct history_table *ht, const c
 		const char *params[4] = { id, checksum, name, stepstr };
 		sql = xasprintf("INSERT INTO %s (id, checksum, migration_name, started_at, finished_at, "
 				"applied_steps_count) VALUES ($1, $2, $3, now(), clock_timestamp(), $4::int)", q);
-		res = PQexecParams(conn, sql, 4, NULL, params, NULL, NULL, 0);
+		rc = db_exec_params(conn, sql, 4, params, "could not record the migration in the history table", err);
 	} else {
 		const char *params[6] = { id, checksum, name, stepstr, PGSHIFT_VERSION, review };
 		sql = xasprintf("INSERT INTO %s (id, checksum, migration_name, started_at, finished_at, "
 				"applied_steps_count, pgshift_version, review) "
 				"VALUES ($1, $2, $3, now(), clock_timestamp(), $4::int, $5, $6)", q);
-		res = PQexecParams(conn, sql, 6, NULL, params, NULL, NULL, 0);
+		rc = db_exec_params(conn, sql, 6, params, "could not record the migration in the history table", err);
 	}
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		rc = db_result_error(conn, res, "could not record the migration in the history table", err);
-	PQclear(res);
 	free(sql);
 	free(q);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 int history_mark_rolled_back(PGconn *conn, const struct history_table *ht, const char *name,
@@ -216,22 +212,18 @@ int history_mark_rolled_back(PGconn *conn, const struct history_table *ht, const
 	char *q = history_qualified_name(conn, ht, err);
 	char *sql;
 	const char *params[1] = { name };
-	PGresult *res;
-	int rc = 0;
+	long rc;
 
 	if (!q)
 		return -1;
 	sql = xasprintf("UPDATE %s SET rolled_back_at = clock_timestamp() "
 			"WHERE migration_name = $1 AND finished_at IS NOT NULL AND rolled_back_at IS NULL", q);
-	res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		rc = db_result_error(conn, res, "could not record the rollback in the history table", err);
-	else if (atoi(PQcmdTuples(res)) == 0)
+	rc = db_exec_params(conn, sql, 1, params, "could not record the rollback in the history table", err);
+	if (rc == 0)
 		rc = err_set(err, EXIT_HISTORY, "%s has no applied row in %s to mark as rolled back", name, q);
-	PQclear(res);
 	free(sql);
 	free(q);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 int history_resolve(PGconn *conn, const struct history_table *ht, const char *name, bool applied,
@@ -240,8 +232,7 @@ int history_resolve(PGconn *conn, const struct history_table *ht, const char *na
 	char *q = history_qualified_name(conn, ht, err);
 	char *sql;
 	const char *params[1] = { name };
-	PGresult *res;
-	int changed = -1;
+	long changed = -1;
 
 	if (!q)
 		return -1;
@@ -249,14 +240,9 @@ int history_resolve(PGconn *conn, const struct history_table *ht, const char *na
 			"WHERE migration_name = $1 AND finished_at IS NULL AND rolled_back_at IS NULL", q);
 	if (db_exec(conn, "BEGIN", "could not start a transaction", err) < 0)
 		goto out;
-	res = PQexecParams(conn, sql, 1, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		db_result_error(conn, res, "could not update the history table", err);
-		PQclear(res);
+	changed = db_exec_params(conn, sql, 1, params, "could not update the history table", err);
+	if (changed < 0)
 		goto rollback;
-	}
-	changed = atoi(PQcmdTuples(res));
-	PQclear(res);
 	if (applied && changed > 0 &&
 	    history_insert_applied(conn, ht, name, checksum, 0, "{\"resolved\": \"applied\"}", err) < 0) {
 		changed = -1;
@@ -266,11 +252,11 @@ int history_resolve(PGconn *conn, const struct history_table *ht, const char *na
 		changed = -1;
 	goto out;
 rollback:
-	PQclear(PQexec(conn, "ROLLBACK"));
+	db_rollback(conn);
 out:
 	free(sql);
 	free(q);
-	return changed;
+	return (int)changed;
 }
 
 /* Runs one history statement with text parameters; what names it in errors. */
@@ -279,19 +265,15 @@ static int history_exec(PGconn *conn, const struct history_table *ht, const char
 {
 	char *q = history_qualified_name(conn, ht, err);
 	char *sql;
-	PGresult *res;
-	int rc = 0;
+	long rc;
 
 	if (!q)
 		return -1;
 	sql = xasprintf(fmt, q);
-	res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		rc = db_result_error(conn, res, what, err);
-	PQclear(res);
+	rc = db_exec_params(conn, sql, nparams, params, what, err);
 	free(sql);
 	free(q);
-	return rc;
+	return rc < 0 ? -1 : 0;
 }
 
 int history_accept_edit(PGconn *conn, const struct history_table *ht, const char *name, const char *old_checksum,
@@ -300,7 +282,7 @@ int history_accept_edit(PGconn *conn, const struct history_table *ht, const char
 	const char *params[4] = { name, old_checksum, new_checksum, who };
 	char *q = history_qualified_name(conn, ht, err);
 	char *sql = NULL;
-	PGresult *res;
+	long n;
 	int rc = -1;
 
 	if (!q)
@@ -312,32 +294,22 @@ int history_accept_edit(PGconn *conn, const struct history_table *ht, const char
 			"current_user, " TS("clock_timestamp()") ", checksum)) "
 			"WHERE migration_name = $1 AND checksum = $2 AND finished_at IS NOT NULL AND rolled_back_at IS NULL",
 			q);
-	res = PQexecParams(conn, sql, 4, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		db_result_error(conn, res, "could not record the accepted edit", err);
-		PQclear(res);
+	n = db_exec_params(conn, sql, 4, params, "could not record the accepted edit", err);
+	if (n < 0)
 		goto rollback;
-	}
-	if (atoi(PQcmdTuples(res)) != 1) {
+	if (n != 1) {
 		err_set(err, EXIT_HISTORY, "%s has no applied row with checksum %s in %s", name, old_checksum, q);
 		err_hint(err, "another session changed the history meanwhile; run \"pgshift status\" again");
-		PQclear(res);
 		goto rollback;
 	}
-	PQclear(res);
 	free(sql);
 	sql = xasprintf("UPDATE %s SET checksum = $3 WHERE migration_name = $1 AND checksum = $2", q);
-	res = PQexecParams(conn, sql, 3, NULL, params, NULL, NULL, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-		db_result_error(conn, res, "could not record the accepted edit", err);
-		PQclear(res);
+	if (db_exec_params(conn, sql, 3, params, "could not record the accepted edit", err) < 0)
 		goto rollback;
-	}
-	PQclear(res);
 	rc = db_exec(conn, "COMMIT", "could not commit", err);
 	goto out;
 rollback:
-	PQclear(PQexec(conn, "ROLLBACK"));
+	db_rollback(conn);
 out:
 	free(sql);
 	free(q);

@@ -110,7 +110,7 @@ int db_reset_schemas(PGconn *conn, const char *const *schemas, int n, const stru
 	}
 	buf_adds(&sql, "COMMIT;\n");
 	if (db_exec(conn, sql.data, "could not reset the database", err) < 0) {
-		PQclear(PQexec(conn, "ROLLBACK"));
+		db_rollback(conn);
 		goto out;
 	}
 	rc = 0;
@@ -153,7 +153,7 @@ int db_empty_database(PGconn *conn, struct pgs_error *err)
 		goto out;
 	buf_adds(&sql, "COMMIT;\n");
 	if (db_exec(conn, sql.data, "could not empty the shadow database", err) < 0) {
-		PQclear(PQexec(conn, "ROLLBACK"));
+		db_rollback(conn);
 		goto out;
 	}
 	rc = 0;

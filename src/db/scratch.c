@@ -264,7 +264,7 @@ static int drop_database(struct scratch *s, struct pgs_error *err)
 		return -1;
 	}
 	if (PQtransactionStatus(s->admin) != PQTRANS_IDLE)
-		PQclear(PQexec(s->admin, "ROLLBACK"));
+		db_rollback(s->admin);
 	ident = db_quote_ident(s->admin, s->name, "the scratch database name", err);
 	if (!ident)
 		return -1;

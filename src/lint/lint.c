@@ -1556,16 +1556,9 @@ static void lint_file_unsorted(struct lint_run *run, const char *path, const cha
 	bool *used;	/* per directive: a backfill that stands above a statement */
 
 	if (script_split(path, sql, &s, &err) < 0) {
-		/* "path:line:col: message": keep PostgreSQL's message and the position */
-		const char *p = err.message + strlen(path);
-		int line = 1, col = 1;
-		const char *msg = err.message;
-
-		if (sscanf(p, ":%d:%d:", &line, &col) == 2) {
-			msg = strchr(p + 1, ':');
-			msg = strchr(msg + 1, ':') + 2;
-		}
-		add_error(run, path, migration, line, col, "syntax-error", msg, "fix the SQL");
+		/* PostgreSQL's message at its place */
+		add_error(run, path, migration, err.line ? err.line : 1, err.column ? err.column : 1, "syntax-error",
+			  err.message, "fix the SQL");
 		err_clear(&err);
 		return;
 	}
@@ -1610,15 +1603,9 @@ static void lint_file_unsorted(struct lint_run *run, const char *path, const cha
 			}
 			update_parts_free(&parts);
 		}
-		for (int l = 0; node && lint_rule_lists[l]; l++)
-			for (int k = 0; lint_rule_lists[l][k]; k++) {
-				const struct rule *r = lint_rule_lists[l][k];
-				/* A backfill is the safe way to do what these two warn about: batched, after the schema part. */
-				if (backfill && (!strcmp(r->id, "unbounded-dml") || !strcmp(r->id, "dml-with-ddl")))
-					continue;
-				if (r->check && (r->node == node->node_case || r->node == 0))
-					r->check(&ctx, node);
-			}
+		for (const struct rule *r = lint_rule_table; node && r->id; r++)
+			if ((r->node == node->node_case || r->node == 0) && !(backfill && r->answered_by_backfill))
+				r->check(&ctx, r, node);
 		acknowledge(run, from, &s, i, allow, reasons, whole, nwhole);
 		if (node) {
 			track_checks(run, node, ctx.no_transaction);

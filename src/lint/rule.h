@@ -35,13 +35,71 @@ struct lint_ctx {
 	bool locked_reported;		/* multiple-tables-locked reports once per file */
 };
 
+/*
+ * A lint rule, as the table in lint/rules/rules.c lists it.  check looks at
+ * one statement of type node (0: any) and reports each finding as self, so
+ * one function can serve several entries; entries may share an id when one
+ * rule looks at several statement types (unbounded-dml on DELETE and
+ * UPDATE), and the entry with the summary describes the rule.
+ */
 struct rule {
 	const char *id;
 	enum severity sev;
-	const char *summary;
-	PgQuery__Node__NodeCase node;	/* the statement type it looks at */
-	void (*check)(struct lint_ctx *ctx, const PgQuery__Node *node);
+	const char *summary;	/* NULL on the further entries of an id */
+	PgQuery__Node__NodeCase node;
+	void (*check)(struct lint_ctx *ctx, const struct rule *self, const PgQuery__Node *node);
+	/* a -- pgshift:backfill above the statement is the safe way to do what this warns of: not checked there */
+	bool answered_by_backfill;
 };
+
+/* The rule table (lint/rules/rules.c), in catalogue order; ends with an entry whose id is NULL. */
+extern const struct rule lint_rule_table[];
+
+/* The rules' checks, each in the file of its kind under lint/rules/. */
+#define RULE_CHECK(name) void name(struct lint_ctx *ctx, const struct rule *self, const PgQuery__Node *node)
+/* drop.c */
+RULE_CHECK(rule_drop_table);
+RULE_CHECK(rule_drop_schema);
+RULE_CHECK(rule_drop_object);
+RULE_CHECK(rule_drop_index);
+RULE_CHECK(rule_redefine_function);
+RULE_CHECK(rule_truncate);
+RULE_CHECK(rule_drop_database);
+/* alter_table.c */
+RULE_CHECK(rule_drop_column);
+RULE_CHECK(rule_alter_column_type);
+RULE_CHECK(rule_add_not_null_column);
+RULE_CHECK(rule_set_not_null);
+RULE_CHECK(rule_fk_without_not_valid);
+RULE_CHECK(rule_check_without_not_valid);
+RULE_CHECK(rule_unique_without_index);
+RULE_CHECK(rule_volatile_default);
+RULE_CHECK(rule_alter_table_rewrite);
+/* other.c */
+RULE_CHECK(rule_rename);
+RULE_CHECK(rule_unbounded_delete);
+RULE_CHECK(rule_unbounded_update);
+RULE_CHECK(rule_non_concurrent_index);
+RULE_CHECK(rule_non_concurrent_reindex);
+RULE_CHECK(rule_lock_table);
+RULE_CHECK(rule_concurrently_in_transaction);
+RULE_CHECK(rule_enum_add_value);
+RULE_CHECK(rule_dml_with_ddl_update);
+RULE_CHECK(rule_dml_with_ddl_delete);
+RULE_CHECK(rule_dml_with_ddl_insert);
+RULE_CHECK(rule_disables_timeout);
+RULE_CHECK(rule_transaction_control);
+RULE_CHECK(rule_not_idempotent_no_tx);
+RULE_CHECK(rule_vacuum_full);
+RULE_CHECK(rule_cluster);
+/* hints.c */
+RULE_CHECK(rule_prefer_bigint);
+RULE_CHECK(rule_prefer_text);
+RULE_CHECK(rule_prefer_timestamptz);
+RULE_CHECK(rule_prefer_identity);
+RULE_CHECK(rule_ban_char);
+/* multi_table.c */
+RULE_CHECK(rule_multiple_tables_locked);
 
 /*
  * Names substituted into a rule's effect and safe-alternative templates,
@@ -154,8 +212,5 @@ const char *lint_list_name(PgQuery__Node **items, size_t n);
 const char *lint_list_last(PgQuery__Node **items, size_t n);
 /* The String before the last (a qualified name's schema), or NULL. */
 const char *lint_list_schema(PgQuery__Node **items, size_t n);
-
-/* The rule table (lint/rules/rules.c): NULL-terminated lists of NULL-terminated lists. */
-extern const struct rule *const *const lint_rule_lists[];
 
 #endif

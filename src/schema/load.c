@@ -766,7 +766,7 @@ int schema_load(PGconn *conn, const struct schema_filter *f, struct schema_model
 	    load_objects(&l, SCHEMA_KIND_POLICY, q_policies, "could not read the policies", err) < 0 ||
 	    load_columns(&l, err) < 0 || load_comments(&l, err) < 0 || load_privileges(&l, err) < 0 ||
 	    load_depends(&l, err) < 0) {
-		PQclear(PQexec(conn, "ROLLBACK"));
+		db_rollback(conn);
 		goto out;
 	}
 	m->queries++;

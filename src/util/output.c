@@ -227,7 +227,11 @@ static void eprint_prefixed(const char *prefix, enum out_colour c, const char *f
 
 void out_error(const struct pgs_error *e)
 {
-	out_errorf("%s", e->message ? e->message : "unknown error");
+	struct buf text = BUF_INIT;
+
+	err_add_text(&text, e);
+	out_errorf("%s", text.data);
+	buf_release(&text);
 	if (e->detail) {
 		/* one "detail:" per line, so every line reads on its own in a CI log */
 		const char *p = e->detail;

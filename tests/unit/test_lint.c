@@ -9,6 +9,7 @@
 
 #include "unit.h"
 #include "lint/lint.h"
+#include "lint/rule.h"
 #include "util/fsutil.h"
 
 static int version = 150000;
@@ -504,6 +505,34 @@ static void check_golden(const char *name, const char *got)
 	free(path);
 }
 
+/*
+ * The rule table is data: every entry has a check, the entries of one id
+ * agree on severity and the first of them carries the summary, so the
+ * catalogue lists each id once.
+ */
+static void test_rule_table(void **state)
+{
+	size_t listed = 0, ids = 0;
+
+	(void)state;
+	for (const struct rule *r = lint_rule_table; r->id; r++) {
+		const struct rule *first = lint_rule_table;
+
+		assert_non_null(r->check);
+		while (strcmp(first->id, r->id))
+			first++;
+		assert_int_equal(first->sev, r->sev);
+		assert_non_null(first->summary);
+		if (first == r)
+			ids++;
+		else
+			assert_null(r->summary);
+	}
+	for (const struct rule_info *i = lint_rules(); i->id; i++)
+		listed++;
+	assert_int_equal(listed, ids);
+}
+
 static void test_golden_reports(void **state)
 {
 	struct lint_opts o = { .pg_version = 150000 };
@@ -892,6 +921,7 @@ int main(void)
 		cmocka_unit_test(test_created_renames),
 		cmocka_unit_test(test_brief_examples),
 		cmocka_unit_test(test_golden_reports),
+		cmocka_unit_test(test_rule_table),
 		cmocka_unit_test(test_multiple_tables_locked),
 		cmocka_unit_test(test_created_implicitly),
 		cmocka_unit_test(test_function_redefined),

@@ -8,6 +8,7 @@
 
 #include "unit.h"
 #include "core/migset.h"
+#include "util/buf.h"
 #include "util/exitcodes.h"
 #include "util/fsutil.h"
 
@@ -104,17 +105,20 @@ static void test_bom_stripped_after_checksum(void **state)
 	free(d);
 }
 
-/* Loads dir and expects failure whose message contains needle. */
+/* Loads dir and expects failure whose message, as printed (with its place), contains needle. */
 static void expect_error(const char *dir, const char *needle)
 {
 	struct migset set;
 	struct pgs_error err = PGS_ERROR_INIT;
+	struct buf text = BUF_INIT;
 
 	assert_int_equal(migset_load(dir, LAYOUT_NATIVE, &set, &err), -1);
 	assert_non_null(err.message);
-	if (!strstr(err.message, needle))
-		fail_msg("error \"%s\" does not contain \"%s\"", err.message, needle);
+	err_add_text(&text, &err);
+	if (!strstr(text.data, needle))
+		fail_msg("error \"%s\" does not contain \"%s\"", text.data, needle);
 	assert_int_equal(set.n, 0);
+	buf_release(&text);
 	err_clear(&err);
 }
 
@@ -286,9 +290,13 @@ static void test_prisma_layout(void **state)
 			assert_string_equal(set.items[0].version, "");
 			assert_string_equal(set.items[1].version, "20250102000000");
 			migset_free(&set);
-		} else if (!err.message || !strstr(err.message, locks[i].needle)) {
-			fail_msg("lock %zu: error \"%s\" does not contain \"%s\"", i, err.message ? err.message : "",
-				 locks[i].needle);
+		} else {
+			struct buf text = BUF_INIT;
+
+			err_add_text(&text, &err);
+			if (!strstr(text.data, locks[i].needle))
+				fail_msg("lock %zu: error \"%s\" does not contain \"%s\"", i, text.data, locks[i].needle);
+			buf_release(&text);
 		}
 		err_clear(&err);
 	}

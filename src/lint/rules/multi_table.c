@@ -14,8 +14,6 @@
 
 #include "lint/rule.h"
 
-static const struct rule multi_rule;
-
 struct tables {
 	const struct lint_ctx *ctx;
 	struct locked_table *t;
@@ -113,7 +111,7 @@ static char *fk_in_db(const struct lint_ctx *ctx, const struct locked_table *t, 
 	return NULL;
 }
 
-static void report(struct lint_ctx *ctx)
+static void report(struct lint_ctx *ctx, const struct rule *self)
 {
 	struct buf names = BUF_INIT, effect = BUF_INIT, safe = BUF_INIT;
 	char *fk = fk_in_file(ctx, ctx->locked, ctx->nlocked);
@@ -136,7 +134,7 @@ static void report(struct lint_ctx *ctx)
 		buf_addf(&effect, "; foreign key %s links them, so an application transaction that writes both can wait "
 				  "for the migration while the migration waits for it: PostgreSQL cancels one of them "
 				  "(deadlock detected)", fk);
-	lint_report(ctx, &multi_rule, -1, NULL, effect.data, safe.data,
+	lint_report(ctx, self, -1, NULL, effect.data, safe.data,
 		    "one transaction locks %zu existing tables: %s%s%s", ctx->nlocked, names.data,
 		    fk ? "; linked by foreign key " : "", fk ? fk : "");
 	free(fk);
@@ -145,7 +143,7 @@ static void report(struct lint_ctx *ctx)
 	buf_release(&safe);
 }
 
-static void check_multi(struct lint_ctx *ctx, const PgQuery__Node *node)
+RULE_CHECK(rule_multiple_tables_locked)
 {
 	struct tables now = { ctx, NULL, 0 };
 	bool other = false;
@@ -164,7 +162,7 @@ static void check_multi(struct lint_ctx *ctx, const PgQuery__Node *node)
 	}
 	if (other && !ctx->locked_reported) {
 		ctx->locked_reported = true;
-		report(ctx);
+		report(ctx, self);
 	}
 	for (size_t i = 0; i < now.n; i++) {
 		free(now.t[i].schema);
@@ -172,11 +170,3 @@ static void check_multi(struct lint_ctx *ctx, const PgQuery__Node *node)
 	}
 	free(now.t);
 }
-
-static const struct rule multi_rule = {
-	"multiple-tables-locked", SEV_WARNING,
-	"one transactional migration locks two or more existing tables (ACCESS EXCLUSIVE or SHARE ROW EXCLUSIVE)",
-	0, check_multi
-};
-
-const struct rule *const lint_rules_multi_table[] = { &multi_rule, NULL };

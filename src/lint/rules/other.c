@@ -9,11 +9,7 @@
 #include "lint/rule.h"
 #include "util/buf.h"
 
-static const struct rule rename_rule, unbounded_rule, index_rule, reindex_rule, lock_rule, conc_tx_rule,
-	enum_rule, dml_ddl_rule, timeout_rule, tx_control_rule, idempotent_rule, rewrite_vacuum_rule,
-	rewrite_cluster_rule;
-
-static void check_rename(struct lint_ctx *ctx, const PgQuery__Node *node)
+RULE_CHECK(rule_rename)
 {
 	const PgQuery__RenameStmt *r = node->rename_stmt;
 	struct subst sub = { .column = r->subname, .name = r->newname };
@@ -25,7 +21,7 @@ static void check_rename(struct lint_ctx *ctx, const PgQuery__Node *node)
 	sub.schema = r->relation->schemaname;
 	sub.table = r->relation->relname;
 	if (r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_COLUMN)
-		lint_report_on(ctx, &rename_rule, &table, r->relation->location, &sub,
+		lint_report_on(ctx, self, &table, r->relation->location, &sub,
 			    "running code that uses {table}.{column} fails the moment this commits",
 			    "-- expand/contract:\nALTER TABLE {table} ADD COLUMN {name} <type>;\n"
 			    "-- write both columns from the app, backfill {name}, switch reads to {name},\n"
@@ -35,7 +31,7 @@ static void check_rename(struct lint_ctx *ctx, const PgQuery__Node *node)
 	else if (r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE ||
 		 r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_VIEW ||
 		 r->rename_type == PG_QUERY__OBJECT_TYPE__OBJECT_MATVIEW)
-		lint_report_on(ctx, &rename_rule, &table, r->relation->location, &sub,
+		lint_report_on(ctx, self, &table, r->relation->location, &sub,
 			    "running code that uses {table} fails the moment this commits",
 			    "-- expand/contract: create {qname}, write to both, backfill, switch reads,\n"
 			    "-- then drop {table} in a later migration (or keep a view named {table} meanwhile:\n"
@@ -44,13 +40,13 @@ static void check_rename(struct lint_ctx *ctx, const PgQuery__Node *node)
 			    r->newname);
 }
 
-static void unbounded(struct lint_ctx *ctx, const PgQuery__RangeVar *rv, const char *verb)
+static void unbounded(struct lint_ctx *ctx, const struct rule *self, const PgQuery__RangeVar *rv, const char *verb)
 {
 	struct subst sub = { .schema = rv->schemaname, .table = rv->relname };
 
 	if (lint_rangevar_is_new(ctx, rv))
 		return;
-	lint_report_on(ctx, &unbounded_rule, &(struct lint_object){ 'r', rv->schemaname, rv->relname, NULL, "table" },
+	lint_report_on(ctx, self, &(struct lint_object){ 'r', rv->schemaname, rv->relname, NULL, "table" },
 		       rv->location, &sub,
 		    "touches every row of {table} in one transaction: row locks on all of them, bloat, replica lag",
 		    "-- in batches, outside the schema migration:\n"
@@ -58,16 +54,16 @@ static void unbounded(struct lint_ctx *ctx, const PgQuery__RangeVar *rv, const c
 		    "%s on \"%s\" has no WHERE: it touches every row", verb, lint_rv_name(rv));
 }
 
-static void check_delete(struct lint_ctx *ctx, const PgQuery__Node *node)
+RULE_CHECK(rule_unbounded_delete)
 {
 	if (!node->delete_stmt->where_clause)
-		unbounded(ctx, node->delete_stmt->relation, "DELETE");
+		unbounded(ctx, self, node->delete_stmt->relation, "DELETE");
 }
 
-static void check_update(struct lint_ctx *ctx, const PgQuery__Node *node)
+RULE_CHECK(rule_unbounded_update)
 {
 	if (!node->update_stmt->where_clause)
-		unbounded(ctx, node->update_stmt->relation, "UPDATE");
+		unbounded(ctx, self, node->update_stmt->relation, "UPDATE");
 }
 
 static bool altered_here(const struct lint_ctx *ctx, const PgQuery__RangeVar *rv)
@@ -79,40 +75,40 @@ static bool altered_here(const struct lint_ctx *ctx, const PgQuery__RangeVar *rv
 }
 
 /* dml-with-ddl: a data change on a table the same migration also alters. */
-static void dml_ddl(struct lint_ctx *ctx, const PgQuery__RangeVar *rv, const char *verb)
+static void dml_ddl(struct lint_ctx *ctx, const struct rule *self, const PgQuery__RangeVar *rv, const char *verb)
 {
 	struct subst sub = { .schema = rv->schemaname, .table = rv->relname };
 
 	if (!altered_here(ctx, rv) || lint_rangevar_is_new(ctx, rv))
 		return;
-	lint_report(ctx, &dml_ddl_rule, rv->location, &sub,
+	lint_report(ctx, self, rv->location, &sub,
 		    "the ALTER's lock on {table} is held while every row is changed",
 		    "-- schema change and data change in separate migrations; the data in batches:\n"
 		    "pgshift backfill --table {shtable} --set \"col = expr\"",
 		    "%s on \"%s\" in the same migration that alters it", verb, lint_rv_name(rv));
 }
 
-static void check_dml_ddl_update(struct lint_ctx *ctx, const PgQuery__Node *node)
+RULE_CHECK(rule_dml_with_ddl_update)
 {
-	dml_ddl(ctx, node->update_stmt->relation, "UPDATE");
+	dml_ddl(ctx, self, node->update_stmt->relation, "UPDATE");
 }
 
-static void check_dml_ddl_delete(struct lint_ctx *ctx, const PgQuery__Node *node)
+RULE_CHECK(rule_dml_with_ddl_delete)
 {
-	dml_ddl(ctx, node->delete_stmt->relation, "DELETE");
+	dml_ddl(ctx, self, node->delete_stmt->relation, "DELETE");
 }
 
-static void check_dml_ddl_insert(struct lint_ctx *ctx, const PgQuery__Node *node)
+RULE_CHECK(rule_dml_with_ddl_insert)
 {
 	const PgQuery__InsertStmt *i = node->insert_stmt;
 	const PgQuery__Node *sel = i->select_stmt;
 
 	/* INSERT ... VALUES is bounded by what is written; INSERT ... SELECT is not. */
 	if (sel && sel->node_case == PG_QUERY__NODE__NODE_SELECT_STMT && sel->select_stmt->n_values_lists == 0)
-		dml_ddl(ctx, i->relation, "INSERT ... SELECT");
+		dml_ddl(ctx, self, i->relation, "INSERT ... SELECT");
 }
 
-static void check_index(struct lint_ctx *ctx, const PgQuery__Node *node)
+RULE_CHECK(rule_non_concurrent_index)
 {
 	const PgQuery__IndexStmt *x = node->index_stmt;
 	PgQuery__IndexStmt copy = *x;
@@ -132,7 +128,7 @@ static void check_index(struct lint_ctx *ctx, const PgQuery__Node *node)
 	sql = lint_deparse_named(&stmt, name);
 	sub.name = name;
 	sub.sql = sql ? sql : "-- (pgshift could not write this statement)";
-	lint_report(ctx, &index_rule, x->relation->location, &sub,
+	lint_report(ctx, self, x->relation->location, &sub,
 		    "SHARE lock on {table}: every INSERT, UPDATE and DELETE waits for the whole build",
 		    "-- in a migration of its own (pgshift runs it outside a transaction):\n{sql};",
 		    "building index on existing table \"%s\" without CONCURRENTLY blocks writes", lint_rv_name(x->relation));
@@ -148,7 +144,7 @@ static bool has_option(PgQuery__Node **opts, size_t n, const char *name)
 	return false;
 }
 
-static void check_reindex(struct lint_ctx *ctx, const PgQuery__Node *node)
+RULE_CHECK(rule_non_concurrent_reindex)
 {
 	const PgQuery__ReindexStmt *r = node->reindex_stmt;
 	struct subst sub = { .schema = r->relation ? r->relation->schemaname : NULL,
@@ -174,7 +170,7 @@ static void check_reindex(struct lint_ctx *ctx, const PgQuery__Node *node)
 		safe = "-- system catalogs cannot be reindexed concurrently: do it in a maintenance window";
 		break;
 	}
-	lint_report(ctx, &reindex_rule, -1, &sub,
+	lint_report(ctx, self, -1, &sub,
 		    r->kind == PG_QUERY__REINDEX_OBJECT_TYPE__REINDEX_OBJECT_INDEX
 			    ? "blocks writes to the table of index {table} (and reads that use the index) while it runs"
 		    : r->relation ? "blocks writes to {table} (and reads that use its indexes) while it runs"
@@ -182,29 +178,29 @@ static void check_reindex(struct lint_ctx *ctx, const PgQuery__Node *node)
 		    safe, "REINDEX without CONCURRENTLY blocks writes");
 }
 
-static void check_lock(struct lint_ctx *ctx, const PgQuery__Node *node)
+RULE_CHECK(rule_lock_table)
 {
 	const PgQuery__LockStmt *l = node->lock_stmt;
 	const PgQuery__RangeVar *rv = l->n_relations ? l->relations[0]->range_var : NULL;
 	struct subst sub = { .schema = rv ? rv->schemaname : NULL, .table = rv ? rv->relname : NULL };
 
-	lint_report(ctx, &lock_rule, -1, &sub, "holds the lock on {table} until the migration commits; the app queues behind it",
+	lint_report(ctx, self, -1, &sub, "holds the lock on {table} until the migration commits; the app queues behind it",
 		    "-- remove the LOCK; pgshift already runs each migration with a lock_timeout",
 		    "explicit LOCK TABLE \"%s\"", lint_rv_name(rv));
 }
 
-static void check_conc_tx(struct lint_ctx *ctx, const PgQuery__Node *node)
+RULE_CHECK(rule_concurrently_in_transaction)
 {
 	const char *why = script_needs_autocommit(node, ctx->run->opts.pg_version);
 
 	if (!why || !ctx->mixed_autocommit)
 		return;
-	lint_report(ctx, &conc_tx_rule, -1, NULL, "cannot run inside a transaction block: the migration fails (pgshift refuses it)",
+	lint_report(ctx, self, -1, NULL, "cannot run inside a transaction block: the migration fails (pgshift refuses it)",
 		    "-- put it alone in a migration of its own; pgshift runs that outside a transaction",
 		    "%s together with other statements in one transactional migration", why);
 }
 
-static void check_enum(struct lint_ctx *ctx, const PgQuery__Node *node)
+RULE_CHECK(rule_enum_add_value)
 {
 	const PgQuery__AlterEnumStmt *a = node->alter_enum_stmt;
 	const char *type = lint_list_name(a->type_name, a->n_type_name);
@@ -226,7 +222,7 @@ static void check_enum(struct lint_ctx *ctx, const PgQuery__Node *node)
 	}
 	buf_addc(&value, '\'');
 	sub.sql = value.data;
-	lint_report(ctx, &enum_rule, -1, &sub,
+	lint_report(ctx, self, -1, &sub,
 		    old12 ? "before PostgreSQL 12 ALTER TYPE ... ADD VALUE cannot run inside a transaction block"
 			  : "the new value cannot be used in the same transaction that adds it",
 		    "-- in a migration of its own:\nALTER TYPE {qname} ADD VALUE IF NOT EXISTS {sql};",
@@ -245,7 +241,7 @@ static bool const_is_zero(const PgQuery__Node *n)
 	return false;
 }
 
-static void check_set(struct lint_ctx *ctx, const PgQuery__Node *node)
+RULE_CHECK(rule_disables_timeout)
 {
 	const PgQuery__VariableSetStmt *v = node->variable_set_stmt;
 	struct subst sub = { .name = v->name };
@@ -254,20 +250,20 @@ static void check_set(struct lint_ctx *ctx, const PgQuery__Node *node)
 		return;
 	if (v->kind != PG_QUERY__VARIABLE_SET_KIND__VAR_SET_VALUE || v->n_args != 1 || !const_is_zero(v->args[0]))
 		return;
-	lint_report(ctx, &timeout_rule, -1, &sub,
+	lint_report(ctx, self, -1, &sub,
 		    "removes pgshift's protection: a queued lock now waits forever and the app queues behind it",
 		    "-- leave the defaults, or bound it:\n-- pgshift:lock-timeout 10s",
 		    "SET %s = 0 disables the timeout", v->name);
 }
 
-static void check_tx(struct lint_ctx *ctx, const PgQuery__Node *node)
+RULE_CHECK(rule_transaction_control)
 {
 	static const char *const names[] = { "", "BEGIN", "START TRANSACTION", "COMMIT", "ROLLBACK", "SAVEPOINT",
 					     "RELEASE", "ROLLBACK TO", "PREPARE TRANSACTION", "COMMIT PREPARED",
 					     "ROLLBACK PREPARED" };
 	unsigned k = (unsigned)node->transaction_stmt->kind;
 
-	lint_report(ctx, &tx_control_rule, -1, NULL,
+	lint_report(ctx, self, -1, NULL,
 		    "pgshift owns the migration's transaction: this would commit or abort it half-way",
 		    "-- remove it; for statements that cannot run in a transaction:\n-- pgshift:no-transaction",
 		    "%s inside a migration", k < sizeof(names) / sizeof(names[0]) ? names[k] : "transaction control");
@@ -284,12 +280,12 @@ static const char idempotent_effect[] =
 	"outside a transaction each statement commits on its own: when it runs again (deploy after \"pgshift resolve "
 	"--rolled-back\", or a kill between its commit and pgshift's record of it) %s";
 
-static void idempotent_report(struct lint_ctx *ctx, int loc, const struct subst *sub, const char *again,
+static void idempotent_report(struct lint_ctx *ctx, const struct rule *self, int loc, const struct subst *sub, const char *again,
 			      const char *safe, const char *message)
 {
 	char *effect = xasprintf(idempotent_effect, again);
 
-	lint_report(ctx, &idempotent_rule, loc, sub, effect, safe, "%s in a no-transaction migration", message);
+	lint_report(ctx, self, loc, sub, effect, safe, "%s in a no-transaction migration", message);
 	free(effect);
 }
 
@@ -361,7 +357,7 @@ static bool insert_not_idempotent(const PgQuery__InsertStmt *i)
 	return !guarded;
 }
 
-static void check_idempotent(struct lint_ctx *ctx, const PgQuery__Node *node)
+RULE_CHECK(rule_not_idempotent_no_tx)
 {
 	const char *what = NULL;
 
@@ -391,7 +387,7 @@ static void check_idempotent(struct lint_ctx *ctx, const PgQuery__Node *node)
 		if (!insert_not_idempotent(node->insert_stmt))
 			return;
 		message = xasprintf("INSERT into \"%s\" without ON CONFLICT", lint_rv_name(rv));
-		idempotent_report(ctx, rv->location, &sub, "it inserts the rows a second time",
+		idempotent_report(ctx, self, rv->location, &sub, "it inserts the rows a second time",
 				  "-- make it idempotent:\nINSERT INTO {table} ... ON CONFLICT DO NOTHING;\n"
 				  "-- or: INSERT INTO {table} SELECT ... WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE ...);",
 				  message);
@@ -406,7 +402,7 @@ static void check_idempotent(struct lint_ctx *ctx, const PgQuery__Node *node)
 		if (!update_not_idempotent(node->update_stmt))
 			return;
 		message = xasprintf("UPDATE of \"%s\" computed from the values it sets", lint_rv_name(rv));
-		idempotent_report(ctx, rv->location, &sub, "it changes the rows a second time",
+		idempotent_report(ctx, self, rv->location, &sub, "it changes the rows a second time",
 				  "-- make it idempotent: skip the rows already done, e.g.\n"
 				  "UPDATE {table} SET n = n + 1, migrated = true WHERE NOT migrated;",
 				  message);
@@ -421,67 +417,28 @@ static void check_idempotent(struct lint_ctx *ctx, const PgQuery__Node *node)
 	{
 		char *message = xasprintf("%s without IF %sEXISTS", what, strcmp(what, "DROP") ? "NOT " : "");
 
-		idempotent_report(ctx, -1, NULL, "it fails",
+		idempotent_report(ctx, self, -1, NULL, "it fails",
 				  "-- make it idempotent: CREATE ... IF NOT EXISTS / DROP ... IF EXISTS", message);
 		free(message);
 	}
 }
 
-static void check_vacuum(struct lint_ctx *ctx, const PgQuery__Node *node)
+RULE_CHECK(rule_vacuum_full)
 {
 	const PgQuery__VacuumStmt *v = node->vacuum_stmt;
 
 	if (!v->is_vacuumcmd || !has_option(v->options, v->n_options, "full"))
 		return;
-	lint_report(ctx, &rewrite_vacuum_rule, -1, NULL, "rewrites the table under ACCESS EXCLUSIVE: reads and writes wait",
+	lint_report(ctx, self, -1, NULL, "rewrites the table under ACCESS EXCLUSIVE: reads and writes wait",
 		    "-- plain VACUUM (no FULL) does not block; for bloat use pg_repack in a maintenance window",
 		    "VACUUM FULL rewrites the table");
 }
 
-static void check_cluster(struct lint_ctx *ctx, const PgQuery__Node *node)
+RULE_CHECK(rule_cluster)
 {
 	const PgQuery__RangeVar *rv = node->cluster_stmt->relation;
 	struct subst sub = { .schema = rv ? rv->schemaname : NULL, .table = rv ? rv->relname : NULL };
 
-	lint_report(ctx, &rewrite_cluster_rule, -1, &sub, "rewrites {table} under ACCESS EXCLUSIVE: reads and writes wait",
+	lint_report(ctx, self, -1, &sub, "rewrites {table} under ACCESS EXCLUSIVE: reads and writes wait",
 		    "-- do it in a maintenance window, or use pg_repack", "CLUSTER rewrites the table");
 }
-
-#define N(x) PG_QUERY__NODE__NODE_##x
-static const struct rule rename_rule = { "rename", SEV_REVIEW, "RENAME COLUMN, RENAME TO (table, view)",
-					 N(RENAME_STMT), check_rename };
-static const struct rule unbounded_rule = { "unbounded-dml", SEV_REVIEW, "DELETE or UPDATE without WHERE on an existing table",
-					    N(DELETE_STMT), check_delete };
-static const struct rule unbounded_update_rule = { "unbounded-dml", SEV_REVIEW, NULL, N(UPDATE_STMT), check_update };
-static const struct rule index_rule = { "non-concurrent-index", SEV_WARNING,
-					"CREATE INDEX without CONCURRENTLY on an existing table", N(INDEX_STMT), check_index };
-static const struct rule reindex_rule = { "non-concurrent-reindex", SEV_WARNING, "REINDEX without CONCURRENTLY",
-					  N(REINDEX_STMT), check_reindex };
-static const struct rule lock_rule = { "lock-table", SEV_WARNING, "explicit LOCK TABLE", N(LOCK_STMT), check_lock };
-static const struct rule conc_tx_rule = { "concurrently-in-transaction", SEV_WARNING,
-					  "CONCURRENTLY (or another autocommit-only statement) mixed with others", 0,
-					  check_conc_tx };
-static const struct rule enum_rule = { "enum-add-value", SEV_WARNING, "ALTER TYPE ... ADD VALUE", N(ALTER_ENUM_STMT),
-				       check_enum };
-static const struct rule dml_ddl_rule = { "dml-with-ddl", SEV_WARNING,
-					  "UPDATE / DELETE / INSERT ... SELECT on a table the migration also alters",
-					  N(UPDATE_STMT), check_dml_ddl_update };
-static const struct rule dml_ddl_delete_rule = { "dml-with-ddl", SEV_WARNING, NULL, N(DELETE_STMT),
-						 check_dml_ddl_delete };
-static const struct rule dml_ddl_insert_rule = { "dml-with-ddl", SEV_WARNING, NULL, N(INSERT_STMT),
-						 check_dml_ddl_insert };
-static const struct rule timeout_rule = { "disables-timeout", SEV_WARNING, "SET lock_timeout / statement_timeout = 0",
-					  N(VARIABLE_SET_STMT), check_set };
-static const struct rule tx_control_rule = { "transaction-control", SEV_WARNING, "BEGIN, COMMIT, ROLLBACK in a migration",
-					     N(TRANSACTION_STMT), check_tx };
-static const struct rule idempotent_rule = { "not-idempotent-no-tx", SEV_WARNING,
-					     "CREATE/DROP without IF [NOT] EXISTS, INSERT without ON CONFLICT, UPDATE "
-					     "computed from what it sets, in a no-transaction migration", 0,
-					     check_idempotent };
-static const struct rule rewrite_vacuum_rule = { "table-rewrite", SEV_WARNING, NULL, N(VACUUM_STMT), check_vacuum };
-static const struct rule rewrite_cluster_rule = { "table-rewrite", SEV_WARNING, NULL, N(CLUSTER_STMT), check_cluster };
-
-const struct rule *const lint_rules_other[] = { &rename_rule, &unbounded_rule, &unbounded_update_rule, &index_rule,
-						&reindex_rule, &lock_rule, &conc_tx_rule, &enum_rule, &dml_ddl_rule,
-						&dml_ddl_delete_rule, &dml_ddl_insert_rule, &timeout_rule, &tx_control_rule,
-						&idempotent_rule, &rewrite_vacuum_rule, &rewrite_cluster_rule, NULL };
