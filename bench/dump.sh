@@ -18,22 +18,7 @@ bench_init dump
 export PGDATABASE=dumpbench
 createdb dumpbench
 
-python3 - "$TABLES" >"$WORK/schema.sql" <<'PY'
-import sys
-n = int(sys.argv[1])
-print("CREATE SCHEMA app;")
-for f in range(20):
-    print(f"CREATE FUNCTION app.f{f}(x integer) RETURNS integer LANGUAGE sql IMMUTABLE AS $$ SELECT x + {f} $$;")
-for i in range(n):
-    ref = f", prev integer REFERENCES app.t{i - 1} (id)" if i else ""
-    print(f"CREATE TABLE app.t{i} (id integer GENERATED ALWAYS AS IDENTITY PRIMARY KEY, code text NOT NULL UNIQUE,"
-          f" n integer DEFAULT app.f{i % 20}(1), created timestamptz NOT NULL DEFAULT now(){ref});")
-    print(f"CREATE INDEX t{i}_recent ON app.t{i} (created) WHERE n > 0;")
-    print(f"COMMENT ON TABLE app.t{i} IS 'table {i}';")
-for v in range(20):
-    print(f"CREATE VIEW app.v{v} AS SELECT id, code FROM app.t{v} WHERE n > 0;")
-print("CREATE VIEW app.v_on_v AS SELECT v0.id, v0.code, v1.code AS code1 FROM app.v0 JOIN app.v1 USING (id);")
-PY
+python3 bench/schema_gen.py "$TABLES" >"$WORK/schema.sql"
 $BENCH_PSQL -qX -v ON_ERROR_STOP=1 -f "$WORK/schema.sql"
 
 time_runs() { # OUTFILE COMMAND...: prints the median seconds of RUNS runs

@@ -20,7 +20,7 @@
 #define DB NEEDS_DB
 #define LOCK TAKES_LOCK
 static const struct command commands[] = {
-	{ "new", cmd_new, 0, 1, "create a new migration directory" },
+	{ "new", cmd_new, 0, 2, "create a new migration directory (--from-schema: written from a schema file)" },
 	{ "deploy", cmd_deploy, M | DB | LOCK, 0, "apply the pending migrations, each in one transaction" },
 	{ "status", cmd_status, M | DB, 0, "show every migration's state (exit 4: pending, 5: history problem)" },
 	{ "lint", cmd_lint, M, ARGS_ANY, "check migrations for destructive, locking or rewriting operations" },
@@ -38,7 +38,8 @@ static const struct command commands[] = {
 	{ "dev", cmd_dev, 0, 1, "the embedded local PostgreSQL: up, down, status, url" },
 	{ "dump", cmd_dump, DB, 0, "write the schema as dependency-ordered SQL (-o FILE)" },
 	{ "drift", cmd_drift, M | DB, 0, "compare the database with its applied migrations replayed (exit 5: drift)" },
-	{ "diff", cmd_diff, 0, 0, "the SQL that takes one database's schema to another's (--from URL --to URL)" },
+	{ "diff", cmd_diff, 0, 0, "the SQL that takes one schema to another's (--from SRC --to SRC)" },
+	{ "down", cmd_down, M, 1, "write a hand-written migration's down.sql from the schema before and after it" },
 };
 #undef M
 #undef DB

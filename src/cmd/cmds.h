@@ -47,5 +47,6 @@ int cmd_init(int argc, char **argv);
 int cmd_dump(int argc, char **argv);
 int cmd_drift(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
+int cmd_down(int argc, char **argv);
 
 #endif

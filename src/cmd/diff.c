@@ -1,7 +1,10 @@
 /*
- * diff: the SQL that takes the schema of one database to that of another
- * (schema/diff.h makes the plan; this file owns the options, the two
- * connections and the output).
+ * diff: the SQL that takes the schema of one source to that of another
+ * (schema/diff.h makes the plan; this file owns the options, the sources
+ * and the output).  A source is a database URL, read as it is, or SQL
+ * files or the project's migrations, loaded into a scratch database
+ * (cmd/shadow.h) one after the other, each dropped (or emptied) after its
+ * model is read.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -9,30 +12,68 @@
 
 #include "cmd/cmds.h"
 #include "cmd/common.h"
+#include "cmd/shadow.h"
+#include "util/fsutil.h"
 #include "schema/diff.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
 
-static const char usage[] = "pgshift diff --from URL --to URL [--format sql|json] [--schema S]...";
+static const char usage[] = "pgshift diff --from SRC --to SRC [--format sql|json] [--schema S]... [--shadow-url URL]\n"
+			    "  SRC: a database URL, a .sql file or a directory of them, or \"migrations\"";
 
-/* Connects to url and reads its model. */
-static int load(const struct common_opts *base, const char *url, const char *which, const struct schema_filter *f,
-		struct schema_model *m, struct pgs_error *err)
+/*
+ * One side of the diff.  A URL side keeps its connection (and target): the
+ * first one is where a scratch database for the other side may be created.
+ */
+struct side {
+	const char *src;
+	const char *which;	/* "--from", "--to" */
+	enum schema_source kind;
+	struct schema_model m;
+	PGconn *conn;
+	struct target t;
+};
+
+/* Connects to a URL side and reads its model. */
+static int load_url(const struct common_opts *base, struct side *x, const struct schema_filter *f,
+		    struct pgs_error *err)
 {
 	struct common_opts c = *base;
-	struct target t = { 0 };
-	PGconn *conn;
 	int rc = -1;
 
-	c.url = url;
-	conn = common_connect(&c, &t, err);
-	if (conn)
-		rc = schema_load(conn, f, m, err);
+	c.url = x->src;
+	x->conn = common_connect(&c, &x->t, err);
+	if (x->conn)
+		rc = schema_load(x->conn, f, &x->m, err);
 	if (rc < 0)
-		err_prefix(err, "%s: ", which);
-	if (conn)
-		PQfinish(conn);
-	target_free(&t);
+		err_prefix(err, "%s: ", x->which);
+	return rc;
+}
+
+/*
+ * Loads a file or migrations side into a scratch database (on the server
+ * of conn when it may hold one) and reads its model.
+ */
+static int load_scratch(const struct common_opts *c, const char *shadow_url, PGconn *conn, const struct target *t,
+			const struct migset *set, const struct history_table *ht, struct side *x,
+			const struct schema_filter *f, struct pgs_error *err)
+{
+	const struct migration **migs = NULL;
+	struct shadow_fill fill = { 0 };
+	int rc;
+
+	if (x->kind == SOURCE_MIGRATIONS) {
+		migs = xcalloc(set->n + 1, sizeof(*migs));
+		for (size_t i = 0; i < set->n; i++)
+			migs[i] = &set->items[i];
+		fill = (struct shadow_fill){ NULL, ht, migs, set->n };
+	} else {
+		fill.sql_path = x->src;
+	}
+	rc = shadow_model(c, shadow_url, conn, t, &fill, f, &x->m, err);
+	if (rc < 0 && err->code != 130)
+		err_prefix(err, "%s %s: ", x->which, x->src);
+	free(migs);
 	return rc;
 }
 
@@ -69,13 +110,16 @@ int cmd_diff(int argc, char **argv)
 {
 	struct common_opts c = { 0 };
 	struct strlist schemas = { 0 };
-	const char *from = NULL, *to = NULL, *format = "sql";
+	const char *from = NULL, *to = NULL, *format = "sql", *shadow_url = NULL;
 	struct opt opts[] = {
-		OPT_STRING(0, "from", &from, "URL", "the database the SQL starts from (a database URL for now)"),
-		OPT_STRING(0, "to", &to, "URL", "the database whose schema the SQL gives (a database URL for now)"),
+		OPT_STRING(0, "from", &from, "SRC", "the schema the SQL starts from: a database URL, a .sql file or a "
+						   "directory of them, or \"migrations\" (all of the project's, replayed)"),
+		OPT_STRING(0, "to", &to, "SRC", "the schema the SQL gives (a SRC as for --from)"),
 		OPT_STRING(0, "format", &format, "FORMAT", "sql (default), or json: each statement with its kind, object, "
 							  "transaction mode and hazards"),
 		OPT_LIST(0, "schema", &schemas, "NAME", "compare only this schema (repeatable; default: every user schema)"),
+		SHADOW_OPT(&shadow_url),
+		COMMON_DIR_OPTS(&c),
 		OPT_GROUP("connection"),
 		OPT_BOOL(0, "insecure", &c.insecure, "do not add sslmode=require for a non-local host"),
 		OPT_DURATION(0, "connect-timeout", &c.connect_timeout_ms, "DURATION", "give up connecting after this long (default 10s)"),
@@ -84,8 +128,13 @@ int cmd_diff(int argc, char **argv)
 	};
 	struct pgs_error err = PGS_ERROR_INIT;
 	struct schema_filter f = { 0 };
-	struct schema_model a = { 0 }, b = { 0 };
+	struct side sides[2] = { { .which = "--from" }, { .which = "--to" } };
+	struct migset set = { 0 };
+	struct history_table ht;
 	struct diff_plan plan = { 0 };
+	PGconn *conn = NULL;
+	struct target t = { 0 }, *tp = NULL;
+	bool scratch = false, loaded = false;
 	int rc = EXIT_OK;
 
 	if (cmd_options(argc, argv, opts, usage, &rc) < 0) {
@@ -96,6 +145,17 @@ int cmd_diff(int argc, char **argv)
 		err_set(&err, EXIT_USAGE, "pgshift diff needs --from and --to");
 	else if (strcmp(format, "sql") && strcmp(format, "json"))
 		err_set(&err, EXIT_USAGE, "--format must be sql or json, not \"%s\"", format);
+	sides[0].src = from;
+	sides[1].src = to;
+	for (int i = 0; i < 2 && !err.message; i++) {
+		struct side *x = &sides[i];
+
+		x->kind = x->src ? shadow_source_kind(x->src) : SOURCE_URL;
+		if (x->kind == SOURCE_SQL && !fs_is_file(x->src) && !fs_is_dir(x->src))
+			err_set(&err, EXIT_USAGE, "%s %s: no such file or directory", x->which, x->src);
+		scratch |= x->kind != SOURCE_URL;
+		loaded |= x->kind == SOURCE_MIGRATIONS;
+	}
 	if (err.message) {
 		err_hint(&err, "usage: %s", usage);
 		strlist_free(&schemas);
@@ -104,8 +164,41 @@ int cmd_diff(int argc, char **argv)
 	f.schemas = schemas.items;
 	f.nschemas = (size_t)schemas.n;
 	f.history_schema = c.history_schema && *c.history_schema ? c.history_schema : "public";
-	if (load(&c, from, "--from", &f, &a, &err) < 0 || load(&c, to, "--to", &f, &b, &err) < 0 ||
-	    schema_diff_plan(&a, &b, &plan, &err) < 0) {
+	common_history_table(&c, &ht);
+	if (loaded && common_load(&c, &set, &err) < 0) {
+		loaded = false;
+		rc = common_fail(&err);
+		goto out;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (sides[i].kind != SOURCE_URL)
+			continue;
+		if (load_url(&c, &sides[i], &f, &err) < 0) {
+			rc = common_fail(&err);
+			goto out;
+		}
+		if (!conn) {
+			conn = sides[i].conn;
+			tp = &sides[i].t;
+		}
+	}
+	if (scratch && !conn) {
+		/* no URL side: a scratch database may be created on the server of the configured database */
+		conn = common_connect_if_configured(&c, &t, &err);
+		if (!conn && err.message) {
+			rc = common_fail(&err);
+			goto out;
+		}
+		tp = conn ? &t : NULL;
+	}
+	for (int i = 0; i < 2; i++) {
+		if (sides[i].kind != SOURCE_URL &&
+		    load_scratch(&c, shadow_url, conn, tp, &set, &ht, &sides[i], &f, &err) < 0) {
+			rc = common_fail(&err);
+			goto out;
+		}
+	}
+	if (schema_diff_plan(&sides[0].m, &sides[1].m, &plan, &err) < 0) {
 		rc = common_fail(&err);
 		goto out;
 	}
@@ -121,8 +214,17 @@ int cmd_diff(int argc, char **argv)
 	}
 out:
 	diff_plan_free(&plan);
-	schema_model_free(&a);
-	schema_model_free(&b);
+	for (int i = 0; i < 2; i++) {
+		schema_model_free(&sides[i].m);
+		if (sides[i].conn)
+			PQfinish(sides[i].conn);
+		target_free(&sides[i].t);
+	}
+	if (tp == &t)
+		PQfinish(conn);
+	target_free(&t);
+	if (loaded)
+		migset_free(&set);
 	strlist_free(&schemas);
 	return rc;
 }

@@ -4,8 +4,10 @@
 #include "cmd/shadow.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/dotenv.h"
+#include "db/replay.h"
 #include "devdb/devdb.h"
 #include "util/output.h"
 
@@ -58,4 +60,61 @@ out:
 	target_free(&dev);
 	free(dev_url);
 	return rc;
+}
+
+int shadow_close(struct scratch *s, int rc, struct pgs_error *err)
+{
+	struct pgs_error cerr = PGS_ERROR_INIT;
+	char *where = s->where ? xstrdup(s->where) : NULL;
+	bool created = s->created;
+
+	if (scratch_close(s, &cerr) < 0) {
+		if (rc < 0) {
+			err_hint(err, "%s", cerr.message);
+			err_clear(&cerr);
+		} else {
+			*err = cerr;
+			rc = -1;
+		}
+	} else if (scratch_interrupted()) {
+		if (rc >= 0 || err->code != 130)
+			err_set(err, 130, "interrupted");
+		err_detail(err, created ? "the %s was dropped" : "the %s is left as it was (it is emptied before each use)",
+			   where ? where : "scratch database");
+		rc = -1;
+	}
+	free(where);
+	return rc;
+}
+
+enum schema_source shadow_source_kind(const char *src)
+{
+	if (!strcmp(src, "migrations"))
+		return SOURCE_MIGRATIONS;
+	if (!strncmp(src, "postgres://", 11) || !strncmp(src, "postgresql://", 13) || strchr(src, '='))
+		return SOURCE_URL;
+	return SOURCE_SQL;
+}
+
+int shadow_fill_db(PGconn *conn, const struct shadow_fill *fill, struct pgs_error *err)
+{
+	if (fill->sql_path)
+		return replay_sql_path(conn, fill->sql_path, err);
+	return replay_migrations(conn, fill->ht, fill->migs, fill->nmigs, err);
+}
+
+int shadow_model(const struct common_opts *c, const char *shadow_url, PGconn *conn, const struct target *t,
+		 const struct shadow_fill *fill, const struct schema_filter *f, struct schema_model *m,
+		 struct pgs_error *err)
+{
+	struct scratch s;
+	int rc;
+
+	memset(m, 0, sizeof(*m));
+	if (shadow_open(c, shadow_url, conn, t, false, &s, err) < 0)
+		return -1;
+	rc = shadow_fill_db(s.conn, fill, err);
+	if (rc == 0 && (rc = schema_load(s.conn, f, m, err)) < 0)
+		err_prefix(err, "reading the %s", s.where);
+	return shadow_close(&s, rc, err);
 }

@@ -12,6 +12,7 @@
 
 #include "cmd/common.h"
 #include "db/scratch.h"
+#include "schema/model.h"
 
 #define SHADOW_OPT(v) \
 	OPT_STRING(0, "shadow-url", (v), "URL", "a database pgshift may empty and replay into (default " \
@@ -27,5 +28,40 @@
  */
 int shadow_open(const struct common_opts *c, const char *shadow_url, PGconn *conn, const struct target *t,
 		bool only_ready, struct scratch *s, struct pgs_error *err);
+
+/*
+ * Ends the use of s opened by shadow_open after work that gave rc (>= 0 ok,
+ * -1 with err): drops a created scratch; a failed drop becomes the error
+ * (or a hint of the first one), a signal makes it code 130, naming what
+ * became of the database.  Returns rc, or -1 with err.
+ */
+int shadow_close(struct scratch *s, int rc, struct pgs_error *err);
+
+/* What a schema comes from (diff's --from and --to). */
+enum schema_source {
+	SOURCE_URL,		/* postgres://..., postgresql://... or a key=value connection string */
+	SOURCE_SQL,		/* a .sql file or a directory of them */
+	SOURCE_MIGRATIONS,	/* the word "migrations": the project's migrations, all of them in order */
+};
+enum schema_source shadow_source_kind(const char *src);
+
+/* What goes into a scratch database before its model is read. */
+struct shadow_fill {
+	const char *sql_path;			/* a .sql file or directory (replay_sql_path), or NULL */
+	const struct history_table *ht;		/* else the migrations, replayed with this history table */
+	const struct migration *const *migs;
+	size_t nmigs;
+};
+int shadow_fill_db(PGconn *conn, const struct shadow_fill *fill, struct pgs_error *err);
+
+/*
+ * Opens a scratch database (shadow_open; conn and t may be NULL: then only
+ * a shadow or the dev cluster), fills it, reads its model into m with
+ * filter f (m initialised here; free it also after a failure) and closes
+ * it.  -1 with err (code 130 after a signal).
+ */
+int shadow_model(const struct common_opts *c, const char *shadow_url, PGconn *conn, const struct target *t,
+		 const struct shadow_fill *fill, const struct schema_filter *f, struct schema_model *m,
+		 struct pgs_error *err);
 
 #endif

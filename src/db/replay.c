@@ -11,6 +11,7 @@
 #include "core/seed.h"
 #include "core/text.h"
 #include "db/apply.h"
+#include "db/conn.h"
 #include "db/scratch.h"
 #include "util/exitcodes.h"
 #include "util/fsutil.h"
@@ -161,4 +162,21 @@ int replay_sql_path(PGconn *conn, const char *path, struct pgs_error *err)
 		rc = load_file(conn, files.paths[i], err);
 	seed_files_free(&files);
 	return rc;
+}
+
+int replay_statements(PGconn *conn, const char *const *sql, size_t n, bool in_transaction, const char *what,
+		      struct pgs_error *err)
+{
+	if (in_transaction && db_exec(conn, "BEGIN", "could not begin a transaction", err) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		if (db_exec(conn, sql[i], "statement failed", err) < 0) {
+			if (in_transaction && PQtransactionStatus(conn) != PQTRANS_IDLE)
+				PQclear(PQexec(conn, "ROLLBACK"));
+			err_detail(err, "statement: %s", sql[i]);
+			replay_failed(what, err);
+			return -1;
+		}
+	}
+	return in_transaction ? db_exec(conn, "COMMIT", "could not commit", err) : 0;
 }

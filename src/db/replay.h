@@ -16,6 +16,7 @@
 #define PGSHIFT_REPLAY_H
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "core/plan.h"
@@ -45,5 +46,12 @@ int replay_migrations(PGconn *conn, const struct history_table *ht, const struct
  * statement by statement.  Nothing is recorded.
  */
 int replay_sql_path(PGconn *conn, const char *path, struct pgs_error *err);
+/*
+ * Runs n generated statements (new --from-schema checking each migration
+ * it writes) in one transaction when in_transaction, else each on its own.
+ * On failure err names what (the migration) and the statement.
+ */
+int replay_statements(PGconn *conn, const char *const *sql, size_t n, bool in_transaction, const char *what,
+		      struct pgs_error *err);
 
 #endif

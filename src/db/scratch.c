@@ -185,7 +185,7 @@ static int open_shadow(const struct scratch_request *r, struct scratch *s, struc
 			      "without it pgshift creates one on the dev cluster (pgshift dev up)");
 		return -1;
 	}
-	same = scratch_same_database(s->conn, r->target_conn, err);
+	same = r->target_conn ? scratch_same_database(s->conn, r->target_conn, err) : 0;
 	if (same < 0)
 		return -1;
 	if (same) {
@@ -216,13 +216,17 @@ int scratch_open(const struct scratch_request *r, struct scratch *s, struct pgs_
 		else
 			rc = create_on(s, admin, true, r->dev, false, "the dev cluster", err);
 	} else {
-		int can = r->on_target_server && r->target->local ? may_create_databases(r->target_conn, err) : 0;
+		int can = r->target_conn && r->on_target_server && r->target->local ?
+				  may_create_databases(r->target_conn, err) : 0;
 
 		if (can > 0) {
 			rc = create_on(s, r->target_conn, false, r->target, true, "the target's server", err);
 		} else if (can == 0) {
 			err_set(err, EXIT_FAILURE_, "no scratch database to replay the migrations into");
-			if (!r->on_target_server || !r->target->local)
+			if (!r->target_conn)
+				err_detail(err, "no --shadow-url, the dev cluster is not running, and no database is "
+						"configured (--url, DATABASE_URL) on whose server one could be created");
+			else if (!r->on_target_server || !r->target->local)
 				err_detail(err, "no --shadow-url, the dev cluster is not running, and the target is not on "
 						"this machine");
 			else

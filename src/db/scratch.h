@@ -26,8 +26,9 @@
 #include "util/err.h"
 
 struct scratch_request {
-	PGconn *target_conn;		/* the target, connected: for the identity check, and to create on its server */
-	const struct target *target;
+	PGconn *target_conn;		/* the target, connected: for the identity check, and to create on its server;
+					   NULL (diff of two files): only a shadow or the dev cluster will do */
+	const struct target *target;	/* NULL with target_conn */
 	const struct target *shadow;	/* --shadow-url / PGSHIFT_SHADOW_URL resolved, or NULL */
 	const struct target *dev;	/* the dev cluster when it is up, or NULL */
 	bool on_target_server;		/* may create one on the target's server (local, CREATEDB) */

@@ -797,7 +797,8 @@ static void create_index(struct planner *pl, const struct schema_object *t, bool
 			       "place", t->qname);
 		s = add(p, t, "drop", false, xasprintf("DROP INDEX CONCURRENTLY IF EXISTS %s;\n", t->qname));
 		s->lock = "SHARE UPDATE EXCLUSIVE";
-		add(p, t, "alter", true, xasprintf("ALTER INDEX %s.%s RENAME TO %s;\n", schema, tmp, name));
+		/* in the same no-transaction migration: consecutive replaced indexes then make one migration */
+		add(p, t, "alter", false, xasprintf("ALTER INDEX IF EXISTS %s.%s RENAME TO %s;\n", schema, tmp, name));
 		free(raw);
 		free(tmp);
 		free(schema);
@@ -1233,4 +1234,45 @@ void diff_plan_sql(const struct diff_plan *p, struct buf *out)
 				 s->in_transaction ? "" : " (no transaction: each statement runs on its own)");
 		buf_addf(out, "%s%s", s->comment ? s->comment : "", s->sql);
 	}
+}
+
+void diff_plan_sql_range(const struct diff_plan *p, size_t first, size_t end, struct buf *out)
+{
+	for (size_t i = first; i < end && i < p->n; i++)
+		buf_addf(out, "%s%s", p->stmts[i].comment ? p->stmts[i].comment : "", p->stmts[i].sql);
+}
+
+void diff_plan_one_transaction(struct diff_plan *p)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		struct diff_stmt *s = &p->stmts[i];
+		char *at = s->in_transaction ? NULL : strstr(s->sql, "INDEX CONCURRENTLY ");
+
+		/* only the statements this file makes CONCURRENTLY: the words come before any name */
+		if (at)
+			memmove(at + 6, at + 19, strlen(at + 19) + 1);
+		if (!s->in_transaction) {
+			/* what it said was about running outside a transaction */
+			free(s->comment);
+			s->comment = NULL;
+		}
+		s->in_transaction = true;
+		s->new_migration = i == 0;
+	}
+	p->migrations = p->n ? 1 : 0;
+}
+
+int schema_down_sql(const struct schema_model *after, const struct schema_model *before, struct buf *out,
+		    struct pgs_error *err)
+{
+	struct diff_plan p;
+	int n = -1;
+
+	if (schema_diff_plan(after, before, &p, err) == 0) {
+		diff_plan_one_transaction(&p);
+		diff_plan_sql_range(&p, 0, p.n, out);
+		n = (int)p.n;
+	}
+	diff_plan_free(&p);
+	return n;
 }

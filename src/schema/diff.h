@@ -78,4 +78,25 @@ void diff_plan_free(struct diff_plan *p);
  */
 void diff_plan_sql(const struct diff_plan *p, struct buf *out);
 
+/*
+ * Statements [first, end) with their comments, without migration lines:
+ * the body of one migration's file (new --from-schema writes each
+ * migration of the plan to a directory of its own).
+ */
+void diff_plan_sql_range(const struct diff_plan *p, size_t first, size_t end, struct buf *out);
+/*
+ * Makes the plan one migration that runs in one transaction, as rollback
+ * runs a down.sql: index statements lose CONCURRENTLY (the index is built
+ * under a lock, which lint warns about), ADD VALUE stays (PostgreSQL 12+
+ * runs it in a transaction block).
+ */
+void diff_plan_one_transaction(struct diff_plan *p);
+/*
+ * The SQL of a down.sql that takes `after` back to `before`: the plan
+ * between them in one transaction (diff_plan_one_transaction), appended to
+ * out.  Returns its number of statements (0: nothing to undo), -1 with err.
+ */
+int schema_down_sql(const struct schema_model *after, const struct schema_model *before, struct buf *out,
+		    struct pgs_error *err);
+
 #endif

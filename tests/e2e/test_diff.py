@@ -105,8 +105,8 @@ def dbs(pg):
             c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def pg_dump_schema(pg, dbname):
-    out = subprocess.run([f"{pg.bindir}/pg_dump", "--schema-only", "-h", str(pg.socket_dir), "-p", str(pg.port),
+def pg_dump_schema(pg, dbname, *extra):
+    out = subprocess.run([f"{pg.bindir}/pg_dump", "--schema-only", *extra, "-h", str(pg.socket_dir), "-p", str(pg.port),
                           "-U", "postgres", dbname], capture_output=True, text=True, check=True).stdout
     lines = [line for line in out.splitlines() if not line.startswith(("\\restrict", "\\unrestrict", "--"))]
     # column order inside a CREATE TABLE is not compared: its lines are sorted
@@ -205,3 +205,68 @@ def test_diff_schema_filter_and_errors(pg, dbs, pgshift):
     assert r.returncode == 2 and "--format" in r.stderr
     r = pgshift.run("diff", "--from", pg.url(a), "--to", pg.url("no_such_db_" + secrets.token_hex(3)))
     assert r.returncode == 1 and "--to" in r.stderr and "no_such_db_" in r.stderr
+
+
+def scratch_dbs(pg):
+    with pg.connect() as c:
+        return [r[0] for r in c.execute("SELECT datname FROM pg_database WHERE datname LIKE 'pgshift\\_scratch\\_%'")]
+
+
+PROJECT = [
+    ("users", "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\n"),
+    ("orders", "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\n"),
+    ("email_idx", "-- pgshift:no-transaction\nCREATE INDEX CONCURRENTLY users_email ON users (email);\n"),
+]
+
+
+def test_diff_file_against_url(pg, dbs, pgshift, project, tmp_path):
+    """A .sql file is loaded into a scratch database on the URL side's server, which is dropped afterwards."""
+    schema = tmp_path / "schema.sql"
+    schema.write_text(BASE)
+    same = dbs(BASE)
+    r = pgshift.run("diff", "--from", str(schema), "--to", pg.url(same))
+    assert r.returncode == 0 and r.stdout == "", r
+    other = dbs(BASE + "ALTER TABLE users ADD COLUMN nick text;")
+    r = pgshift.run("diff", "--from", pg.url(other), "--to", str(schema))
+    assert r.returncode == 0, r
+    assert "ALTER TABLE public.users DROP COLUMN nick;" in r.stdout
+    assert psql(pg, other, r.stdout, tmp_path).returncode == 0
+    assert pg_dump_schema(pg, other) == pg_dump_schema(pg, same)
+    assert scratch_dbs(pg) == []
+
+
+def test_diff_dir_against_migrations(pg, dbs, pgshift, project, tmp_path):
+    """Every migration on disk is replayed (none is applied anywhere); a directory of .sql files loads in name
+    order; with no URL side the scratch database goes on the configured database's server."""
+    for name, sql in PROJECT:
+        project.add(name, sql)
+    d = tmp_path / "schema"
+    d.mkdir()
+    (d / "1_users.sql").write_text(PROJECT[0][1] + "CREATE INDEX users_email ON users (email);\n")
+    (d / "2_orders.sql").write_text(PROJECT[1][1])
+    env = {"DATABASE_URL": pg.url(dbs(""))}
+    r = pgshift.run("diff", "--from", str(d), "--to", "migrations", env=env)
+    assert r.returncode == 0 and r.stdout == "", r
+    (d / "3_more.sql").write_text("ALTER TABLE orders ADD COLUMN total numeric;\n")
+    r = pgshift.run("diff", "--from", "migrations", "--to", str(d), env=env)
+    assert r.returncode == 0, r
+    assert "ALTER TABLE public.orders ADD COLUMN total numeric;" in r.stdout
+    assert scratch_dbs(pg) == []
+    # a shadow database is emptied before each side and kept
+    shadow = dbs("CREATE TABLE leftover (id int);")
+    r = pgshift.run("diff", "--from", "migrations", "--to", str(d), "--shadow-url", pg.url(shadow))
+    assert r.returncode == 0 and "ADD COLUMN total" in r.stdout, r
+    with pg.connect(shadow) as c:
+        assert c.execute("SELECT to_regclass('leftover')").fetchone()[0] is None
+    assert scratch_dbs(pg) == []
+
+
+def test_diff_sources_refused(pg, dbs, pgshift, project, tmp_path):
+    r = pgshift.run("diff", "--from", str(tmp_path / "nope.sql"), "--to", "migrations")
+    assert r.returncode == 2 and "nope.sql: no such file" in r.stderr, r
+    (tmp_path / "bad.sql").write_text("CREATE TABLE t (id int REFERENCES missing (id));\n")
+    r = pgshift.run("diff", "--from", str(tmp_path / "bad.sql"), "--to", "migrations")
+    assert r.returncode == 1 and "no scratch database" in r.stderr and "--shadow-url" in r.stderr, r
+    r = pgshift.run("diff", "--from", str(tmp_path / "bad.sql"), "--to", pg.url(dbs("")))
+    assert r.returncode == 1 and "--from" in r.stderr and "bad.sql" in r.stderr and "missing" in r.stderr, r
+    assert scratch_dbs(pg) == []

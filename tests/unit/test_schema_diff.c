@@ -145,6 +145,46 @@ static void test_index_on_existing_table_is_concurrent(void **state)
 	schema_model_free(&b);
 }
 
+/* A down.sql runs in one transaction: the plan made one migration, CONCURRENTLY dropped, comments with it. */
+static void test_one_transaction_for_a_down(void **state)
+{
+	struct schema_model a = { 0 }, b = { 0 };
+	struct schema_object *ix;
+	struct diff_plan p;
+	struct pgs_error err = PGS_ERROR_INIT;
+	struct buf out = BUF_INIT;
+
+	(void)state;
+	add(&a, SCHEMA_KIND_TABLE, "public.t", "CREATE TABLE public.t (a int);");
+	add(&b, SCHEMA_KIND_TABLE, "public.t", "CREATE TABLE public.t (a int);");
+	ix = add(&b, SCHEMA_KIND_INDEX, "public.t_a", "CREATE INDEX t_a ON public.t USING btree (a);");
+	ix->table = xstrdup("public.t");
+	add(&b, SCHEMA_KIND_TABLE, "public.u", "CREATE TABLE public.u (a int);");
+	schema_sort(&a);
+	schema_sort(&b);
+	assert_int_equal(schema_diff_plan(&a, &b, &p, &err), 0);
+	assert_int_equal(p.migrations, 2);
+	diff_plan_one_transaction(&p);
+	assert_int_equal(p.migrations, 1);
+	for (size_t i = 0; i < p.n; i++)
+		assert_true(p.stmts[i].in_transaction && p.stmts[i].new_migration == (i == 0));
+	diff_plan_sql_range(&p, 0, p.n, &out);
+	assert_string_equal(out.data, "CREATE TABLE public.u (a int);\n"
+				      "CREATE INDEX IF NOT EXISTS t_a ON public.t USING btree (a);\n");
+	diff_plan_free(&p);
+	buf_reset(&out);
+	/* and back: the index dropped without CONCURRENTLY */
+	assert_int_equal(schema_diff_plan(&b, &a, &p, &err), 0);
+	diff_plan_one_transaction(&p);
+	diff_plan_sql_range(&p, 0, p.n, &out);
+	assert_non_null(strstr(out.data, "DROP INDEX IF EXISTS public.t_a;\n"));
+	assert_null(strstr(out.data, "CONCURRENTLY"));
+	buf_release(&out);
+	diff_plan_free(&p);
+	schema_model_free(&a);
+	schema_model_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -152,6 +192,7 @@ int main(void)
 		cmocka_unit_test(test_dependants_are_dropped_first_and_created_after),
 		cmocka_unit_test(test_types_and_functions_are_dropped_last),
 		cmocka_unit_test(test_index_on_existing_table_is_concurrent),
+		cmocka_unit_test(test_one_transaction_for_a_down),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,202 @@
+"""pgshift new --from-schema and pgshift down: migrations and down.sql files written from the schema.
+
+A project of several migrations and a schema.sql that changes it; the generated migrations are linted (nothing
+but the destructive change the case asks for), deployed with pgshift deploy (pg_dump --schema-only then equals
+schema.sql loaded into a fresh database, column order aside), and rolled back one at a time with pgshift
+rollback, the schema checked after each step against the migrations before it applied with psql."""
+import json
+import re
+import secrets
+import subprocess
+
+import pytest
+
+from test_diff import pg_dump_schema, scratch_dbs
+
+MIGRATIONS = [
+    ("users", "CREATE TABLE users (id bigint PRIMARY KEY, email text, name text);\n"),
+    ("orders", "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint, total numeric(10,2), note text);\n"),
+    ("name_idx", "-- pgshift:no-transaction\nCREATE INDEX CONCURRENTLY IF NOT EXISTS users_name ON users (name);\n"),
+]
+
+SCHEMA = """
+CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL, name text, nick text DEFAULT 'x');
+CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id), total numeric(10,2));
+CREATE INDEX users_email ON users (email);
+CREATE INDEX users_name ON users (name);
+CREATE TABLE audit (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at timestamptz DEFAULT now());
+"""
+
+
+@pytest.fixture
+def fresh(pg):
+    made = []
+
+    def make(sql=""):
+        name = "gen_" + secrets.token_hex(4)
+        with pg.connect() as c:
+            c.execute(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        if sql.strip():
+            with pg.connect(name) as c:
+                c.execute(sql)
+        return name
+    yield make
+    with pg.connect() as c:
+        for name in made:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def psql_file(pg, dbname, path):
+    r = subprocess.run([f"{pg.bindir}/psql", "-X", "-v", "ON_ERROR_STOP=1", "-q", "-h", str(pg.socket_dir),
+                        "-p", str(pg.port), "-U", "postgres", "-d", dbname, "-f", str(path)],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
+
+
+def without_history(pg, dbname):
+    return pg_dump_schema(pg, dbname, "-T", "public.pgshift_*")
+
+
+def written(r):
+    return [line for line in r.stdout.splitlines() if line.endswith("migration.sql")]
+
+
+def test_new_from_schema_deploys_and_rolls_back_step_by_step(pg, db, fresh, project, pgshift):
+    for name, sql in MIGRATIONS:
+        project.add(name, sql)
+    (project.path / "schema.sql").write_text(SCHEMA)
+    assert pgshift.run_db("deploy").returncode == 0
+    r = pgshift.run_db("new", "change", "--from-schema")
+    assert r.returncode == 0, r
+    assert "warning" not in r.stderr, r
+    paths = written(r)
+    assert len(paths) >= 3, r  # concurrent index, NOT VALID then VALIDATE: separate migrations
+    assert re.fullmatch(r"migrations/\d{14}_change/migration.sql", paths[0]), paths
+    assert all(re.fullmatch(rf"migrations/\d{{14}}_change_{k + 1}/migration.sql", p)
+               for k, p in enumerate(paths) if k), paths
+    versions = [p.split("/")[1][:14] for p in paths]
+    assert versions == sorted(set(versions))
+    bodies = [(project.path / p).read_text() for p in paths]
+    assert any(b.startswith("-- pgshift:no-transaction\n") and "CONCURRENTLY" in b for b in bodies), bodies
+    assert all("CONCURRENTLY" not in b for b in bodies if not b.startswith("-- pgshift:no-transaction")), bodies
+    assert any("NOT VALID" in b for b in bodies) and any("VALIDATE CONSTRAINT" in b for b in bodies), bodies
+    assert scratch_dbs(pg) == []
+
+    # lint: only the dropped column the schema asks for is a review finding; no warning with a safe form
+    lint = pgshift.run_db("lint", "--format", "json")
+    findings = json.loads(lint.stdout)["findings"]
+    assert all(f["severity"] == "hint" or f["rule"] == "drop-column" for f in findings), [(f["rule"], f["file"], f["message"]) for f in findings]
+    assert any(f["rule"] == "drop-column" for f in findings), findings
+
+    names = [p.split("/")[1] for p in paths]
+    approve = [a for n in names for a in ("--approve", n)]
+    r = pgshift.run_db("deploy", *approve)
+    assert r.returncode == 0, r
+    assert without_history(pg, db.name) == without_history(pg, fresh(SCHEMA))
+
+    # each rollback undoes one generated migration: the schema is the migrations before it, applied with psql
+    files = [project.migrations / d / "migration.sql" for d in sorted(x.name for x in project.migrations.iterdir())]
+    for k in range(len(paths), 0, -1):
+        r = pgshift.run_db("rollback", "--steps", "1", "--approve", names[k - 1])
+        assert r.returncode == 0, r
+        expected = fresh()
+        for f in files[:len(MIGRATIONS) + k - 1]:
+            psql_file(pg, expected, f)
+        assert without_history(pg, db.name) == without_history(pg, expected), names[k - 1]
+
+
+def test_new_from_schema_without_changes_writes_nothing(pg, db, fresh, project, pgshift, tmp_path):
+    for name, sql in MIGRATIONS:
+        project.add(name, sql)
+    before = sorted(p.name for p in project.migrations.iterdir())
+    schema = tmp_path / "same.sql"
+    schema.write_text("".join(sql for _, sql in MIGRATIONS[:2]) + "CREATE INDEX users_name ON users (name);\n")
+    r = pgshift.run_db("new", "nothing", "--from-schema", str(schema))
+    assert r.returncode == 0 and "no schema changes" in r.stdout, r
+    assert sorted(p.name for p in project.migrations.iterdir()) == before
+    # with a shadow database: the file, then the migrations, each in it emptied first; nothing else is created
+    shadow = fresh("CREATE TABLE leftover (id int);")
+    r = pgshift.run("new", "nothing", "--from-schema", str(schema), "--shadow-url", pg.url(shadow))
+    assert r.returncode == 0 and "no schema changes" in r.stdout, r
+    with pg.connect(shadow) as c:
+        assert c.execute("SELECT to_regclass('leftover')").fetchone()[0] is None
+    assert scratch_dbs(pg) == []
+    r = pgshift.run_db("new", "nothing", "--from-schema", env={"PGSHIFT_SCHEMA": str(tmp_path / "none.sql")})
+    assert r.returncode == 2 and "none.sql: no such file" in r.stderr, r
+    r = pgshift.run("new", "a", "b")
+    assert r.returncode == 2 and "unexpected argument" in r.stderr, r
+
+
+def test_new_from_schema_in_prisma_layout(pg, db, project, pgshift):
+    mdir = project.path / "prisma" / "migrations"
+    mdir.mkdir(parents=True)
+    (mdir / "migration_lock.toml").write_text('provider = "postgresql"\n')
+    (mdir / "20250101000000_init").mkdir()
+    (mdir / "20250101000000_init" / "migration.sql").write_text(MIGRATIONS[0][1])
+    (project.path / "prisma" / "schema.sql").write_text(MIGRATIONS[0][1].replace("name text", "name text, age int"))
+    new = pgshift.run_db("new", "Add age", "--from-schema")
+    assert new.returncode == 0, new
+    assert re.fullmatch(r"prisma/migrations/\d{14}_add_age/migration.sql", written(new)[0]), new
+    assert "ADD COLUMN age integer" in (project.path / written(new)[0]).read_text()
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 0, r
+    assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' "
+                     "AND column_name = 'age'") == 1
+    r = pgshift.run_db("rollback", "--steps", "1")
+    assert r.returncode == 3 and "drop-column" in r.stdout, r  # the down drops the column: left for the gate
+    added = written(new)[0].split("/")[2]
+    r = pgshift.run_db("rollback", "--steps", "1", "--approve", added)
+    assert r.returncode == 0, r
+    assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE table_name = 'users' "
+                     "AND column_name = 'age'") == 0
+
+
+HAND_WRITTEN = [
+    ("users", "CREATE TABLE users (id bigint PRIMARY KEY, email text NOT NULL);\n"
+              "CREATE TYPE mood AS ENUM ('sad', 'happy');\n"),
+    ("profile", "ALTER TABLE users ADD COLUMN name text, ADD COLUMN mood mood DEFAULT 'happy';\n"
+                "CREATE VIEW user_names AS SELECT id, name FROM users;\n"
+                "COMMENT ON TABLE users IS 'people';\n"),
+    ("seed", "INSERT INTO users (id, email) VALUES (1, 'a@example.com');\n"),
+    ("email_idx", "-- pgshift:no-transaction\nCREATE UNIQUE INDEX CONCURRENTLY IF NOT EXISTS users_email ON users (email);\n"),
+    ("posts", "CREATE TABLE posts (id bigint PRIMARY KEY, user_id bigint NOT NULL REFERENCES users (id), "
+              "body text CHECK (length(body) < 1000));\nALTER TABLE users ALTER COLUMN name SET DEFAULT 'anon';\n"),
+]
+
+
+def test_down_writes_each_migrations_down_and_rollback_undoes_them(pg, db, fresh, project, pgshift):
+    names = [project.add(name, sql) for name, sql in HAND_WRITTEN]
+    for name in names:
+        r = pgshift.run_db("down", name)
+        if name.endswith("_seed"):
+            assert r.returncode == 0 and "changes no schema object" in r.stdout, r
+            assert not (project.migrations / name / "down.sql").exists()
+            (project.migrations / name / "down.sql").write_text("DELETE FROM users WHERE id = 1;\n")
+            continue
+        assert r.returncode == 0, r
+        assert r.stdout.strip() == f"migrations/{name}/down.sql", r
+        down = (project.migrations / name / "down.sql").read_text()
+        assert down.startswith(f"-- Reverts {name}") and "CONCURRENTLY" not in down, down
+    assert "DROP INDEX IF EXISTS public.users_email;" in (project.migrations / names[3] / "down.sql").read_text()
+    assert scratch_dbs(pg) == []
+    # an existing down.sql is never replaced; a path to the directory names the migration too
+    before = (project.migrations / names[1] / "down.sql").read_text()
+    r = pgshift.run_db("down", f"migrations/{names[1]}/")
+    assert r.returncode == 2 and "not empty" in r.stderr and "delete this one" in r.stderr, r
+    assert (project.migrations / names[1] / "down.sql").read_text() == before
+    r = pgshift.run_db("down", "20990101000000_nope")
+    assert r.returncode == 2 and "no migration named" in r.stderr, r
+
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 0, r
+    files = [project.migrations / n / "migration.sql" for n in names]
+    for k in range(len(names), 0, -1):
+        r = pgshift.run_db("rollback", "--steps", "1", "--approve", names[k - 1])
+        assert r.returncode == 0, r
+        expected = fresh()
+        for f in files[:k - 1]:
+            psql_file(pg, expected, f)
+        assert without_history(pg, db.name) == without_history(pg, expected), names[k - 1]
