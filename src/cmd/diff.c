@@ -71,7 +71,7 @@ static int load_scratch(const struct common_opts *c, const char *shadow_url, PGc
 		fill.sql_path = x->src;
 	}
 	rc = shadow_model(c, shadow_url, conn, t, &fill, f, &x->m, err);
-	if (rc < 0 && err->code != 130)
+	if (rc < 0 && err->code != EXIT_INTERRUPTED)
 		err_prefix(err, "%s %s: ", x->which, x->src);
 	free(migs);
 	return rc;

@@ -59,11 +59,9 @@ int drift_compute(struct session *ss, const struct common_opts *c, const char *s
 		  const struct schema_filter *f, struct drift *d, struct pgs_error *err)
 {
 	struct scratch s;
-	struct pgs_error cerr = PGS_ERROR_INIT;
 	const struct migration **migs = NULL;
 	size_t nm = 0;
 	int rc = -1, opened;
-	bool created;
 
 	memset(d, 0, sizeof(*d));
 	if (replay_applied(&ss->plan, &migs, &nm, err) < 0 || schema_load(ss->conn, f, &d->live, err) < 0) {
@@ -77,7 +75,6 @@ int drift_compute(struct session *ss, const struct common_opts *c, const char *s
 	}
 	d->where = xstrdup(s.where);
 	d->migrations = nm;
-	created = s.created;
 	if (replay_migrations(s.conn, &ss->ht, (const struct migration *const *)migs, nm, err) < 0)
 		goto close;
 	if (ss->ht.prisma) {
@@ -95,21 +92,7 @@ int drift_compute(struct session *ss, const struct common_opts *c, const char *s
 	}
 	rc = 1;
 close:
-	if (scratch_close(&s, &cerr) < 0) {
-		if (rc < 0) {
-			err_hint(err, "%s", cerr.message);
-			err_clear(&cerr);
-		} else {
-			*err = cerr;
-			rc = -1;
-		}
-	} else if (scratch_interrupted()) {
-		if (rc > 0 || err->code != 130)
-			err_set(err, 130, "interrupted");
-		err_detail(err, created ? "the %s was dropped" : "the %s is left as it was (it is emptied before each use)",
-			   d->where);
-		rc = -1;
-	}
+	rc = shadow_close(&s, rc, err);
 	if (rc > 0) {
 		struct collect col = { d, ss->ht.prisma ? deployments_schema(&ss->ht) : NULL };
 		schema_compare(&d->live, &d->replayed, collect, &col);

@@ -151,7 +151,7 @@ static int generate(const struct common_opts *c, const char *shadow_url, const c
 	if (!conn && err->message)
 		goto out;
 	if (shadow_model(c, shadow_url, conn, conn ? &t : NULL, &fill, &f, &want, err) < 0) {
-		if (err->code != 130)
+		if (err->code != EXIT_INTERRUPTED)
 			err_prefix(err, "%s: ", file);
 		goto out;
 	}

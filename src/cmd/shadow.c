@@ -9,6 +9,7 @@
 #include "core/dotenv.h"
 #include "db/replay.h"
 #include "devdb/devdb.h"
+#include "util/exitcodes.h"
 #include "util/output.h"
 
 /* Resolves url as a target (TLS policy as the target's), registering its secrets. */
@@ -77,8 +78,8 @@ int shadow_close(struct scratch *s, int rc, struct pgs_error *err)
 			rc = -1;
 		}
 	} else if (scratch_interrupted()) {
-		if (rc >= 0 || err->code != 130)
-			err_set(err, 130, "interrupted");
+		if (rc >= 0 || err->code != EXIT_INTERRUPTED)
+			err_set(err, EXIT_INTERRUPTED, "interrupted");
 		err_detail(err, created ? "the %s was dropped" : "the %s is left as it was (it is emptied before each use)",
 			   where ? where : "scratch database");
 		rc = -1;

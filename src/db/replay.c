@@ -81,7 +81,7 @@ static bool runs_outside_transaction(const struct script *s, int version)
 static void replay_failed(const char *what, struct pgs_error *err)
 {
 	if (scratch_interrupted()) {
-		err_set(err, 130, "interrupted while replaying %s", what);
+		err_set(err, EXIT_INTERRUPTED, "interrupted while replaying %s", what);
 		return;
 	}
 	err_prefix(err, "replaying %s into the scratch database", what);
@@ -104,7 +104,7 @@ int replay_migrations(PGconn *conn, const struct history_table *ht, const struct
 		int r;
 
 		if (scratch_interrupted())
-			return err_set(err, 130, "interrupted before replaying %s", m->name);
+			return err_set(err, EXIT_INTERRUPTED, "interrupted before replaying %s", m->name);
 		if (script_split(m->sql_path, m->sql.data, &s, err) < 0)
 			return -1;
 		r = runs_outside_transaction(&s, version) ? apply_autocommit(conn, ht, &job, &ao, NULL, 0, err)

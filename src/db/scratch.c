@@ -238,7 +238,7 @@ int scratch_open(const struct scratch_request *r, struct scratch *s, struct pgs_
 		}
 	}
 	if (rc == 0 && interrupted)
-		rc = err_set(err, 130, "interrupted");
+		rc = err_set(err, EXIT_INTERRUPTED, "interrupted");
 	if (rc == 0 && s->conn)
 		cancel_handle = PQgetCancel(s->conn);
 	if (rc < 0) {
