@@ -477,3 +477,24 @@ def pgbouncer(pg, db):
     b = Bouncer(pg, db)
     yield b
     b.stop()
+
+
+@pytest.fixture
+def dbs(pg):
+    """Makes more databases on the test server (dbs(sql) returns the new one's name, with sql run in it);
+    all of them are dropped at the end of the test."""
+    made = []
+
+    def make(sql=""):
+        name = "test_" + secrets.token_hex(4)
+        with pg.connect() as c:
+            c.execute(f'CREATE DATABASE "{name}"')
+        made.append(name)
+        if sql.strip():
+            with pg.connect(name) as c:
+                c.execute(sql)
+        return name
+    yield make
+    with pg.connect() as c:
+        for name in made:
+            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -86,25 +86,6 @@ CASES = [
 ]
 
 
-@pytest.fixture
-def dbs(pg):
-    made = []
-
-    def make(sql):
-        name = "test_" + secrets.token_hex(4)
-        with pg.connect() as c:
-            c.execute(f'CREATE DATABASE "{name}"')
-        made.append(name)
-        if sql.strip():
-            with pg.connect(name) as c:
-                c.execute(sql)
-        return name
-    yield make
-    with pg.connect() as c:
-        for name in made:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
 def pg_dump_schema(pg, dbname, *extra):
     out = subprocess.run([f"{pg.bindir}/pg_dump", "--schema-only", *extra, "-h", str(pg.socket_dir), "-p", str(pg.port),
                           "-U", "postgres", dbname], capture_output=True, text=True, check=True).stdout

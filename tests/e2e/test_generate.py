@@ -6,10 +6,8 @@ schema.sql loaded into a fresh database, column order aside), and rolled back on
 rollback, the schema checked after each step against the migrations before it applied with psql."""
 import json
 import re
-import secrets
 import subprocess
 
-import pytest
 
 from test_diff import pg_dump_schema, scratch_dbs
 
@@ -26,25 +24,6 @@ CREATE INDEX users_email ON users (email);
 CREATE INDEX users_name ON users (name);
 CREATE TABLE audit (id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, at timestamptz DEFAULT now());
 """
-
-
-@pytest.fixture
-def fresh(pg):
-    made = []
-
-    def make(sql=""):
-        name = "gen_" + secrets.token_hex(4)
-        with pg.connect() as c:
-            c.execute(f'CREATE DATABASE "{name}"')
-        made.append(name)
-        if sql.strip():
-            with pg.connect(name) as c:
-                c.execute(sql)
-        return name
-    yield make
-    with pg.connect() as c:
-        for name in made:
-            c.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def psql_file(pg, dbname, path):
@@ -64,7 +43,7 @@ def written(r):
     return [line for line in r.stdout.splitlines() if line.endswith("migration.sql")]
 
 
-def test_new_from_schema_deploys_and_rolls_back_step_by_step(pg, db, fresh, project, pgshift):
+def test_new_from_schema_deploys_and_rolls_back_step_by_step(pg, db, dbs, project, pgshift):
     for name, sql in MIGRATIONS:
         project.add(name, sql)
     (project.path / "schema.sql").write_text(SCHEMA)
@@ -95,20 +74,20 @@ def test_new_from_schema_deploys_and_rolls_back_step_by_step(pg, db, fresh, proj
     approve = [a for n in names for a in ("--approve", n)]
     r = pgshift.run_db("deploy", *approve)
     assert r.returncode == 0, r
-    assert without_history(pg, db.name) == without_history(pg, fresh(SCHEMA))
+    assert without_history(pg, db.name) == without_history(pg, dbs(SCHEMA))
 
     # each rollback undoes one generated migration: the schema is the migrations before it, applied with psql
     files = [project.migrations / d / "migration.sql" for d in sorted(x.name for x in project.migrations.iterdir())]
     for k in range(len(paths), 0, -1):
         r = pgshift.run_db("rollback", "--steps", "1", "--approve", names[k - 1])
         assert r.returncode == 0, r
-        expected = fresh()
+        expected = dbs()
         for f in files[:len(MIGRATIONS) + k - 1]:
             psql_file(pg, expected, f)
         assert without_history(pg, db.name) == without_history(pg, expected), names[k - 1]
 
 
-def test_new_from_schema_without_changes_writes_nothing(pg, db, fresh, project, pgshift, tmp_path):
+def test_new_from_schema_without_changes_writes_nothing(pg, db, dbs, project, pgshift, tmp_path):
     for name, sql in MIGRATIONS:
         project.add(name, sql)
     before = sorted(p.name for p in project.migrations.iterdir())
@@ -118,7 +97,7 @@ def test_new_from_schema_without_changes_writes_nothing(pg, db, fresh, project, 
     assert r.returncode == 0 and "no schema changes" in r.stdout, r
     assert sorted(p.name for p in project.migrations.iterdir()) == before
     # with a shadow database: the file, then the migrations, each in it emptied first; nothing else is created
-    shadow = fresh("CREATE TABLE leftover (id int);")
+    shadow = dbs("CREATE TABLE leftover (id int);")
     r = pgshift.run("new", "nothing", "--from-schema", str(schema), "--shadow-url", pg.url(shadow))
     assert r.returncode == 0 and "no schema changes" in r.stdout, r
     with pg.connect(shadow) as c:
@@ -167,7 +146,7 @@ HAND_WRITTEN = [
 ]
 
 
-def test_down_writes_each_migrations_down_and_rollback_undoes_them(pg, db, fresh, project, pgshift):
+def test_down_writes_each_migrations_down_and_rollback_undoes_them(pg, db, dbs, project, pgshift):
     names = [project.add(name, sql) for name, sql in HAND_WRITTEN]
     for name in names:
         r = pgshift.run_db("down", name)
@@ -196,7 +175,7 @@ def test_down_writes_each_migrations_down_and_rollback_undoes_them(pg, db, fresh
     for k in range(len(names), 0, -1):
         r = pgshift.run_db("rollback", "--steps", "1", "--approve", names[k - 1])
         assert r.returncode == 0, r
-        expected = fresh()
+        expected = dbs()
         for f in files[:k - 1]:
             psql_file(pg, expected, f)
         assert without_history(pg, db.name) == without_history(pg, expected), names[k - 1]
