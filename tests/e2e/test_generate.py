@@ -8,7 +8,6 @@ import json
 import re
 import subprocess
 
-
 from test_diff import pg_dump_schema, scratch_dbs
 
 MIGRATIONS = [
