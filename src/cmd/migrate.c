@@ -310,11 +310,10 @@ static int apply_with_backfill(struct session *ss, const struct migrate_opts *o,
 			if (ba->max_lag_ms >= 0)
 				bo.max_lag_ms = ba->max_lag_ms;
 			bo.restart = !it->resume_id;	/* a fresh attempt starts over; a resumed one goes on */
-			bo.to_stderr = o->json;
 			if (!o->json)
 				out_printf("backfill %s (statement %zu, line %d): UPDATE %s in batches\n", m->name, i + 1,
 					   s->stmts[i].line, it->parts[i].table);
-			r = backfill_run(ss->conn, ss->ht.schema, &spec, &bo, err);
+			r = backfill_run_printed(ss->conn, &ss->ht, &spec, &bo, false, o->json, err);
 			free(name);
 			if (r != 0) {
 				err_prefix(err, "%s, statement %zu (line %d)", m->name, i + 1, s->stmts[i].line);

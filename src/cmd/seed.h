@@ -1,6 +1,6 @@
 /*
- * seed: running the project's seed, shared by `seed`, `deploy --seed` and
- * `reset`.
+ * seed: the seed's options and output, shared by `seed`, `deploy --seed` and
+ * `reset` (the engine is run/seed.h).
  */
 #ifndef PGSHIFT_CMD_SEED_H
 #define PGSHIFT_CMD_SEED_H
@@ -8,19 +8,16 @@
 #include <stdbool.h>
 
 #include "cmd/common.h"
-
-struct seed_opts {
-	const char *path;	/* --seed: a .sql file or a directory of them */
-	const char *command;	/* --command: an external seed program */
-};
+#include "run/seed.h"
 
 #define SEED_OPTS(s) \
 	OPT_STRING(0, "seed", &(s)->path, "PATH", "seed file or directory (default: seed.sql or seed/ beside the migrations directory)"), \
 	OPT_STRING(0, "command", &(s)->command, "CMD", "run CMD (with DATABASE_URL set) instead of seed SQL, e.g. \"pnpm run db:seed\"")
 
 /*
- * Runs the seed: every SQL file in one transaction, or the command.  When
- * required is false, finding no seed is not an error (it says so).
+ * Runs the seed (seed_load) and prints what it did, and the seed program's
+ * output through the redaction.  When required is false, finding no seed is
+ * not an error (it says so).
  */
 int seed_run(struct session *ss, const struct seed_opts *so, bool required, struct pgs_error *err);
 

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "db/conn.h"
+#include "db/quote.h"
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/exitcodes.h"
@@ -102,25 +103,107 @@ long long bf_estimate(PGconn *conn, const char *table, bool exact, const char *w
 	return n;
 }
 
-/* New string, or NULL with err when the history schema cannot be quoted. */
-static char *progress_table(PGconn *conn, const struct history_table *ht, struct pgs_error *err)
+/*
+ * "schema".pgshift_backfills, quoted, in schema (NULL: where it belongs,
+ * deployments_schema: beside the history table, but outside Prisma's schema,
+ * whose every table Prisma's drift check reports).  New string, or NULL with
+ * err when the schema cannot be quoted.
+ */
+static char *progress_table_in(PGconn *conn, const struct history_table *ht, const char *schema, struct pgs_error *err)
 {
-	char *s = history_quoted_schema(conn, ht, err);
+	char *s = db_quote_ident(conn, schema ? schema : deployments_schema(ht), "the history schema (--history-schema)",
+				 err);
 	char *r = s ? xasprintf("%s.pgshift_backfills", s) : NULL;
 
 	free(s);
 	return r;
 }
 
+static char *progress_table(PGconn *conn, const struct history_table *ht, struct pgs_error *err)
+{
+	return progress_table_in(conn, ht, NULL, err);
+}
+
+/*
+ * A Prisma project's progress table was in the history schema before it
+ * moved to pgshift's own: its rows move to the new table (a backfill stopped
+ * half-way before the upgrade resumes), in one transaction, and the old
+ * table goes when nothing is left in it (a name the new table has already
+ * keeps its old row, and so the old table).
+ */
+static int move_old_progress(PGconn *conn, const char *old, const char *t, struct pgs_error *err)
+{
+	char *move = xasprintf("WITH moved AS (DELETE FROM %s o WHERE NOT EXISTS (SELECT FROM %s n WHERE n.name = o.name) "
+			       "RETURNING o.*) INSERT INTO %s (name, table_name, set_expr, where_expr, last_key, "
+			       "rows_done, started_at, updated_at, finished_at) SELECT name, table_name, set_expr, "
+			       "where_expr, last_key, rows_done, started_at, updated_at, finished_at FROM moved",
+			       old, t, t);
+	char *left = xasprintf("SELECT EXISTS (SELECT FROM %s)", old);
+	char *drop = xasprintf("DROP TABLE %s", old);
+	PGresult *res = NULL;
+	int rc = -1;
+
+	if (db_exec(conn, "BEGIN", "could not move the backfill progress table", err) < 0)
+		goto out;
+	if (db_exec(conn, move, "could not move the backfill progress to its new table", err) < 0)
+		goto fail;
+	res = PQexec(conn, left);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		db_result_error(conn, res, "could not read the old backfill progress table", err);
+		goto fail;
+	}
+	if (!strcmp(PQgetvalue(res, 0, 0), "f") &&
+	    db_exec(conn, drop, "could not drop the old backfill progress table", err) < 0)
+		goto fail;
+	if (db_exec(conn, "COMMIT", "could not move the backfill progress table", err) < 0)
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	db_rollback(conn);
+	err_hint(err, "pgshift moves pgshift_backfills from %s to %s in a Prisma project; the migration role needs to "
+		      "own the old table", old, t);
+out:
+	PQclear(res);
+	free(move);
+	free(left);
+	free(drop);
+	return rc;
+}
+
 int bf_ensure_table(PGconn *conn, const struct history_table *ht, struct pgs_error *err)
 {
 	char *t = progress_table(conn, ht, err);
-	char *sql;
-	int rc;
+	bool moved = ht->prisma && strcmp(ht->schema, deployments_schema(ht)) != 0;	/* the old place is another */
+	char *old = moved && t ? progress_table_in(conn, ht, ht->schema, err) : NULL;
+	const char *params[2] = { deployments_schema(ht), old };
+	PGresult *res;
+	bool has_schema = true, has_old = false;
+	char *sql, *mkschema = NULL;
+	int rc = -1;
 
-	if (!t)
-		return -1;
+	if (!t || (moved && !old))
+		goto out;
+	if (ht->prisma) {
+		/* CREATE SCHEMA IF NOT EXISTS needs CREATE on the database even when the schema exists */
+		res = PQexecParams(conn, "SELECT EXISTS (SELECT FROM pg_namespace WHERE nspname = $1), "
+				   "to_regclass($2) IS NOT NULL", 2, NULL, params, NULL, NULL, 0);
+		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+			db_result_error(conn, res, "could not look for the backfill progress table", err);
+			PQclear(res);
+			goto out;
+		}
+		has_schema = !strcmp(PQgetvalue(res, 0, 0), "t");
+		has_old = !strcmp(PQgetvalue(res, 0, 1), "t");
+		PQclear(res);
+		if (!has_schema) {
+			mkschema = db_quote_ident(conn, deployments_schema(ht), "the history schema (--history-schema)", err);
+			if (!mkschema)
+				goto out;
+		}
+	}
 	sql = xasprintf("SET client_min_messages = warning;\n"
+			"%s%s%s"
 			"CREATE TABLE IF NOT EXISTS %s (\n"
 			"    name        TEXT PRIMARY KEY,\n"
 			"    table_name  TEXT NOT NULL,\n"
@@ -132,10 +215,17 @@ int bf_ensure_table(PGconn *conn, const struct history_table *ht, struct pgs_err
 			"    updated_at  TIMESTAMPTZ,\n"
 			"    finished_at TIMESTAMPTZ\n"
 			");\nRESET client_min_messages",
-			t);
+			mkschema ? "CREATE SCHEMA IF NOT EXISTS " : "", mkschema ? mkschema : "", mkschema ? ";\n" : "", t);
 	rc = db_exec(conn, sql, "could not create the backfill progress table", err);
-
 	free(sql);
+	if (rc < 0 && ht->prisma)
+		err_hint(err, "the migration role needs CREATE on schema \"%s\"%s", deployments_schema(ht),
+			 has_schema ? "" : " (or CREATE on the database, to make it)");
+	if (rc == 0 && has_old)
+		rc = move_old_progress(conn, old, t, err);
+out:
+	free(mkschema);
+	free(old);
 	free(t);
 	return rc;
 }

@@ -37,6 +37,12 @@ void bf_key_free(struct bf_key *key);
 /* Estimated rows (reltuples), or an exact count. */
 long long bf_estimate(PGconn *conn, const char *table, bool exact, const char *where, struct pgs_error *err);
 
+/*
+ * Creates the progress table pgshift_backfills when missing: in the history
+ * schema, or in a Prisma project in deployments_schema (made when missing),
+ * where the rows of one an older pgshift left in the history schema are
+ * moved to (one transaction; the old table dropped once empty).
+ */
 int bf_ensure_table(PGconn *conn, const struct history_table *ht, struct pgs_error *err);
 int bf_load(PGconn *conn, const struct history_table *ht, const char *name, const struct bf_key *key,
 	    struct bf_state *st, struct pgs_error *err);

@@ -40,7 +40,9 @@ struct run_progress {
 	double rate;		/* rows per second of this run */
 	double eta_s;		/* seconds left at that rate; 0 when unknown */
 	long batch;		/* size of the next batch */
-	bool final;		/* the last report of the run */
+	double elapsed_s;	/* seconds of this run */
+	double longest_ms;	/* the longest batch of this run (how long its row locks were held) */
+	bool final;		/* the last report of a run that finished */
 };
 
 struct run_event {

@@ -401,3 +401,83 @@ def test_migration_backfill_bad_settings_refused(db, project, pgshift):
     assert r.returncode == 2 and "unknown backfill setting \"speed=11\"" in r.stderr, r.stderr
     assert "max-lag=DURATION" in r.stderr
     assert db.scalar("SELECT count(*) FROM information_schema.columns WHERE column_name = 'x'") == 0
+
+
+# ---------- Prisma projects: the progress table outside Prisma's schema ----------
+
+PROGRESS_DDL = """CREATE TABLE public.pgshift_backfills (name TEXT PRIMARY KEY, table_name TEXT NOT NULL,
+    set_expr TEXT NOT NULL, where_expr TEXT, last_key TEXT[], rows_done BIGINT NOT NULL DEFAULT 0,
+    started_at TIMESTAMPTZ NOT NULL DEFAULT now(), updated_at TIMESTAMPTZ, finished_at TIMESTAMPTZ)"""
+
+
+def prisma_layout(project, pgshift):
+    """A Prisma project, deployed (no migrations yet): _prisma_migrations in public."""
+    mig = project.path / "prisma" / "migrations"
+    mig.mkdir(parents=True)
+    (mig / "migration_lock.toml").write_text('provider = "postgresql"\n')
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
+def public_tables(db):
+    return [r[0] for r in db.query("SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace "
+                                   "AND relkind IN ('r', 'p') ORDER BY relname")]
+
+
+def test_prisma_project_keeps_its_progress_in_schema_pgshift(db, project, pgshift):
+    prisma_layout(project, pgshift)
+    make_table(db, rows=2_000)
+    r = pgshift.run_db(*ARGS, "--name", "bf")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "2000 rows updated" in r.stdout
+    # Prisma's drift check sees every table of public: nothing of pgshift's but Prisma's own history
+    assert public_tables(db) == ["_prisma_migrations", "t"]
+    assert db.query("SELECT name, rows_done, finished_at IS NOT NULL FROM pgshift.pgshift_backfills") == \
+        [("bf", 2_000, True)]
+    again = pgshift.run_db(*ARGS, "--name", "bf")
+    assert again.returncode == 0 and "backfill bf finished earlier (2000 rows)" in again.stdout
+
+
+def test_prisma_project_resumes_a_backfill_stopped_in_the_old_place(db, project, pgshift):
+    """A backfill stopped half-way by a pgshift that kept the table in public goes on from where it was."""
+    prisma_layout(project, pgshift)
+    make_table(db, rows=1_000)
+    db.query(PROGRESS_DDL)
+    db.query("INSERT INTO public.pgshift_backfills (name, table_name, set_expr, where_expr, last_key, rows_done, "
+             "started_at) VALUES ('bf', 't', 'n = n + 1, done = true', 'NOT done', ARRAY['400'], 400, "
+             "'2025-01-02T03:04:05Z')")
+    r = pgshift.run_db(*ARGS, "--name", "bf")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "resuming backfill bf: 400 rows done since 2025-01-02T03:04:05Z" in r.stdout
+    assert "1000 rows updated (600 in this run" in r.stdout
+    # the rows before the saved key were not visited again: resumed, not restarted
+    assert db.query("SELECT count(*) FILTER (WHERE id <= 400 AND n = 0), count(*) FILTER (WHERE id > 400 AND n = 1) "
+                    "FROM t") == [(400, 600)]
+    assert not db.table_exists("public.pgshift_backfills")
+    assert public_tables(db) == ["_prisma_migrations", "t"]
+    assert db.query("SELECT name, rows_done, finished_at IS NOT NULL FROM pgshift.pgshift_backfills") == \
+        [("bf", 1_000, True)]
+
+
+def test_prisma_project_keeps_an_old_row_the_new_place_has_too(db, project, pgshift):
+    """Two records of one name (an older pgshift ran after the upgrade): the new one counts, the old one is
+    kept where it is rather than lost."""
+    prisma_layout(project, pgshift)
+    make_table(db, rows=300)
+    assert pgshift.run_db(*ARGS, "--name", "bf").returncode == 0
+    db.query(PROGRESS_DDL)
+    db.query("INSERT INTO public.pgshift_backfills (name, table_name, set_expr, rows_done) "
+             "VALUES ('bf', 't', 'n = 0', 7), ('other', 't', 'n = 2', 5)")
+    r = pgshift.run_db(*ARGS, "--name", "bf")
+    assert r.returncode == 0 and "backfill bf finished earlier (300 rows)" in r.stdout, r.stdout + r.stderr
+    assert db.query("SELECT name, rows_done FROM public.pgshift_backfills") == [("bf", 7)]
+    assert db.query("SELECT name, rows_done FROM pgshift.pgshift_backfills ORDER BY name") == \
+        [("bf", 300), ("other", 5)]
+
+
+def test_native_project_keeps_its_progress_beside_its_history(db, project, pgshift):
+    make_table(db, rows=500)
+    assert pgshift.run_db("deploy").returncode == 0
+    assert pgshift.run_db(*ARGS, "--name", "bf").returncode == 0
+    assert public_tables(db) == ["pgshift_backfills", "pgshift_deployments", "pgshift_migrations", "t"]
+    assert db.scalar("SELECT to_regnamespace('pgshift') IS NULL")

@@ -277,6 +277,25 @@ def test_pgshift_deploy_leaves_no_drift_for_prisma(prisma):
     assert "Drift detected" not in out and "pgshift" not in out, out
 
 
+def test_pgshift_backfill_leaves_no_drift_for_prisma(prisma):
+    prisma.add("20250101000000_init", "CREATE TABLE users (id serial PRIMARY KEY, email text NOT NULL);\n"
+                                      "INSERT INTO users (email) SELECT 'u' || g FROM generate_series(1, 500) g;\n")
+    prisma.add("20250102000000_lower", "ALTER TABLE users ADD COLUMN email_lower text;\n\n"
+                                       "-- pgshift:backfill\n"
+                                       "UPDATE users SET email_lower = lower(email) WHERE email_lower IS NULL;\n")
+    r = prisma.pgshift("deploy")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert prisma.db.scalar("SELECT count(email_lower) FROM users") == 500
+    r = prisma.pgshift("backfill", "--table", "users", "--set", "email = upper(email)")
+    assert r.returncode == 0, r.stdout + r.stderr
+    # both backfills' progress is kept outside the schema Prisma diffs
+    assert [t[0] for t in prisma.db.query("SELECT relname FROM pg_class WHERE relnamespace = 'public'::regnamespace "
+                                          "AND relkind = 'r' ORDER BY relname")] == ["_prisma_migrations", "users"]
+    assert prisma.db.scalar("SELECT count(*) FROM pgshift.pgshift_backfills WHERE finished_at IS NOT NULL") == 2
+    rc, out = prisma.prisma("migrate", "dev", "--create-only", "--name", "next")
+    assert "Drift detected" not in out and "pgshift" not in out, out
+
+
 def test_pgshift_waits_for_prismas_lock(prisma):
     prisma.add("20250101000000_init", "CREATE TABLE users (id serial PRIMARY KEY);\n")
     with psycopg.connect(prisma.db.url, autocommit=True, application_name="prisma-migrate-deploy") as holder:
