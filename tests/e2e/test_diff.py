@@ -291,3 +291,33 @@ def test_diff_sources_refused(pg, dbs, pgshift, project, tmp_path):
     r = pgshift.run("diff", "--from", str(tmp_path / "bad.sql"), "--to", pg.url(dbs("")))
     assert r.returncode == 1 and "--from" in r.stderr and "bad.sql" in r.stderr and "missing" in r.stderr, r
     assert scratch_dbs(pg) == []
+
+
+def test_diff_keeps_the_rows_of_a_rebound_partition_and_of_a_changed_type(pg, dbs, pgshift, tmp_path):
+    """A partition's new bound is DETACH + ATTACH, not a new table; a domain's new base type and a composite's
+    new attribute type convert the columns that use them: the rows are all there after, and after the way back."""
+    old = ("CREATE TABLE ev (id int, at date) PARTITION BY RANGE (at);\n"
+           "CREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n"
+           "CREATE DOMAIN code AS varchar(10);\nCREATE TYPE pair AS (a int, b text);\n"
+           "CREATE TABLE t (id int, c code, p pair);\n")
+    new = (old.replace("TO ('2025-01-01')", "TO ('2026-01-01')").replace("varchar(10)", "text")
+           .replace("(a int, b text)", "(a bigint, b text)"))
+    a, b, a2 = dbs(old), dbs(new), dbs(old)
+    with pg.connect(a) as c:
+        c.execute("INSERT INTO ev VALUES (1, '2024-03-01'), (2, '2024-12-31');"
+                  "INSERT INTO t VALUES (1, 'x', ROW(7, 'seven')), (2, NULL, NULL)")
+    forward = diff(pgshift, pg, a, b)
+    assert "DETACH PARTITION public.ev_2024" in forward and "DROP TABLE" not in forward, forward
+    assert psql(pg, a, forward, tmp_path).returncode == 0, forward
+    assert pg_dump_schema(pg, a) == pg_dump_schema(pg, b)
+
+    def rows():
+        with pg.connect(a) as c:
+            return (c.execute("SELECT id, at::text FROM ev_2024 ORDER BY id").fetchall(),
+                    c.execute("SELECT id, c, p::text FROM t ORDER BY id").fetchall())
+    kept = ([(1, "2024-03-01"), (2, "2024-12-31")], [(1, "x", "(7,seven)"), (2, None, None)])
+    assert rows() == kept
+    back = diff(pgshift, pg, a, a2)
+    assert psql(pg, a, back, tmp_path).returncode == 0, back
+    assert pg_dump_schema(pg, a) == pg_dump_schema(pg, a2)
+    assert rows() == kept
