@@ -239,7 +239,8 @@ static void print_text(const struct drift *d, const struct target *t, const char
 			differs_in(x, &what);
 			buf_addf(&out, ": its %s differ%s", what.data, strchr(what.data, ',') ? "" : "s");
 			buf_reset(&what);
-			column_changes(x, &what);
+			if (x->live->kind == SCHEMA_KIND_TABLE)
+				column_changes(x, &what);
 			buf_addf(&out, "%s%s\n", what.len ? ": " : "", what.len ? what.data : "");
 			buf_release(&what);
 		}
@@ -282,7 +283,8 @@ static void print_json(const struct drift *d, const struct target *t, const char
 			differs_in(x, &what);
 			json_object_set_new(item, "differs_in", json_string(what.data));
 			buf_reset(&what);
-			column_changes(x, &what);
+			if (x->live->kind == SCHEMA_KIND_TABLE)
+				column_changes(x, &what);
 			if (what.len)
 				json_object_set_new(item, "columns", json_string(what.data));
 			buf_release(&what);

@@ -19,7 +19,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { F_KEEP, F_ALTER, F_DROP, F_RECREATE, F_ENUM_RECREATE };
+/*
+ * F_TYPE_RECREATE: a type that columns use and that cannot change in place
+ * (an enum's values removed or reordered, a domain's base type, a
+ * composite's attribute type or order): renamed away, made again, its
+ * columns converted, the old one dropped (type_recreate).
+ */
+enum { F_KEEP, F_ALTER, F_DROP, F_RECREATE, F_TYPE_RECREATE };
 enum { T_KEEP, T_ALTER, T_CREATE };
 
 struct planner {
@@ -283,13 +289,83 @@ static char *table_shape(const struct schema_object *o)
 	return buf_detach(&b);
 }
 
+/*
+ * What ALTER TABLE changes in a table's CREATE line besides its columns:
+ * UNLOGGED, the WITH (...) storage options, and a partition's parent and
+ * bound.  table_head cuts them out of the shape (table_shape), leaving in
+ * canon what only a new table can change (new strings, or NULL).
+ */
+struct table_head {
+	bool unlogged;
+	char *options;	/* "fillfactor=70, autovacuum_enabled=false" */
+	char *parent;	/* a partition's parent, quoted qualified */
+	char *bound;	/* "FOR VALUES ..." or "DEFAULT" */
+	char *canon;
+};
+
+static char *cut(char *line, const char *at, size_t len)
+{
+	memmove((char *)at, at + len, strlen(at + len) + 1);
+	return line;
+}
+
+static void table_head(const struct schema_object *o, struct table_head *h)
+{
+	char *shape = table_shape(o), *nl = strchr(shape, '\n'), *line, *at;
+	size_t n;
+
+	memset(h, 0, sizeof(*h));
+	line = nl ? xstrndup(shape, (size_t)(nl - shape)) : xstrdup(shape);
+	n = strlen(line);
+	if (!strncmp(line, "CREATE UNLOGGED TABLE ", 22)) {
+		h->unlogged = true;
+		cut(line, line + 7, 9);
+		n = strlen(line);
+	}
+	at = n > 2 && !strcmp(line + n - 2, ");") ? strstr(line, " WITH (") : NULL;
+	for (char *more = at; more; more = strstr(more + 1, " WITH ("))
+		at = more;
+	if (at) {
+		h->options = xstrndup(at + 7, (size_t)(line + n - 2 - (at + 7)));
+		cut(line, at, strlen(at) - 1);
+	}
+	if (o->partition && (at = strstr(line, " PARTITION OF "))) {
+		char *parent = at + 14, *bound = strstr(parent, " FOR VALUES ");
+		char *end;
+		if (!bound)
+			bound = strstr(parent, " DEFAULT");
+		if (bound) {
+			end = strstr(bound, " PARTITION BY ");
+			if (!end)
+				end = line + strlen(line) - 1;
+			h->parent = xstrndup(parent, (size_t)(bound - parent));
+			h->bound = xstrndup(bound + 1, (size_t)(end - bound - 1));
+			cut(line, at, (size_t)(end - at));
+		}
+	}
+	h->canon = xasprintf("%s%s", line, nl ? nl : "");
+	free(line);
+	free(shape);
+}
+
+static void table_head_free(struct table_head *h)
+{
+	free(h->options);
+	free(h->parent);
+	free(h->bound);
+	free(h->canon);
+}
+
 static bool table_reshaped(const struct schema_object *a, const struct schema_object *b)
 {
-	char *x = table_shape(a), *y = table_shape(b);
-	bool r = strcmp(x, y) != 0;
+	struct table_head x, y;
+	bool r;
 
-	free(x);
-	free(y);
+	table_head(a, &x);
+	table_head(b, &y);
+	r = strcmp(x.canon, y.canon) != 0 || !x.parent != !y.parent;
+	table_head_free(&x);
+	table_head_free(&y);
 	return r;
 }
 
@@ -480,11 +556,112 @@ static bool has_rls(const char *sql, const char *what)
 	return r;
 }
 
+/* Whether the list "a=1, b=2" has the item [item, item + len) (whole, or by name when by_name). */
+static bool has_option(const char *list, const char *item, size_t len, bool by_name)
+{
+	size_t name = by_name ? strcspn(item, "=") : len;
+
+	for (const char *q = list; q && *q;) {
+		size_t n = strcspn(q, ",");
+		if (by_name ? n > name && q[name] == '=' && !memcmp(q, item, name) : n == len && !memcmp(q, item, len))
+			return true;
+		q += n;
+		q += *q == ',' ? 1 + (q[1] == ' ') : 0;
+	}
+	return false;
+}
+
+/* The storage options of from (a) and to (b) as SET (...) and RESET (...). */
+static void alter_options(struct planner *pl, const struct schema_object *t, const char *a, const char *b)
+{
+	struct buf set = BUF_INIT, reset = BUF_INIT;
+	bool strong = false;
+
+	for (const char *q = b; q && *q;) {
+		size_t n = strcspn(q, ",");
+		if (!has_option(a, q, n, false)) {
+			buf_addf(&set, "%s%.*s", set.len ? ", " : "", (int)n, q);
+			strong |= !strncmp(q, "user_catalog_table=", 19);
+		}
+		q += n;
+		q += *q == ',' ? 1 + (q[1] == ' ') : 0;
+	}
+	for (const char *q = a; q && *q;) {
+		size_t n = strcspn(q, ",");
+		if (!has_option(b, q, n, true)) {
+			buf_addf(&reset, "%s%.*s", reset.len ? ", " : "", (int)strcspn(q, "="), q);
+			strong |= !strncmp(q, "user_catalog_table=", 19);
+		}
+		q += n;
+		q += *q == ',' ? 1 + (q[1] == ' ') : 0;
+	}
+	if (set.len || reset.len) {
+		struct buf sql = BUF_INIT;
+		struct diff_stmt *s;
+
+		buf_addf(&sql, "ALTER TABLE %s", t->qname);
+		if (set.len)
+			buf_addf(&sql, " SET (%s)", set.data);
+		if (reset.len)
+			buf_addf(&sql, "%s RESET (%s)", set.len ? "," : "", reset.data);
+		buf_adds(&sql, ";\n");
+		s = add(&pl->run[1], t, "alter", true, buf_detach(&sql));
+		if (strong) {
+			locks(pl, s, t->qname, ALTER_LOCK);
+		} else {
+			s->lock = "SHARE UPDATE EXCLUSIVE";
+			/* a migration of its own all the same: lint counts every ALTER TABLE as locking its table */
+			if (existing(pl, t->qname))
+				s->table = xstrdup(t->qname);
+		}
+	}
+	buf_release(&set);
+	buf_release(&reset);
+}
+
+/* UNLOGGED, storage options, a partition's bound or parent: what ALTER TABLE changes besides columns. */
+static void alter_head(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
+{
+	struct table_head a, b;
+	struct diff_stmt *s;
+
+	table_head(o, &a);
+	table_head(t, &b);
+	if (a.parent && b.parent && (strcmp(a.parent, b.parent) || strcmp(a.bound, b.bound))) {
+		/* one migration: its rows are out of the parent only inside that transaction */
+		s = add(&pl->run[1], t, "alter", true,
+			xasprintf("ALTER TABLE %s DETACH PARTITION %s;\n", a.parent, t->qname));
+		locks(pl, s, a.parent, ALTER_LOCK);
+		s->hazards |= DIFF_LOCK_STRONG;
+		add_comment(s, "the bound of partition %s changes: it is detached and attached again, its rows kept",
+			    t->qname);
+		s = add(&pl->run[1], t, "alter", true,
+			xasprintf("ALTER TABLE %s ATTACH PARTITION %s %s;\n", b.parent, t->qname, b.bound));
+		locks(pl, s, b.parent, "SHARE UPDATE EXCLUSIVE on the parent, ACCESS EXCLUSIVE on the partition");
+		s->hazards |= DIFF_LOCK_STRONG;
+		add_comment(s, "scans %s to check its rows against the bound (and a default partition, if any, for "
+			       "rows that now belong here)",
+			    t->qname);
+	}
+	if (!same(a.options, b.options))
+		alter_options(pl, t, a.options, b.options);
+	if (a.unlogged != b.unlogged) {
+		s = alter_stmt(pl, &pl->run[1], t, "alter",
+			       xasprintf("ALTER TABLE %s SET %s;\n", t->qname, b.unlogged ? "UNLOGGED" : "LOGGED"));
+		s->hazards |= DIFF_REWRITE;
+		add_comment(s, "rewrites %s under ACCESS EXCLUSIVE%s", t->qname,
+			    b.unlogged ? "; an unlogged table is emptied by a crash and not replicated" : "");
+	}
+	table_head_free(&a);
+	table_head_free(&b);
+}
+
 static void alter_table(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
 {
 	static const char *const rls[][2] = { { "ENABLE", "DISABLE" }, { "FORCE", "NO FORCE" } };
 	bool added = false, dropped = false;
 
+	alter_head(pl, o, t);
 	if (!o->partition) {
 		for (size_t k = 0; k < t->nparts; k++)
 			added |= !find_part(o, t->parts[k].name);
@@ -609,24 +786,63 @@ static void enum_add_values(struct planner *pl, const struct schema_object *o, c
 	free_labels(b, nt);
 }
 
-/* Whether column c of a table has enum type e (or an array of it). */
-static bool of_enum(const struct schema_part *c, const struct schema_object *e)
+/* Whether column c of a table has type e (or an array of it). */
+static bool of_type(const struct schema_part *c, const struct schema_object *e)
 {
 	size_t n = strlen(e->qname);
 
 	return !strncmp(c->type, e->qname, n) && (!c->type[n] || !strcmp(c->type + n, "[]"));
 }
 
-/* Values removed or reordered: the old type renamed, the new one created, the columns moved over. */
-static void enum_recreate(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
+/* What ALTER and DROP call a type. */
+static const char *type_word(const struct schema_object *o)
+{
+	return o->kind == SCHEMA_KIND_DOMAIN ? "DOMAIN" : "TYPE";
+}
+
+/*
+ * How column c (of type o, becoming t) converts (new string): an enum
+ * through text; a composite attribute by attribute, the new ones NULL, a
+ * NULL staying NULL (an array of one through text: it fails if the
+ * attributes differ in number); a domain by a cast to the new one.
+ */
+static char *type_conversion(const struct schema_part *c, const struct schema_object *o, const struct schema_object *t)
+{
+	bool array = strstr(c->type, "[]") != NULL;
+	struct buf b = BUF_INIT;
+
+	if (t->kind == SCHEMA_KIND_ENUM || (t->kind == SCHEMA_KIND_COMPOSITE && array))
+		return xasprintf("%s::text%s::%s", c->name, array ? "[]" : "", c->type);
+	if (t->kind != SCHEMA_KIND_COMPOSITE)
+		return xasprintf("%s::%s", c->name, c->type);
+	buf_addf(&b, "CASE WHEN %s IS NOT DISTINCT FROM NULL THEN NULL ELSE ROW(", c->name);
+	for (size_t k = 0; k < t->nparts; k++) {
+		const struct schema_part *a = &t->parts[k], *was = find_part(o, a->name);
+		if (was)
+			buf_addf(&b, "%s(%s).%s::%s%s", k ? ", " : "", c->name, a->name, a->type,
+				 a->collation ? a->collation : "");
+		else
+			buf_addf(&b, "%sNULL::%s", k ? ", " : "", a->type);
+	}
+	buf_addf(&b, ")::%s END", t->qname);
+	return buf_detach(&b);
+}
+
+/*
+ * A type its columns use that cannot change in place: the old one renamed,
+ * the new one created, the columns converted (type_conversion), the old
+ * one dropped.  What depends on the type or on those columns was dropped
+ * in run 1 and is created again after (classify).
+ */
+static void type_recreate(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
 {
 	struct diff_plan *p = &pl->run[1];
 	char *raw = xasprintf("%.50s_pgshift_old", t->name), *old_name = quote_ident(raw);
 	char *schema = quote_ident(t->schema);
 	struct diff_stmt *s;
 
-	s = add(p, t, "alter", true, xasprintf("ALTER TYPE %s RENAME TO %s;\n", t->qname, old_name));
-	add_comment(s, "values removed or reordered: %s is created again and its columns converted through text",
+	s = add(p, t, "alter", true, xasprintf("ALTER %s %s RENAME TO %s;\n", type_word(o), t->qname, old_name));
+	add_comment(s, "%s cannot change in place while columns use it: it is created again and its columns converted",
 		    t->qname);
 	add(p, t, "create", true, xasprintf("%s", t->create_sql));
 	for (size_t i = 0; i < pl->to->n; i++) {
@@ -636,26 +852,164 @@ static void enum_recreate(struct planner *pl, const struct schema_object *o, con
 			continue;
 		for (size_t k = 0; k < tab->nparts; k++) {
 			const struct schema_part *c = &tab->parts[k], *oc = find_part(&pl->from->objects[fi], c->name);
-			if (!oc || !of_enum(c, t) || !of_enum(oc, o))
+			char *conv;
+			if (!oc || !of_type(c, t) || !of_type(oc, o))
 				continue;
 			if (oc->default_expr)
 				alter_stmt(pl, p, tab, "alter",
 					   xasprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT;\n", tab->qname, c->name));
+			conv = type_conversion(c, o, t);
 			s = alter_stmt(pl, p, tab, "alter",
-				       xasprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s::text%s::%s;\n", tab->qname,
-						 c->name, c->type, c->name, strstr(c->type, "[]") ? "[]" : "", c->type));
+				       xasprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s USING %s;\n", tab->qname, c->name,
+						 c->type, conv));
+			free(conv);
 			s->hazards |= DIFF_REWRITE | DIFF_DATA_LOSS;
-			add_comment(s, "fails if a row holds a value %s no longer has", t->qname);
+			add_comment(s, "fails if a row holds a value %s no longer accepts", t->qname);
 			if (c->default_expr)
 				alter_stmt(pl, p, tab, "alter",
 					   xasprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;\n", tab->qname, c->name,
 						     c->default_expr));
 		}
 	}
-	add(p, t, "drop", true, xasprintf("DROP TYPE %s.%s;\n", schema, old_name));
+	add(p, t, "drop", true, xasprintf("DROP %s %s.%s;\n", type_word(o), schema, old_name));
+	meta_delta(p, t, NULL, t->comment_sql, NULL, t->grant_sql);
 	free(raw);
 	free(old_name);
 	free(schema);
+}
+
+/* ---- domains and composite types in place ---- */
+
+/* A domain's check constraint named name, or NULL (parts[0] is the domain's base). */
+static const struct schema_part *domain_check(const struct schema_object *d, const char *name)
+{
+	for (size_t k = 1; k < d->nparts; k++)
+		if (!strcmp(d->parts[k].name, name))
+			return &d->parts[k];
+	return NULL;
+}
+
+static bool ends_with(const char *s, const char *tail)
+{
+	size_t n = strlen(s), m = strlen(tail);
+
+	return n >= m && !strcmp(s + n - m, tail);
+}
+
+/*
+ * ALTER DOMAIN: default, NOT NULL, and its checks (a changed one dropped
+ * and added again), each added NOT VALID and validated in a later
+ * migration, as a table's.
+ */
+static void domain_alter(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
+{
+	const struct schema_part *ob = &o->parts[0], *tb = &t->parts[0];
+	struct diff_plan *p = &pl->run[1];
+	struct diff_stmt *s;
+
+	for (size_t k = 1; k < o->nparts; k++) {
+		const struct schema_part *c = &o->parts[k], *n = domain_check(t, c->name);
+		if (n && (!strcmp(c->sql, n->sql) || (ends_with(c->sql, " NOT VALID") &&
+						      !strncmp(c->sql, n->sql, strlen(n->sql)) &&
+						      strlen(c->sql) == strlen(n->sql) + 10)))
+			continue;
+		add(p, t, "alter", true, xasprintf("ALTER DOMAIN %s DROP CONSTRAINT %s;\n", t->qname, c->name));
+	}
+	if (!same(ob->default_expr, tb->default_expr))
+		add(p, t, "alter", true,
+		    tb->default_expr ? xasprintf("ALTER DOMAIN %s SET DEFAULT %s;\n", t->qname, tb->default_expr)
+				     : xasprintf("ALTER DOMAIN %s DROP DEFAULT;\n", t->qname));
+	if (ob->not_null != tb->not_null) {
+		s = add(p, t, "alter", true,
+			xasprintf("ALTER DOMAIN %s %s NOT NULL;\n", t->qname, tb->not_null ? "SET" : "DROP"));
+		if (tb->not_null) {
+			s->lock = "SHARE";
+			add_comment(s, "checks every row of every column of type %s (no NOT VALID form for a domain)",
+				    t->qname);
+		}
+	}
+	for (size_t k = 1; k < t->nparts; k++) {
+		const struct schema_part *n = &t->parts[k], *c = domain_check(o, n->name);
+		bool not_valid = ends_with(n->sql, " NOT VALID");
+		if (c && !strcmp(c->sql, n->sql))
+			continue;
+		if (!c || strncmp(c->sql, n->sql, strlen(n->sql)) || !ends_with(c->sql, " NOT VALID")) {
+			s = add(p, t, "alter", true,
+				xasprintf("ALTER DOMAIN %s ADD CONSTRAINT %s %s%s;\n", t->qname, n->name, n->sql,
+					  not_valid ? "" : " NOT VALID"));
+			if (!not_valid)
+				add_comment(s, "added NOT VALID, then validated: existing values are checked without "
+					       "blocking writes");
+		}
+		if (!not_valid) {
+			s = add(&pl->run[2], t, "validate", true,
+				xasprintf("ALTER DOMAIN %s VALIDATE CONSTRAINT %s;\n", t->qname, n->name));
+			s->lock = "SHARE UPDATE EXCLUSIVE";
+			s->new_migration = true;
+		}
+	}
+}
+
+/* Whether a table of from has a column of type o (an edge from a table to o). */
+static bool type_in_columns(const struct schema_model *m, size_t oi)
+{
+	for (size_t i = 0; i < m->n; i++)
+		for (size_t d = 0; m->objects[i].kind == SCHEMA_KIND_TABLE && d < m->objects[i].ndeps; d++)
+			if (m->objects[i].deps[d] == oi)
+				return true;
+	return false;
+}
+
+/*
+ * Whether composite o becomes t by ALTER TYPE: its kept attributes in the
+ * same order, the new ones after them (ADD ATTRIBUTE appends), a type
+ * changed only where no column uses o (PostgreSQL refuses it there).
+ */
+static bool composite_in_place(const struct schema_model *from, size_t oi, const struct schema_object *t)
+{
+	const struct schema_object *o = &from->objects[oi];
+	size_t next = 0;
+	bool typed = false;
+
+	if (!o->nparts && !t->nparts)
+		return false;	/* a hand-built model without attributes */
+	for (size_t k = 0; k < o->nparts; k++) {
+		const struct schema_part *n = find_part(t, o->parts[k].name);
+		if (!n)
+			continue;
+		if (n != &t->parts[next])
+			return false;
+		typed |= strcmp(n->sql, o->parts[k].sql) != 0;
+		next++;
+	}
+	for (size_t k = next; k < t->nparts; k++)
+		if (find_part(o, t->parts[k].name))
+			return false;
+	return !typed || !type_in_columns(from, oi);
+}
+
+static void composite_alter(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
+{
+	struct diff_plan *p = &pl->run[1];
+	struct diff_stmt *s;
+
+	for (size_t k = 0; k < o->nparts; k++)
+		if (!find_part(t, o->parts[k].name)) {
+			s = add(p, t, "alter", true,
+				xasprintf("ALTER TYPE %s DROP ATTRIBUTE %s;\n", t->qname, o->parts[k].name));
+			s->hazards |= DIFF_DATA_LOSS;
+			add_comment(s, "drops attribute %s of %s from every value that has it", o->parts[k].name,
+				    t->qname);
+		}
+	for (size_t k = 0; k < t->nparts; k++) {
+		const struct schema_part *a = &t->parts[k], *was = find_part(o, a->name);
+		if (!was)
+			add(p, t, "alter", true, xasprintf("ALTER TYPE %s ADD ATTRIBUTE %s;\n", t->qname, a->sql));
+		else if (strcmp(was->sql, a->sql))
+			add(p, t, "alter", true,
+			    xasprintf("ALTER TYPE %s ALTER ATTRIBUTE %s TYPE %s%s;\n", t->qname, a->name, a->type,
+				      a->collation ? a->collation : ""));
+	}
 }
 
 /* ---- the other kinds ---- */
@@ -925,9 +1279,17 @@ static bool cascades_to(enum schema_kind k)
 	       k == SCHEMA_KIND_CONSTRAINT || k == SCHEMA_KIND_INDEX || k == SCHEMA_KIND_FUNCTION;
 }
 
-/* The state of a changed object of from (o) and to (t): altered in place or dropped and created again. */
-static int change_state(const struct schema_object *o, const struct schema_object *t)
+/* Whether domain o becomes t by ALTER DOMAIN: the same base type and collation. */
+static bool domain_in_place(const struct schema_object *o, const struct schema_object *t)
 {
+	return o->nparts && t->nparts && same(o->parts[0].type, t->parts[0].type) &&
+	       same(o->parts[0].collation, t->parts[0].collation);
+}
+
+/* The state of a changed object of from (its index fi) and to (t): altered in place or made again. */
+static int change_state(const struct planner *pl, size_t fi, const struct schema_object *t)
+{
+	const struct schema_object *o = &pl->from->objects[fi];
 	bool meta_only = same(o->create_sql, t->create_sql) && same(o->post_sql, t->post_sql);
 
 	if (meta_only)
@@ -939,7 +1301,11 @@ static int change_state(const struct schema_object *o, const struct schema_objec
 	case SCHEMA_KIND_INDEX:
 		return F_ALTER;
 	case SCHEMA_KIND_ENUM:
-		return enum_only_adds(o, t) ? F_ALTER : F_ENUM_RECREATE;
+		return enum_only_adds(o, t) ? F_ALTER : F_TYPE_RECREATE;
+	case SCHEMA_KIND_DOMAIN:
+		return domain_in_place(o, t) ? F_ALTER : F_TYPE_RECREATE;
+	case SCHEMA_KIND_COMPOSITE:
+		return composite_in_place(pl->from, fi, t) ? F_ALTER : F_TYPE_RECREATE;
 	case SCHEMA_KIND_FUNCTION:
 		return function_replaceable(o, t) ? F_ALTER : F_RECREATE;
 	case SCHEMA_KIND_TABLE:
@@ -951,12 +1317,35 @@ static int change_state(const struct schema_object *o, const struct schema_objec
 	}
 }
 
+/*
+ * Whether o, depending on a table, may use its columns in a way that
+ * PostgreSQL refuses ALTER COLUMN TYPE under (the model keeps the edge to
+ * the table, not to the column): a view, a policy, a function with an SQL
+ * body (BEGIN ATOMIC or RETURN: pg_get_functiondef writes no AS for it), a
+ * trigger with WHEN or UPDATE OF.
+ */
+static bool uses_columns(const struct schema_object *o)
+{
+	switch (o->kind) {
+	case SCHEMA_KIND_VIEW:
+	case SCHEMA_KIND_MATVIEW:
+	case SCHEMA_KIND_POLICY:
+		return true;
+	case SCHEMA_KIND_FUNCTION:
+		return !strstr(o->create_sql, "\n AS ");
+	case SCHEMA_KIND_TRIGGER:
+		return strstr(o->create_sql, " WHEN (") || strstr(o->create_sql, " UPDATE OF ");
+	default:
+		return false;
+	}
+}
+
 /* Whether a column of table o changes type, or goes, or (enum recreated) has its type made again. */
 static bool columns_change(const struct planner *pl, size_t fi, const struct schema_object *o,
 			   const struct schema_object *t)
 {
 	for (size_t d = 0; d < o->ndeps; d++)
-		if (pl->fs[o->deps[d]] == F_ENUM_RECREATE)
+		if (pl->fs[o->deps[d]] == F_TYPE_RECREATE)
 			return true;
 	if (!t || o->partition)
 		return false;
@@ -982,8 +1371,7 @@ static void classify(struct planner *pl)
 			pl->t2f[j] = i;
 		pl->fs[i] = j == SCHEMA_NONE ? F_DROP
 			    : schema_object_equal(&f->objects[i], &t->objects[j]) ? F_KEEP
-										   : (unsigned char)change_state(&f->objects[i],
-														 &t->objects[j]);
+										   : (unsigned char)change_state(pl, i, &t->objects[j]);
 	}
 	/* what depends on something dropped and created again goes with it (dependencies come first in order) */
 	schema_order(f, &order, &n);
@@ -1003,9 +1391,8 @@ static void classify(struct planner *pl)
 			bool gone = pl->fs[x] == F_RECREATE || (pl->fs[x] == F_DROP && o->kind != SCHEMA_KIND_TABLE);
 			bool table_dep = f->objects[x].kind == SCHEMA_KIND_TABLE;
 			if ((gone && (cascades_to(o->kind) || (o->partition && table_dep))) ||
-			    (pl->fs[x] == F_ENUM_RECREATE && o->kind != SCHEMA_KIND_TABLE && o->kind != SCHEMA_KIND_SEQUENCE) ||
-			    (table_dep && pl->columns_changed[x] &&
-			     (o->kind == SCHEMA_KIND_VIEW || o->kind == SCHEMA_KIND_MATVIEW || o->kind == SCHEMA_KIND_POLICY))) {
+			    (pl->fs[x] == F_TYPE_RECREATE && o->kind != SCHEMA_KIND_TABLE && o->kind != SCHEMA_KIND_SEQUENCE) ||
+			    (table_dep && pl->columns_changed[x] && uses_columns(o))) {
 				pl->fs[i] = F_RECREATE;
 				break;
 			}
@@ -1038,10 +1425,18 @@ static void alter_object(struct planner *pl, const struct schema_object *o, cons
 			break;
 		}
 		case SCHEMA_KIND_ENUM:
-			if (pl->fs[pl->t2f[t - pl->to->objects]] == F_ENUM_RECREATE)
-				enum_recreate(pl, o, t);
-			else
+		case SCHEMA_KIND_DOMAIN:
+		case SCHEMA_KIND_COMPOSITE:
+			if (pl->fs[pl->t2f[t - pl->to->objects]] == F_TYPE_RECREATE) {
+				type_recreate(pl, o, t);
+				return;
+			}
+			if (t->kind == SCHEMA_KIND_ENUM)
 				enum_add_values(pl, o, t);
+			else if (t->kind == SCHEMA_KIND_DOMAIN)
+				domain_alter(pl, o, t);
+			else
+				composite_alter(pl, o, t);
 			break;
 		case SCHEMA_KIND_SEQUENCE: {
 			const char *as = strstr(t->create_sql, " AS ");
@@ -1262,6 +1657,63 @@ void diff_plan_one_transaction(struct diff_plan *p)
 	p->migrations = p->n ? 1 : 0;
 }
 
+/* The lint rule that a drop of an object of this kind raises (NULL: none). */
+static const char *drop_rule(const char *kind)
+{
+	static const char *const rules[][2] = {
+		{ "table", "drop-table" },	   { "schema", "drop-schema" },	    { "index", "drop-index" },
+		{ "view", "drop-object" },	   { "materialized_view", "drop-object" }, { "function", "drop-object" },
+		{ "enum", "drop-object" },	   { "domain", "drop-object" },	    { "composite", "drop-object" },
+		{ "sequence", "drop-object" },
+	};
+
+	for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++)
+		if (!strcmp(kind, rules[i][0]))
+			return rules[i][1];
+	return NULL;
+}
+
+/*
+ * Whether stmt i of a down plan drops an object that `before` does not
+ * have: one the up created, so the down takes back only what it added.
+ */
+static const char *created_by_up(const struct diff_plan *p, size_t i, const struct schema_model *before)
+{
+	const struct diff_stmt *s = &p->stmts[i];
+	const char *rule = strcmp(s->action, "drop") || (s->hazards & DIFF_RECREATE) ? NULL : drop_rule(s->kind);
+	char *key;
+	bool ours;
+
+	if (!rule || (!strcmp(s->kind, "table") && strncmp(s->sql, "DROP TABLE ", 11)))
+		return NULL;	/* a column dropped from a table stays for the gate */
+	key = xasprintf("%s %s", s->kind, s->object);
+	ours = schema_index(before, key) == SCHEMA_NONE;
+	free(key);
+	return ours ? rule : NULL;
+}
+
+/*
+ * Acknowledges, on the line above it, each drop of an object the up
+ * created, so rollback's gate lets the down run.  An acknowledgement
+ * above the first statement covers the whole file (lint.h): the first
+ * statement gets none when another drop of the same rule is not one.
+ */
+static void acknowledge_own_drops(struct diff_plan *p, const struct schema_model *before)
+{
+	for (size_t i = 0; i < p->n; i++) {
+		const char *rule = created_by_up(p, i, before);
+		bool whole_file_wrong = false;
+
+		for (size_t j = 1; rule && i == 0 && j < p->n && !whole_file_wrong; j++)
+			whole_file_wrong = !created_by_up(p, j, before) && !strcmp(p->stmts[j].action, "drop") &&
+					   drop_rule(p->stmts[j].kind) && !strcmp(drop_rule(p->stmts[j].kind), rule);
+		if (rule && !whole_file_wrong)
+			add_comment(&p->stmts[i], "pgshift:allow %s because: %s is created by this migration, so the down "
+						  "removes only what the up added",
+				    rule, p->stmts[i].object);
+	}
+}
+
 int schema_down_sql(const struct schema_model *after, const struct schema_model *before, struct buf *out,
 		    struct pgs_error *err)
 {
@@ -1270,6 +1722,7 @@ int schema_down_sql(const struct schema_model *after, const struct schema_model 
 
 	if (schema_diff_plan(after, before, &p, err) == 0) {
 		diff_plan_one_transaction(&p);
+		acknowledge_own_drops(&p, before);
 		diff_plan_sql_range(&p, 0, p.n, out);
 		n = (int)p.n;
 	}

@@ -45,6 +45,7 @@
 #define CLS_EXTENSION "3079"
 #define OID_CLASS 1259u
 #define OID_ATTRDEF 2604u
+#define OID_TYPE 1247u
 
 /* $1: the schemas of --schema (text[], empty for all); $2: the history schema. */
 #define NS_OK(n) \
@@ -115,6 +116,32 @@ static const char q_composites[] =
 	" NULL, true, false, concat_ws(' ', '" CLS_TYPE ":' || t.typarray, '" CLS_CLASS ":' || t.typrelid), NULL, NULL"
 	" FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_class c ON c.oid = t.typrelid"
 	" WHERE t.typtype = 'c' AND c.relkind = 'c' AND " NS_OK("n") " AND " NOT_EXT(CLS_TYPE, "t.oid");
+
+/*
+ * The pieces of domains and composite types (schema_part rows, see model.h):
+ * 0 type oid, 1 quoted name, 2 definition, 3 type, 4 collation clause,
+ * 5 default, 6 not null.  A domain's first row is its base (name and
+ * definition NULL), then its check constraints by name; a composite's rows
+ * are its attributes in order.  Which types are modelled is left to the
+ * objects already loaded (the rows of others find no object).
+ */
+static const char q_type_parts[] =
+	"SELECT * FROM (SELECT t.oid, NULL::text AS name, NULL::text AS def, format_type(t.typbasetype, t.typtypmod),"
+	"  " COLLATE("t.typcollation", "b.typcollation") ", t.typdefault, t.typnotnull, 0 AS ord, ''::text AS k"
+	"  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_type b ON b.oid = t.typbasetype"
+	"  WHERE t.typtype = 'd' AND " NS_OK("n") ""
+	" UNION ALL SELECT c.contypid, quote_ident(c.conname), pg_get_constraintdef(c.oid), NULL, NULL, NULL, false, 1,"
+	"  c.conname"
+	"  FROM pg_constraint c JOIN pg_type t ON t.oid = c.contypid JOIN pg_namespace n ON n.oid = t.typnamespace"
+	"  WHERE c.contype = 'c' AND " NS_OK("n") ""
+	" UNION ALL SELECT t.oid, quote_ident(a.attname), concat(quote_ident(a.attname), ' ',"
+	"  format_type(a.atttypid, a.atttypmod), " COLLATE("a.attcollation", "at.typcollation") "),"
+	"  format_type(a.atttypid, a.atttypmod), " COLLATE("a.attcollation", "at.typcollation") ", NULL, false,"
+	"  a.attnum, ''"
+	"  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_attribute a ON a.attrelid = t.typrelid"
+	"  JOIN pg_type at ON at.oid = a.atttypid"
+	"  WHERE t.typtype = 'c' AND a.attnum > 0 AND NOT a.attisdropped AND " NS_OK("n") ") p"
+	" ORDER BY 1, ord, k COLLATE \"C\"";
 
 /* The column a sequence is OWNED BY (pg_depend 'a' on a table column). */
 #define SEQ_OWNER \
@@ -514,6 +541,36 @@ static int load_columns(struct loader *l, struct pgs_error *err)
 	return 0;
 }
 
+static int load_type_parts(struct loader *l, struct pgs_error *err)
+{
+	PGresult *r = run(l, q_type_parts, "could not read the domains' and composite types' pieces", err);
+
+	if (!r)
+		return -1;
+	for (int row = 0; row < PQntuples(r); row++) {
+		const struct slot *s = map_get(l, OID_TYPE, oid_at(r, row, 0));
+		struct schema_object *o;
+		struct schema_part *p;
+
+		if (!s || s->alias)
+			continue;
+		o = &l->m->objects[s->obj];
+		if (o->kind != SCHEMA_KIND_DOMAIN && o->kind != SCHEMA_KIND_COMPOSITE)
+			continue;
+		o->parts = xrealloc(o->parts, (o->nparts + 1) * sizeof(*o->parts));
+		p = &o->parts[o->nparts++];
+		memset(p, 0, sizeof(*p));
+		p->name = str_at(r, row, 1);
+		p->sql = str_at(r, row, 2);
+		p->type = str_at(r, row, 3);
+		p->collation = str_at(r, row, 4);
+		p->default_expr = str_at(r, row, 5);
+		p->not_null = PQgetvalue(r, row, 6)[0] == 't';
+	}
+	PQclear(r);
+	return 0;
+}
+
 static void append(char **field, const char *s)
 {
 	char *old = *field;
@@ -764,7 +821,7 @@ int schema_load(PGconn *conn, const struct schema_filter *f, struct schema_model
 	    load_objects(&l, SCHEMA_KIND_TRIGGER, m->server_version >= 130000 ? q_triggers : q_triggers_12,
 			 "could not read the triggers", err) < 0 ||
 	    load_objects(&l, SCHEMA_KIND_POLICY, q_policies, "could not read the policies", err) < 0 ||
-	    load_columns(&l, err) < 0 || load_comments(&l, err) < 0 || load_privileges(&l, err) < 0 ||
+	    load_columns(&l, err) < 0 || load_type_parts(&l, err) < 0 || load_comments(&l, err) < 0 || load_privileges(&l, err) < 0 ||
 	    load_depends(&l, err) < 0) {
 		db_rollback(conn);
 		goto out;

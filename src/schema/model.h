@@ -50,7 +50,13 @@ enum schema_kind {
 	SCHEMA_KIND_COUNT
 };
 
-/* A column of a table (a partition keeps only what it declares itself: nothing). */
+/*
+ * A column of a table (a partition keeps only what it declares itself:
+ * nothing); an attribute of a composite type (name, sql, type, collation);
+ * for a domain, parts[0] is its base (name and sql NULL; type, collation,
+ * default_expr, not_null) and the others its check constraints (name, and
+ * sql the definition: "CHECK ((VALUE > 0))").
+ */
 struct schema_part {
 	char *name;	/* quoted */
 	char *sql;	/* its definition as CREATE TABLE writes it: "\"id\" integer NOT NULL" */
@@ -78,7 +84,7 @@ struct schema_object {
 	size_t post_dep;	/* index of that object, or SCHEMA_NONE */
 	char *comment_sql;	/* COMMENT ON statements (the object's, then its columns'), or NULL */
 	char *grant_sql;	/* GRANT / REVOKE relative to the owner's defaults (owners are not kept), or NULL */
-	struct schema_part *parts;	/* tables: columns in attnum order */
+	struct schema_part *parts;	/* tables: columns in attnum order; domains, composites: see schema_part */
 	size_t nparts;
 	char subkind;		/* constraints: contype; tables: relkind; functions: prokind; else 0 */
 	bool valid;		/* indexes: indisvalid; constraints: convalidated; else true */

@@ -83,6 +83,46 @@ CASES = [
      "CREATE TABLE app.events (id bigint NOT NULL, at date NOT NULL, n app.posint) PARTITION BY RANGE (at);\n"
      "CREATE TABLE app.events_2024 PARTITION OF app.events FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n"
      "CREATE INDEX events_at ON app.events (at);", set()),
+    # a domain a column and a view use: changed in place (ALTER DOMAIN), never dropped under them
+    ("domain_in_place", "CREATE DOMAIN posint AS integer CHECK (VALUE > 0);\n"
+     "CREATE TABLE d (id int, n posint);\nCREATE VIEW dv AS SELECT n FROM d;",
+     "CREATE DOMAIN posint AS integer DEFAULT 1 NOT NULL CONSTRAINT posint_check CHECK (VALUE >= 0) "
+     "CONSTRAINT small CHECK (VALUE < 1000);\nCREATE TABLE d (id int, n posint);\nCREATE VIEW dv AS SELECT n FROM d;",
+     set()),
+    # a domain's base type has no ALTER: a new domain, the columns converted, the old one dropped
+    ("domain_base_type", "CREATE DOMAIN code AS varchar(10) CHECK (length(VALUE) > 1);\n"
+     "CREATE TABLE d (id int, c code DEFAULT 'ab');\nCREATE VIEW dv AS SELECT c FROM d;",
+     "CREATE DOMAIN code AS text CHECK (length(VALUE) > 1);\n"
+     "CREATE TABLE d (id int, c code DEFAULT 'ab');\nCREATE VIEW dv AS SELECT c FROM d;",
+     {"alter-column-type", "drop-object"}),
+    ("composite_in_place", "CREATE TYPE pair AS (a int, b text);\nCREATE TABLE c (id int, p pair);\n"
+     "CREATE TYPE loose AS (x int);",
+     "CREATE TYPE pair AS (a int, c date);\nCREATE TABLE c (id int, p pair);\nCREATE TYPE loose AS (x bigint);",
+     set()),
+    # an attribute's type cannot change while a column uses the type: made again, the column converted
+    ("composite_attribute_type", "CREATE TYPE pair AS (a int, b text);\n"
+     "CREATE TABLE c (id int, p pair);\nCREATE VIEW cv AS SELECT p FROM c;",
+     "CREATE TYPE pair AS (a bigint, b text, n int);\n"
+     "CREATE TABLE c (id int, p pair);\nCREATE VIEW cv AS SELECT p FROM c;",
+     {"alter-column-type", "drop-object"}),
+    ("partition_bound", "CREATE TABLE ev (id int, at date) PARTITION BY RANGE (at);\n"
+     "CREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');",
+     "CREATE TABLE ev (id int, at date) PARTITION BY RANGE (at);\n"
+     "CREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2026-01-01');", set()),
+    ("table_storage", "CREATE TABLE s (id int) WITH (fillfactor=70, autovacuum_enabled=false);\n"
+     "CREATE UNLOGGED TABLE u (id int);",
+     "CREATE TABLE s (id int) WITH (fillfactor=80, autovacuum_vacuum_scale_factor=0.1);\n"
+     "CREATE TABLE u (id int);", {"table-rewrite"}),
+    # PostgreSQL refuses ALTER COLUMN TYPE under a function with an SQL body or a trigger that names the column
+    ("function_over_changed_column",
+     "CREATE FUNCTION adults() RETURNS boolean LANGUAGE sql BEGIN ATOMIC SELECT count(*) > 0 FROM public.users "
+     "WHERE age > 18; END;\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';\n"
+     "CREATE TRIGGER users_age BEFORE UPDATE OF age ON users FOR EACH ROW EXECUTE FUNCTION touch();",
+     "ALTER TABLE users ALTER COLUMN age TYPE bigint;\n"
+     "CREATE FUNCTION adults() RETURNS boolean LANGUAGE sql BEGIN ATOMIC SELECT count(*) > 0 FROM public.users "
+     "WHERE age > 18; END;\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';\n"
+     "CREATE TRIGGER users_age BEFORE UPDATE OF age ON users FOR EACH ROW EXECUTE FUNCTION touch();",
+     {"alter-column-type", "drop-object", "redefine-function"}),
 ]
 
 
@@ -251,3 +291,33 @@ def test_diff_sources_refused(pg, dbs, pgshift, project, tmp_path):
     r = pgshift.run("diff", "--from", str(tmp_path / "bad.sql"), "--to", pg.url(dbs("")))
     assert r.returncode == 1 and "--from" in r.stderr and "bad.sql" in r.stderr and "missing" in r.stderr, r
     assert scratch_dbs(pg) == []
+
+
+def test_diff_keeps_the_rows_of_a_rebound_partition_and_of_a_changed_type(pg, dbs, pgshift, tmp_path):
+    """A partition's new bound is DETACH + ATTACH, not a new table; a domain's new base type and a composite's
+    new attribute type convert the columns that use them: the rows are all there after, and after the way back."""
+    old = ("CREATE TABLE ev (id int, at date) PARTITION BY RANGE (at);\n"
+           "CREATE TABLE ev_2024 PARTITION OF ev FOR VALUES FROM ('2024-01-01') TO ('2025-01-01');\n"
+           "CREATE DOMAIN code AS varchar(10);\nCREATE TYPE pair AS (a int, b text);\n"
+           "CREATE TABLE t (id int, c code, p pair);\n")
+    new = (old.replace("TO ('2025-01-01')", "TO ('2026-01-01')").replace("varchar(10)", "text")
+           .replace("(a int, b text)", "(a bigint, b text)"))
+    a, b, a2 = dbs(old), dbs(new), dbs(old)
+    with pg.connect(a) as c:
+        c.execute("INSERT INTO ev VALUES (1, '2024-03-01'), (2, '2024-12-31');"
+                  "INSERT INTO t VALUES (1, 'x', ROW(7, 'seven')), (2, NULL, NULL)")
+    forward = diff(pgshift, pg, a, b)
+    assert "DETACH PARTITION public.ev_2024" in forward and "DROP TABLE" not in forward, forward
+    assert psql(pg, a, forward, tmp_path).returncode == 0, forward
+    assert pg_dump_schema(pg, a) == pg_dump_schema(pg, b)
+
+    def rows():
+        with pg.connect(a) as c:
+            return (c.execute("SELECT id, at::text FROM ev_2024 ORDER BY id").fetchall(),
+                    c.execute("SELECT id, c, p::text FROM t ORDER BY id").fetchall())
+    kept = ([(1, "2024-03-01"), (2, "2024-12-31")], [(1, "x", "(7,seven)"), (2, None, None)])
+    assert rows() == kept
+    back = diff(pgshift, pg, a, a2)
+    assert psql(pg, a, back, tmp_path).returncode == 0, back
+    assert pg_dump_schema(pg, a) == pg_dump_schema(pg, a2)
+    assert rows() == kept

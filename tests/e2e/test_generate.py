@@ -178,3 +178,28 @@ def test_down_writes_each_migrations_down_and_rollback_undoes_them(pg, db, dbs, 
         for f in files[:k - 1]:
             psql_file(pg, expected, f)
         assert without_history(pg, db.name) == without_history(pg, expected), names[k - 1]
+
+
+def test_generated_down_of_a_new_table_rolls_back_through_the_gate(pg, db, dbs, project, pgshift):
+    """The down of a generated migration that created a table, its index and a view drops them: it acknowledges
+    those drops (nothing that existed before the up is lost), so rollback needs no --approve.  A column the up
+    added stays for the gate (test_new_from_schema_in_prisma_layout)."""
+    project.add("users", MIGRATIONS[0][1])
+    (project.path / "schema.sql").write_text(
+        MIGRATIONS[0][1] + "CREATE TABLE notes (id bigint PRIMARY KEY, user_id bigint, body text);\n"
+        "CREATE INDEX notes_user ON notes (user_id);\nCREATE VIEW note_bodies AS SELECT body FROM notes;\n")
+    assert pgshift.run_db("deploy").returncode == 0
+    before = without_history(pg, db.name)
+    new = pgshift.run_db("new", "notes", "--from-schema")
+    assert new.returncode == 0, new
+    downs = [(project.path / p).parent / "down.sql" for p in written(new)]
+    text = "".join(d.read_text() for d in downs)
+    assert "-- pgshift:allow drop-table because: public.notes is created by this migration" in text, text
+    assert "-- pgshift:allow drop-object because: public.note_bodies" in text, text
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 0, r
+    assert db.scalar("SELECT to_regclass('public.note_bodies') IS NOT NULL")
+    r = pgshift.run_db("rollback", "--steps", str(len(downs)))
+    assert r.returncode == 0, r
+    assert without_history(pg, db.name) == before
+
