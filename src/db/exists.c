@@ -43,6 +43,42 @@ static void array_literal(struct buf *b, const char *const *args)
 	buf_addc(b, '}');
 }
 
+/*
+ * 'E': the table as regclass writes it (quoted, qualified when the path
+ * would not find it), when reading it tells the truth about its rows.
+ */
+static const char table_query[] =
+	"SELECT c.oid::regclass::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+	"WHERE c.relname = $2 AND c.relkind IN ('r', 'p') AND NOT c.relrowsecurity "
+	"AND (n.nspname = $1 OR ($1 IS NULL AND pg_table_is_visible(c.oid))) "
+	"AND has_table_privilege(c.oid, 'SELECT')";
+
+static int table_is_empty(PGconn *conn, const char *schema, const char *name)
+{
+	const char *params[2] = { schema && *schema ? schema : NULL, name };
+	PGresult *res;
+	struct buf q = BUF_INIT;
+	int empty = -1;
+
+	if (PQtransactionStatus(conn) != PQTRANS_IDLE)
+		return -1;
+	res = PQexecParams(conn, table_query, 2, NULL, params, NULL, NULL, 0);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
+		buf_addf(&q, "BEGIN; SET LOCAL lock_timeout = '1s'; SELECT 1 FROM %s LIMIT 1", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	if (!q.len) {
+		buf_release(&q);
+		return -1;
+	}
+	res = PQexec(conn, q.data);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		empty = PQntuples(res) == 0;
+	PQclear(res);
+	PQclear(PQexec(conn, "ROLLBACK"));
+	buf_release(&q);
+	return empty;
+}
+
 int db_object_exists(PGconn *conn, char kind, const char *schema, const char *name, const char *const *args)
 {
 	const char *q = strchr("ri", kind) ? queries[0] : kind == 't' ? queries[1] : kind == 's' ? queries[2]
@@ -52,6 +88,8 @@ int db_object_exists(PGconn *conn, char kind, const char *schema, const char *na
 	PGresult *res;
 	int found = -1;
 
+	if (kind == 'E' && name)
+		return table_is_empty(conn, schema, name);
 	if (!q || !kind || !name)
 		return -1;
 	if (kind == 'f') {

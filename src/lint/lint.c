@@ -474,6 +474,28 @@ static int target_has(const struct lint_run *run, char kind, const char *schema,
 	return found ? found : run->opts.exists(run->opts.lookup_ctx, kind, "pg_catalog", name, args);
 }
 
+/* Whether an object of the target was renamed or moved into this name, or into its schema, earlier in the batch. */
+static bool moved_into(const struct lint_run *run, char kind, const char *schema, const char *name)
+{
+	return was_moved(run, kind == 'f' ? 'F' : kind, name) || (kind == 'r' && was_moved(run, 't', name)) ||
+	       (kind != 's' && (schema && *schema ? was_moved(run, 's', schema) : was_moved(run, 's', "")));
+}
+
+bool lint_empty_table(const struct lint_ctx *ctx, const struct lint_object *o)
+{
+	const struct lint_run *run = ctx->run;
+	const struct lint_search_path *p = path_now(run);
+	bool qualified = o->schema && *o->schema;
+
+	if (!run->opts.exists || run->opaque || o->kind != 'r' || o->function || !o->name || !*o->name ||
+	    moved_into(run, 'r', o->schema, o->name))
+		return false;
+	/* unqualified, only where the server resolves the name as the deploy will: the default search_path */
+	if (!qualified && (p->unknown || p->schemas))
+		return false;
+	return run->opts.exists(run->opts.lookup_ctx, 'E', qualified ? o->schema : NULL, o->name, NULL) == 1;
+}
+
 bool lint_absent(const struct lint_ctx *ctx, const struct lint_object *o)
 {
 	const struct lint_run *run = ctx->run;
@@ -494,9 +516,7 @@ bool lint_absent(const struct lint_ctx *ctx, const struct lint_object *o)
 	}
 	if (!name || !*name)
 		return false;
-	/* an object of the target renamed or moved into this name, or into a schema, earlier in the batch */
-	if (was_moved(run, kind == 'f' ? 'F' : kind, name) || (kind == 'r' && was_moved(run, 't', name)) ||
-	    (kind != 's' && (schema && *schema ? was_moved(run, 's', schema) : was_moved(run, 's', ""))))
+	if (moved_into(run, kind, schema, name))
 		return false;
 	if (kind == 'f') {
 		nargs = f->n_objargs;

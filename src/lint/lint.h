@@ -59,7 +59,8 @@ typedef char *(*lint_fk_lookup)(void *ctx, const char *schema1, const char *tabl
 /*
  * Whether the database holds an object: kind as lint_is_new (rule.h), plus
  * 'F' a function or procedure by name alone and 'f' by name and input
- * argument types, given in args as SQL type names (NULL-terminated);
+ * argument types, given in args as SQL type names (NULL-terminated), and
+ * 'E' a table that holds no rows (0 also when it has some);
  * schema NULL when unqualified (the database's search_path resolves it).
  * 1: it exists, 0: it does not, -1: unknown.
  */

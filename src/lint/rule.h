@@ -151,6 +151,14 @@ struct lint_object {
  */
 bool lint_absent(const struct lint_ctx *ctx, const struct lint_object *o);
 /*
+ * True when the database (lint_opts.exists, kind 'E') shows that table o
+ * exists and holds no rows at the time of the check, that no earlier
+ * statement of the batch renamed or moved anything to its name, and that
+ * the name resolves as the deploy will resolve it; false without a
+ * database or when unsure.  Dropping such a table loses no data.
+ */
+bool lint_empty_table(const struct lint_ctx *ctx, const struct lint_object *o);
+/*
  * lint_report for a finding about object o: a review finding about an
  * object that is lint_absent becomes an info finding that says so.
  */

@@ -79,3 +79,34 @@ def test_lint_without_a_database_is_unchanged(project, pgshift):
                                                                           "CREATE FUNCTION other"))
     r = pgshift.run("lint", str(path / "migration.sql"))
     assert r.returncode == 3 and "review  drop-object" in r.stdout, r.stdout + r.stderr
+
+
+def test_drop_of_an_empty_table_is_info_and_of_one_with_rows_stops(db, project, pgshift):
+    """The gate reads whether a table it is asked to drop holds rows: empty, nothing can be lost (info, the
+    deploy goes on); with one row the same DROP stops at the gate.  A table under row security is not read:
+    what the deploy role sees need not be the truth, so its drop stays a review finding."""
+    project.add("tables", 'CREATE TABLE spare (id int);\nCREATE TABLE "Kept" (id int);\n'
+                'CREATE TABLE guarded (id int);\nALTER TABLE guarded ENABLE ROW LEVEL SECURITY;\n')
+    assert pgshift.run_db("deploy").returncode == 0
+    db.query('INSERT INTO "Kept" VALUES (1)')
+
+    project.add("drop_spare", "DROP TABLE spare;\n")
+    r = pgshift.run_db("lint")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert 'info  drop-table  table "spare" is empty in the target database: nothing to lose' in r.stdout, r.stdout
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert not db.table_exists("spare")
+
+    drop_kept = project.add("drop_kept", 'DROP TABLE "Kept";\n')
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert 'review  drop-table  dropping table "Kept" deletes its data' in r.stdout, r.stdout
+    assert db.scalar('SELECT count(*) FROM "Kept"') == 1
+    assert pgshift.run_db("deploy", "--approve", drop_kept).returncode == 0
+
+    project.add("drop_guarded", "DROP TABLE guarded;\n")
+    r = pgshift.run_db("deploy")
+    assert r.returncode == 3, r.stdout + r.stderr
+    assert 'review  drop-table  dropping table "guarded" deletes its data' in r.stdout, r.stdout
+    assert db.table_exists("guarded")

@@ -182,7 +182,8 @@ def test_down_writes_each_migrations_down_and_rollback_undoes_them(pg, db, dbs, 
 
 def test_generated_down_of_a_new_table_rolls_back_through_the_gate(pg, db, dbs, project, pgshift):
     """The down of a generated migration that created a table, its index and a view drops them: it acknowledges
-    those drops (nothing that existed before the up is lost), so rollback needs no --approve.  A column the up
+    the drops of the index and the view (nothing that existed before the up is lost), and the gate lets the
+    drop of the table through because it is still empty, so rollback needs no --approve.  A column the up
     added stays for the gate (test_new_from_schema_in_prisma_layout)."""
     project.add("users", MIGRATIONS[0][1])
     (project.path / "schema.sql").write_text(
@@ -194,7 +195,7 @@ def test_generated_down_of_a_new_table_rolls_back_through_the_gate(pg, db, dbs, 
     assert new.returncode == 0, new
     downs = [(project.path / p).parent / "down.sql" for p in written(new)]
     text = "".join(d.read_text() for d in downs)
-    assert "-- pgshift:allow drop-table because: public.notes is created by this migration" in text, text
+    assert "-- pgshift:allow drop-table" not in text, text
     assert "-- pgshift:allow drop-object because: public.note_bodies" in text, text
     r = pgshift.run_db("deploy")
     assert r.returncode == 0, r
@@ -202,4 +203,25 @@ def test_generated_down_of_a_new_table_rolls_back_through_the_gate(pg, db, dbs, 
     r = pgshift.run_db("rollback", "--steps", str(len(downs)))
     assert r.returncode == 0, r
     assert without_history(pg, db.name) == before
+
+
+def test_generated_down_keeps_a_new_table_that_has_rows_for_the_gate(db, project, pgshift):
+    """Once the application wrote rows into the table the up created, the down's DROP TABLE would lose them:
+    rollback stops at the gate (exit 3) and leaves table and rows; with --approve it drops the table."""
+    project.add("users", MIGRATIONS[0][1])
+    (project.path / "schema.sql").write_text(
+        MIGRATIONS[0][1] + "CREATE TABLE notes (id bigint PRIMARY KEY, body text);\n")
+    assert pgshift.run_db("deploy").returncode == 0
+    new = pgshift.run_db("new", "notes", "--from-schema")
+    assert new.returncode == 0, new
+    name = (project.path / written(new)[0]).parent.name
+    assert pgshift.run_db("deploy").returncode == 0
+    db.query("INSERT INTO notes VALUES (1, 'written by the app after the deploy')")
+    r = pgshift.run_db("rollback", "--steps", "1")
+    assert r.returncode == 3, r
+    assert "drop-table" in r.stdout + r.stderr, r
+    assert db.scalar("SELECT count(*) FROM notes") == 1
+    r = pgshift.run_db("rollback", "--steps", "1", "--approve", name)
+    assert r.returncode == 0, r
+    assert db.scalar("SELECT to_regclass('public.notes') IS NULL")
 

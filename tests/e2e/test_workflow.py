@@ -228,7 +228,8 @@ def test_rollback_with_a_target_and_without_one(pipe):
     more = pipe.project.add("more", "CREATE TABLE more (id int);\n", down="DROP TABLE more;\n")
     pipe.push("two tables")
     assert pipe.applied() == [users, more] and len(pipe.hook.posts) == 1
-    # the down.sql drops a table: the gate stops it until the dispatch approves it
+    pipe.db.query("INSERT INTO more VALUES (1)")
+    # the down.sql drops a table with a row: the gate stops it until the dispatch approves it
     run = pipe.dispatch(type="rollback", target=users)
     assert run["rollback"].result == "failure" and run["rollback"].step("rollback").returncode == 3, run.log
     assert any(level == "error" and "approve" in msg for level, _, msg in run["rollback"].annotations)
@@ -271,7 +272,8 @@ def test_validate_without_a_database_lints_what_changed_since_the_push(pipe):
     pipe.runner.environments["production-read"] = {}
     pipe.project.add("t", "CREATE TABLE t (id int);\nCREATE TABLE ancient (id int);\n")
     assert pipe.push("t")["deploy"].result == "success"
-    # a table that exists on the target: the gate stops it (one that does not would be nothing to lose)
+    pipe.db.query("INSERT INTO ancient VALUES (1)")
+    # a table with rows on the target: the gate stops it (one absent or empty would be nothing to lose)
     old = pipe.project.add("old", "DROP TABLE ancient;\n")
     assert pipe.push("an old destructive one")["deploy"].result == "failure"
     new = pipe.project.add("new", "CREATE INDEX t_id ON t (id);\n")

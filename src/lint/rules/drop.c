@@ -107,7 +107,14 @@ RULE_CHECK(rule_drop_table)
 	struct dropped x;
 
 	for (size_t i = 0; d->remove_type == PG_QUERY__OBJECT_TYPE__OBJECT_TABLE && i < d->n_objects; i++)
-		if (dropped_existing(ctx, d, i, 'r', &x))
+		if (!dropped_existing(ctx, d, i, 'r', &x))
+			continue;
+		else if (lint_empty_table(ctx, &x.o))
+			lint_report(ctx, &(struct rule){ .id = self->id, .sev = SEV_INFO }, -1, &x.sub,
+				    "no data can be lost: the table held no rows when the gate looked; running code that "
+				    "reads {table} fails once it is gone",
+				    "", "table \"%s\" is empty in the target database: nothing to lose", x.name);
+		else
 			lint_report_on(ctx, self, &x.o, -1, &x.sub,
 				       "ACCESS EXCLUSIVE lock; every row of {table} is gone, and running code that reads it fails",
 				       "-- 1. ship app code that no longer reads or writes {table}\n"
