@@ -71,7 +71,7 @@ int common_target(const struct common_opts *c, struct target *t, struct pgs_erro
 
 	/* Registered even on failure: a URL that does not parse may still carry a password. */
 	for (size_t k = 0; t->secrets && t->secrets[k]; k++)
-		out_add_secret(t->secrets[k]);
+		secret_register(t->secrets[k]);
 	return rc;
 }
 
