@@ -5,9 +5,9 @@
 #ifndef PGSHIFT_CMD_BACKFILL_H
 #define PGSHIFT_CMD_BACKFILL_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 
+#include "db/conn.h"
 #include "util/err.h"
 
 struct backfill_spec {

@@ -231,7 +231,7 @@ int session_open_checked(struct session *s, const struct common_opts *c, bool re
 		if (held > 0)
 			s->lock_holder = buf_detach(&who);
 		else if (held < 0)
-			out_warning("could not read who holds the migration lock: %s", PQerrorMessage(s->conn));
+			out_warning("could not read who holds the migration lock: %s", db_error_message(s->conn));
 		buf_release(&who);
 	}
 	plan_compute(&s->set, &s->hist, &s->plan);
@@ -257,7 +257,7 @@ int session_reload(struct session *s, struct pgs_error *err)
 
 void session_close(struct session *s)
 {
-	if (s->locked && s->conn && PQstatus(s->conn) == CONNECTION_OK) {
+	if (s->locked && db_connected(s->conn)) {
 		struct pgs_error err = PGS_ERROR_INIT;
 
 		/* The lock ends with the session anyway; say so but keep the result. */
@@ -266,8 +266,7 @@ void session_close(struct session *s)
 			err_clear(&err);
 		}
 	}
-	if (s->conn)
-		PQfinish(s->conn);
+	db_close(s->conn);
 	plan_free(&s->plan);
 	history_free(&s->hist);
 	migset_free(&s->set);

@@ -7,7 +7,6 @@
 #define PGSHIFT_COMMON_H
 
 #include <jansson.h>
-#include <libpq-fe.h>
 #include <stdbool.h>
 
 #include "core/migset.h"

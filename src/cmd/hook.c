@@ -125,8 +125,7 @@ static void record_on_last_deployment(const struct common_opts *c, bool delivere
 		err_clear(&e);
 	}
 	deployment_free(&d);
-	if (conn)
-		PQfinish(conn);
+	db_close(conn);
 	target_free(&t);
 }
 

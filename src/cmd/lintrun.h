@@ -5,10 +5,10 @@
 #ifndef PGSHIFT_LINTRUN_H
 #define PGSHIFT_LINTRUN_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "db/conn.h"
 #include "lint/lint.h"
 #include "util/err.h"
 #include "util/opts.h"

@@ -184,7 +184,7 @@ int lock_retry_run(PGconn *conn, const struct lock_retry *lr, const char *name, 
 			rc = 0;
 			break;
 		}
-		if (strcmp(fail.sqlstate, "55P03") || PQstatus(conn) != CONNECTION_OK)
+		if (strcmp(fail.sqlstate, "55P03") || !db_connected(conn))
 			break;
 		st = fail.stmt >= 0 && (size_t)fail.stmt < script->n ? &script->stmts[fail.stmt] : NULL;
 		w.waited_ms = (long)(now_ms() - t0) - 1;

@@ -14,10 +14,10 @@
 #ifndef PGSHIFT_LOCKRETRY_H
 #define PGSHIFT_LOCKRETRY_H
 
-#include <libpq-fe.h>
 
 #include "core/script.h"
 #include "db/apply.h"
+#include "db/conn.h"
 #include "util/err.h"
 #include "util/opts.h"
 

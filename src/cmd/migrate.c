@@ -251,7 +251,7 @@ static void record_prisma_attempt(struct session *ss, const struct migration *m,
 	struct pgs_error ignore = PGS_ERROR_INIT;
 	struct buf logs = BUF_INIT;
 
-	if (!ss->ht.prisma || PQstatus(ss->conn) != CONNECTION_OK)
+	if (!ss->ht.prisma || !db_connected(ss->conn))
 		return;
 	buf_addf(&logs, "pgshift: %s", why->message ? why->message : "failed");
 	if (why->detail)
@@ -343,7 +343,7 @@ static int apply_with_backfill(struct session *ss, const struct migrate_opts *o,
 	}
 	return history_finish_row(ss->conn, &ss->ht, id, err);
 failed:
-	if (PQstatus(ss->conn) == CONNECTION_OK) {
+	if (db_connected(ss->conn)) {
 		struct pgs_error ignore = PGS_ERROR_INIT;
 		char *logs = xasprintf("pgshift: %s; %zu of %zu statements applied", err->message ? err->message : "failed",
 				       i, s->n);

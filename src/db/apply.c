@@ -3,6 +3,7 @@
  */
 #include "db/apply.h"
 
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -11,10 +11,10 @@
 #ifndef PGSHIFT_APPLY_H
 #define PGSHIFT_APPLY_H
 
-#include <libpq-fe.h>
 
 #include "core/migset.h"
 #include "core/script.h"
+#include "db/conn.h"
 #include "db/history.h"
 #include "db/index.h"
 #include "util/err.h"

@@ -11,10 +11,10 @@
 #ifndef PGSHIFT_HISTORY_H
 #define PGSHIFT_HISTORY_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 
 #include "core/plan.h"
+#include "db/conn.h"
 #include "util/err.h"
 
 /* Prisma takes pg_advisory_lock(72707369) during migrate deploy. */
