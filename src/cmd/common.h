@@ -30,6 +30,22 @@
 	OPT_DURATION(0, "connect-timeout", &(c)->connect_timeout_ms, "DURATION", "give up connecting after this long (default 10s)"), \
 	OPT_STRING(0, "history-schema", &(c)->history_schema, "SCHEMA", "schema of the history table (default public)")
 
+/* The lock options of deploy, reset and rollback; timeout -1 means the growing schedule. */
+#define LOCK_RETRY_OPTS(timeout, tries, delay) \
+	OPT_DURATION(0, "lock-timeout", (timeout), "DURATION", \
+		     "one lock_timeout for every try (default: 100 ms growing to at most half the server's " \
+		     "deadlock_timeout; 0: none; -- pgshift:lock-timeout in a file wins)"), \
+	OPT_INT(0, "lock-retries", (tries), "N", \
+		"tries when a lock is not granted (default 64: pgshift keeps trying for about 10 minutes)"), \
+	OPT_DURATION(0, "lock-retry-delay", (delay), "DURATION", \
+		     "first sleep between tries, growing by half to 10 s, with jitter (default 500ms)")
+
+/* deploy's and reset's: the lock options and the statement timeout (struct deploy_opts, run/deploy.h). */
+#define DEPLOY_LOCK_OPTS(o) \
+	LOCK_RETRY_OPTS(&(o)->lock_timeout_ms, &(o)->lock_retries, &(o)->lock_retry_delay_ms), \
+	OPT_DURATION(0, "statement-timeout", &(o)->statement_timeout_ms, "DURATION", \
+		     "statement_timeout of each migration (default none)")
+
 /*
  * Ends a command's option parsing: parses argv with opts and refuses more
  * positional arguments than the command's row in main.c allows.  Returns

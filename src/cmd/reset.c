@@ -15,10 +15,11 @@
 
 #include "cmd/cmds.h"
 #include "cmd/common.h"
-#include "cmd/migrate.h"
+#include "cmd/events.h"
 #include "cmd/seed.h"
 #include "core/dotenv.h"
 #include "db/reset.h"
+#include "run/deploy.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
 
@@ -92,7 +93,7 @@ static int check_reached_locally(PGconn *conn, void *ctx, struct pgs_error *err)
 int cmd_reset(int argc, char **argv)
 {
 	struct common_opts c = { 0 };
-	struct migrate_opts mo = MIGRATE_OPTS_INIT;
+	struct deploy_opts mo = DEPLOY_OPTS_INIT;
 	struct seed_opts so = { 0 };
 	struct strlist schemas = { 0 };
 	bool yes = false, force = false, no_seed = false;
@@ -111,6 +112,7 @@ int cmd_reset(int argc, char **argv)
 	static const char *default_schema[] = { "public" };
 	struct pgs_error err = PGS_ERROR_INIT;
 	struct session ss = { 0 };
+	struct cmd_events ev;
 	struct target t = { 0 };
 	int rc = EXIT_OK, applied;
 
@@ -131,7 +133,8 @@ int cmd_reset(int argc, char **argv)
 	if (db_reset_schemas(ss.conn, schemas.items, schemas.n, &ss.ht, &err) < 0 || session_reload(&ss, &err) < 0)
 		goto fail;
 	out_printf("reset %s: schema%s emptied\n", ss.t.display, schemas.n == 1 ? "" : "s");
-	applied = migrate_pending(&ss, &mo, NULL, &err);
+	cmd_events_init(&ev, false, NULL);
+	applied = deploy_pending(&ss, &mo, &ev.sink, &err);
 	if (applied < 0)
 		goto fail;
 	out_printf("%d migration%s applied\n", applied, applied == 1 ? "" : "s");
