@@ -2,14 +2,15 @@
 # layers: the layering rules of docs/ARCHITECTURE.md, checked on the sources.
 #   - src/cmd/ never includes libpq-fe.h nor calls a PQ function: only a PGconn crosses into it;
 #     no header includes libpq-fe.h (db/conn.h declares PGconn), so no cmd/ file gets it through one.
+#   - src/run/ includes nothing of src/cmd/.
 #   - src/run/, src/db/, src/schema/ and src/core/ never print: no util/output.h, no jansson.h,
 #     no printf, fprintf, puts or fputs (they fill a pgs_error or emit run/ events).
 # Prints each breach as FILE:LINE: TEXT and exits 1 when there is one.
 cd "$(dirname "$0")/.." || exit 2
 
-# TODO(issue 17): owned by the helper moving the backfill and seed engines to run/;
-# removed from this list at the merge.
-known='src/cmd/backfill.c src/cmd/backfill.h src/cmd/seed.c src/cmd/seed.h src/cmd/shadow.c src/cmd/shadow.h'
+# Lines let through for now (an extended regular expression on FILE:LINE: TEXT).
+# TODO(issue 17): the backfill engine moves to run/backfill.c; this goes at the merge.
+known='^src/run/deploy\.c:[0-9]+: #include "cmd/backfill\.h"'
 
 status=0
 breach() {
@@ -18,13 +19,12 @@ breach() {
 	re=$2
 	shift 2
 	for f in "$@"; do
-		case " $known " in *" $f "*) continue ;; esac
 		# comments are not code: drop // lines and the lines of /* ... */ blocks before matching
 		hits=$(awk '
 			/\/\*/ { incomment = 1 }
 			{ if (!incomment && $0 !~ /^[ \t]*\/\//) print FILENAME ":" FNR ": " $0 }
 			/\*\// { incomment = 0 }
-		' "$f" | grep -E "$re")
+		' "$f" | grep -E "$re" | grep -Ev "$known")
 		if [ -n "$hits" ]; then
 			printf '%s\n' "$hits" | while IFS= read -r line; do printf '%s   <- %s\n' "$line" "$what"; done
 			status=1
@@ -35,6 +35,7 @@ breach() {
 breach "cmd/ must not include libpq-fe.h" '#[[:space:]]*include[[:space:]]*<libpq-fe\.h>' src/cmd/*.[ch]
 breach "headers must not include libpq-fe.h (db/conn.h declares PGconn)" '#[[:space:]]*include[[:space:]]*<libpq-fe\.h>' src/*/*.h
 breach "cmd/ must not call libpq (use a db/ function)" '(^|[^A-Za-z0-9_])PQ[a-z][A-Za-z]*[[:space:]]*\(' src/cmd/*.[ch]
+breach "run/ is under cmd/: it must not include cmd/ headers" '#[[:space:]]*include[[:space:]]*"cmd/' src/run/*.[ch]
 for dir in run db schema core; do
 	breach "$dir/ must not print (util/output.h)" '#[[:space:]]*include[[:space:]]*"util/output\.h"' src/$dir/*.[ch]
 	breach "$dir/ must not use jansson" '#[[:space:]]*include[[:space:]]*<jansson\.h>' src/$dir/*.[ch]
