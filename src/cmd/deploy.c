@@ -20,9 +20,9 @@
 #include "util/gha.h"
 #include "cmd/seed.h"
 #include "core/dotenv.h"
+#include "run/deploy.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
-#include "run/deploy.h"
 #include "util/proc.h"
 
 static const char usage[] = "pgshift deploy [options]";
