@@ -34,7 +34,7 @@ LIB := $(BUILD)/libpgshift.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
 
-.PHONY: all test unit e2e demo asan valgrind fuzz fuzz-build fuzz-smoke install deps clean bench
+.PHONY: all test layers unit e2e demo asan valgrind fuzz fuzz-build fuzz-smoke install deps clean bench
 
 all: pgshift
 
@@ -75,7 +75,12 @@ unit: $(UNIT_BIN)
 e2e: $(BUILD)/pgshift
 	PGSHIFT_BIN=$(abspath $(BUILD)/pgshift) $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e $(PYTEST_ARGS)
 
+# The layering rules of docs/ARCHITECTURE.md: who may include libpq, who may print.
+layers:
+	@sh tests/layers.sh
+
 test: deps
+	$(MAKE) layers
 	$(MAKE) all
 	$(MAKE) unit
 	$(MAKE) fuzz-smoke

@@ -94,12 +94,12 @@ int main(int argc, char **argv)
 			return EXIT_USAGE;
 		}
 		/* PGPASSWORD may be used by libpq without ever appearing in a URL. */
-		out_add_secret(getenv("PGPASSWORD"));
+		secret_register(getenv("PGPASSWORD"));
 		cmd_running = &commands[i];
 		rc = commands[i].fn(argc - 2, argv + 2);
 		fflush(stdout);
 		dotenv_unload();
-		out_free_secrets();
+		secret_forget_all();
 		return rc;
 	}
 	out_errorf("unknown command \"%s\"", name);

@@ -137,6 +137,12 @@ int backfill_run_printed(PGconn *conn, const struct history_table *ht, const str
 	return r;
 }
 
+int backfill_run_for_deploy(void *json_result, PGconn *conn, const struct history_table *ht,
+			    const struct backfill_spec *spec, struct backfill_opts *o, struct pgs_error *err)
+{
+	return backfill_run_printed(conn, ht, spec, o, false, *(const bool *)json_result, err);
+}
+
 int cmd_backfill(int argc, char **argv)
 {
 	struct common_opts c = { 0 };

@@ -32,4 +32,11 @@ void backfill_printer_init(struct backfill_printer *p, struct backfill_opts *o, 
 int backfill_run_printed(PGconn *conn, const struct history_table *ht, const struct backfill_spec *spec,
 			 struct backfill_opts *o, bool json, bool to_stderr, struct pgs_error *err);
 
+/*
+ * A backfill_runner for deploy and reset: backfill_run_printed in text,
+ * on stderr when *(const bool *)json_result (stdout holds the JSON result).
+ */
+int backfill_run_for_deploy(void *json_result, PGconn *conn, const struct history_table *ht,
+			    const struct backfill_spec *spec, struct backfill_opts *o, struct pgs_error *err);
+
 #endif

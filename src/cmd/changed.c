@@ -368,8 +368,7 @@ out:
 	buf_release(&commit);
 	buf_release(&deployed);
 	history_free(&hist);
-	if (conn)
-		PQfinish(conn);
+	db_close(conn);
 	target_free(&t);
 	free(deployed_at);
 	free(dir);

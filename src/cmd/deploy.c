@@ -2,7 +2,7 @@
  * deploy: apply the pending migrations (and, with --seed, the seed).
  *
  * Steps 1-4 (inputs, connection, lock, history) are session_open's; the
- * plan check and the applying are migrate_pending's; this file owns the
+ * plan check and the applying are deploy_pending's (run/deploy.c); this file owns the
  * options, the report, and the deployment's record (pgshift_deployments:
  * the git commit deployed, the hook's delivery).
  */
@@ -11,15 +11,17 @@
 
 #include <jansson.h>
 
+#include "cmd/backfill.h"
 #include "cmd/cmds.h"
 #include "cmd/common.h"
-#include "cmd/migrate.h"
+#include "cmd/events.h"
 #include "cmd/roles.h"
 #include "cmd/hook.h"
 #include "cmd/dump.h"
 #include "util/gha.h"
 #include "cmd/seed.h"
 #include "core/dotenv.h"
+#include "run/deploy.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
 #include "util/proc.h"
@@ -70,7 +72,7 @@ static int deployment_begin(struct session *ss, struct deployment *prev, char **
 int cmd_deploy(int argc, char **argv)
 {
 	struct common_opts c = { 0 };
-	struct migrate_opts mo = MIGRATE_OPTS_INIT;
+	struct deploy_opts mo = DEPLOY_OPTS_INIT;
 	struct strlist approve = { 0 };
 	struct seed_opts so = { 0 };
 	const char *app_role = config_getenv("PGSHIFT_APP_ROLE");
@@ -86,7 +88,7 @@ int cmd_deploy(int argc, char **argv)
 			 "apply pending migrations older than the newest applied one (or PGSHIFT_ALLOW_OUT_OF_ORDER=1)"),
 		OPT_DURATION(0, "lock-wait", &lock_wait_ms, "DURATION",
 			     "wait this long for a concurrent deploy's lock, saying who holds it (default 60s; 0: do not wait)"),
-		MIGRATE_LOCK_OPTS(&mo),
+		DEPLOY_LOCK_OPTS(&mo),
 		OPT_GROUP("safety gate"),
 		OPT_LIST(0, "approve", &approve, "NAME", "approve the review-level findings of migration NAME (repeatable)"),
 		OPT_BOOL(0, "strict", &mo.strict, "warnings block the deploy too"),
@@ -105,6 +107,7 @@ int cmd_deploy(int argc, char **argv)
 	};
 	struct pgs_error err = PGS_ERROR_INIT;
 	struct session ss = { 0 };
+	struct cmd_events ev;
 	struct deployment prev = { 0 };
 	char *dep_id = NULL, *commit = NULL;
 	json_t *jlist = json_array();
@@ -125,7 +128,8 @@ int cmd_deploy(int argc, char **argv)
 	}
 	if (hook_url(hook_opt))
 		hook_register_secret(hook_url(hook_opt));
-	mo.json = c.json;
+	mo.backfill = backfill_run_for_deploy;
+	mo.backfill_ctx = &c.json;
 	mo.gate = true;
 	mo.approve = &approve;
 	/* A dry run reads without locking and writes nothing. */
@@ -133,7 +137,9 @@ int cmd_deploy(int argc, char **argv)
 		goto fail;
 	if (!mo.dry_run && deployment_begin(&ss, &prev, &dep_id, &commit, &err) < 0)
 		goto fail;
-	applied = migrate_pending(&ss, &mo, jlist, &err);
+	cmd_events_init(&ev, c.json, jlist);
+	ev.strict = mo.strict;
+	applied = deploy_pending(&ss, &mo, &ev.sink, &err);
 	if (applied < 0)
 		goto fail;
 	/* the migrations are in: this commit is deployed (also when there was nothing to apply) */

@@ -217,11 +217,11 @@ out:
 	for (int i = 0; i < 2; i++) {
 		schema_model_free(&sides[i].m);
 		if (sides[i].conn)
-			PQfinish(sides[i].conn);
+			db_close(sides[i].conn);
 		target_free(&sides[i].t);
 	}
 	if (tp == &t)
-		PQfinish(conn);
+		db_close(conn);
 	target_free(&t);
 	if (loaded)
 		migset_free(&set);

@@ -82,8 +82,7 @@ static int compute(const struct common_opts *c, const char *shadow_url, const st
 out:
 	schema_model_free(&before);
 	schema_model_free(&after);
-	if (conn)
-		PQfinish(conn);
+	db_close(conn);
 	target_free(&t);
 	return rc;
 }

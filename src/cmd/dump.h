@@ -4,8 +4,8 @@
 #ifndef PGSHIFT_CMD_DUMP_H
 #define PGSHIFT_CMD_DUMP_H
 
-#include <libpq-fe.h>
 
+#include "db/conn.h"
 #include "schema/model.h"
 #include "util/err.h"
 

@@ -41,15 +41,15 @@ void hook_register_secret(const char *url)
 	const char *scheme = strstr(url, "://");
 	const char *rest = scheme ? strchr(scheme + 3, '/') : NULL;
 
-	out_add_secret(url);
+	secret_register(url);
 	if (rest && rest[1]) {
 		/* the path after its first segment, and the query: where hooks keep their tokens */
 		const char *second = strchr(rest + 1, '/');
 		const char *query = strchr(rest, '?');
 		if (second && second[1])
-			out_add_secret(second + 1);
+			secret_register(second + 1);
 		if (query && query[1])
-			out_add_secret(query + 1);
+			secret_register(query + 1);
 	}
 }
 
@@ -125,8 +125,7 @@ static void record_on_last_deployment(const struct common_opts *c, bool delivere
 		err_clear(&e);
 	}
 	deployment_free(&d);
-	if (conn)
-		PQfinish(conn);
+	db_close(conn);
 	target_free(&t);
 }
 

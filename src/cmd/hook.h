@@ -5,9 +5,9 @@
 #ifndef PGSHIFT_CMD_HOOK_H
 #define PGSHIFT_CMD_HOOK_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 
+#include "db/conn.h"
 #include "db/history.h"
 #include "util/err.h"
 #include "util/http.h"

@@ -18,6 +18,7 @@
 #include "cmd/common.h"
 #include "cmd/lintrun.h"
 #include "core/text.h"
+#include "run/gate.h"
 #include "util/exitcodes.h"
 #include "util/fsutil.h"
 #include "util/output.h"

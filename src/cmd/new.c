@@ -200,7 +200,7 @@ out:
 	schema_model_free(&before);
 	schema_model_free(&after);
 	if (conn)
-		PQfinish(conn);
+		db_close(conn);
 	target_free(&t);
 	free(migs);
 	return rc;

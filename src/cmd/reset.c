@@ -13,12 +13,14 @@
 
 #include <jansson.h>
 
+#include "cmd/backfill.h"
 #include "cmd/cmds.h"
 #include "cmd/common.h"
-#include "cmd/migrate.h"
+#include "cmd/events.h"
 #include "cmd/seed.h"
 #include "core/dotenv.h"
 #include "db/reset.h"
+#include "run/deploy.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
 
@@ -92,7 +94,7 @@ static int check_reached_locally(PGconn *conn, void *ctx, struct pgs_error *err)
 int cmd_reset(int argc, char **argv)
 {
 	struct common_opts c = { 0 };
-	struct migrate_opts mo = MIGRATE_OPTS_INIT;
+	struct deploy_opts mo = DEPLOY_OPTS_INIT;
 	struct seed_opts so = { 0 };
 	struct strlist schemas = { 0 };
 	bool yes = false, force = false, no_seed = false;
@@ -111,8 +113,10 @@ int cmd_reset(int argc, char **argv)
 	static const char *default_schema[] = { "public" };
 	struct pgs_error err = PGS_ERROR_INIT;
 	struct session ss = { 0 };
+	struct cmd_events ev;
 	struct target t = { 0 };
 	int rc = EXIT_OK, applied;
+	bool no_json = false;
 
 	if (cmd_options(argc, argv, opts, usage, &rc) < 0) {
 		strlist_free(&schemas);
@@ -131,7 +135,10 @@ int cmd_reset(int argc, char **argv)
 	if (db_reset_schemas(ss.conn, schemas.items, schemas.n, &ss.ht, &err) < 0 || session_reload(&ss, &err) < 0)
 		goto fail;
 	out_printf("reset %s: schema%s emptied\n", ss.t.display, schemas.n == 1 ? "" : "s");
-	applied = migrate_pending(&ss, &mo, NULL, &err);
+	cmd_events_init(&ev, false, NULL);
+	mo.backfill = backfill_run_for_deploy;
+	mo.backfill_ctx = &no_json;
+	applied = deploy_pending(&ss, &mo, &ev.sink, &err);
 	if (applied < 0)
 		goto fail;
 	out_printf("%d migration%s applied\n", applied, applied == 1 ? "" : "s");

@@ -15,6 +15,7 @@
 #include "cmd/lintrun.h"
 #include "core/script.h"
 #include "lint/lint.h"
+#include "run/gate.h"
 #include "util/exitcodes.h"
 #include "util/gha.h"
 #include "util/output.h"

@@ -151,8 +151,8 @@ int cmd_roles(int argc, char **argv)
 		char *apw = password_for("PGSHIFT_ADMIN_PASSWORD", admin, !print);
 		char *ppw = password_for("PGSHIFT_APP_PASSWORD", app, !print);
 
-		out_add_secret(apw);
-		out_add_secret(ppw);
+		secret_register(apw);
+		secret_register(ppw);
 		r.admin_password = apw;
 		r.app_password = ppw;
 		if (roles_setup_sql(conn, &r, &ht, !print, &sql, &err) < 0) {

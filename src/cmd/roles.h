@@ -4,9 +4,9 @@
 #ifndef PGSHIFT_CMD_ROLES_H
 #define PGSHIFT_CMD_ROLES_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 
+#include "db/conn.h"
 #include "db/history.h"
 #include "util/err.h"
 #include "util/opts.h"

@@ -17,12 +17,13 @@
 
 #include "cmd/cmds.h"
 #include "cmd/common.h"
-#include "cmd/lintrun.h"
-#include "cmd/lockretry.h"
+#include "cmd/events.h"
 #include "core/script.h"
 #include "core/text.h"
 #include "db/apply.h"
 #include "db/conn.h"
+#include "run/gate.h"
+#include "run/lockretry.h"
 #include "util/clock.h"
 #include "util/exitcodes.h"
 #include "util/fsutil.h"
@@ -163,14 +164,15 @@ static int try_down(void *arg, long lock_timeout_ms, struct apply_failure *fail,
 }
 
 /* The safety gate over the down.sql files, in the order they run (newest first). */
-static int gate(struct session *ss, const struct gate_opts *go, const struct down *d, size_t n, struct pgs_error *err)
+static int gate(struct session *ss, const struct gate_opts *go, const struct down *d, size_t n,
+		const struct run_sink *sink, struct pgs_error *err)
 {
 	struct gate_file *files = xcalloc(n + 1, sizeof(*files));
 	int rc;
 
 	for (size_t i = 0; i < n; i++)
 		files[i] = (struct gate_file){ d[i].e->mig->down_path, d[i].sql.data, d[i].e->name, NULL };
-	rc = lint_gate(ss->conn, go, files, n, err);
+	rc = lint_gate(ss->conn, go, files, n, sink, err);
 	for (size_t i = 0; i < n; i++)
 		free(files[i].review);	/* rolled_back_at is the record: no review column to keep it in */
 	free(files);
@@ -184,7 +186,7 @@ int cmd_rollback(int argc, char **argv)
 	int steps = -1;
 	bool dry_run = false;
 	struct strlist approve = { 0 };
-	struct gate_opts go = { &approve, false, false, true };
+	struct gate_opts go = { &approve, false, true };
 	long lock_wait_ms = 60000, lock_timeout_ms = -1, statement_timeout_ms = 0;
 	int lock_retries = LOCK_RETRY_TRIES;
 	long lock_retry_delay_ms = LOCK_RETRY_SLEEP_MS;
@@ -205,6 +207,7 @@ int cmd_rollback(int argc, char **argv)
 		OPT_END(),
 	};
 	struct pgs_error err = PGS_ERROR_INIT;
+	struct cmd_events ev;
 	struct session ss;
 	struct down *downs = NULL;
 	size_t ndown = 0, reverted = 0;
@@ -228,9 +231,10 @@ int cmd_rollback(int argc, char **argv)
 		strlist_free(&approve);
 		return common_fail(&err);
 	}
-	go.json = c.json;
+	cmd_events_init(&ev, c.json, NULL);
+	ev.strict = go.strict;
 	if (pick(&ss, to, steps, steps > 0, &downs, &ndown, &err) < 0 || prepare(downs, ndown, &err) < 0 ||
-	    gate(&ss, &go, downs, ndown, &err) < 0)
+	    gate(&ss, &go, downs, ndown, &ev.sink, &err) < 0)
 		goto fail;
 	if (dry_run || !ndown) {
 		if (!c.json) {
@@ -253,7 +257,7 @@ int cmd_rollback(int argc, char **argv)
 		struct lock_retry sched;
 
 		lock_retry_init(&sched, lock_timeout_ms, lock_retries, lock_retry_delay_ms, db_deadlock_timeout_ms(ss.conn));
-		lock_retry_warn(&sched);
+		lock_retry_warn(&sched, &ev.sink);
 		for (size_t i = 0; i < ndown; i++) {
 			struct migration *m = downs[i].e->mig;
 			struct apply_job job = { APPLY_DOWN, m, m->down_path, downs[i].sql.data, &downs[i].script };
@@ -265,7 +269,7 @@ int cmd_rollback(int argc, char **argv)
 			/* -- pgshift:lock-timeout in the down.sql fixes the timeout, as in a migration.sql */
 			if (downs[i].lock_timeout_ms >= 0)
 				lr.fixed_ms = downs[i].lock_timeout_ms;
-			if (lock_retry_run(ss.conn, &lr, m->name, &downs[i].script, try_down, &t, &err) < 0) {
+			if (lock_retry_run(ss.conn, &lr, m->name, &downs[i].script, try_down, &t, &ev.sink, &err) < 0) {
 				if (reverted && !c.json)
 					out_printf("%zu migration%s reverted before the failure; %zu not touched\n", reverted,
 						   reverted == 1 ? "" : "s", ndown - reverted - 1);

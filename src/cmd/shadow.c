@@ -11,6 +11,7 @@
 #include "devdb/devdb.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
+#include "util/secret.h"
 
 /* Resolves url as a target (TLS policy as the target's), registering its secrets. */
 static int resolve(const struct common_opts *c, const char *url, const char *source, struct target *t,
@@ -25,7 +26,7 @@ static int resolve(const struct common_opts *c, const char *url, const char *sou
 	int rc = url_resolve(&req, t, err);
 
 	for (size_t k = 0; t->secrets && t->secrets[k]; k++)
-		out_add_secret(t->secrets[k]);
+		secret_register(t->secrets[k]);
 	t->source = source;
 	if (rc < 0)
 		err_prefix(err, "%s", source);

@@ -7,10 +7,10 @@
 #ifndef PGSHIFT_CMD_SHADOW_H
 #define PGSHIFT_CMD_SHADOW_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 
 #include "cmd/common.h"
+#include "db/conn.h"
 #include "db/scratch.h"
 #include "schema/model.h"
 

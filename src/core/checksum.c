@@ -9,6 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "util/buf.h"
+
 static void hex(const unsigned char *in, size_t n, char *out)
 {
 	static const char digits[] = "0123456789abcdef";
@@ -39,8 +41,7 @@ void checksum_sha256_hex(const void *data, size_t len, char out[CHECKSUM_HEX_LEN
 
 	pthread_once(&sha256_once, fetch_sha256);
 	if (!sha256 || !EVP_Digest(data, len, md, &mdlen, sha256, NULL)) {
-		fputs("pgshift: fatal: SHA-256 is not available\n", stderr);
-		abort();
+		xfatal("SHA-256 is not available");
 	}
 	hex(md, mdlen, out);
 }
@@ -51,8 +52,7 @@ void uuid_v4(char out[37])
 	char h[33];
 
 	if (RAND_bytes(r, sizeof(r)) != 1) {
-		fputs("pgshift: fatal: no random bytes available\n", stderr);
-		abort();
+		xfatal("no random bytes available");
 	}
 	r[6] = (unsigned char)((r[6] & 0x0F) | 0x40);
 	r[8] = (unsigned char)((r[8] & 0x3F) | 0x80);

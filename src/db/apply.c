@@ -3,6 +3,7 @@
  */
 #include "db/apply.h"
 
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -179,21 +180,17 @@ static int set_session_timeouts(PGconn *conn, long lock_timeout_ms, long stateme
  * err names the migration and the line, and the row records the failure
  * with the steps done before it, so that deploy resumes at statement i.
  */
-static void guard_failed(PGconn *conn, const struct history_table *ht, const struct apply_job *job, const char *id,
-			 size_t i, struct pgs_error *err)
+static void guard_failed(PGconn *conn, const struct history_run *row, const struct apply_job *job, size_t i,
+			 struct pgs_error *err)
 {
 	const struct stmt *st = &job->script->stmts[i];
-	struct pgs_error ignore = PGS_ERROR_INIT;
 	char *logs;
 
 	err_prefix(err, "%s%s failed at %s:%d", job->m ? "migration " : "", job->m ? job->m->name : job->path, job->path,
 		   st->line);
-	if (!ht)
-		return;
 	logs = xasprintf("statement %zu of %zu (line %d) failed: %s; %zu of %zu statements applied", i + 1,
 			 job->script->n, st->line, err->message, i, job->script->n);
-	if (PQstatus(conn) == CONNECTION_OK && history_fail_row(conn, ht, id, logs, &ignore) < 0)
-		err_clear(&ignore);
+	history_run_fail(conn, row, logs);
 	free(logs);
 }
 
@@ -202,18 +199,12 @@ int apply_autocommit(PGconn *conn, const struct history_table *ht, const struct 
 {
 	const struct script *s = job->script;
 	struct buf text = BUF_INIT;
-	char id[37];
+	struct history_run row;
 	int rc = -1;
 
-	if (!ht) {
-		id[0] = '\0';
-	} else if (resume_id) {
-		snprintf(id, sizeof(id), "%s", resume_id);
-		if (history_restart_row(conn, ht, id, job->m->checksum, err) < 0)
-			return -1;
-	} else if (history_start_row(conn, ht, job->m->name, job->m->checksum, job->review, id, err) < 0) {
+	if (history_run_begin(conn, ht, job->m ? job->m->name : NULL, job->m ? job->m->checksum : NULL, job->review,
+			      resume_id, &row, err) < 0)
 		return -1;
-	}
 	for (size_t i = (size_t)start_step; i < s->n; i++) {
 		const struct stmt *st = &s->stmts[i];
 		struct sql_failure f;
@@ -223,11 +214,11 @@ int apply_autocommit(PGconn *conn, const struct history_table *ht, const struct 
 		if (set_session_timeouts(conn, ci.kind != CC_NONE && o->concurrent_lock_timeout_ms > 0
 						       ? o->concurrent_lock_timeout_ms : o->lock_timeout_ms,
 					 o->statement_timeout_ms, err) < 0) {
-			guard_failed(conn, ht, job, id, i, err);
+			guard_failed(conn, &row, job, i, err);
 			goto out;
 		}
 		if (db_index_guard_before(conn, &ci, o->note, o->note_ctx, err) < 0) {
-			guard_failed(conn, ht, job, id, i, err);
+			guard_failed(conn, &row, job, i, err);
 			goto out;
 		}
 		buf_reset(&text);
@@ -255,24 +246,20 @@ int apply_autocommit(PGconn *conn, const struct history_table *ht, const struct 
 				err_hint(err, "this migration runs outside a transaction and nothing of it was applied; fix "
 					      "statement 1 and run deploy again, or \"pgshift resolve --rolled-back %s\"",
 					 job->m->name);
-			if (!lost && ht) {
-				struct pgs_error ignore = PGS_ERROR_INIT;
-				if (history_fail_row(conn, ht, id, logs.data, &ignore) < 0)
-					err_clear(&ignore);
-			}
+			history_run_fail(conn, &row, logs.data);
 			buf_release(&logs);
 			buf_release(&first);
 			sql_failure_free(&f);
 			goto out;
 		}
 		if (db_index_guard_after(conn, &ci, o->note, o->note_ctx, err) < 0) {
-			guard_failed(conn, ht, job, id, i, err);
+			guard_failed(conn, &row, job, i, err);
 			goto out;
 		}
-		if (ht && history_set_steps(conn, ht, id, (int)i + 1, err) < 0)
+		if (history_run_step(conn, &row, (int)i + 1, err) < 0)
 			goto out;
 	}
-	if (ht && history_finish_row(conn, ht, id, err) < 0)
+	if (history_run_finish(conn, &row, err) < 0)
 		goto out;
 	rc = 0;
 out:
@@ -282,8 +269,8 @@ out:
 	return rc;
 }
 
-int apply_steps(PGconn *conn, const struct history_table *ht, const struct apply_job *job, const struct apply_opts *o,
-		const char *id, size_t from, size_t to, struct pgs_error *err)
+int apply_steps(PGconn *conn, const struct history_run *row, const struct apply_job *job, const struct apply_opts *o,
+		size_t from, size_t to, struct pgs_error *err)
 {
 	if (o->failure) {
 		o->failure->sqlstate[0] = '\0';
@@ -292,7 +279,7 @@ int apply_steps(PGconn *conn, const struct history_table *ht, const struct apply
 	if (begin(conn, o, err) < 0)
 		return -1;
 	if (run_range(conn, job, from, to, o->failure, err) < 0 ||
-	    history_set_steps(conn, ht, id, (int)to, err) < 0) {
+	    history_run_step(conn, row, (int)to, err) < 0) {
 		db_rollback(conn);
 		return -1;
 	}

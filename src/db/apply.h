@@ -11,10 +11,10 @@
 #ifndef PGSHIFT_APPLY_H
 #define PGSHIFT_APPLY_H
 
-#include <libpq-fe.h>
 
 #include "core/migset.h"
 #include "core/script.h"
+#include "db/conn.h"
 #include "db/history.h"
 #include "db/index.h"
 #include "util/err.h"
@@ -67,10 +67,10 @@ int apply_scripts(PGconn *conn, const struct history_table *ht, const struct app
 
 /*
  * Runs an UP job statement by statement in autocommit, for statements that
- * cannot run in a transaction block.  The history row is written as started
- * first (or, when resume_id is given, the failed row is re-armed and the
- * first start_step statements, done earlier, are skipped), then its step
- * count after every statement, then finished.  On failure the row keeps the
+ * cannot run in a transaction block.  The history row is begun first
+ * (history_run_begin: when resume_id is given, the failed row is re-armed
+ * and the first start_step statements, done earlier, are skipped), then its
+ * step count after every statement, then finished.  On failure the row keeps the
  * steps done and logs say which statement failed; err says the same.
  * A concurrent index build is guarded (db_index_guard_before/after): an
  * invalid index in its way is dropped first, and the step fails when its
@@ -82,11 +82,11 @@ int apply_autocommit(PGconn *conn, const struct history_table *ht, const struct 
 
 /*
  * Runs statements [from, to) of an UP job in one transaction together with
- * the step count `to` on the history row id (a started row, as for a
- * migration with backfill statements, which commits in steps).  On failure
- * the transaction is rolled back: neither the statements nor the count stay.
+ * the step count `to` on the history row (begun: a migration with backfill
+ * statements commits in steps).  On failure the transaction is rolled back:
+ * neither the statements nor the count stay.
  */
-int apply_steps(PGconn *conn, const struct history_table *ht, const struct apply_job *job, const struct apply_opts *o,
-		const char *id, size_t from, size_t to, struct pgs_error *err);
+int apply_steps(PGconn *conn, const struct history_run *row, const struct apply_job *job, const struct apply_opts *o,
+		size_t from, size_t to, struct pgs_error *err);
 
 #endif

@@ -3,6 +3,7 @@
  */
 #include "db/backfill.h"
 
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

@@ -9,9 +9,9 @@
 #ifndef PGSHIFT_DB_BACKFILL_H
 #define PGSHIFT_DB_BACKFILL_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 
+#include "db/conn.h"
 #include "db/history.h"
 #include "util/err.h"
 

@@ -3,6 +3,7 @@
  */
 #include "db/conn.h"
 
+#include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -68,6 +69,22 @@ static void notice_receiver(void *arg, const PGresult *res)
 	(void)arg;
 	if (db_notice_hook && msg)
 		db_notice_hook(sev ? sev : "NOTICE", msg);
+}
+
+void db_close(PGconn *conn)
+{
+	if (conn)
+		PQfinish(conn);
+}
+
+bool db_connected(PGconn *conn)
+{
+	return conn && PQstatus(conn) == CONNECTION_OK;
+}
+
+const char *db_error_message(PGconn *conn)
+{
+	return PQerrorMessage(conn);
 }
 
 PGconn *db_connect(const struct target *t, struct pgs_error *err)

@@ -6,12 +6,20 @@
 #ifndef PGSHIFT_CONN_H
 #define PGSHIFT_CONN_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 
 #include "db/url.h"
 #include "util/buf.h"
 #include "util/err.h"
+
+/*
+ * libpq's connection and result, opaque: the same typedefs libpq-fe.h
+ * makes (C11 allows the repeat), so that the headers of db/, schema/ and
+ * run/ pass a PGconn around without libpq-fe.h.  Only db/ and schema/ call
+ * libpq; cmd/ sees a PGconn and nothing else.
+ */
+typedef struct pg_conn PGconn;
+typedef struct pg_result PGresult;
 
 /* What the server said about a failed statement. */
 struct sql_failure {
@@ -29,6 +37,13 @@ struct sql_failure {
  * NULL drops them.  db/ itself never prints.
  */
 extern void (*db_notice_hook)(const char *severity, const char *message);
+
+/* Closes conn (NULL: nothing to do). */
+void db_close(PGconn *conn);
+/* Whether conn is still connected (a lost connection cannot record anything more). */
+bool db_connected(PGconn *conn);
+/* libpq's last error message on conn, as libpq has it (ends in a newline); owned by conn. */
+const char *db_error_message(PGconn *conn);
 
 /* Connects with application_name=pgshift and the target's TLS and timeout policy. */
 PGconn *db_connect(const struct target *t, struct pgs_error *err);

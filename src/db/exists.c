@@ -3,6 +3,7 @@
  */
 #include "db/exists.h"
 
+#include <libpq-fe.h>
 #include <string.h>
 
 #include "util/buf.h"

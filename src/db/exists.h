@@ -6,7 +6,7 @@
 #ifndef PGSHIFT_DB_EXISTS_H
 #define PGSHIFT_DB_EXISTS_H
 
-#include <libpq-fe.h>
+#include "db/conn.h"
 
 /*
  * Whether the database holds schema.name of kind: 'r' a relation (table,

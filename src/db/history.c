@@ -3,6 +3,7 @@
  */
 #include "db/history.h"
 
+#include <libpq-fe.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -316,7 +317,7 @@ out:
 	return rc;
 }
 
-int history_start_row(PGconn *conn, const struct history_table *ht, const char *name, const char *checksum,
+static int history_start_row(PGconn *conn, const struct history_table *ht, const char *name, const char *checksum,
 		      const char *review, char id_out[37], struct pgs_error *err)
 {
 	const char *params[5] = { id_out, checksum, name, PGSHIFT_VERSION, review };
@@ -333,7 +334,7 @@ int history_start_row(PGconn *conn, const struct history_table *ht, const char *
 			    5, params, "could not record the start of the migration", err);
 }
 
-int history_restart_row(PGconn *conn, const struct history_table *ht, const char *id, const char *checksum,
+static int history_restart_row(PGconn *conn, const struct history_table *ht, const char *id, const char *checksum,
 			struct pgs_error *err)
 {
 	const char *params[2] = { id, checksum };
@@ -342,7 +343,7 @@ int history_restart_row(PGconn *conn, const struct history_table *ht, const char
 			    "could not record the resumed migration", err);
 }
 
-int history_set_steps(PGconn *conn, const struct history_table *ht, const char *id, int steps,
+static int history_set_steps(PGconn *conn, const struct history_table *ht, const char *id, int steps,
 		      struct pgs_error *err)
 {
 	char n[16];
@@ -353,7 +354,7 @@ int history_set_steps(PGconn *conn, const struct history_table *ht, const char *
 			    "could not record the step", err);
 }
 
-int history_fail_row(PGconn *conn, const struct history_table *ht, const char *id, const char *logs,
+static int history_fail_row(PGconn *conn, const struct history_table *ht, const char *id, const char *logs,
 		     struct pgs_error *err)
 {
 	const char *params[2] = { id, logs };
@@ -362,7 +363,7 @@ int history_fail_row(PGconn *conn, const struct history_table *ht, const char *i
 			    "could not record the failure", err);
 }
 
-int history_finish_row(PGconn *conn, const struct history_table *ht, const char *id, struct pgs_error *err)
+static int history_finish_row(PGconn *conn, const struct history_table *ht, const char *id, struct pgs_error *err)
 {
 	const char *params[1] = { id };
 
@@ -374,20 +375,63 @@ int history_finish_row(PGconn *conn, const struct history_table *ht, const char 
 			    1, params, "could not record the end of the migration", err);
 }
 
-int history_record_rolled_back_attempt(PGconn *conn, const struct history_table *ht, const char *name,
-				       const char *checksum, double duration_ms, const char *logs,
-				       struct pgs_error *err)
+int history_run_begin(PGconn *conn, const struct history_table *ht, const char *name, const char *checksum,
+		      const char *review, const char *resume_id, struct history_run *r, struct pgs_error *err)
+{
+	r->ht = ht;
+	r->id[0] = '\0';
+	if (!ht)
+		return 0;
+	if (resume_id) {
+		snprintf(r->id, sizeof(r->id), "%s", resume_id);
+		return history_restart_row(conn, ht, r->id, checksum, err);
+	}
+	return history_start_row(conn, ht, name, checksum, review, r->id, err);
+}
+
+int history_run_step(PGconn *conn, const struct history_run *r, int steps, struct pgs_error *err)
+{
+	return r->ht ? history_set_steps(conn, r->ht, r->id, steps, err) : 0;
+}
+
+int history_run_finish(PGconn *conn, const struct history_run *r, struct pgs_error *err)
+{
+	return r->ht ? history_finish_row(conn, r->ht, r->id, err) : 0;
+}
+
+void history_run_fail(PGconn *conn, const struct history_run *r, const char *logs)
+{
+	struct pgs_error ignore = PGS_ERROR_INIT;
+
+	if (r->ht && db_connected(conn) && history_fail_row(conn, r->ht, r->id, logs, &ignore) < 0)
+		err_clear(&ignore);
+}
+
+int history_record_failed_attempt(PGconn *conn, const struct history_table *ht, const char *name,
+				  const char *checksum, double duration_ms, const struct pgs_error *why,
+				  struct pgs_error *err)
 {
 	char id[37], secs[32];
-	const char *params[5] = { id, checksum, name, logs, secs };
+	struct buf logs = BUF_INIT;
+	const char *params[5] = { id, checksum, name, NULL, secs };
+	int rc;
 
+	if (!ht->prisma || !db_connected(conn))
+		return 0;
+	buf_addf(&logs, "pgshift: %s", why->message ? why->message : "failed");
+	if (why->detail)
+		buf_addf(&logs, "\n%s", why->detail);
+	buf_adds(&logs, "\nThe migration ran in a transaction that was rolled back: nothing of it was applied.");
+	params[3] = logs.data;
 	uuid_v4(id);
 	snprintf(secs, sizeof(secs), "%.3f", duration_ms > 0 ? duration_ms / 1000.0 : 0.0);
-	return history_exec(conn, ht,
-			    "INSERT INTO %s (id, checksum, migration_name, logs, started_at, rolled_back_at, "
-			    "applied_steps_count) VALUES ($1, $2, $3, $4, clock_timestamp() - make_interval(secs => $5), "
-			    "clock_timestamp(), 0)",
-			    5, params, "could not record the failed attempt", err);
+	rc = history_exec(conn, ht,
+			  "INSERT INTO %s (id, checksum, migration_name, logs, started_at, rolled_back_at, "
+			  "applied_steps_count) VALUES ($1, $2, $3, $4, clock_timestamp() - make_interval(secs => $5), "
+			  "clock_timestamp(), 0)",
+			  5, params, "could not record the failed attempt", err);
+	buf_release(&logs);
+	return rc;
 }
 
 const char *deployments_schema(const struct history_table *ht)

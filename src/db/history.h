@@ -11,10 +11,10 @@
 #ifndef PGSHIFT_HISTORY_H
 #define PGSHIFT_HISTORY_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 
 #include "core/plan.h"
+#include "db/conn.h"
 #include "util/err.h"
 
 /* Prisma takes pg_advisory_lock(72707369) during migrate deploy. */
@@ -75,31 +75,39 @@ int history_accept_edit(PGconn *conn, const struct history_table *ht, const char
 			const char *new_checksum, const char *who, struct pgs_error *err);
 
 /*
- * The record of a migration that runs outside a transaction, written as it
- * goes so that a failure or a kill leaves an exact account: a started row
- * (autocommitted before the first statement), its step count after every
- * statement, and its end.
+ * The life of the history row of a migration that commits in steps
+ * (outside a transaction, or with a backfill), written as it goes so that a
+ * failure or a kill leaves an exact account: begun (a started row,
+ * autocommitted before the first statement; or, resuming, the failed row
+ * of an earlier run re-armed with the file's checksum and its logs
+ * cleared), its step count after every step, then finished or failed.  A
+ * migration in one transaction has no such life: its row is inserted with
+ * it (history_insert_applied).  Every way of applying goes through these.
  */
-int history_start_row(PGconn *conn, const struct history_table *ht, const char *name, const char *checksum,
-		      const char *review, char id_out[37], struct pgs_error *err);
-/* Re-arms a failed row for a resumed run: the file's current checksum, logs cleared. */
-int history_restart_row(PGconn *conn, const struct history_table *ht, const char *id, const char *checksum,
-			struct pgs_error *err);
-int history_set_steps(PGconn *conn, const struct history_table *ht, const char *id, int steps,
-		      struct pgs_error *err);
-int history_fail_row(PGconn *conn, const struct history_table *ht, const char *id, const char *logs,
-		     struct pgs_error *err);
-int history_finish_row(PGconn *conn, const struct history_table *ht, const char *id, struct pgs_error *err);
+struct history_run {
+	const struct history_table *ht;	/* NULL: nothing is recorded (SQL loaded into a scratch database) */
+	char id[37];			/* the row */
+};
+
+int history_run_begin(PGconn *conn, const struct history_table *ht, const char *name, const char *checksum,
+		      const char *review, const char *resume_id, struct history_run *r, struct pgs_error *err);
+/* The steps done (in the current transaction, if any). */
+int history_run_step(PGconn *conn, const struct history_run *r, int steps, struct pgs_error *err);
+int history_run_finish(PGconn *conn, const struct history_run *r, struct pgs_error *err);
+/* Records the failure with logs, best effort: a lost connection cannot, and the caller has its error already. */
+void history_run_fail(PGconn *conn, const struct history_run *r, const char *logs);
 
 /*
- * Prisma mode: the record of a transactional attempt that failed and was
- * rolled back, so that Prisma, which has no notion of a migration that
- * failed without trace, sees it as not applied: a row started duration_ms
- * ago, not finished, rolled back now, with the error in logs.  Autocommit.
+ * A migration in one transaction failed (why) and was rolled back, leaving
+ * nothing.  Prisma mode has no way to show an attempt without a row: this
+ * writes one started duration_ms ago, not finished, rolled back now, with
+ * the error in logs, so that both tools list it as not applied and the
+ * failure stays on record.  Autocommit.  Native mode, or a lost connection:
+ * nothing (0).  -1 with err when the row could not be written.
  */
-int history_record_rolled_back_attempt(PGconn *conn, const struct history_table *ht, const char *name,
-				       const char *checksum, double duration_ms, const char *logs,
-				       struct pgs_error *err);
+int history_record_failed_attempt(PGconn *conn, const struct history_table *ht, const char *name,
+				  const char *checksum, double duration_ms, const struct pgs_error *why,
+				  struct pgs_error *err);
 
 /*
  * Deployments: pgshift's own record of each deploy, in pgshift_deployments

@@ -6,6 +6,7 @@
  */
 #include "db/index.h"
 
+#include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
 

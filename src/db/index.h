@@ -17,11 +17,11 @@
 #ifndef PGSHIFT_DB_INDEX_H
 #define PGSHIFT_DB_INDEX_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "core/script.h"
+#include "db/conn.h"
 #include "util/err.h"
 
 struct invalid_index {

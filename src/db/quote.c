@@ -3,6 +3,7 @@
  */
 #include "db/quote.h"
 
+#include <libpq-fe.h>
 #include <string.h>
 
 #include "util/buf.h"

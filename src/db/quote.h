@@ -10,8 +10,8 @@
 #ifndef PGSHIFT_DB_QUOTE_H
 #define PGSHIFT_DB_QUOTE_H
 
-#include <libpq-fe.h>
 
+#include "db/conn.h"
 #include "util/err.h"
 
 /*

@@ -4,6 +4,7 @@
  */
 #include "db/replay.h"
 
+#include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
 

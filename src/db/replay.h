@@ -15,11 +15,11 @@
 #ifndef PGSHIFT_REPLAY_H
 #define PGSHIFT_REPLAY_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
 
 #include "core/plan.h"
+#include "db/conn.h"
 #include "db/history.h"
 #include "util/err.h"
 

@@ -3,6 +3,7 @@
  */
 #include "db/reset.h"
 
+#include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -3,6 +3,7 @@
  */
 #include "db/roles.h"
 
+#include <libpq-fe.h>
 #include <stdlib.h>
 #include <string.h>
 

@@ -5,9 +5,9 @@
 #ifndef PGSHIFT_DB_ROLES_H
 #define PGSHIFT_DB_ROLES_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 
+#include "db/conn.h"
 #include "db/history.h"
 #include "util/buf.h"
 #include "util/err.h"

@@ -4,6 +4,7 @@
  */
 #include "db/scratch.h"
 
+#include <libpq-fe.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -19,9 +19,9 @@
 #ifndef PGSHIFT_SCRATCH_H
 #define PGSHIFT_SCRATCH_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 
+#include "db/conn.h"
 #include "db/url.h"
 #include "util/err.h"
 

@@ -137,5 +137,11 @@ void lint_report_text(const struct findings *f, bool colour, bool strict, struct
 void lint_report_json(const struct findings *f, bool strict, struct buf *out);
 void lint_report_sarif(const struct findings *f, struct buf *out);
 void lint_report_github(const struct findings *f, bool strict, struct buf *out);
+/*
+ * The review record of migration name for its history row: its acknowledged
+ * and approved findings, as JSON (new string); NULL when it has none and is
+ * not approved.
+ */
+char *lint_review_record(const struct findings *f, const char *name, bool approved);
 
 #endif

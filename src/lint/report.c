@@ -205,3 +205,27 @@ void lint_report_github(const struct findings *f, bool strict, struct buf *out)
 		free(title);
 	}
 }
+
+char *lint_review_record(const struct findings *f, const char *name, bool approved)
+{
+	json_t *list = json_array();
+	json_t *o;
+	char *s;
+
+	for (size_t i = 0; i < f->n; i++) {
+		const struct finding *x = &f->items[i];
+		if (!x->migration || strcmp(x->migration, name) || (!x->ack && !x->approved))
+			continue;
+		json_array_append_new(list, json_pack("{s:s, s:s, s:i, s:o}", "rule", x->rule, "severity",
+						      severity_name(x->sev), "line", x->line, "acknowledged",
+						      x->ack ? json_string(x->ack) : json_null()));
+	}
+	if (!json_array_size(list) && !approved) {
+		json_decref(list);
+		return NULL;
+	}
+	o = json_pack("{s:b, s:o}", "approved", approved, "findings", list);
+	s = json_dumps(o, JSON_COMPACT);
+	json_decref(o);
+	return s;
+}

@@ -62,4 +62,8 @@ int backfill_validate(const char *set, const char *where, struct pgs_error *err)
 int backfill_run(PGconn *conn, const struct history_table *ht, const struct backfill_spec *spec,
 		 const struct backfill_opts *o, const struct run_sink *sink, struct pgs_error *err);
 
+/* What runs a backfill for an engine that meets one (deploy): backfill_run with the caller's printer. */
+typedef int (*backfill_runner)(void *ctx, PGconn *conn, const struct history_table *ht,
+			       const struct backfill_spec *spec, struct backfill_opts *o, struct pgs_error *err);
+
 #endif

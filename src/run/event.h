@@ -17,17 +17,28 @@
 #include <stdbool.h>
 
 struct finding;
+struct findings;
+
+/* How a migration runs. */
+enum run_how {
+	RUN_IN_TRANSACTION,	/* one transaction */
+	RUN_NO_TRANSACTION,	/* statement by statement, outside a transaction */
+	RUN_WITH_BACKFILL,	/* in steps: runs of statements in transactions, backfills in batches */
+};
 
 enum run_event_kind {
-	RUN_APPLIED,	/* a migration committed: name, ms, statements, resumed_from */
+	RUN_APPLIED,	/* a migration committed: name, ms, statements, resumed_from, how */
+	RUN_PLANNED,	/* a dry run: a migration that would be applied: name, statements, resumed_from, resuming, how */
 	RUN_PROGRESS,	/* a backfill's progress: name and the progress fields */
 	RUN_RETRY,	/* a lock timeout, trying again: name, text (what happened and when the next try is) */
 	RUN_NOTICE,	/* a line for the user: level and text */
 	RUN_FINDING,	/* a lint finding: finding */
+	RUN_FINDINGS,	/* the findings of a lint run that stops, as one report: findings */
 };
 
 enum run_level {
-	RUN_INFO,	/* what pgshift is doing: stdout in text */
+	RUN_INFO,	/* what pgshift is doing: stdout in text; left out when stdout holds a JSON result */
+	RUN_DONE,	/* what pgshift did on its own (an invalid index dropped): stdout in text, else as RUN_STATUS */
 	RUN_STATUS,	/* what pgshift waits for or resumes: stderr in text ("pgshift: ...") */
 	RUN_WARNING,	/* "pgshift: warning: ..." */
 	RUN_HINT,	/* "hint: ..." after the warning it explains */
@@ -52,9 +63,12 @@ struct run_event {
 	const char *text;		/* RUN_NOTICE, RUN_RETRY: one or more lines, without the "pgshift: " prefix */
 	double ms;			/* RUN_APPLIED: how long it took */
 	long statements;		/* RUN_APPLIED: statements of the migration */
-	long resumed_from;		/* RUN_APPLIED: first statement applied by this run (0-based; 0: all) */
+	long resumed_from;		/* RUN_APPLIED, RUN_PLANNED: first statement applied by this run (0-based; 0: all) */
+	bool resuming;			/* RUN_PLANNED: a failed run is resumed */
+	enum run_how how;		/* RUN_APPLIED, RUN_PLANNED */
 	struct run_progress progress;	/* RUN_PROGRESS */
 	const struct finding *finding;	/* RUN_FINDING */
+	const struct findings *findings;	/* RUN_FINDINGS */
 };
 
 struct run_sink {

@@ -25,6 +25,7 @@
  */
 #include "schema/model.h"
 
+#include <libpq-fe.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>

@@ -24,10 +24,10 @@
 #ifndef PGSHIFT_SCHEMA_MODEL_H
 #define PGSHIFT_SCHEMA_MODEL_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "db/conn.h"
 #include "util/buf.h"
 #include "util/err.h"
 

@@ -9,12 +9,17 @@
 
 char buf_slopbuf[1];
 
+void xfatal(const char *what)
+{
+	fprintf(stderr, "pgshift: fatal: %s\n", what);
+	abort();
+}
+
 void *xmalloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
 	if (!p) {
-		fputs("pgshift: fatal: out of memory\n", stderr);
-		abort();
+		xfatal("out of memory");
 	}
 	return p;
 }
@@ -23,8 +28,7 @@ void *xcalloc(size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size ? size : 1);
 	if (!p) {
-		fputs("pgshift: fatal: out of memory\n", stderr);
-		abort();
+		xfatal("out of memory");
 	}
 	return p;
 }
@@ -33,8 +37,7 @@ void *xrealloc(void *p, size_t n)
 {
 	void *q = realloc(p, n ? n : 1);
 	if (!q) {
-		fputs("pgshift: fatal: out of memory\n", stderr);
-		abort();
+		xfatal("out of memory");
 	}
 	return q;
 }

@@ -48,6 +48,12 @@ void buf_replace_all(struct buf *b, const char *needle, const char *repl);
 void buf_add_visible(struct buf *b, const char *s, size_t n, bool keep_newlines);
 
 /* Allocation helpers that abort on failure. */
+/*
+ * What cannot go on and cannot be reported as an error (out of memory, no
+ * SHA-256): "pgshift: fatal: WHAT" on stderr, then abort().  The one
+ * printing below cmd/, for any layer.
+ */
+void xfatal(const char *what) __attribute__((noreturn));
 void *xmalloc(size_t n);
 void *xcalloc(size_t n, size_t size);
 void *xrealloc(void *p, size_t n);

@@ -26,57 +26,6 @@
  */
 #define SAFETY_NET_MIN 8
 
-static char **secrets;
-static size_t nsecrets;
-
-static void add_one(const char *secret)
-{
-	for (size_t i = 0; i < nsecrets; i++)
-		if (!strcmp(secrets[i], secret))
-			return;
-	secrets = xrealloc(secrets, (nsecrets + 1) * sizeof(*secrets));
-	secrets[nsecrets++] = xstrdup(secret);
-}
-
-/* secret percent-encoded as in a URL (all but A-Z a-z 0-9 - . _ ~), with upper- or lower-case hex. */
-static char *percent_encoded(const char *secret, bool upper)
-{
-	const char *hex = upper ? "0123456789ABCDEF" : "0123456789abcdef";
-	struct buf b = BUF_INIT;
-
-	for (const unsigned char *p = (const unsigned char *)secret; *p; p++) {
-		if (isalnum(*p) || strchr("-._~", *p)) {
-			buf_addc(&b, (char)*p);
-		} else {
-			buf_addc(&b, '%');
-			buf_addc(&b, hex[*p >> 4]);
-			buf_addc(&b, hex[*p & 15]);
-		}
-	}
-	return buf_detach(&b);
-}
-
-void out_add_secret(const char *secret)
-{
-	if (!secret || !*secret)
-		return;
-	add_one(secret);
-	for (int upper = 0; upper < 2; upper++) {
-		char *enc = percent_encoded(secret, upper);
-		add_one(enc);
-		free(enc);
-	}
-}
-
-void out_free_secrets(void)
-{
-	for (size_t i = 0; i < nsecrets; i++)
-		free(secrets[i]);
-	free(secrets);
-	secrets = NULL;
-	nsecrets = 0;
-}
-
 static bool word_char(char c)
 {
 	return isalnum((unsigned char)c) || c == '_';
@@ -116,7 +65,10 @@ static void redact_buf(struct buf *b)
 	buf_reset(b);
 	buf_adds(b, masked);
 	free(masked);
-	for (size_t i = 0; i < nsecrets; i++)
+	size_t n;
+	const char *const *secrets = secret_registered(&n);
+
+	for (size_t i = 0; i < n; i++)
 		if (strlen(secrets[i]) >= SAFETY_NET_MIN)
 			replace_whole(b, secrets[i]);
 }

@@ -4,7 +4,7 @@
  * Results go to stdout, diagnostics to stderr.  Every line is scrubbed
  * before it is written: the secret fields of every URL, key=value string and
  * PGPASSWORD= in it are masked by structure (util/secret.h), and the secrets
- * registered with out_add_secret() that are long enough to be unambiguous
+ * registered with secret_register() (util/secret.h) that are long enough to be unambiguous
  * are masked wherever they stand as a whole word, so a password cannot
  * reach a terminal or a CI log whatever the message that carries it (libpq
  * errors, server messages, a seed program's output, our own).  Colour is
@@ -17,10 +17,8 @@
 #include <stdio.h>
 
 #include "util/err.h"
+#include "util/secret.h"
 
-/* Registers a secret (copied) that must never be printed, with its percent-encoded forms. */
-void out_add_secret(const char *secret);
-void out_free_secrets(void);
 /* s redacted as every printed line is; returns a new string. */
 char *out_redact(const char *s);
 

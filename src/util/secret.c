@@ -4,6 +4,7 @@
 #include "util/secret.h"
 
 #include <ctype.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
@@ -146,4 +147,62 @@ char *secret_mask_fields(const char *s)
 	}
 	buf_adds(&b, s + pos);
 	return buf_detach(&b);
+}
+
+/* The registry of secrets known by value (passwords), for the safety net of util/output.c. */
+static char **secrets;
+static size_t nsecrets;
+
+static void add_one(const char *secret)
+{
+	for (size_t i = 0; i < nsecrets; i++)
+		if (!strcmp(secrets[i], secret))
+			return;
+	secrets = xrealloc(secrets, (nsecrets + 1) * sizeof(*secrets));
+	secrets[nsecrets++] = xstrdup(secret);
+}
+
+/* secret percent-encoded as in a URL (all but A-Z a-z 0-9 - . _ ~), with upper- or lower-case hex. */
+static char *percent_encoded(const char *secret, bool upper)
+{
+	const char *hex = upper ? "0123456789ABCDEF" : "0123456789abcdef";
+	struct buf b = BUF_INIT;
+
+	for (const unsigned char *p = (const unsigned char *)secret; *p; p++) {
+		if (isalnum(*p) || strchr("-._~", *p)) {
+			buf_addc(&b, (char)*p);
+		} else {
+			buf_addc(&b, '%');
+			buf_addc(&b, hex[*p >> 4]);
+			buf_addc(&b, hex[*p & 15]);
+		}
+	}
+	return buf_detach(&b);
+}
+
+void secret_register(const char *secret)
+{
+	if (!secret || !*secret)
+		return;
+	add_one(secret);
+	for (int upper = 0; upper < 2; upper++) {
+		char *enc = percent_encoded(secret, upper);
+		add_one(enc);
+		free(enc);
+	}
+}
+
+void secret_forget_all(void)
+{
+	for (size_t i = 0; i < nsecrets; i++)
+		free(secrets[i]);
+	free(secrets);
+	secrets = NULL;
+	nsecrets = 0;
+}
+
+const char *const *secret_registered(size_t *n)
+{
+	*n = nsecrets;
+	return (const char *const *)secrets;
 }

@@ -6,7 +6,7 @@
  * key=value string or a URL's query, and `PGPASSWORD=`.  Masking by
  * structure hides a password of any length, even one letter, without
  * touching the same letters elsewhere ("authentication failed" stays whole
- * when the password is "fail").  Pure functions: nothing here prints.
+ * when the password is "fail").  Nothing here prints.
  */
 #ifndef PGSHIFT_SECRET_H
 #define PGSHIFT_SECRET_H
@@ -24,5 +24,16 @@
 bool secret_next(const char *s, size_t from, bool greedy, size_t *start, size_t *len);
 /* s with every secret field replaced by "********" (new string). */
 char *secret_mask_fields(const char *s);
+
+/*
+ * The secrets known by value (a target's password, PGPASSWORD): registered
+ * (copied) with their percent-encoded forms, so that util/output.c masks
+ * them wherever they stand as a whole word.  Any layer may register one;
+ * nothing here prints.
+ */
+void secret_register(const char *secret);
+void secret_forget_all(void);
+/* The registered secrets, *n of them (owned by the registry). */
+const char *const *secret_registered(size_t *n);
 
 #endif

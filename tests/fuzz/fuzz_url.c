@@ -61,7 +61,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(child);
 	}
 	for (size_t k = 0; t.secrets && t.secrets[k]; k++)
-		out_add_secret(t.secrets[k]);
+		secret_register(t.secrets[k]);
 	redact(t.display);
 	redact(err.message);
 	redact(err.detail);
@@ -71,7 +71,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	target_free(&t);
 	err_clear(&err);
 
-	out_free_secrets();
+	secret_forget_all();
 	for (size_t i = 0; i < nvars; i++) {
 		free(vars[i]);
 		vars[i] = NULL;

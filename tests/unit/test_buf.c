@@ -50,13 +50,13 @@ static void test_redaction(void **state)
 	char *r;
 
 	(void)state;
-	out_add_secret("s3cret-long");
-	out_add_secret("");
-	out_add_secret(NULL);
+	secret_register("s3cret-long");
+	secret_register("");
+	secret_register(NULL);
 	r = out_redact("url postgresql://u:s3cret-long@h/db and s3cret-long again");
 	assert_string_equal(r, "url postgresql://u:********@h/db and ******** again");
 	free(r);
-	out_free_secrets();
+	secret_forget_all();
 	r = out_redact("s3cret-long");
 	assert_string_equal(r, "s3cret-long");
 	free(r);

@@ -744,13 +744,15 @@ static void test_function_redefined(void **state)
 	free(sql);
 }
 
-/* A stub of the database: public.users, its sequence and f(int) exist; nothing named gone*. */
+/* A stub of the database: public.users, its sequence and f(int) exist; nothing named gone*; tables empty* hold no rows. */
 static int exists_calls;
 static char exists_seen[512];
 
 static int stub_exists(void *ctx, char kind, const char *schema, const char *name, const char *const *args)
 {
 	(void)ctx;
+	if (kind == 'E')	/* a table with no rows: those named empty* */
+		return !strncmp(name, "empty", 5);
 	exists_calls++;
 	snprintf(exists_seen + strlen(exists_seen), sizeof(exists_seen) - strlen(exists_seen), "%c %s.%s", kind,
 		 schema ? schema : "-", name);
@@ -794,6 +796,13 @@ static void test_absent_from_the_target(void **state)
 	assert_string_equal(exists_seen, "r -.gone_t;");
 	assert_int_equal(sev_live("DROP TABLE users;", "drop-table"), SEV_REVIEW);
 	assert_int_equal(sev_live("DROP TABLE unknown;", "drop-table"), SEV_REVIEW);
+	/* a table with no rows: nothing to lose, where the name resolves as the deploy will */
+	assert_int_equal(sev_live("DROP TABLE empty_t;", "drop-table"), SEV_INFO);
+	assert_int_equal(sev_live("DROP TABLE app.empty_t;", "drop-table"), SEV_INFO);
+	assert_int_equal(sev_live("SET search_path = app;\nDROP TABLE empty_t;", "drop-table"), SEV_REVIEW);
+	/* users, with its rows, renamed into the name first */
+	assert_int_equal(sev_live("ALTER TABLE users RENAME TO empty_t;\nDROP TABLE empty_t;", "drop-table"), SEV_REVIEW);
+	assert_int_equal(sev_live("DROP SEQUENCE empty_seq;", "drop-object"), SEV_REVIEW);
 	assert_int_equal(sev_live("DROP SEQUENCE IF EXISTS app.gone_seq;", "drop-object"), SEV_INFO);
 	assert_string_equal(exists_seen, "r app.gone_seq;");
 	assert_int_equal(sev_live("DROP INDEX gone_idx;", "drop-index"), SEV_INFO);

@@ -4,7 +4,7 @@
  * promises.
  */
 #include "unit.h"
-#include "cmd/lockretry.h"
+#include "run/lockretry.h"
 
 static void test_schedule_starts_short_and_stays_below_deadlock_timeout(void **state)
 {

@@ -67,31 +67,31 @@ static void check_redact(const char *in, const char *want)
 static void test_short_password_does_not_garble(void **state)
 {
 	(void)state;
-	out_add_secret("fail");
-	out_add_secret("e");
+	secret_register("fail");
+	secret_register("e");
 	/* the messages stay whole (masking them would garble them and give the password away) ... */
 	check_redact("password authentication failed for user \"e\"", "password authentication failed for user \"e\"");
 	/* ... and the fields that carry the password are masked whatever its length */
 	check_redact("could not connect to postgresql://u:fail@h/d", "could not connect to postgresql://u:********@h/d");
 	check_redact("PGPASSWORD=e", "PGPASSWORD=********");
-	out_free_secrets();
+	secret_forget_all();
 }
 
 static void test_long_password_whole_word_and_encoded(void **state)
 {
 	(void)state;
-	out_add_secret("p@ss/w0rd!long");
+	secret_register("p@ss/w0rd!long");
 	check_redact("echo p@ss/w0rd!long", "echo ********");
 	/* the percent-encoded forms, upper- and lower-case hex, as a program may echo them */
 	check_redact("pw p%40ss%2Fw0rd%21long.", "pw ********.");
 	check_redact("pw p%40ss%2fw0rd%21long", "pw ********");
-	out_free_secrets();
+	secret_forget_all();
 
-	out_add_secret("Secret12");
+	secret_register("Secret12");
 	check_redact("a Secret12 b (Secret12)", "a ******** b (********)");
 	/* part of a longer word is not that password */
 	check_redact("Secret123 xSecret12", "Secret123 xSecret12");
-	out_free_secrets();
+	secret_forget_all();
 }
 
 int main(void)

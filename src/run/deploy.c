@@ -1,5 +1,5 @@
 /*
- * migrate: the heart of deploy.
+ * deploy: the heart of deploy.
  *
  * The order of work is the safety argument (ARCHITECTURE.md "deploy, step
  * by step"): the caller has validated every file and taken the lock before
@@ -7,22 +7,17 @@
  * modified, missing, out of order, unparsable) before anything is applied;
  * then each migration commits together with its history row.
  */
-#include "cmd/migrate.h"
-#include "cmd/backfill.h"
+#include "run/deploy.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/clock.h"
-#include "util/opts.h"
-
-#include "cmd/lintrun.h"
-#include "cmd/lockretry.h"
 #include "core/script.h"
-#include "lint/lint.h"
 #include "db/apply.h"
+#include "run/gate.h"
+#include "util/clock.h"
 #include "util/exitcodes.h"
-#include "util/output.h"
 
 /* One migration to run: its statements, and how. */
 struct item {
@@ -207,7 +202,7 @@ struct try_arg {
 	struct session *ss;
 	struct apply_job *job;
 	struct apply_opts ao;
-	const char *id;		/* the started row of a migration that commits in steps, or NULL */
+	const struct history_run *row;	/* the begun row of a migration that commits in steps, or NULL */
 	size_t from, to;
 };
 
@@ -217,8 +212,8 @@ static int try_apply(void *arg, long lock_timeout_ms, struct apply_failure *fail
 
 	t->ao.lock_timeout_ms = lock_timeout_ms;
 	t->ao.failure = fail;
-	return t->id ? apply_steps(t->ss->conn, &t->ss->ht, t->job, &t->ao, t->id, t->from, t->to, err)
-		     : apply_script(t->ss->conn, &t->ss->ht, t->job, &t->ao, err);
+	return t->row ? apply_steps(t->ss->conn, t->row, t->job, &t->ao, t->from, t->to, err)
+		      : apply_script(t->ss->conn, &t->ss->ht, t->job, &t->ao, err);
 }
 
 /*
@@ -228,41 +223,28 @@ static int try_apply(void *arg, long lock_timeout_ms, struct apply_failure *fail
  * file's -- pgshift:lock-timeout (it->lock_timeout_ms) fixes the timeout.
  */
 static int apply_with_retries(struct session *ss, const struct lock_retry *sched, struct item *it,
-			      struct apply_job *job, const struct apply_opts *ao, const char *id, size_t from, size_t to,
-			      struct pgs_error *err)
+			      struct apply_job *job, const struct apply_opts *ao, const struct history_run *row, size_t from,
+			      size_t to, const struct run_sink *sink, struct pgs_error *err)
 {
-	struct try_arg t = { ss, job, *ao, id, from, to };
+	struct try_arg t = { ss, job, *ao, row, from, to };
 	struct lock_retry lr = *sched;
 
 	if (it->lock_timeout_ms >= 0)
 		lr.fixed_ms = it->lock_timeout_ms;
-	return lock_retry_run(ss->conn, &lr, job->m->name, &it->script, try_apply, &t, err);
+	return lock_retry_run(ss->conn, &lr, job->m->name, &it->script, try_apply, &t, sink, err);
 }
 
-/*
- * Prisma mode: a transactional migration that failed left nothing, but
- * Prisma has no way to show an attempt without a row; write one rolled back,
- * with the error as its logs, so both tools list it as not applied and the
- * failure stays on record.  Best effort: a lost connection cannot write it.
- */
-static void record_prisma_attempt(struct session *ss, const struct migration *m, double ms,
-				  const struct pgs_error *why)
+/* The failed attempt of a migration in one transaction, on record where Prisma needs it (history_record_failed_attempt). */
+static void record_attempt(struct session *ss, const struct migration *m, double ms, const struct pgs_error *why,
+			   const struct run_sink *sink)
 {
-	struct pgs_error ignore = PGS_ERROR_INIT;
-	struct buf logs = BUF_INIT;
+	struct pgs_error err = PGS_ERROR_INIT;
 
-	if (!ss->ht.prisma || PQstatus(ss->conn) != CONNECTION_OK)
-		return;
-	buf_addf(&logs, "pgshift: %s", why->message ? why->message : "failed");
-	if (why->detail)
-		buf_addf(&logs, "\n%s", why->detail);
-	buf_adds(&logs, "\nThe migration ran in a transaction that was rolled back: nothing of it was applied.");
-	if (history_record_rolled_back_attempt(ss->conn, &ss->ht, m->name, m->checksum, ms, logs.data, &ignore) < 0) {
-		out_warning("could not record the failed attempt in %s: %s", ss->ht.table,
-			    ignore.message ? ignore.message : "error");
-		err_clear(&ignore);
+	if (history_record_failed_attempt(ss->conn, &ss->ht, m->name, m->checksum, ms, why, &err) < 0) {
+		run_notice(sink, RUN_WARNING, "could not record the failed attempt in %s: %s", ss->ht.table,
+			   err.message ? err.message : "error");
+		err_clear(&err);
 	}
-	buf_release(&logs);
 }
 
 /*
@@ -274,21 +256,18 @@ static void record_prisma_attempt(struct session *ss, const struct migration *m,
  * and statement) followed by its step, then the finish.  A failure or Ctrl-C
  * leaves the row failed with the steps done; deploy resumes at the next step.
  */
-static int apply_with_backfill(struct session *ss, const struct migrate_opts *o, const struct lock_retry *sched,
-			       struct item *it, struct apply_job *job, struct apply_opts *ao, struct pgs_error *err)
+static int apply_with_backfill(struct session *ss, const struct deploy_opts *o, const struct lock_retry *sched,
+			       struct item *it, struct apply_job *job, struct apply_opts *ao, const struct run_sink *sink,
+			       struct pgs_error *err)
 {
 	const struct script *s = &it->script;
 	const struct migration *m = job->m;
-	char id[37];
+	struct history_run row;
 	size_t i = (size_t)it->start_step;
+	char *logs;
 
-	if (it->resume_id) {
-		snprintf(id, sizeof(id), "%s", it->resume_id);
-		if (history_restart_row(ss->conn, &ss->ht, id, m->checksum, err) < 0)
-			return -1;
-	} else if (history_start_row(ss->conn, &ss->ht, m->name, m->checksum, it->review, id, err) < 0) {
+	if (history_run_begin(ss->conn, &ss->ht, m->name, m->checksum, it->review, it->resume_id, &row, err) < 0)
 		return -1;
-	}
 	while (i < s->n) {
 		if (it->parts[i].table) {
 			struct backfill_spec spec = { it->parts[i].table, it->parts[i].set, it->parts[i].where, NULL };
@@ -310,10 +289,10 @@ static int apply_with_backfill(struct session *ss, const struct migrate_opts *o,
 			if (ba->max_lag_ms >= 0)
 				bo.max_lag_ms = ba->max_lag_ms;
 			bo.restart = !it->resume_id;	/* a fresh attempt starts over; a resumed one goes on */
-			if (!o->json)
-				out_printf("backfill %s (statement %zu, line %d): UPDATE %s in batches\n", m->name, i + 1,
-					   s->stmts[i].line, it->parts[i].table);
-			r = backfill_run_printed(ss->conn, &ss->ht, &spec, &bo, false, o->json, err);
+			run_notice(sink, RUN_INFO, "backfill %s (statement %zu, line %d): UPDATE %s in batches", m->name,
+				   i + 1, s->stmts[i].line, it->parts[i].table);
+			r = o->backfill ? o->backfill(o->backfill_ctx, ss->conn, &ss->ht, &spec, &bo, err)
+					: backfill_run(ss->conn, &ss->ht, &spec, &bo, sink, err);
 			free(name);
 			if (r != 0) {
 				err_prefix(err, "%s, statement %zu (line %d)", m->name, i + 1, s->stmts[i].line);
@@ -322,7 +301,7 @@ static int apply_with_backfill(struct session *ss, const struct migrate_opts *o,
 					      "run deploy again to go on from there", i);
 				goto failed;
 			}
-			if (history_set_steps(ss->conn, &ss->ht, id, (int)i + 1, err) < 0)
+			if (history_run_step(ss->conn, &row, (int)i + 1, err) < 0)
 				goto failed;
 			i++;
 			continue;
@@ -331,7 +310,7 @@ static int apply_with_backfill(struct session *ss, const struct migrate_opts *o,
 			size_t to = i;
 			while (to < s->n && !it->parts[to].table)
 				to++;
-			if (apply_with_retries(ss, sched, it, job, ao, id, i, to, err) < 0) {
+			if (apply_with_retries(ss, sched, it, job, ao, &row, i, to, sink, err) < 0) {
 				err_hint(err, "this migration commits in steps because of its backfill: statements 1-%zu stay "
 					      "applied and recorded, %zu-%zu were rolled back; fix it and run deploy again to "
 					      "resume at statement %zu", i, i + 1, to, i + 1);
@@ -340,33 +319,26 @@ static int apply_with_backfill(struct session *ss, const struct migrate_opts *o,
 			i = to;
 		}
 	}
-	return history_finish_row(ss->conn, &ss->ht, id, err);
+	return history_run_finish(ss->conn, &row, err);
 failed:
-	if (PQstatus(ss->conn) == CONNECTION_OK) {
-		struct pgs_error ignore = PGS_ERROR_INIT;
-		char *logs = xasprintf("pgshift: %s; %zu of %zu statements applied", err->message ? err->message : "failed",
-				       i, s->n);
-		if (history_fail_row(ss->conn, &ss->ht, id, logs, &ignore) < 0)
-			err_clear(&ignore);
-		free(logs);
-	}
+	logs = xasprintf("pgshift: %s; %zu of %zu statements applied", err->message ? err->message : "failed", i, s->n);
+	history_run_fail(ss->conn, &row, logs);
+	free(logs);
 	return -1;
 }
 
-/* What the statement path did on its own (an invalid index dropped), as progress; stdout stays JSON with --json. */
-static void note_stdout(const char *message, void *ctx)
+/* What the statement path did on its own (an invalid index dropped). */
+static void note(const char *message, void *ctx)
 {
-	(void)ctx;
-	out_printf("%s\n", message);
+	run_notice(ctx, RUN_DONE, "%s", message);
 }
 
-static void note_stderr(const char *message, void *ctx)
+static enum run_how how(const struct item *it)
 {
-	(void)ctx;
-	out_eprintf("pgshift: %s\n", message);
+	return it->autocommit ? RUN_NO_TRANSACTION : it->backfill ? RUN_WITH_BACKFILL : RUN_IN_TRANSACTION;
 }
 
-int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jlist, struct pgs_error *err)
+int deploy_pending(struct session *ss, const struct deploy_opts *o, const struct run_sink *sink, struct pgs_error *err)
 {
 	struct item *items = xcalloc(ss->plan.n + 1, sizeof(*items));
 	bool *resumable = xcalloc(ss->plan.n + 1, sizeof(*resumable));
@@ -376,7 +348,8 @@ int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jl
 	size_t nitems = 0, applied = 0;
 	int rc = -1;
 
-	ao.note = o->json ? note_stderr : note_stdout;
+	ao.note = note;
+	ao.note_ctx = (void *)sink;
 	/* Parse every migration to run (and every failed one, to see if it can resume) before applying any. */
 	for (size_t i = 0; i < ss->plan.n; i++) {
 		struct plan_entry *e = &ss->plan.entries[i];
@@ -406,13 +379,13 @@ int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jl
 		goto out;
 	if (o->gate) {
 		struct gate_file *files = xcalloc(nitems + 1, sizeof(*files));
-		struct gate_opts go = { o->approve, o->strict, o->json, false };
+		struct gate_opts go = { o->approve, o->strict, false };
 
 		for (size_t k = 0; k < nitems; k++) {
 			const struct plan_entry *e = &ss->plan.entries[items[k].idx];
 			files[k] = (struct gate_file){ e->mig->sql_path, e->mig->sql.data, e->name, NULL };
 		}
-		if (lint_gate(ss->conn, &go, files, nitems, err) < 0) {
+		if (lint_gate(ss->conn, &go, files, nitems, sink, err) < 0) {
 			free(files);
 			goto out;
 		}
@@ -421,33 +394,28 @@ int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jl
 		free(files);
 	}
 	if (o->dry_run) {
-		if (!o->json && ss->lock_holder)
-			out_printf("dry run: another deploy is at work: the migration lock is held by %s; a real "
-				   "deploy would wait for it\n", ss->lock_holder);
-		if (!o->json && !nitems)
-			out_printf("dry run: %s is up to date, nothing to apply\n", ss->t.display);
-		else if (!o->json)
-			out_printf("dry run: would apply %zu migration%s to %s:\n", nitems, nitems == 1 ? "" : "s",
-				   ss->t.display);
+		if (ss->lock_holder)
+			run_notice(sink, RUN_INFO, "dry run: another deploy is at work: the migration lock is held by %s; "
+				   "a real deploy would wait for it", ss->lock_holder);
+		if (!nitems)
+			run_notice(sink, RUN_INFO, "dry run: %s is up to date, nothing to apply", ss->t.display);
+		else
+			run_notice(sink, RUN_INFO, "dry run: would apply %zu migration%s to %s:", nitems,
+				   nitems == 1 ? "" : "s", ss->t.display);
 		for (size_t k = 0; k < nitems; k++) {
-			struct item *it = &items[k];
-			struct plan_entry *e = &ss->plan.entries[it->idx];
-			if (jlist)
-				json_array_append_new(jlist, json_pack("{s:s, s:I, s:b, s:I}", "name", e->name, "statements",
-								       (json_int_t)it->script.n, "transaction",
-								       !it->autocommit, "resume_at",
-								       (json_int_t)it->start_step + 1));
-			if (!o->json)
-				out_printf("  %s (%zu statement%s%s)%s\n", e->name, it->script.n, it->script.n == 1 ? "" : "s",
-					   it->autocommit ? ", no transaction" : it->backfill ? ", with backfill" : "",
-					   it->resume_id ? ", resuming a failed run" : "");
+			const struct item *it = &items[k];
+
+			run_emit(sink, &(struct run_event){ .kind = RUN_PLANNED, .name = ss->plan.entries[it->idx].name,
+							     .statements = (long)it->script.n,
+							     .resumed_from = it->start_step,
+							     .resuming = it->resume_id != NULL, .how = how(it) });
 		}
 		rc = (int)nitems;
 		goto out;
 	}
 	lock_retry_init(&sched, o->lock_timeout_ms, o->lock_retries, o->lock_retry_delay_ms,
 			db_deadlock_timeout_ms(ss->conn));
-	lock_retry_warn(&sched);
+	lock_retry_warn(&sched, sink);
 	for (size_t k = 0; k < nitems; k++) {
 		struct item *it = &items[k];
 		struct plan_entry *e = &ss->plan.entries[it->idx];
@@ -455,9 +423,9 @@ int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jl
 		double t0 = now_ms();
 		int r;
 
-		if (it->resume_id && !o->json)
-			out_printf("resuming %s at statement %d of %zu (%d applied earlier)\n", e->name, it->start_step + 1,
-				   it->script.n, it->start_step);
+		if (it->resume_id)
+			run_notice(sink, RUN_INFO, "resuming %s at statement %d of %zu (%d applied earlier)", e->name,
+				   it->start_step + 1, it->script.n, it->start_step);
 		ao.lock_timeout_ms = it->lock_timeout_ms >= 0 ? it->lock_timeout_ms : o->lock_timeout_ms;
 		ao.concurrent_lock_timeout_ms = 0;
 		if (it->autocommit && ao.lock_timeout_ms < 0) {
@@ -467,24 +435,21 @@ int migrate_pending(struct session *ss, const struct migrate_opts *o, json_t *jl
 		if (it->autocommit)
 			r = apply_autocommit(ss->conn, &ss->ht, &job, &ao, it->resume_id, it->start_step, err);
 		else if (it->backfill)
-			r = apply_with_backfill(ss, o, &sched, it, &job, &ao, err);
+			r = apply_with_backfill(ss, o, &sched, it, &job, &ao, sink, err);
 		else
-			r = apply_with_retries(ss, &sched, it, &job, &ao, NULL, 0, 0, err);
+			r = apply_with_retries(ss, &sched, it, &job, &ao, NULL, 0, 0, sink, err);
 		if (r < 0) {
 			if (!it->autocommit && !it->backfill)
-				record_prisma_attempt(ss, e->mig, now_ms() - t0, err);
-			if (applied && !o->json)
-				out_printf("%zu migration%s applied before the failure\n", applied, applied == 1 ? "" : "s");
+				record_attempt(ss, e->mig, now_ms() - t0, err, sink);
+			if (applied)
+				run_notice(sink, RUN_INFO, "%zu migration%s applied before the failure", applied,
+					   applied == 1 ? "" : "s");
 			goto out;
 		}
 		applied++;
-		if (jlist)
-			json_array_append_new(jlist, json_pack("{s:s, s:I, s:b}", "name", e->name, "duration_ms",
-							       (json_int_t)(now_ms() - t0 + 0.5), "transaction",
-							       !it->autocommit));
-		if (!o->json)
-			out_printf("%sapplied%s %s (%.0f ms%s)\n", out_c(C_GREEN), out_reset(), e->name, now_ms() - t0,
-				   it->autocommit ? ", no transaction" : it->backfill ? ", with backfill" : "");
+		run_emit(sink, &(struct run_event){ .kind = RUN_APPLIED, .name = e->name, .ms = now_ms() - t0,
+						     .statements = (long)it->script.n, .resumed_from = it->start_step,
+						     .how = how(it) });
 	}
 	rc = (int)applied;
 out:

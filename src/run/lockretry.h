@@ -11,15 +11,15 @@
  * and sleeps with jitter while the application runs, and tries again.  The
  * holders at the root of the wait are named once each, not on every try.
  */
-#ifndef PGSHIFT_LOCKRETRY_H
-#define PGSHIFT_LOCKRETRY_H
+#ifndef PGSHIFT_RUN_LOCKRETRY_H
+#define PGSHIFT_RUN_LOCKRETRY_H
 
-#include <libpq-fe.h>
 
 #include "core/script.h"
 #include "db/apply.h"
+#include "db/conn.h"
+#include "run/event.h"
 #include "util/err.h"
-#include "util/opts.h"
 
 #define LOCK_RETRY_FIRST_MS 100		/* the first try's lock_timeout */
 #define LOCK_RETRY_CAP_MS 1000		/* the schedule's ceiling, when half of deadlock_timeout is higher */
@@ -38,16 +38,6 @@
  */
 #define LOCK_RETRY_CONCURRENT_MS 600000
 
-/* The lock options of deploy, reset and rollback; timeout -1 means the growing schedule. */
-#define LOCK_RETRY_OPTS(timeout, tries, delay) \
-	OPT_DURATION(0, "lock-timeout", (timeout), "DURATION", \
-		     "one lock_timeout for every try (default: 100 ms growing to at most half the server's " \
-		     "deadlock_timeout; 0: none; -- pgshift:lock-timeout in a file wins)"), \
-	OPT_INT(0, "lock-retries", (tries), "N", \
-		"tries when a lock is not granted (default 64: pgshift keeps trying for about 10 minutes)"), \
-	OPT_DURATION(0, "lock-retry-delay", (delay), "DURATION", \
-		     "first sleep between tries, growing by half to 10 s, with jitter (default 500ms)")
-
 struct lock_retry {
 	long fixed_ms;		/* one lock_timeout for every try (explicit), or -1: the schedule */
 	int tries;		/* at least 1 */
@@ -62,11 +52,12 @@ struct lock_retry {
  */
 void lock_retry_init(struct lock_retry *lr, long fixed_ms, int tries, long sleep_ms, long deadlock_ms);
 /*
- * Warns when an explicit lock_timeout is not below deadlock_timeout: in a
- * lock cycle with the application, PostgreSQL's deadlock detector then
- * runs first and may cancel the application's transaction.
+ * Warns (a RUN_WARNING on sink) when an explicit lock_timeout is not below
+ * deadlock_timeout: in a lock cycle with the application, PostgreSQL's
+ * deadlock detector then runs first and may cancel the application's
+ * transaction.
  */
-void lock_retry_warn(const struct lock_retry *lr);
+void lock_retry_warn(const struct lock_retry *lr, const struct run_sink *sink);
 /* The lock_timeout of try n (from 1). */
 long lock_retry_timeout(const struct lock_retry *lr, int n);
 /* The sleep after failed try n, before jitter. */
@@ -79,12 +70,13 @@ typedef int (*lock_try_fn)(void *arg, long lock_timeout_ms, struct apply_failure
 
 /*
  * Runs try until it succeeds, fails other than by a lock timeout (55P03),
- * or the tries run out.  Between tries it says on stderr that it retries,
- * and names each session at the root of the wait the first time it shows;
- * name is the migration's, script its statements (to find the relations a
- * failed statement waited for).  Returns 0, or -1 with err set.
+ * or the tries run out.  Between tries a RUN_RETRY event on sink says that
+ * it retries, and names each session at the root of the wait the first
+ * time it shows; name is the migration's, script its statements (to find
+ * the relations a failed statement waited for).  Returns 0, or -1 with err
+ * set.
  */
 int lock_retry_run(PGconn *conn, const struct lock_retry *lr, const char *name, const struct script *script,
-		   lock_try_fn try, void *arg, struct pgs_error *err);
+		   lock_try_fn try, void *arg, const struct run_sink *sink, struct pgs_error *err);
 
 #endif

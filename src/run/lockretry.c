@@ -2,7 +2,7 @@
  * lockretry: short lock timeouts, retried with growing timeouts and
  * jittered sleeps; see lockretry.h for why.
  */
-#include "cmd/lockretry.h"
+#include "run/lockretry.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -13,7 +13,6 @@
 #include "util/buf.h"
 #include "util/clock.h"
 #include "util/exitcodes.h"
-#include "util/output.h"
 
 void lock_retry_init(struct lock_retry *lr, long fixed_ms, int tries, long sleep_ms, long deadlock_ms)
 {
@@ -29,10 +28,10 @@ void lock_retry_init(struct lock_retry *lr, long fixed_ms, int tries, long sleep
 	lr->first_ms = LOCK_RETRY_FIRST_MS < lr->cap_ms ? LOCK_RETRY_FIRST_MS : lr->cap_ms;
 }
 
-void lock_retry_warn(const struct lock_retry *lr)
+void lock_retry_warn(const struct lock_retry *lr, const struct run_sink *sink)
 {
 	if (lr->fixed_ms > 0 && lr->fixed_ms >= lr->deadlock_ms)
-		out_warning("--lock-timeout %ld ms is not below the server's deadlock_timeout (%ld ms): if the migration "
+		run_notice(sink, RUN_WARNING, "--lock-timeout %ld ms is not below the server's deadlock_timeout (%ld ms): if the migration "
 			    "and the application wait for each other, PostgreSQL cancels one of them, often the "
 			    "application's transaction; leave --lock-timeout out to use short retried timeouts",
 			    lr->fixed_ms, lr->deadlock_ms);
@@ -84,7 +83,7 @@ struct blockers {
 	long waited_ms;
 	struct buf seen;	/* "\nkey\nkey\n": named already */
 	struct buf now;		/* "pid N (...); pid M (...)" */
-	struct buf fresh;	/* lines naming those seen for the first time at this look */
+	struct buf fresh;	/* lines naming those seen for the first time at this look, each after a newline */
 };
 
 /* "pid N (application_name "x", idle in transaction, query since T): first line of the query". */
@@ -113,7 +112,7 @@ static void look_at(struct blockers *w, const char *schema, const char *relname)
 				buf_addf(&w->now, "%s%s", w->now.len ? "; " : "", one.data);
 			if (!strstr(w->seen.data, key)) {
 				buf_addf(&w->seen, "%s\n", b[i].key);
-				buf_addf(&w->fresh, "pgshift: waiting for %s on %s\n", one.data, name);
+				buf_addf(&w->fresh, "\nwaiting for %s on %s", one.data, name);
 			}
 			buf_release(&one);
 			free(key);
@@ -166,7 +165,7 @@ static void look_dropped(const PgQuery__Node *node, struct blockers *w)
 }
 
 int lock_retry_run(PGconn *conn, const struct lock_retry *lr, const char *name, const struct script *script,
-		   lock_try_fn try, void *arg, struct pgs_error *err)
+		   lock_try_fn try, void *arg, const struct run_sink *sink, struct pgs_error *err)
 {
 	struct blockers w = { conn, 0, BUF_INIT, BUF_INIT, BUF_INIT };
 	double start = now_ms();
@@ -184,7 +183,7 @@ int lock_retry_run(PGconn *conn, const struct lock_retry *lr, const char *name, 
 			rc = 0;
 			break;
 		}
-		if (strcmp(fail.sqlstate, "55P03") || PQstatus(conn) != CONNECTION_OK)
+		if (strcmp(fail.sqlstate, "55P03") || !db_connected(conn))
 			break;
 		st = fail.stmt >= 0 && (size_t)fail.stmt < script->n ? &script->stmts[fail.stmt] : NULL;
 		w.waited_ms = (long)(now_ms() - t0) - 1;
@@ -204,12 +203,14 @@ int lock_retry_run(PGconn *conn, const struct lock_retry *lr, const char *name, 
 		}
 		{
 			long wait = jitter(lock_retry_sleep(lr, n));
+			struct buf text = BUF_INIT;
 
-			out_eprintf("pgshift: lock timeout in %s (statement %ld, line %d) after %ld ms; attempt %d of %d, "
-				    "retrying in %.1f s\n",
-				    name, fail.stmt + 1, st ? st->line : 0, timeout, n, lr->tries, wait / 1000.0);
-			if (w.fresh.len)
-				out_eprintf("%s", w.fresh.data);
+			buf_addf(&text, "lock timeout in %s (statement %ld, line %d) after %ld ms; attempt %d of %d, "
+				 "retrying in %.1f s%s",
+				 name, fail.stmt + 1, st ? st->line : 0, timeout, n, lr->tries, wait / 1000.0, w.fresh.data);
+			run_emit(sink, &(struct run_event){ .kind = RUN_RETRY, .level = RUN_STATUS, .name = name,
+							     .text = text.data });
+			buf_release(&text);
 			err_clear(err);
 			sleep_ms(wait, NULL);
 		}
