@@ -12,6 +12,11 @@
  * apart.  Each migration is run in the replayed scratch as it is written,
  * and the model read after it gives its down.sql (the plan back to the
  * model before it), so that rollback, newest first, undoes each one alone.
+ * A migration that touches only tables and what belongs to them (columns,
+ * constraints, indexes, triggers, policies) has only those tables read
+ * again (schema_load_tables): on a large schema a whole read per migration
+ * would cost more than the migrations.  The model after the last one is
+ * read whole, to say what still differs.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -112,6 +117,73 @@ static char *schema_file(const char *arg, const char *dir)
 	return slash ? xasprintf("%.*s/schema.sql", (int)(slash - dir), dir) : xstrdup("schema.sql");
 }
 
+/* Adds name to the set v[0..*n) (names borrowed). */
+static void add_name(const char ***v, size_t *n, const char *name)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp((*v)[i], name))
+			return;
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = name;
+}
+
+/* A table of m (named by qname) is partitioned or a partition: read whole (its partitions change with it). */
+static bool in_partition_tree(const struct schema_model *m, const char *qname)
+{
+	char *key = xasprintf("%s %s", schema_kind_name(SCHEMA_KIND_TABLE), qname);
+	const struct schema_object *t = schema_find(m, key);
+
+	free(key);
+	return t && (t->partition || t->subkind == 'p');
+}
+
+/*
+ * The tables statements [first, end) of the plan touch, as objects of
+ * `before` (the model they run on) or `want` (the plan's target): *tables
+ * (new array of *n, names borrowed from the models).  False when one of
+ * them is something else (a function, a view, a type ...) or a table of a
+ * partition tree: then the whole model is read again.
+ */
+static bool step_tables(const struct diff_plan *plan, size_t first, size_t end, const struct schema_model *before,
+			const struct schema_model *want, const char ***tables, size_t *n)
+{
+	*tables = NULL;
+	*n = 0;
+	for (size_t i = first; i < end; i++) {
+		const struct diff_stmt *st = &plan->stmts[i];
+		char *key = xasprintf("%s %s", st->kind, st->object);
+		const struct schema_model *ms[2] = { before, want };
+		bool found = false;
+
+		for (int k = 0; k < 2; k++) {
+			const struct schema_object *o = schema_find(ms[k], key);
+
+			if (!o)
+				continue;
+			if (o->kind == SCHEMA_KIND_TABLE)
+				add_name(tables, n, o->qname);
+			else if (o->table && (o->kind == SCHEMA_KIND_CONSTRAINT || o->kind == SCHEMA_KIND_INDEX ||
+					      o->kind == SCHEMA_KIND_TRIGGER || o->kind == SCHEMA_KIND_POLICY))
+				add_name(tables, n, o->table);
+			else
+				break;
+			found = true;
+		}
+		free(key);
+		if (!found)
+			goto whole;
+	}
+	for (size_t i = 0; i < *n; i++)
+		if (in_partition_tree(before, (*tables)[i]) || in_partition_tree(want, (*tables)[i]))
+			goto whole;
+	return true;
+whole:
+	free(*tables);
+	*tables = NULL;
+	*n = 0;
+	return false;
+}
+
 /* Names the objects that still differ (a few of them) in the buf arg. */
 static void name_left(const struct schema_object *a, const struct schema_object *b, void *arg)
 {
@@ -164,8 +236,9 @@ static int generate(const struct common_opts *c, const char *shadow_url, const c
 	*steps = xcalloc(plan->migrations + 1, sizeof(**steps));
 	for (size_t i = 0; i < plan->n; i++) {
 		struct step *st;
-		const char **sql;
+		const char **sql, **tables;
 		char *what;
+		size_t ntables;
 		int r;
 
 		if (plan->stmts[i].new_migration) {
@@ -177,7 +250,6 @@ static int generate(const struct common_opts *c, const char *shadow_url, const c
 		st->end = i + 1;
 		if (i + 1 < plan->n && !plan->stmts[i + 1].new_migration)
 			continue;
-		/* the whole migration is known: run it, and read what it made */
 		sql = xcalloc(st->end - st->first + 1, sizeof(*sql));
 		for (size_t k = st->first; k < st->end; k++)
 			sql[k - st->first] = plan->stmts[k].sql;
@@ -185,13 +257,26 @@ static int generate(const struct common_opts *c, const char *shadow_url, const c
 		r = replay_statements(s.conn, sql, st->end - st->first, st->in_transaction, what, err);
 		free(sql);
 		free(what);
-		if (r < 0 || schema_load(s.conn, &f, &after, err) < 0 || schema_down_sql(&after, &before, &st->down, err) < 0)
+		if (r < 0)
+			goto close;
+		if (step_tables(plan, st->first, st->end, &before, &want, &tables, &ntables))
+			r = schema_load_tables(s.conn, &f, &before, tables, ntables, &after, err);
+		else
+			r = schema_load(s.conn, &f, &after, err);
+		free(tables);
+		if (r < 0 || schema_down_sql(&after, &before, &st->down, err) < 0)
 			goto close;
 		schema_model_free(&before);
 		before = after;
 		memset(&after, 0, sizeof(after));
 	}
-	*left = plan->n ? schema_compare(&before, &want, name_left, left_names) : 0;
+	if (plan->n) {
+		/* what the migrations made, read whole, to say what still differs */
+		schema_model_free(&before);
+		if (schema_load(s.conn, &f, &before, err) < 0)
+			goto close;
+		*left = schema_compare(&before, &want, name_left, left_names);
+	}
 	rc = 0;
 close:
 	rc = shadow_close(&s, rc, err);

@@ -16,6 +16,12 @@
  * them lands on the object that creates it.  At the end the objects are
  * sorted by key and every index is renumbered: OIDs never order anything.
  *
+ * schema_load_tables reads again only some tables (a step of new
+ * --from-schema): the same queries, restricted by $3 to those tables, with
+ * the kinds that never belong to a table left out; the other objects are
+ * copied from the model before, and the map is seeded with their OIDs so
+ * that the edges of what is read again still find them.
+ *
  * Catalog columns by version (PostgreSQL 12 to 17 are supported):
  * prokind, conparentid (11+); attgenerated (12+; 18 adds 'v'); tgparentid
  * (13+: before it, a trigger cloned onto a partition was tgisinternal);
@@ -52,6 +58,9 @@
 #define NS_OK(n) \
 	"(" n ".nspname NOT IN ('pg_catalog', 'information_schema') AND " n ".nspname !~ '^pg_(toast|temp_)'" \
 	" AND (cardinality($1::text[]) = 0 OR " n ".nspname = ANY ($1::text[])))"
+/* $3: the tables schema_load_tables reads again (text[] of qnames, empty for all). */
+#define IN_SCOPE(n, c) \
+	"(cardinality($3::text[]) = 0 OR format('%I.%I', " n ".nspname, " c ".relname) = ANY ($3::text[]))"
 /* pgshift's own tables (and the history table of either mode). */
 #define OWN_OK(n, c) \
 	"NOT (" n ".nspname = $2 AND " c ".relname IN ('pgshift_migrations', '_prisma_migrations'," \
@@ -167,7 +176,8 @@ static const char q_sequences[] =
 	" WHERE c.relkind = 'S' AND " NS_OK("n") " AND " NOT_EXT(CLS_CLASS, "c.oid") " AND NOT EXISTS (SELECT FROM"
 	"  pg_depend d WHERE d.classid = " CLS_CLASS " AND d.objid = c.oid AND d.refclassid = " CLS_CLASS
 	"  AND d.deptype = 'i')"
-	" AND NOT EXISTS (SELECT" SEQ_OWNER " AND NOT " OWN_OK("tn", "t") ")";
+	" AND NOT EXISTS (SELECT" SEQ_OWNER " AND NOT " OWN_OK("tn", "t") ")"
+	" AND (cardinality($3::text[]) = 0 OR EXISTS (SELECT" SEQ_OWNER " AND " IN_SCOPE("tn", "t") "))";
 
 /* prokind (11+): aggregates ('a') have no pg_get_functiondef and are not modelled. */
 static const char q_functions[] =
@@ -203,7 +213,7 @@ static const char q_tables[] =
 	"   c.relname) END),"
 	" NULL"
 	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_type rt ON rt.oid = c.reltype"
-	" WHERE c.relkind IN ('r', 'p') AND " REL_OK("n", "c");
+	" WHERE c.relkind IN ('r', 'p') AND " REL_OK("n", "c") " AND " IN_SCOPE("n", "c");
 
 /*
  * Columns of every table: 0 table oid, 1 quoted name, 2 definition,
@@ -232,7 +242,8 @@ static const char q_columns[] =
 	"   FROM pg_depend d JOIN pg_class sc ON sc.oid = d.objid JOIN pg_namespace sn ON sn.oid = sc.relnamespace"
 	"   JOIN pg_sequence s ON s.seqrelid = sc.oid WHERE d.classid = " CLS_CLASS " AND d.refclassid = " CLS_CLASS
 	"   AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum AND d.deptype = 'i') AS ident) x"
-	" WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') AND " REL_OK("n", "c") ""
+	" WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') AND " REL_OK("n", "c") " AND "
+	IN_SCOPE("n", "c")
 	" ORDER BY a.attrelid, a.attnum";
 
 static const char q_views[] =
@@ -262,7 +273,8 @@ static const char q_constraints[] =
 	" CASE WHEN co.contype IN ('p', 'u', 'x') AND co.conindid <> 0 THEN '" CLS_CLASS ":' || co.conindid END,"
 	" NULL, NULL"
 	" FROM pg_constraint co JOIN pg_class c ON c.oid = co.conrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
-	" WHERE co.contype IN ('p', 'u', 'f', 'c', 'x') AND co.conislocal AND co.conparentid = 0 AND " REL_OK("n", "c");
+	" WHERE co.contype IN ('p', 'u', 'f', 'c', 'x') AND co.conislocal AND co.conparentid = 0 AND " REL_OK("n", "c")
+	" AND " IN_SCOPE("n", "c");
 
 /*
  * Indexes no constraint creates, and not a partition's share of a
@@ -279,7 +291,7 @@ static const char q_indexes[] =
 	" JOIN pg_class c ON c.oid = i.indrelid JOIN pg_namespace tn ON tn.oid = c.relnamespace"
 	" CROSS JOIN LATERAL (SELECT pg_get_indexdef(i.indexrelid) AS def, format('CREATE %sINDEX %I ON ',"
 	"  CASE WHEN i.indisunique THEN 'UNIQUE ' ELSE '' END, ic.relname) AS head) x"
-	" WHERE c.relkind IN ('r', 'p', 'm') AND " REL_OK("tn", "c")
+	" WHERE c.relkind IN ('r', 'p', 'm') AND " REL_OK("tn", "c") " AND " IN_SCOPE("tn", "c")
 	" AND NOT EXISTS (SELECT FROM pg_constraint co WHERE co.conindid = i.indexrelid AND co.conrelid = i.indrelid"
 	"  AND co.contype IN ('p', 'u', 'x'))"
 	" AND NOT EXISTS (SELECT FROM pg_inherits h WHERE h.inhrelid = i.indexrelid)";
@@ -294,7 +306,7 @@ static const char q_indexes[] =
 	"  ELSE '' END," \
 	" NULL, true, false, NULL, NULL, NULL" \
 	" FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace" \
-	" WHERE NOT t.tgisinternal" parent " AND " REL_OK("n", "c")
+	" WHERE NOT t.tgisinternal" parent " AND " REL_OK("n", "c") " AND " IN_SCOPE("n", "c")
 /* tgparentid is 13+: on 12 a partition's clone of a parent's trigger is tgisinternal. */
 static const char q_triggers[] = Q_TRIGGERS(" AND t.tgparentid = 0");
 static const char q_triggers_12[] = Q_TRIGGERS("");
@@ -312,7 +324,7 @@ static const char q_policies[] =
 	"  ' WITH CHECK (' || pg_get_expr(p.polwithcheck, p.polrelid) || ')'),"
 	" NULL, true, false, NULL, NULL, NULL"
 	" FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
-	" WHERE " REL_OK("n", "c");
+	" WHERE " REL_OK("n", "c") " AND " IN_SCOPE("n", "c");
 
 /* 0 catalog, 1 oid, 2 column number, 3 quoted text, 4 quoted column name. */
 static const char q_comments[] =
@@ -373,17 +385,19 @@ struct slot {
 	uint64_t key;	/* 0: empty */
 	size_t obj;
 	bool alias;
+	bool kept;	/* schema_load_tables: an object copied from the model before (edges to it only) */
 };
 
 struct loader {
 	PGconn *conn;
 	struct schema_model *m;
-	const char *params[2];
+	const char *params[3];
 	struct slot *slots;
 	size_t nslots, used;
 	char **tail;		/* by load index: a table's SQL after its columns */
 	unsigned int *post_oid;	/* by load index: the table of a sequence's OWNED BY */
 	size_t cap;
+	size_t first;		/* the first object read here (those before it were copied) */
 };
 
 static uint64_t slot_key(unsigned int cls, unsigned int oid)
@@ -391,7 +405,7 @@ static uint64_t slot_key(unsigned int cls, unsigned int oid)
 	return ((uint64_t)cls << 32) | oid;
 }
 
-static void map_put(struct loader *l, unsigned int cls, unsigned int oid, size_t obj, bool alias)
+static void map_put(struct loader *l, unsigned int cls, unsigned int oid, size_t obj, bool alias, bool kept)
 {
 	uint64_t k = slot_key(cls, oid);
 	size_t i;
@@ -407,13 +421,13 @@ static void map_put(struct loader *l, unsigned int cls, unsigned int oid, size_t
 		for (size_t j = 0; j < n; j++)
 			if (old[j].key)
 				map_put(l, (unsigned int)(old[j].key >> 32), (unsigned int)old[j].key, old[j].obj,
-					old[j].alias);
+					old[j].alias, old[j].kept);
 		free(old);
 	}
 	for (i = (k * 0x9E3779B97F4A7C15ull) >> 20 & (l->nslots - 1); l->slots[i].key; i = (i + 1) & (l->nslots - 1))
 		if (l->slots[i].key == k)
 			return;	/* the first owner keeps it */
-	l->slots[i] = (struct slot){ k, obj, alias };
+	l->slots[i] = (struct slot){ k, obj, alias, kept };
 	l->used++;
 }
 
@@ -442,8 +456,8 @@ static char *str_at(const PGresult *r, int row, int col)
 
 static PGresult *run(struct loader *l, const char *sql, const char *what, struct pgs_error *err)
 {
-	static const Oid types[2] = { 1009, 25 };	/* text[], text */
-	PGresult *r = PQexecParams(l->conn, sql, 2, types, l->params, NULL, NULL, 0);
+	static const Oid types[3] = { 1009, 25, 1009 };	/* text[], text, text[] */
+	PGresult *r = PQexecParams(l->conn, sql, 3, types, l->params, NULL, NULL, 0);
 
 	l->m->queries++;
 	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
@@ -491,13 +505,13 @@ static int load_objects(struct loader *l, enum schema_kind kind, const char *sql
 		o->subkind = sub[0];
 		o->valid = PQgetvalue(r, row, 9)[0] == 't';
 		o->partition = PQgetvalue(r, row, 10)[0] == 't';
-		map_put(l, oid_at(r, row, 0), o->oid, idx, false);
+		map_put(l, oid_at(r, row, 0), o->oid, idx, false, false);
 		while (*aliases) {
 			unsigned long cls = strtoul(aliases, &end, 10), oid;
 			if (*end != ':')
 				break;
 			oid = strtoul(end + 1, &end, 10);
-			map_put(l, (unsigned int)cls, (unsigned int)oid, idx, true);
+			map_put(l, (unsigned int)cls, (unsigned int)oid, idx, true, false);
 			aliases = end + (*end == ' ');
 		}
 		if (kind == SCHEMA_KIND_TABLE)
@@ -521,10 +535,10 @@ static int load_columns(struct loader *l, struct pgs_error *err)
 		const struct slot *s = map_get(l, OID_CLASS, oid_at(r, row, 0));
 		struct schema_object *o;
 
-		if (!s || s->alias)
+		if (!s || s->alias || s->kept)
 			continue;
 		o = &l->m->objects[s->obj];
-		map_put(l, OID_ATTRDEF, oid_at(r, row, 3), s->obj, true);
+		map_put(l, OID_ATTRDEF, oid_at(r, row, 3), s->obj, true, false);
 		if (o->partition && PQgetvalue(r, row, 4)[0] != 't')
 			continue;
 		o->parts = xrealloc(o->parts, (o->nparts + 1) * sizeof(*o->parts));
@@ -591,7 +605,7 @@ static int load_comments(struct loader *l, struct pgs_error *err)
 		struct schema_object *o;
 		char *stmt;
 
-		if (!s || s->alias)
+		if (!s || s->alias || s->kept)
 			continue;
 		o = &l->m->objects[s->obj];
 		if (PQgetvalue(r, row, 2)[0] != '0') {
@@ -645,7 +659,7 @@ static int load_privileges(struct loader *l, struct pgs_error *err)
 		const char *word;
 		char *stmt;
 
-		if (!s || s->alias)
+		if (!s || s->alias || s->kept)
 			continue;
 		o = &l->m->objects[s->obj];
 		if (!(word = grant_word(o->kind)))
@@ -677,10 +691,11 @@ static int load_depends(struct loader *l, struct pgs_error *err)
 		if (PQgetvalue(r, row, 4)[0] == 'e') {
 			/* a member of an extension stands for the extension */
 			if (to && !from)
-				map_put(l, oid_at(r, row, 0), oid_at(r, row, 1), to->obj, true);
+				map_put(l, oid_at(r, row, 0), oid_at(r, row, 1), to->obj, true, false);
 			continue;
 		}
-		if (!from || !to || from->obj == to->obj)
+		/* a copied object keeps the edges it was read with */
+		if (!from || !to || from->kept || from->obj == to->obj)
 			continue;
 		/* OWNED BY: the table needs the sequence (its default), the OWNED BY runs after both */
 		if (l->m->objects[from->obj].kind == SCHEMA_KIND_SEQUENCE &&
@@ -695,7 +710,7 @@ static int load_depends(struct loader *l, struct pgs_error *err)
 /* Tables' CREATE from head, columns and tail; OWNED BY's table as an index. */
 static void finish_objects(struct loader *l)
 {
-	for (size_t i = 0; i < l->m->n; i++) {
+	for (size_t i = l->first; i < l->m->n; i++) {
 		struct schema_object *o = &l->m->objects[i];
 
 		if (o->kind == SCHEMA_KIND_TABLE) {
@@ -766,14 +781,15 @@ static void renumber(struct schema_model *m)
 	free(pos);
 }
 
-static char *text_array(const struct schema_filter *f)
+/* A text[] literal of v[0..n). New string. */
+static char *text_array(const char *const *v, size_t n)
 {
 	struct buf b = BUF_INIT;
 
 	buf_addc(&b, '{');
-	for (size_t i = 0; f && i < f->nschemas; i++) {
+	for (size_t i = 0; i < n; i++) {
 		buf_adds(&b, i ? ",\"" : "\"");
-		for (const char *p = f->schemas[i]; *p; p++) {
+		for (const char *p = v[i]; *p; p++) {
 			if (*p == '"' || *p == '\\')
 				buf_addc(&b, '\\');
 			buf_addc(&b, *p);
@@ -784,16 +800,153 @@ static char *text_array(const struct schema_filter *f)
 	return buf_detach(&b);
 }
 
-int schema_load(PGconn *conn, const struct schema_filter *f, struct schema_model *m, struct pgs_error *err)
+/* The catalog an object's own OID is in. */
+static unsigned int catalog_of(enum schema_kind k)
+{
+	switch (k) {
+	case SCHEMA_KIND_SCHEMA:
+		return 2615;
+	case SCHEMA_KIND_EXTENSION:
+		return 3079;
+	case SCHEMA_KIND_ENUM:
+	case SCHEMA_KIND_DOMAIN:
+	case SCHEMA_KIND_COMPOSITE:
+		return 1247;
+	case SCHEMA_KIND_FUNCTION:
+		return 1255;
+	case SCHEMA_KIND_CONSTRAINT:
+		return 2606;
+	case SCHEMA_KIND_TRIGGER:
+		return 2620;
+	case SCHEMA_KIND_POLICY:
+		return 3256;
+	default:
+		return OID_CLASS;	/* sequences, tables, views, indexes */
+	}
+}
+
+static bool named(const char *const *v, size_t n, const char *x)
+{
+	for (size_t i = 0; x && i < n; i++)
+		if (!strcmp(v[i], x))
+			return true;
+	return false;
+}
+
+/* Whether schema_load_tables reads o of `before` again: one of the tables, what belongs to it, a sequence it owns. */
+static bool in_tables(const struct schema_model *before, const struct schema_object *o, const char *const *tables,
+		      size_t n)
+{
+	if (o->kind == SCHEMA_KIND_TABLE)
+		return named(tables, n, o->qname);
+	if (o->kind == SCHEMA_KIND_SEQUENCE && o->post_dep != SCHEMA_NONE)
+		return named(tables, n, before->objects[o->post_dep].qname);
+	return named(tables, n, o->table);
+}
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+/* Appends a copy of o (without its dependencies) to m. */
+static void copy_object(struct schema_model *m, const struct schema_object *o)
+{
+	struct schema_object *c = schema_add(m, o->kind, o->schema, o->name, o->qname);
+
+	c->table = dup_or_null(o->table);
+	c->ref = dup_or_null(o->ref);
+	c->create_sql = dup_or_null(o->create_sql);
+	c->post_sql = dup_or_null(o->post_sql);
+	c->comment_sql = dup_or_null(o->comment_sql);
+	c->grant_sql = dup_or_null(o->grant_sql);
+	c->subkind = o->subkind;
+	c->valid = o->valid;
+	c->partition = o->partition;
+	c->oid = o->oid;
+	c->nparts = o->nparts;
+	c->parts = o->nparts ? xcalloc(o->nparts, sizeof(*c->parts)) : NULL;
+	for (size_t k = 0; k < o->nparts; k++) {
+		const struct schema_part *p = &o->parts[k];
+		c->parts[k] = (struct schema_part){ xstrdup(p->name), xstrdup(p->sql), xstrdup(p->type),
+						    dup_or_null(p->collation), dup_or_null(p->default_expr),
+						    dup_or_null(p->generated), dup_or_null(p->identity), p->not_null };
+	}
+}
+
+/* An edge of a copied object to one that is read again: resolved by key once the model is sorted. */
+struct pending {
+	size_t from;		/* load index of the copied object */
+	const char *key;	/* of the object it needs (owned by `before`) */
+};
+
+/*
+ * Copies the objects of before that are not read again into l->m (load
+ * indices 0 ..), with their edges among themselves; the edges to objects
+ * read again go to *pend (new array of *npend, caller frees).
+ */
+static void copy_kept(struct loader *l, const struct schema_model *before, const char *const *tables, size_t n,
+		      struct pending **pend, size_t *npend)
+{
+	size_t *pos = xmalloc((before->n + 1) * sizeof(*pos));
+	size_t cap = 0;
+
+	*pend = NULL;
+	*npend = 0;
+	for (size_t i = 0; i < before->n; i++) {
+		const struct schema_object *o = &before->objects[i];
+
+		pos[i] = SCHEMA_NONE;
+		if (in_tables(before, o, tables, n))
+			continue;
+		pos[i] = l->m->n;
+		copy_object(l->m, o);
+		grow(l);
+		map_put(l, catalog_of(o->kind), o->oid, pos[i], false, true);
+	}
+	for (size_t i = 0; i < before->n; i++) {
+		const struct schema_object *o = &before->objects[i];
+
+		if (pos[i] == SCHEMA_NONE)
+			continue;
+		for (size_t d = 0; d < o->ndeps; d++) {
+			if (pos[o->deps[d]] != SCHEMA_NONE) {
+				schema_depend(l->m, pos[i], pos[o->deps[d]]);
+				continue;
+			}
+			if (*npend == cap) {
+				cap = cap ? 2 * cap : 16;
+				*pend = xrealloc(*pend, cap * sizeof(**pend));
+			}
+			(*pend)[(*npend)++] = (struct pending){ pos[i], before->objects[o->deps[d]].key };
+		}
+		if (o->post_dep != SCHEMA_NONE)
+			l->m->objects[pos[i]].post_dep = pos[o->post_dep];
+	}
+	l->first = l->m->n;
+	free(pos);
+}
+
+/*
+ * schema_load, or with before: schema_load_tables (tables[0..ntables) read
+ * again, the rest copied from before).
+ */
+static int load(PGconn *conn, const struct schema_filter *f, const struct schema_model *before,
+		const char *const *tables, size_t ntables, struct schema_model *m, struct pgs_error *err)
 {
 	struct loader l = { .conn = conn, .m = m };
-	char *schemas = text_array(f);
+	char *schemas = text_array(f ? f->schemas : NULL, f ? f->nschemas : 0);
+	char *scope = text_array(tables, before ? ntables : 0);
+	struct pending *pend = NULL;
+	size_t npend = 0;
+	bool all = !before;
 	int rc = -1;
 
 	memset(m, 0, sizeof(*m));
 	m->server_version = PQserverVersion(conn);
 	l.params[0] = schemas;
 	l.params[1] = f && f->history_schema ? f->history_schema : "public";
+	l.params[2] = scope;
 	if (m->server_version < 120000) {
 		err_set(err, EXIT_FAILURE_, "reading the schema needs PostgreSQL 12 or later (the server is %d)",
 			m->server_version / 10000);
@@ -803,20 +956,23 @@ int schema_load(PGconn *conn, const struct schema_filter *f, struct schema_model
 		err_set(err, EXIT_FAILURE_, "could not read the schema: the connection is inside a transaction");
 		goto out;
 	}
+	if (before)
+		copy_kept(&l, before, tables, ntables, &pend, &npend);
 	/* One snapshot for every query; an empty search_path makes the deparsers qualify every name. */
 	m->queries++;
 	if (db_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = ''",
 		    "could not start reading the schema", err) < 0)
 		goto out;
-	if (load_objects(&l, SCHEMA_KIND_SCHEMA, q_schemas, "could not read the schemas", err) < 0 ||
-	    load_objects(&l, SCHEMA_KIND_EXTENSION, q_extensions, "could not read the extensions", err) < 0 ||
-	    load_objects(&l, SCHEMA_KIND_ENUM, q_enums, "could not read the enum types", err) < 0 ||
-	    load_objects(&l, SCHEMA_KIND_DOMAIN, q_domains, "could not read the domains", err) < 0 ||
-	    load_objects(&l, SCHEMA_KIND_COMPOSITE, q_composites, "could not read the composite types", err) < 0 ||
+	/* the kinds that never belong to a table are read only by schema_load */
+	if ((all && load_objects(&l, SCHEMA_KIND_SCHEMA, q_schemas, "could not read the schemas", err) < 0) ||
+	    (all && load_objects(&l, SCHEMA_KIND_EXTENSION, q_extensions, "could not read the extensions", err) < 0) ||
+	    (all && load_objects(&l, SCHEMA_KIND_ENUM, q_enums, "could not read the enum types", err) < 0) ||
+	    (all && load_objects(&l, SCHEMA_KIND_DOMAIN, q_domains, "could not read the domains", err) < 0) ||
+	    (all && load_objects(&l, SCHEMA_KIND_COMPOSITE, q_composites, "could not read the composite types", err) < 0) ||
 	    load_objects(&l, SCHEMA_KIND_SEQUENCE, q_sequences, "could not read the sequences", err) < 0 ||
-	    load_objects(&l, SCHEMA_KIND_FUNCTION, q_functions, "could not read the functions", err) < 0 ||
+	    (all && load_objects(&l, SCHEMA_KIND_FUNCTION, q_functions, "could not read the functions", err) < 0) ||
 	    load_objects(&l, SCHEMA_KIND_TABLE, q_tables, "could not read the tables", err) < 0 ||
-	    load_objects(&l, SCHEMA_KIND_VIEW, q_views, "could not read the views", err) < 0 ||
+	    (all && load_objects(&l, SCHEMA_KIND_VIEW, q_views, "could not read the views", err) < 0) ||
 	    load_objects(&l, SCHEMA_KIND_CONSTRAINT, q_constraints, "could not read the constraints", err) < 0 ||
 	    load_objects(&l, SCHEMA_KIND_INDEX, q_indexes, "could not read the indexes", err) < 0 ||
 	    load_objects(&l, SCHEMA_KIND_TRIGGER, m->server_version >= 130000 ? q_triggers : q_triggers_12,
@@ -831,6 +987,11 @@ int schema_load(PGconn *conn, const struct schema_filter *f, struct schema_model
 	if (db_exec(conn, "COMMIT", "could not finish reading the schema", err) < 0)
 		goto out;
 	finish_objects(&l);
+	/* a copied object's edge to one read again: to it when it is still there (few of either) */
+	for (size_t i = 0; i < npend; i++)
+		for (size_t j = l.first; j < m->n; j++)
+			if (!strcmp(m->objects[j].key, pend[i].key))
+				schema_depend(m, pend[i].from, j);
 	renumber(m);
 	rc = 0;
 out:
@@ -839,6 +1000,19 @@ out:
 	free(l.tail);
 	free(l.post_oid);
 	free(l.slots);
+	free(pend);
 	free(schemas);
+	free(scope);
 	return rc;
+}
+
+int schema_load(PGconn *conn, const struct schema_filter *f, struct schema_model *m, struct pgs_error *err)
+{
+	return load(conn, f, NULL, NULL, 0, m, err);
+}
+
+int schema_load_tables(PGconn *conn, const struct schema_filter *f, const struct schema_model *before,
+		       const char *const *tables, size_t ntables, struct schema_model *m, struct pgs_error *err)
+{
+	return load(conn, f, before, tables, ntables, m, err);
 }

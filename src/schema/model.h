@@ -120,6 +120,20 @@ struct schema_filter {
  * the SQL is schema-qualified.
  */
 int schema_load(PGconn *conn, const struct schema_filter *f, struct schema_model *m, struct pgs_error *err);
+/*
+ * Reads again only the tables named in tables (quoted qualified names, as
+ * their qname) from conn, where `before` was read and nothing else changed
+ * since (new --from-schema, after a step that touched only those tables):
+ * m (initialised here; free it also after a failure) is `before` with the
+ * tables, what belongs to them (constraints, indexes, triggers, policies,
+ * comments, privileges) and the sequences they own replaced by what the
+ * catalog holds now; every other object is copied with its dependencies.
+ * A table that is gone is left out.  The queries are schema_load's,
+ * restricted to the tables, so the cost follows their number, not the
+ * schema's size.
+ */
+int schema_load_tables(PGconn *conn, const struct schema_filter *f, const struct schema_model *before,
+		       const char *const *tables, size_t ntables, struct schema_model *m, struct pgs_error *err);
 void schema_model_free(struct schema_model *m);
 
 /* "table", "function", ...: the first word of a key. */
