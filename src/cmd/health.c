@@ -19,6 +19,7 @@
 #include "core/dotenv.h"
 #include "db/roles.h"
 #include "run/drift.h"
+#include "run/deploy.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
 
@@ -144,7 +145,7 @@ int cmd_health(int argc, char **argv)
 		/* an interrupted migration that commits in steps is finished by deploy, not resolved */
 		for (size_t i = 0; i < p->n; i++) {
 			size_t step;
-			if (common_deploy_resumes(&p->entries[i], db_server_version(ss.conn), &step, NULL))
+			if (deploy_resumes(&p->entries[i], db_server_version(ss.conn), &step, NULL))
 				buf_addf(&resumes, "; \"pgshift deploy\" resumes %s at statement %zu", p->entries[i].name,
 					 step + 1);
 		}

@@ -24,6 +24,7 @@
 #include "cmd/common.h"
 #include "core/script.h"
 #include "core/edit.h"
+#include "run/deploy.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
 
@@ -83,7 +84,7 @@ static int check_rerun(struct session *ss, const struct plan_entry *e, bool reru
 	struct buf list = BUF_INIT;
 	size_t step;
 
-	if (!common_deploy_resumes(e, db_server_version(ss->conn), &step, &s))
+	if (!deploy_resumes(e, db_server_version(ss->conn), &step, &s))
 		return 0;
 	for (size_t i = 0; i < step; i++) {
 		buf_addf(&list, "\n  statement %zu (line %d): ", i + 1, s.stmts[i].line);
