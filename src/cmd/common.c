@@ -121,28 +121,3 @@ char *common_index_fix(const struct invalid_index *x)
 {
 	return x->rebuild_sql ? xasprintf("%s (or drop it: %s)", x->rebuild_sql, x->drop_sql) : xstrdup(x->drop_sql);
 }
-
-bool common_deploy_resumes(const struct plan_entry *e, int server_version, size_t *step, struct script *s)
-{
-	struct pgs_error ignore = PGS_ERROR_INIT;
-	struct script local;
-	struct script *sc = s ? s : &local;
-	bool resumes;
-
-	memset(sc, 0, sizeof(*sc));
-	*step = 0;
-	if (e->state != ST_FAILED || !e->mig || !e->row)
-		return false;
-	if (script_split(e->mig->sql_path, e->mig->sql.data, sc, &ignore) < 0) {
-		err_clear(&ignore);	/* deploy reports the syntax error itself */
-		script_free(sc);
-		return false;
-	}
-	resumes = script_commits_in_steps(sc, server_version);
-	/* as deploy does: a count beyond the file (edited since) starts over */
-	if (resumes && e->row->applied_steps_count > 0 && (size_t)e->row->applied_steps_count <= sc->n)
-		*step = (size_t)e->row->applied_steps_count;
-	if (!resumes || !s)
-		script_free(sc);	/* zeroes it */
-	return resumes;
-}

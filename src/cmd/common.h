@@ -78,15 +78,6 @@ int session_open_checked(struct session *s, const struct common_opts *c, bool re
 const char *common_index_cause(const struct invalid_index *x);
 /* The commands that fix invalid index x; new string, caller frees. */
 char *common_index_fix(const struct invalid_index *x);
-/*
- * Whether deploy resumes the failed migration e instead of refusing it: its
- * file is on disk and commits in steps (script_commits_in_steps).  When it
- * does, *step is the statement it resumes at (0-based: the applied ones are
- * before it) and, when s is not NULL, *s holds the statements (the caller
- * frees it with script_free); when not, *s is left empty.
- */
-bool common_deploy_resumes(const struct plan_entry *e, int server_version, size_t *step, struct script *s);
-
 /* Prints err and returns its exit code (EXIT_FAILURE_ when unset). */
 int common_fail(struct pgs_error *err);
 

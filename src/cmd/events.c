@@ -53,6 +53,14 @@ static void notice(const struct cmd_events *ev, enum run_level level, const char
 
 static void applied(const struct cmd_events *ev, const struct run_event *e)
 {
+	if (e->down) {
+		if (ev->list)
+			json_array_append_new(ev->list, json_pack("{s:s, s:I}", "name", e->name, "duration_ms",
+								  (json_int_t)(e->ms + 0.5)));
+		if (!ev->json)
+			out_printf("%sreverted%s %s (%.0f ms)\n", out_c(C_YELLOW), out_reset(), e->name, e->ms);
+		return;
+	}
 	if (ev->list)
 		json_array_append_new(ev->list, json_pack("{s:s, s:I, s:b}", "name", e->name, "duration_ms",
 							  (json_int_t)(e->ms + 0.5), "transaction",
@@ -63,6 +71,15 @@ static void applied(const struct cmd_events *ev, const struct run_event *e)
 
 static void planned(const struct cmd_events *ev, const struct run_event *e)
 {
+	if (e->down) {
+		if (ev->list)
+			json_array_append_new(ev->list, json_pack("{s:s, s:I}", "name", e->name, "statements",
+								  (json_int_t)e->statements));
+		if (!ev->json)
+			out_printf("  %s (%ld statement%s in down.sql)\n", e->name, e->statements,
+				   e->statements == 1 ? "" : "s");
+		return;
+	}
 	if (ev->list)
 		json_array_append_new(ev->list, json_pack("{s:s, s:I, s:b, s:I}", "name", e->name, "statements",
 							  (json_int_t)e->statements, "transaction",

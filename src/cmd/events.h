@@ -1,8 +1,8 @@
 /*
  * events: how a command prints the events of its engines (run/event.h):
- * lines on stdout and stderr, a lint report, and, for deploy --json and
- * reset, the JSON list of the migrations applied (or, in a dry run, that
- * would be).
+ * lines on stdout and stderr, a lint report, and, for deploy --json,
+ * reset and rollback --json, the JSON list of the migrations applied or
+ * reverted (or, in a dry run, that would be).
  */
 #ifndef PGSHIFT_EVENTS_H
 #define PGSHIFT_EVENTS_H

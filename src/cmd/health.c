@@ -15,10 +15,11 @@
 
 #include "cmd/cmds.h"
 #include "cmd/common.h"
-#include "cmd/drift.h"
 #include "cmd/shadow.h"
 #include "core/dotenv.h"
 #include "db/roles.h"
+#include "run/drift.h"
+#include "run/deploy.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
 
@@ -47,18 +48,17 @@ static bool check_drift(struct session *ss, const struct common_opts *c, const c
 {
 	struct pgs_error err = PGS_ERROR_INIT;
 	struct schema_filter f = { NULL, 0, ss->ht.schema };
-	const struct plan *p = &ss->plan;
 	struct drift d;
 	int r;
 	bool found;
 
-	if (p->count[ST_FAILED] + p->count[ST_MODIFIED] + p->count[ST_MISSING] + p->count[ST_RUNNING]) {
+	if (!drift_knowable(&ss->plan)) {
 		/* the history does not say what the schema should be: the history and pending checks say why */
 		chk->ok = true;
 		chk->detail = xstrdup("skipped: the history does not say what the schema should be (see the history check)");
 		return false;
 	}
-	r = drift_compute(ss, c, shadow_url, true, &f, &d, &err);
+	r = drift_compute(ss, &(struct drift_scratch){ shadow_open, shadow_close, c, shadow_url }, true, &f, &d, &err);
 	found = r > 0 && d.n > 0;
 
 	chk->ok = r == 0 || (r > 0 && d.n == 0);
@@ -145,7 +145,7 @@ int cmd_health(int argc, char **argv)
 		/* an interrupted migration that commits in steps is finished by deploy, not resolved */
 		for (size_t i = 0; i < p->n; i++) {
 			size_t step;
-			if (common_deploy_resumes(&p->entries[i], db_server_version(ss.conn), &step, NULL))
+			if (deploy_resumes(&p->entries[i], db_server_version(ss.conn), &step, NULL))
 				buf_addf(&resumes, "; \"pgshift deploy\" resumes %s at statement %zu", p->entries[i].name,
 					 step + 1);
 		}

@@ -155,18 +155,12 @@ int cmd_roles(int argc, char **argv)
 		secret_register(ppw);
 		r.admin_password = apw;
 		r.app_password = ppw;
-		if (roles_setup_sql(conn, &r, &ht, !print, &sql, &err) < 0) {
-			/* a bad name or an unreadable catalog: nothing was changed */
-		} else if (print) {
+		if (print && roles_setup_sql(conn, &r, &ht, false, &sql, &err) == 0)
 			out_printf("-- pgshift roles setup for the database as it is now; passwords appear as "
 				   "SCRAM-SHA-256 verifiers\n%s", sql.data);
-		} else if (db_exec(conn, sql.data, "could not set up the roles", &err) < 0) {
-			db_rollback(conn);
-			err_hint(&err, "the connecting role needs CREATEROLE (or superuser) and ownership of the schemas");
-		} else {
+		else if (!print && roles_setup(conn, &r, &ht, &err) == 0)
 			out_printf("roles ready: %s (migrations, owns what they create), %s (CRUD only)%s\n", admin, app,
 				   apw || ppw ? "; passwords set" : "");
-		}
 		explicit_bzero(sql.data, sql.len);
 		buf_release(&sql);
 		free(apw);

@@ -16,6 +16,7 @@
 #include "cmd/cmds.h"
 #include "cmd/common.h"
 #include "core/edit.h"
+#include "run/deploy.h"
 #include "util/exitcodes.h"
 #include "util/gha.h"
 #include "util/output.h"
@@ -288,7 +289,7 @@ int cmd_status(int argc, char **argv)
 	/* where deploy resumes each failed migration that commits in steps (1-based; 0: it does not) */
 	resume = xcalloc(plan->n + 1, sizeof(*resume));
 	for (size_t i = 0; i < plan->n; i++)
-		if (common_deploy_resumes(&plan->entries[i], db_server_version(ss.conn), &resume[i], NULL))
+		if (deploy_resumes(&plan->entries[i], db_server_version(ss.conn), &resume[i], NULL))
 			resume[i]++;
 	if (c.json)
 		print_json(plan, resume, &ss.t, &ss.ht, ss.lock_holder, &indexes);

@@ -150,6 +150,21 @@ out:
 	return rc;
 }
 
+int roles_setup(PGconn *conn, const struct roles_spec *r, const struct history_table *ht, struct pgs_error *err)
+{
+	struct buf sql = BUF_INIT;
+	int rc = roles_setup_sql(conn, r, ht, true, &sql, err);
+
+	/* after a bad name or an unreadable catalog nothing was changed */
+	if (rc == 0 && (rc = db_exec(conn, sql.data, "could not set up the roles", err)) < 0) {
+		db_rollback(conn);
+		err_hint(err, "the connecting role needs CREATEROLE (or superuser) and ownership of the schemas");
+	}
+	explicit_bzero(sql.data, sql.len);
+	buf_release(&sql);
+	return rc;
+}
+
 static void add_gap(struct role_gaps *g, const char *problem, const char *fix)
 {
 	g->items = xrealloc(g->items, (g->n + 1) * sizeof(*g->items));

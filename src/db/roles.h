@@ -37,6 +37,13 @@ struct roles_spec {
  */
 int roles_setup_sql(PGconn *conn, const struct roles_spec *r, const struct history_table *ht, bool create_history,
 		    struct buf *sql, struct pgs_error *err);
+/*
+ * Sets the roles up on conn: the history table created when missing, then
+ * the setup SQL (roles_setup_sql) run as one transaction, rolled back on
+ * failure.  The SQL, which may hold password verifiers, is wiped before
+ * its memory is freed.  -1 with err.
+ */
+int roles_setup(PGconn *conn, const struct roles_spec *r, const struct history_table *ht, struct pgs_error *err);
 
 struct role_gap {
 	char *problem;	/* one line */

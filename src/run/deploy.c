@@ -465,3 +465,28 @@ out:
 	free(resumable);
 	return rc;
 }
+
+bool deploy_resumes(const struct plan_entry *e, int server_version, size_t *step, struct script *s)
+{
+	struct pgs_error ignore = PGS_ERROR_INIT;
+	struct script local;
+	struct script *sc = s ? s : &local;
+	bool resumes;
+
+	memset(sc, 0, sizeof(*sc));
+	*step = 0;
+	if (e->state != ST_FAILED || !e->mig || !e->row)
+		return false;
+	if (script_split(e->mig->sql_path, e->mig->sql.data, sc, &ignore) < 0) {
+		err_clear(&ignore);	/* deploy reports the syntax error itself */
+		script_free(sc);
+		return false;
+	}
+	resumes = script_commits_in_steps(sc, server_version);
+	/* as deploy does: a count beyond the file (edited since) starts over */
+	if (resumes && e->row->applied_steps_count > 0 && (size_t)e->row->applied_steps_count <= sc->n)
+		*step = (size_t)e->row->applied_steps_count;
+	if (!resumes || !s)
+		script_free(sc);	/* zeroes it */
+	return resumes;
+}

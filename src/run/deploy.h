@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 
+#include "core/plan.h"
+#include "core/script.h"
 #include "run/backfill.h"
 #include "run/event.h"
 #include "run/lockretry.h"
@@ -43,5 +45,14 @@ struct deploy_opts {
  * number applied (or that would be), or -1 with err set.
  */
 int deploy_pending(struct session *ss, const struct deploy_opts *o, const struct run_sink *sink, struct pgs_error *err);
+
+/*
+ * Whether deploy resumes the failed migration e instead of refusing it: its
+ * file is on disk and commits in steps (script_commits_in_steps).  When it
+ * does, *step is the statement it resumes at (0-based: the applied ones are
+ * before it) and, when s is not NULL, *s holds the statements (the caller
+ * frees it with script_free); when not, *s is left empty.
+ */
+bool deploy_resumes(const struct plan_entry *e, int server_version, size_t *step, struct script *s);
 
 #endif

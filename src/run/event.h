@@ -27,8 +27,9 @@ enum run_how {
 };
 
 enum run_event_kind {
-	RUN_APPLIED,	/* a migration committed: name, ms, statements, resumed_from, how */
-	RUN_PLANNED,	/* a dry run: a migration that would be applied: name, statements, resumed_from, resuming, how */
+	RUN_APPLIED,	/* a migration committed: name, ms, statements, resumed_from, how; down: its down.sql (reverted) */
+	RUN_PLANNED,	/* a dry run: a migration that would be applied (down: reverted): name, statements,
+			   resumed_from, resuming, how */
 	RUN_PROGRESS,	/* a backfill's progress: name and the progress fields */
 	RUN_RETRY,	/* a lock timeout, trying again: name, text (what happened and when the next try is) */
 	RUN_NOTICE,	/* a line for the user: level and text */
@@ -66,6 +67,7 @@ struct run_event {
 	long resumed_from;		/* RUN_APPLIED, RUN_PLANNED: first statement applied by this run (0-based; 0: all) */
 	bool resuming;			/* RUN_PLANNED: a failed run is resumed */
 	enum run_how how;		/* RUN_APPLIED, RUN_PLANNED */
+	bool down;			/* RUN_APPLIED, RUN_PLANNED: a down.sql (rollback), not the migration */
 	struct run_progress progress;	/* RUN_PROGRESS */
 	const struct finding *finding;	/* RUN_FINDING */
 	const struct findings *findings;	/* RUN_FINDINGS */
