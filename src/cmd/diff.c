@@ -77,7 +77,7 @@ static int load_scratch(const struct common_opts *c, const char *shadow_url, PGc
 	return rc;
 }
 
-static void print_json(const struct diff_plan *p)
+static void print_json(const struct diff_plan *p, const char *not_compared)
 {
 	json_t *root = json_object(), *list = json_array();
 	size_t m = 0;
@@ -103,6 +103,7 @@ static void print_json(const struct diff_plan *p)
 	}
 	json_object_set_new(root, "statements", list);
 	json_object_set_new(root, "migrations", json_integer((json_int_t)p->migrations));
+	json_object_set_new(root, "not_compared", not_compared ? json_string(not_compared) : json_null());
 	common_print_json(root);
 }
 
@@ -135,6 +136,7 @@ int cmd_diff(int argc, char **argv)
 	PGconn *conn = NULL;
 	struct target t = { 0 }, *tp = NULL;
 	bool scratch = false, loaded = false;
+	char *not_compared = NULL;
 	int rc = EXIT_OK;
 
 	if (cmd_options(argc, argv, opts, usage, &rc) < 0) {
@@ -202,8 +204,11 @@ int cmd_diff(int argc, char **argv)
 		rc = common_fail(&err);
 		goto out;
 	}
+	not_compared = schema_unmodelled_phrase(&sides[0].m, &sides[1].m);
+	if (not_compared)
+		out_warning("not compared, pgshift does not model them: %s", not_compared);
 	if (!strcmp(format, "json")) {
-		print_json(&plan);
+		print_json(&plan, not_compared);
 	} else if (plan.n) {
 		struct buf sql = BUF_INIT;
 		buf_addf(&sql, "-- pgshift diff: %zu statement%s in %zu migration%s\n\n", plan.n, plan.n == 1 ? "" : "s",
@@ -213,6 +218,7 @@ int cmd_diff(int argc, char **argv)
 		buf_release(&sql);
 	}
 out:
+	free(not_compared);
 	diff_plan_free(&plan);
 	for (int i = 0; i < 2; i++) {
 		schema_model_free(&sides[i].m);

@@ -172,7 +172,8 @@ static void print_text(const struct drift *d, const struct target *t, const char
 	buf_release(&out);
 }
 
-static void print_json(const struct drift *d, const struct target *t, const char *reconcile)
+static void print_json(const struct drift *d, const struct target *t, const char *reconcile,
+		       const char *not_compared)
 {
 	json_t *list = json_array();
 	json_t *o;
@@ -201,8 +202,9 @@ static void print_json(const struct drift *d, const struct target *t, const char
 		free(live);
 		free(replayed);
 	}
-	o = json_pack("{s:b, s:s, s:I, s:s, s:o, s:s?}", "drift", d->n > 0, "target", t->display, "migrations",
-		      (json_int_t)d->migrations, "replayed_in", d->where, "differences", list, "reconcile", reconcile);
+	o = json_pack("{s:b, s:s, s:I, s:s, s:o, s:s?, s:s?}", "drift", d->n > 0, "target", t->display, "migrations",
+		      (json_int_t)d->migrations, "replayed_in", d->where, "differences", list, "reconcile", reconcile,
+		      "not_compared", not_compared);
 	common_print_json(o);
 }
 
@@ -261,7 +263,7 @@ int cmd_drift(int argc, char **argv)
 	struct session ss = { 0 };
 	struct schema_filter f = { 0 };
 	struct drift d = { 0 };
-	char *reconcile;
+	char *reconcile, *not_compared;
 	int rc;
 
 	if (cmd_options(argc, argv, opts, usage, &rc) < 0) {
@@ -280,11 +282,15 @@ int cmd_drift(int argc, char **argv)
 		goto out;
 	}
 	reconcile = d.n ? reconcile_sql(&d) : NULL;
+	not_compared = schema_unmodelled_phrase(&d.live, &d.replayed);
+	if (not_compared)
+		out_warning("not compared, pgshift does not model them: %s", not_compared);
 	if (c.json)
-		print_json(&d, &ss.t, reconcile);
+		print_json(&d, &ss.t, reconcile, not_compared);
 	else
 		print_text(&d, &ss.t, reconcile);
 	free(reconcile);
+	free(not_compared);
 	if (gha_active())
 		report_github(&d, &ss.t, !c.json);
 	rc = d.n ? EXIT_HISTORY : EXIT_OK;

@@ -18,6 +18,16 @@
 
 static const char usage[] = "pgshift dump [--url URL] [-o FILE] [--schema S]...";
 
+/* Says which objects the dump leaves out because the model does not hold their kind. */
+static void warn_unmodelled(const struct schema_model *m)
+{
+	char *what = schema_unmodelled_phrase(m, NULL);
+
+	if (what)
+		out_warning("the dump leaves out %s: pgshift does not model them", what);
+	free(what);
+}
+
 /* Writes the dump of m to path: beside it first, then renamed over it. */
 static int dump_model(const struct schema_model *m, const char *path, struct pgs_error *err)
 {
@@ -25,6 +35,7 @@ static int dump_model(const struct schema_model *m, const char *path, struct pgs
 	char *tmp = xasprintf("%s.pgshift-tmp", path);
 	int rc = -1;
 
+	warn_unmodelled(m);
 	schema_emit(m, &sql);
 	if (fs_write_file(tmp, sql.data, sql.len, 0644, err) < 0)
 		goto out;
@@ -86,6 +97,7 @@ int cmd_dump(int argc, char **argv)
 			goto fail;
 	} else {
 		struct buf sql = BUF_INIT;
+		warn_unmodelled(&m);
 		schema_emit(&m, &sql);
 		out_puts(sql.data);
 		buf_release(&sql);

@@ -194,6 +194,16 @@ static void name_left(const struct schema_object *a, const struct schema_object 
 		buf_addf(out, "%s%s %s", out->len ? ", " : "", schema_kind_name(o->kind), o->qname);
 }
 
+/* Names the objects of either model that the plan cannot see (kinds pgshift does not model). */
+static void warn_not_compared(const struct schema_model *a, const struct schema_model *b)
+{
+	char *what = schema_unmodelled_phrase(a, b);
+
+	if (what)
+		out_warning("not compared, pgshift does not model them (write them by hand): %s", what);
+	free(what);
+}
+
 /*
  * Reads the model of file and of the migrations replayed, makes the plan,
  * and runs it migration by migration in the replayed scratch, filling each
@@ -233,6 +243,7 @@ static int generate(const struct common_opts *c, const char *shadow_url, const c
 	if (shadow_fill_db(s.conn, &fill, err) < 0 || schema_load(s.conn, &f, &before, err) < 0 ||
 	    schema_diff_plan(&before, &want, plan, err) < 0)
 		goto close;
+	warn_not_compared(&before, &want);
 	*steps = xcalloc(plan->migrations + 1, sizeof(**steps));
 	for (size_t i = 0; i < plan->n; i++) {
 		struct step *st;

@@ -215,6 +215,34 @@ static char *invert_grant(const char *line, size_t len)
 	return out;
 }
 
+static const struct schema_part *find_part(const struct schema_object *o, const char *name);
+
+/* Whether a table's inheritance child (INHERITS: not a partition). */
+static bool inherits(const struct schema_object *o)
+{
+	return o->kind == SCHEMA_KIND_TABLE && !o->partition && strstr(o->create_sql, ") INHERITS (");
+}
+
+/*
+ * Whether a grant line is a column privilege of a column that table o no
+ * longer has ("GRANT SELECT (a) ON TABLE ..."): dropping the column took it.
+ */
+static bool on_dropped_column(const struct schema_object *o, const char *line, size_t len)
+{
+	const char *on = o->kind == SCHEMA_KIND_TABLE ? strstr(line, " ON TABLE ") : NULL;
+	const char *open = on ? memchr(line, '(', (size_t)(on - line)) : NULL;
+	const char *close = open ? memchr(open, ')', (size_t)(on - open)) : NULL;
+	char *name;
+	bool gone;
+
+	if (!close || on > line + len || o->partition || inherits(o))
+		return false;
+	name = xstrndup(open + 1, (size_t)(close - open - 1));
+	gone = !find_part(o, name);
+	free(name);
+	return gone;
+}
+
 /* The changes of comments and grants between a and b (either may be NULL) as statements in p. */
 static void meta_delta(struct diff_plan *p, const struct schema_object *o, const char *oldc, const char *newc,
 		       const char *oldg, const char *newg)
@@ -242,7 +270,7 @@ static void meta_delta(struct diff_plan *p, const struct schema_object *o, const
 		const char *e = strchr(q, '\n');
 		size_t n = e ? (size_t)(e - q) : strlen(q);
 		char *inv;
-		if (!has_line(newg, q, n) && (inv = invert_grant(q, n))) {
+		if (!has_line(newg, q, n) && !on_dropped_column(o, q, n) && (inv = invert_grant(q, n))) {
 			buf_adds(&b, inv);
 			free(inv);
 		}
@@ -258,6 +286,141 @@ static void meta_delta(struct diff_plan *p, const struct schema_object *o, const
 	if (b.len)
 		add(p, o, "grant", true, buf_detach(&b));
 	buf_release(&b);
+}
+
+/* ---- extensions, publications, default privileges ---- */
+
+/* The text after word in sql up to the next space or ";" (new string), or NULL. */
+static char *word_after(const char *sql, const char *word)
+{
+	const char *p = strstr(sql, word);
+
+	return p ? xstrndup(p + strlen(word), strcspn(p + strlen(word), " ;")) : NULL;
+}
+
+/* An extension's schema (SET SCHEMA) and version (UPDATE TO). */
+static void extension_alter(struct diff_plan *p, const struct schema_object *o, const struct schema_object *t)
+{
+	char *os = word_after(o->create_sql, " WITH SCHEMA "), *ts = word_after(t->create_sql, " WITH SCHEMA ");
+	char *ov = word_after(o->create_sql, " VERSION "), *tv = word_after(t->create_sql, " VERSION ");
+
+	if (ts && !same(os, ts))
+		add(p, t, "alter", true, xasprintf("ALTER EXTENSION %s SET SCHEMA %s;\n", t->qname, ts));
+	if (tv && !same(ov, tv))
+		add(p, t, "alter", true, xasprintf("ALTER EXTENSION %s UPDATE TO %s;\n", t->qname, tv));
+	free(os);
+	free(ts);
+	free(ov);
+	free(tv);
+}
+
+/* Whether a publication changes by ALTER PUBLICATION: FOR ALL TABLES neither added nor taken away. */
+static bool publication_in_place(const struct schema_object *o, const struct schema_object *t)
+{
+	const char *eo = strchr(o->create_sql, '\n'), *et = strchr(t->create_sql, '\n');
+	char *a = xstrndup(o->create_sql, eo ? (size_t)(eo - o->create_sql) : strlen(o->create_sql));
+	char *b = xstrndup(t->create_sql, et ? (size_t)(et - t->create_sql) : strlen(t->create_sql));
+	bool r = !strstr(a, " FOR ALL TABLES ") == !strstr(b, " FOR ALL TABLES ");
+
+	free(a);
+	free(b);
+	return r;
+}
+
+/*
+ * "ALTER PUBLICATION p ADD TABLE ONLY s.t (a) WHERE (...);" taken back:
+ * "ALTER PUBLICATION p DROP TABLE s.t;" (new string; NULL for a line that
+ * is not an ADD).
+ */
+static char *publication_drop_line(const char *line, size_t len)
+{
+	static const char tbl[] = " ADD TABLE ONLY ", sch[] = " ADD TABLES IN SCHEMA ";
+	char *l = xstrndup(line, len), *at, *out = NULL;
+
+	if ((at = strstr(l, tbl))) {
+		char *name = at + strlen(tbl);
+		size_t n = 0;
+		/* the quoted qualified name: up to a space or ";" outside quotes */
+		while (name[n] && name[n] != ';' && name[n] != ' ') {
+			if (name[n] == '"')
+				for (n++; name[n] && !(name[n] == '"' && name[n + 1] != '"'); n += name[n] == '"' ? 2 : 1)
+					;
+			if (name[n])
+				n++;
+		}
+		out = xasprintf("%.*s DROP TABLE %.*s;\n", (int)(at - l), l, (int)n, name);
+	} else if ((at = strstr(l, sch))) {
+		out = xasprintf("%.*s DROP TABLES IN SCHEMA %s\n", (int)(at - l), l, at + strlen(sch));
+	}
+	free(l);
+	return out;
+}
+
+/*
+ * A publication in place: its options (ALTER PUBLICATION ... SET), the
+ * tables and schemas it no longer has dropped, the new ones (or a changed
+ * column list or row filter) added, in one transaction.
+ */
+static void publication_alter(struct diff_plan *p, const struct schema_object *o, const struct schema_object *t)
+{
+	const char *eo = strchr(o->create_sql, '\n'), *et = strchr(t->create_sql, '\n');
+	size_t lo = eo ? (size_t)(eo - o->create_sql) : strlen(o->create_sql);
+	size_t lt = et ? (size_t)(et - t->create_sql) : strlen(t->create_sql);
+	const char *with = strstr(t->create_sql, " WITH (");
+	struct buf b = BUF_INIT;
+
+	if ((lo != lt || memcmp(o->create_sql, t->create_sql, lt)) && with && with < t->create_sql + lt)
+		buf_addf(&b, "ALTER PUBLICATION %s SET %.*s\n", t->qname, (int)(t->create_sql + lt - with - 6), with + 6);
+	for (const char *q = eo ? eo + 1 : NULL; q && *q;) {
+		const char *e = strchr(q, '\n');
+		size_t n = e ? (size_t)(e - q) : strlen(q);
+		char *drop;
+		if (!has_line(t->create_sql, q, n) && (drop = publication_drop_line(q, n))) {
+			buf_adds(&b, drop);
+			free(drop);
+		}
+		q = e ? e + 1 : NULL;
+	}
+	for (const char *q = et ? et + 1 : NULL; q && *q;) {
+		const char *e = strchr(q, '\n');
+		size_t n = e ? (size_t)(e - q) : strlen(q);
+		if (!has_line(o->create_sql, q, n))
+			buf_addf(&b, "%.*s\n", (int)n, q);
+		q = e ? e + 1 : NULL;
+	}
+	if (b.len)
+		add(p, t, "alter", true, buf_detach(&b));
+	buf_release(&b);
+}
+
+/*
+ * The default privileges' lines of from (a) that to (b, NULL: none) lacks
+ * taken back, then b's new lines (new string).  Each line is o->ref (the
+ * "ALTER DEFAULT PRIVILEGES FOR ROLE ..." head) then a GRANT or REVOKE.
+ */
+static char *default_acl_delta(const struct schema_object *o, const char *a, const char *b)
+{
+	size_t head = strlen(o->ref);
+	struct buf out = BUF_INIT;
+
+	for (const char *q = a; q && *q;) {
+		const char *e = strchr(q, '\n');
+		size_t n = e ? (size_t)(e - q) : strlen(q);
+		char *inv;
+		if (!has_line(b, q, n) && n > head && (inv = invert_grant(q + head, n - head))) {
+			buf_addf(&out, "%s%s", o->ref, inv);
+			free(inv);
+		}
+		q = e ? e + 1 : NULL;
+	}
+	for (const char *q = b; q && *q;) {
+		const char *e = strchr(q, '\n');
+		size_t n = e ? (size_t)(e - q) : strlen(q);
+		if (!has_line(a, q, n))
+			buf_addf(&out, "%.*s\n", (int)n, q);
+		q = e ? e + 1 : NULL;
+	}
+	return buf_detach(&out);
 }
 
 /* ---- tables ---- */
@@ -1198,9 +1361,18 @@ static const char *drop_word(const struct schema_object *o)
 		return "EXTENSION";
 	case SCHEMA_KIND_ENUM:
 	case SCHEMA_KIND_COMPOSITE:
+	case SCHEMA_KIND_RANGE:
 		return "TYPE";
 	case SCHEMA_KIND_DOMAIN:
 		return "DOMAIN";
+	case SCHEMA_KIND_COLLATION:
+		return "COLLATION";
+	case SCHEMA_KIND_AGGREGATE:
+		return "AGGREGATE";
+	case SCHEMA_KIND_STATISTICS:
+		return "STATISTICS";
+	case SCHEMA_KIND_PUBLICATION:
+		return "PUBLICATION";
 	case SCHEMA_KIND_SEQUENCE:
 		return "SEQUENCE IF EXISTS";
 	case SCHEMA_KIND_FUNCTION:
@@ -1253,6 +1425,9 @@ static void drop_object(struct planner *pl, struct diff_plan *p, const struct sc
 		s = add(p, o, "drop", true, xasprintf("DROP POLICY %s ON %s;\n", local_name(o), o->table));
 		s->lock = ALTER_LOCK;
 		break;
+	case SCHEMA_KIND_DEFAULT_ACL:
+		s = add(p, o, "drop", true, default_acl_delta(o, o->create_sql, NULL));
+		break;
 	default:
 		s = add(p, o, "drop", true, xasprintf("DROP %s %s;\n", word ? word : "", o->qname));
 		if (o->kind == SCHEMA_KIND_TABLE) {
@@ -1276,7 +1451,8 @@ static void drop_object(struct planner *pl, struct diff_plan *p, const struct sc
 static bool cascades_to(enum schema_kind k)
 {
 	return k == SCHEMA_KIND_VIEW || k == SCHEMA_KIND_MATVIEW || k == SCHEMA_KIND_TRIGGER || k == SCHEMA_KIND_POLICY ||
-	       k == SCHEMA_KIND_CONSTRAINT || k == SCHEMA_KIND_INDEX || k == SCHEMA_KIND_FUNCTION;
+	       k == SCHEMA_KIND_CONSTRAINT || k == SCHEMA_KIND_INDEX || k == SCHEMA_KIND_FUNCTION ||
+	       k == SCHEMA_KIND_AGGREGATE || k == SCHEMA_KIND_STATISTICS || k == SCHEMA_KIND_PUBLICATION;
 }
 
 /* Whether domain o becomes t by ALTER DOMAIN: the same base type and collation. */
@@ -1299,7 +1475,10 @@ static int change_state(const struct planner *pl, size_t fi, const struct schema
 	case SCHEMA_KIND_EXTENSION:
 	case SCHEMA_KIND_SEQUENCE:
 	case SCHEMA_KIND_INDEX:
+	case SCHEMA_KIND_DEFAULT_ACL:
 		return F_ALTER;
+	case SCHEMA_KIND_PUBLICATION:
+		return publication_in_place(o, t) ? F_ALTER : F_RECREATE;
 	case SCHEMA_KIND_ENUM:
 		return enum_only_adds(o, t) ? F_ALTER : F_TYPE_RECREATE;
 	case SCHEMA_KIND_DOMAIN:
@@ -1390,7 +1569,7 @@ static void classify(struct planner *pl)
 			size_t x = o->deps[d];
 			bool gone = pl->fs[x] == F_RECREATE || (pl->fs[x] == F_DROP && o->kind != SCHEMA_KIND_TABLE);
 			bool table_dep = f->objects[x].kind == SCHEMA_KIND_TABLE;
-			if ((gone && (cascades_to(o->kind) || (o->partition && table_dep))) ||
+			if ((gone && (cascades_to(o->kind) || (table_dep && (o->partition || inherits(o))))) ||
 			    (pl->fs[x] == F_TYPE_RECREATE && o->kind != SCHEMA_KIND_TABLE && o->kind != SCHEMA_KIND_SEQUENCE) ||
 			    (table_dep && pl->columns_changed[x] && uses_columns(o))) {
 				pl->fs[i] = F_RECREATE;
@@ -1417,13 +1596,15 @@ static void alter_object(struct planner *pl, const struct schema_object *o, cons
 
 	if (!same(o->create_sql, t->create_sql)) {
 		switch (t->kind) {
-		case SCHEMA_KIND_EXTENSION: {
-			const char *w = strstr(t->create_sql, " WITH SCHEMA ");
-			if (w)
-				add(p, t, "alter", true,
-				    xasprintf("ALTER EXTENSION %s SET SCHEMA %s", t->qname, w + 13));
+		case SCHEMA_KIND_EXTENSION:
+			extension_alter(p, o, t);
 			break;
-		}
+		case SCHEMA_KIND_PUBLICATION:
+			publication_alter(p, o, t);
+			break;
+		case SCHEMA_KIND_DEFAULT_ACL:
+			add(p, t, "grant", true, default_acl_delta(t, o->create_sql, t->create_sql));
+			break;
 		case SCHEMA_KIND_ENUM:
 		case SCHEMA_KIND_DOMAIN:
 		case SCHEMA_KIND_COMPOSITE:

@@ -50,6 +50,12 @@
 #define CLS_TRIGGER "2620"
 #define CLS_POLICY "3256"
 #define CLS_EXTENSION "3079"
+#define CLS_COLLATION "3456"
+#define CLS_STATISTIC_EXT "3381"
+#define CLS_PUBLICATION "6104"
+#define CLS_PUBLICATION_REL "6106"
+#define CLS_PUBLICATION_NAMESPACE "6237"
+#define CLS_DEFAULT_ACL "826"
 #define OID_CLASS 1259u
 #define OID_ATTRDEF 2604u
 #define OID_TYPE 1247u
@@ -88,7 +94,8 @@ static const char q_schemas[] =
 
 static const char q_extensions[] =
 	"SELECT " CLS_EXTENSION ", x.oid, NULL, x.extname, quote_ident(x.extname), NULL, 'EXTENSION ' || quote_ident(x.extname),"
-	" format('CREATE EXTENSION IF NOT EXISTS %I WITH SCHEMA %I;', x.extname, n.nspname), NULL, true, false, NULL,"
+	" format('CREATE EXTENSION IF NOT EXISTS %I WITH SCHEMA %I VERSION %L;', x.extname, n.nspname, x.extversion),"
+	" NULL, true, false, NULL,"
 	" NULL, NULL"
 	" FROM pg_extension x JOIN pg_namespace n ON n.oid = x.extnamespace WHERE " NS_OK("n");
 
@@ -179,19 +186,24 @@ static const char q_sequences[] =
 	" AND NOT EXISTS (SELECT" SEQ_OWNER " AND NOT " OWN_OK("tn", "t") ")"
 	" AND (cardinality($3::text[]) = 0 OR EXISTS (SELECT" SEQ_OWNER " AND " IN_SCOPE("tn", "t") "))";
 
-/* prokind (11+): aggregates ('a') have no pg_get_functiondef and are not modelled. */
+/*
+ * prokind (11+): aggregates ('a') are q_aggregates'; the constructors a
+ * range type makes for itself and its multirange (deptype 'i') come with it.
+ */
 static const char q_functions[] =
 	"SELECT " CLS_PROC ", p.oid, n.nspname, p.proname,"
 	" format('%I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)), NULL,"
 	" format('ROUTINE %I.%I(%s)', n.nspname, p.proname, pg_get_function_identity_arguments(p.oid)),"
 	" rtrim(pg_get_functiondef(p.oid), E'\\n') || ';', p.prokind::text, true, false, NULL, NULL, NULL"
 	" FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
-	" WHERE p.prokind IN ('f', 'p', 'w') AND " NS_OK("n") " AND " NOT_EXT(CLS_PROC, "p.oid");
+	" WHERE p.prokind IN ('f', 'p', 'w') AND " NS_OK("n") " AND " NOT_EXT(CLS_PROC, "p.oid")
+	" AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = " CLS_PROC " AND d.objid = p.oid AND d.deptype = 'i')";
 
 /*
  * Tables: column 7 is the head ("CREATE TABLE t (", or the whole
  * PARTITION OF clause of a partition), column 12 the tail after the
- * columns (PARTITION BY, WITH, the terminator, row level security).
+ * columns (INHERITS, PARTITION BY, WITH, the terminator, row level
+ * security).  An inheritance child writes only its own columns.
  */
 static const char q_tables[] =
 	"SELECT " CLS_CLASS ", c.oid, n.nspname, c.relname, format('%I.%I', n.nspname, c.relname), NULL,"
@@ -205,7 +217,10 @@ static const char q_tables[] =
 	"   n.nspname, c.relname) END,"
 	" c.relkind::text, true, c.relispartition,"
 	" concat_ws(' ', '" CLS_TYPE ":' || c.reltype, '" CLS_TYPE ":' || nullif(rt.typarray, 0)),"
-	" concat(CASE WHEN c.relkind = 'p' THEN ' PARTITION BY ' || pg_get_partkeydef(c.oid) END,"
+	" concat(CASE WHEN NOT c.relispartition THEN ' INHERITS (' || (SELECT string_agg(format('%I.%I', pn.nspname,"
+	"   pc.relname), ', ' ORDER BY i.inhseqno) FROM pg_inherits i JOIN pg_class pc ON pc.oid = i.inhparent"
+	"   JOIN pg_namespace pn ON pn.oid = pc.relnamespace WHERE i.inhrelid = c.oid) || ')' END,"
+	"  CASE WHEN c.relkind = 'p' THEN ' PARTITION BY ' || pg_get_partkeydef(c.oid) END,"
 	"  ' WITH (' || array_to_string(c.reloptions, ', ') || ')', ';',"
 	"  CASE WHEN c.relrowsecurity THEN format(E'\\nALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY;', n.nspname,"
 	"   c.relname) END,"
@@ -326,6 +341,248 @@ static const char q_policies[] =
 	" FROM pg_policy p JOIN pg_class c ON c.oid = p.polrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
 	" WHERE " REL_OK("n", "c") " AND " IN_SCOPE("n", "c");
 
+/*
+ * Collations: the columns that differ by version (colliculocale 15-16,
+ * colllocale 17+, collicurules 16+) are read through to_jsonb.
+ */
+static const char q_collations[] =
+	"SELECT " CLS_COLLATION ", co.oid, n.nspname, co.collname, format('%I.%I', n.nspname, co.collname), NULL,"
+	" format('COLLATION %I.%I', n.nspname, co.collname),"
+	" format('CREATE COLLATION %I.%I (provider = %s, %s%s%s);', n.nspname, co.collname,"
+	"  CASE co.collprovider WHEN 'i' THEN 'icu' ELSE 'libc' END,"
+	"  CASE WHEN co.collprovider = 'i' THEN format('locale = %L', coalesce(j.j ->> 'colllocale',"
+	"    j.j ->> 'colliculocale', co.collcollate))"
+	"   WHEN co.collcollate = co.collctype THEN format('locale = %L', co.collcollate)"
+	"   ELSE format('lc_collate = %L, lc_ctype = %L', co.collcollate, co.collctype) END,"
+	"  CASE WHEN NOT co.collisdeterministic THEN ', deterministic = false' END,"
+	"  ', rules = ' || quote_literal(j.j ->> 'collicurules')),"
+	" NULL, true, false, NULL, NULL, NULL"
+	" FROM pg_collation co JOIN pg_namespace n ON n.oid = co.collnamespace CROSS JOIN LATERAL (SELECT to_jsonb(co) AS j) j"
+	" WHERE " NS_OK("n") " AND " NOT_EXT(CLS_COLLATION, "co.oid");
+
+/*
+ * Range types (rngmultitypid, 14+, through to_jsonb): the multirange and
+ * the arrays are aliases; the opclass and collation only when not the
+ * subtype's default.
+ */
+static const char q_ranges[] =
+	"SELECT " CLS_TYPE ", t.oid, n.nspname, t.typname, format('%I.%I', n.nspname, t.typname), NULL,"
+	" format('TYPE %I.%I', n.nspname, t.typname),"
+	" format('CREATE TYPE %I.%I AS RANGE (subtype = %s%s%s%s%s%s);', n.nspname, t.typname,"
+	"  format_type(r.rngsubtype, NULL),"
+	"  (SELECT format(', subtype_opclass = %I.%I', ocn.nspname, oc.opcname) FROM pg_opclass oc"
+	"   JOIN pg_namespace ocn ON ocn.oid = oc.opcnamespace WHERE oc.oid = r.rngsubopc AND NOT oc.opcdefault),"
+	"  CASE WHEN r.rngcollation <> 0 AND r.rngcollation <> st.typcollation THEN (SELECT format(', collation = %I.%I',"
+	"   cn.nspname, co.collname) FROM pg_collation co JOIN pg_namespace cn ON cn.oid = co.collnamespace"
+	"   WHERE co.oid = r.rngcollation) END,"
+	"  (SELECT format(', canonical = %I.%I', pn.nspname, p.proname) FROM pg_proc p"
+	"   JOIN pg_namespace pn ON pn.oid = p.pronamespace WHERE p.oid = r.rngcanonical),"
+	"  (SELECT format(', subtype_diff = %I.%I', pn.nspname, p.proname) FROM pg_proc p"
+	"   JOIN pg_namespace pn ON pn.oid = p.pronamespace WHERE p.oid = r.rngsubdiff),"
+	"  (SELECT format(', multirange_type_name = %I.%I', mn.nspname, mt.typname) FROM pg_type mt"
+	"   JOIN pg_namespace mn ON mn.oid = mt.typnamespace WHERE mt.oid = (to_jsonb(r) ->> 'rngmultitypid')::oid)),"
+	" NULL, true, false, concat_ws(' ', '" CLS_TYPE ":' || t.typarray,"
+	"  (SELECT '" CLS_TYPE ":' || mt.oid || ' " CLS_TYPE ":' || mt.typarray FROM pg_type mt"
+	"   WHERE mt.oid = (to_jsonb(r) ->> 'rngmultitypid')::oid)), NULL, NULL"
+	" FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_range r ON r.rngtypid = t.oid"
+	" JOIN pg_type st ON st.oid = r.rngsubtype"
+	" WHERE t.typtype = 'r' AND " NS_OK("n") " AND " NOT_EXT(CLS_TYPE, "t.oid");
+
+/* A function of an aggregate, as CREATE AGGREGATE names it (pg_catalog's unqualified). */
+#define AGG_FN(col) "nullif(" col "::oid, 0)::regproc::text"
+
+/*
+ * Aggregates (prokind 'a'), built from pg_aggregate: pg_get_functiondef
+ * has no form for them.  A zero-argument aggregate is "name(*)".
+ */
+static const char q_aggregates[] =
+	"SELECT " CLS_PROC ", p.oid, n.nspname, p.proname,"
+	" format('%I.%I(%s)', n.nspname, p.proname, coalesce(nullif(pg_get_function_identity_arguments(p.oid), ''), '*')),"
+	" NULL,"
+	" format('AGGREGATE %I.%I(%s)', n.nspname, p.proname,"
+	"  coalesce(nullif(pg_get_function_identity_arguments(p.oid), ''), '*')),"
+	" format('CREATE AGGREGATE %I.%I(%s) (SFUNC = %s, STYPE = %s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s%s);',"
+	"  n.nspname, p.proname, coalesce(nullif(pg_get_function_arguments(p.oid), ''), '*'),"
+	"  " AGG_FN("a.aggtransfn") ", format_type(a.aggtranstype, NULL),"
+	"  CASE WHEN a.aggtransspace <> 0 THEN ', SSPACE = ' || a.aggtransspace END,"
+	"  ', FINALFUNC = ' || " AGG_FN("a.aggfinalfn") ","
+	"  CASE WHEN a.aggfinalextra THEN ', FINALFUNC_EXTRA' END,"
+	"  CASE WHEN a.aggfinalfn::oid <> 0 THEN ', FINALFUNC_MODIFY = ' || CASE a.aggfinalmodify WHEN 'r' THEN 'READ_ONLY'"
+	"   WHEN 's' THEN 'SHAREABLE' ELSE 'READ_WRITE' END END,"
+	"  ', COMBINEFUNC = ' || " AGG_FN("a.aggcombinefn") ","
+	"  ', SERIALFUNC = ' || " AGG_FN("a.aggserialfn") ","
+	"  ', DESERIALFUNC = ' || " AGG_FN("a.aggdeserialfn") ","
+	"  ', INITCOND = ' || quote_literal(a.agginitval),"
+	"  ', MSFUNC = ' || " AGG_FN("a.aggmtransfn") ","
+	"  ', MINVFUNC = ' || " AGG_FN("a.aggminvtransfn") ","
+	"  CASE WHEN a.aggmtranstype <> 0 THEN ', MSTYPE = ' || format_type(a.aggmtranstype, NULL) END,"
+	"  CASE WHEN a.aggmtransspace <> 0 THEN ', MSSPACE = ' || a.aggmtransspace END,"
+	"  ', MFINALFUNC = ' || " AGG_FN("a.aggmfinalfn") ","
+	"  CASE WHEN a.aggmfinalextra THEN ', MFINALFUNC_EXTRA' END,"
+	"  CASE WHEN a.aggmfinalfn::oid <> 0 THEN ', MFINALFUNC_MODIFY = ' || CASE a.aggmfinalmodify WHEN 'r' THEN 'READ_ONLY'"
+	"   WHEN 's' THEN 'SHAREABLE' ELSE 'READ_WRITE' END END,"
+	"  ', MINITCOND = ' || quote_literal(a.aggminitval),"
+	"  (SELECT format(', SORTOP = OPERATOR(%I.%s)', opn.nspname, op.oprname) FROM pg_operator op"
+	"   JOIN pg_namespace opn ON opn.oid = op.oprnamespace WHERE op.oid = a.aggsortop),"
+	"  CASE p.proparallel WHEN 's' THEN ', PARALLEL = SAFE' WHEN 'r' THEN ', PARALLEL = RESTRICTED' END"
+	"  || CASE WHEN a.aggkind = 'h' THEN ', HYPOTHETICAL' ELSE '' END),"
+	" 'a', true, false, NULL, NULL, NULL"
+	" FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace JOIN pg_aggregate a ON a.aggfnoid = p.oid"
+	" WHERE p.prokind = 'a' AND " NS_OK("n") " AND " NOT_EXT(CLS_PROC, "p.oid");
+
+/* Extended statistics of a table (stxstattarget 13+, NULL for the default in 17+, through to_jsonb). */
+static const char q_statistics[] =
+	"SELECT " CLS_STATISTIC_EXT ", s.oid, n.nspname, s.stxname, format('%I.%I', n.nspname, s.stxname),"
+	" format('%I.%I', tn.nspname, c.relname), format('STATISTICS %I.%I', n.nspname, s.stxname),"
+	" pg_get_statisticsobjdef(s.oid) || ';' || coalesce(CASE WHEN (to_jsonb(s) ->> 'stxstattarget')::int >= 0 THEN"
+	"  format(E'\\nALTER STATISTICS %I.%I SET STATISTICS %s;', n.nspname, s.stxname, to_jsonb(s) ->> 'stxstattarget')"
+	"  END, ''),"
+	" NULL, true, false, NULL, NULL, NULL"
+	" FROM pg_statistic_ext s JOIN pg_namespace n ON n.oid = s.stxnamespace JOIN pg_class c ON c.oid = s.stxrelid"
+	" JOIN pg_namespace tn ON tn.oid = c.relnamespace"
+	" WHERE " NS_OK("n") " AND " REL_OK("tn", "c") " AND " IN_SCOPE("tn", "c");
+
+/*
+ * Publications: the CREATE with its options, then one ALTER PUBLICATION
+ * ... ADD line per table (ONLY: an inheritance parent alone) or schema, so
+ * that a change is a difference of lines.  Column lists, row filters and
+ * schemas are 15+ (Q_PUBLICATIONS's argument: the table's extra clause).
+ * Read only without --schema, or when a table of it is in one of them.
+ */
+#define Q_PUBLICATIONS(rel_extra, schemas) \
+	"SELECT " CLS_PUBLICATION ", p.oid, NULL, p.pubname, quote_ident(p.pubname), NULL," \
+	" 'PUBLICATION ' || quote_ident(p.pubname)," \
+	" concat(format('CREATE PUBLICATION %I%s WITH (publish = %L, publish_via_partition_root = %s);', p.pubname," \
+	"  CASE WHEN p.puballtables THEN ' FOR ALL TABLES' ELSE '' END," \
+	"  concat_ws(', ', CASE WHEN p.pubinsert THEN 'insert' END, CASE WHEN p.pubupdate THEN 'update' END," \
+	"   CASE WHEN p.pubdelete THEN 'delete' END, CASE WHEN p.pubtruncate THEN 'truncate' END), p.pubviaroot::text)," \
+	"  (SELECT string_agg(format(E'\\nALTER PUBLICATION %I ADD TABLE ONLY %I.%I%s;', p.pubname, rn.nspname, rc.relname," \
+	"    " rel_extra "), '' ORDER BY rn.nspname COLLATE \"C\", rc.relname COLLATE \"C\")" \
+	"   FROM pg_publication_rel pr JOIN pg_class rc ON rc.oid = pr.prrelid" \
+	"   JOIN pg_namespace rn ON rn.oid = rc.relnamespace WHERE pr.prpubid = p.oid)" schemas ")," \
+	" NULL, true, false, (SELECT string_agg('" CLS_PUBLICATION_REL ":' || pr.oid, ' ') FROM pg_publication_rel pr" \
+	"  WHERE pr.prpubid = p.oid), NULL, NULL" \
+	" FROM pg_publication p WHERE cardinality($1::text[]) = 0 OR EXISTS (SELECT FROM pg_publication_rel pr" \
+	"  JOIN pg_class rc ON rc.oid = pr.prrelid JOIN pg_namespace n ON n.oid = rc.relnamespace" \
+	"  WHERE pr.prpubid = p.oid AND " NS_OK("n") ")"
+static const char q_publications[] = Q_PUBLICATIONS(
+	"(SELECT ' (' || string_agg(quote_ident(a.attname), ', ' ORDER BY a.attnum) || ')' FROM pg_attribute a"
+	"  WHERE a.attrelid = pr.prrelid AND a.attnum = ANY (pr.prattrs::int2[]))"
+	" || coalesce(' WHERE (' || pg_get_expr(pr.prqual, pr.prrelid) || ')', '')",
+	", (SELECT string_agg(format(E'\\nALTER PUBLICATION %I ADD TABLES IN SCHEMA %I;', p.pubname, sn.nspname), ''"
+	"  ORDER BY sn.nspname COLLATE \"C\") FROM pg_publication_namespace ps JOIN pg_namespace sn ON sn.oid = ps.pnnspid"
+	"  WHERE ps.pnpubid = p.oid)");
+static const char q_publications_14[] = Q_PUBLICATIONS("''", "");
+
+/*
+ * Default privileges (ALTER DEFAULT PRIVILEGES), one object per role,
+ * schema (or none: every schema) and object type.  Lines relative to what
+ * holds without them: acldefault for the global ones, nothing for a
+ * schema's (they only add).  Global ones only without --schema.
+ */
+static const char q_default_acls[] =
+	"WITH d AS (SELECT da.oid, da.defaclrole AS role, n.nspname, da.defaclobjtype AS objtype, da.defaclacl AS acl,"
+	"  CASE WHEN da.defaclnamespace = 0 THEN acldefault(CASE da.defaclobjtype WHEN 'S' THEN 's'"
+	"   ELSE da.defaclobjtype END, da.defaclrole) END AS base,"
+	"  CASE da.defaclobjtype WHEN 'r' THEN 'TABLES' WHEN 'S' THEN 'SEQUENCES' WHEN 'f' THEN 'FUNCTIONS'"
+	"   WHEN 'T' THEN 'TYPES' WHEN 'n' THEN 'SCHEMAS' ELSE 'LARGE OBJECTS' END AS word,"
+	"  format('FOR ROLE %I%s', pg_get_userbyid(da.defaclrole), ' IN SCHEMA ' || quote_ident(n.nspname)) AS head"
+	"  FROM pg_default_acl da LEFT JOIN pg_namespace n ON n.oid = da.defaclnamespace"
+	"  WHERE (da.defaclnamespace = 0 AND cardinality($1::text[]) = 0) OR (n.oid IS NOT NULL AND " NS_OK("n") ")"
+	"), a AS ("
+	" (SELECT d.oid, true AS granted, x.grantee, x.is_grantable, x.privilege_type FROM d, aclexplode(d.acl) x"
+	"  EXCEPT SELECT d.oid, true, x.grantee, x.is_grantable, x.privilege_type FROM d, aclexplode(d.base) x)"
+	" UNION ALL"
+	" (SELECT d.oid, false, x.grantee, x.is_grantable, x.privilege_type FROM d, aclexplode(d.base) x"
+	"  EXCEPT SELECT d.oid, false, x.grantee, x.is_grantable, x.privilege_type FROM d, aclexplode(d.acl) x)"
+	"), g AS (SELECT a.oid, a.granted, CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(a.grantee))"
+	"  END AS who, a.is_grantable, string_agg(a.privilege_type, ', ' ORDER BY a.privilege_type COLLATE \"C\") AS privs"
+	"  FROM a GROUP BY 1, 2, 3, 4)"
+	" SELECT " CLS_DEFAULT_ACL ", d.oid, d.nspname, d.head || ' ON ' || d.word, d.head || ' ON ' || d.word, NULL,"
+	"  'ALTER DEFAULT PRIVILEGES ' || d.head || ' ',"
+	"  string_agg(CASE WHEN g.granted THEN format('ALTER DEFAULT PRIVILEGES %s GRANT %s ON %s TO %s%s;', d.head, g.privs,"
+	"   d.word, g.who, CASE WHEN g.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END)"
+	"   ELSE format('ALTER DEFAULT PRIVILEGES %s REVOKE %s ON %s FROM %s;', d.head, g.privs, d.word, g.who) END, E'\\n'"
+	"   ORDER BY g.granted, g.who COLLATE \"C\", g.is_grantable),"
+	"  d.objtype::text, true, false, NULL, NULL, NULL"
+	" FROM d JOIN g ON g.oid = d.oid GROUP BY d.oid, d.nspname, d.head, d.word, d.objtype";
+
+/*
+ * Column privileges of every table: 0 table oid, 1 column number, 2 the GRANT line.  Read
+ * as the table's own (pg_attribute.attacl has no default: every entry is
+ * a grant).
+ */
+static const char q_column_privileges[] =
+	"SELECT * FROM (SELECT c.oid AS rel, a.attnum AS num, format('GRANT %s ON TABLE %I.%I TO %s%s;', string_agg(format('%s (%I)', x.privilege_type,"
+	"  a.attname), ', ' ORDER BY x.privilege_type COLLATE \"C\"), n.nspname, c.relname,"
+	"  CASE WHEN x.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(pg_get_userbyid(x.grantee)) END,"
+	"  CASE WHEN x.is_grantable THEN ' WITH GRANT OPTION' ELSE '' END) AS line"
+	" FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace,"
+	" aclexplode(a.attacl) x"
+	" WHERE a.attacl IS NOT NULL AND a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p', 'v', 'm')"
+	" AND x.grantee <> c.relowner AND " REL_OK("n", "c") " AND " IN_SCOPE("n", "c")
+	" GROUP BY c.oid, a.attnum, a.attname, n.nspname, c.relname, x.grantee, x.is_grantable"
+	") p ORDER BY rel, num, line COLLATE \"C\"";
+
+/*
+ * What is in the managed schemas (or the database, for objects in none)
+ * but not modelled: 0 kind, 1 its plural, 2 quoted name.  Arrays, shell
+ * types, the members of extensions and what a type makes for itself (a
+ * range's casts to its multirange) are left out.
+ */
+#define GLOBAL_OK " AND cardinality($1::text[]) = 0"
+static const char q_unmodelled[] =
+	"SELECT * FROM ("
+	" SELECT 'base type' AS kind, 'base types', format('%I.%I', n.nspname, t.typname) AS name FROM pg_type t"
+	"  JOIN pg_namespace n ON n.oid = t.typnamespace WHERE t.typtype = 'b' AND t.typisdefined"
+	"  AND NOT EXISTS (SELECT FROM pg_type e WHERE e.typarray = t.oid) AND " NS_OK("n") " AND " NOT_EXT(CLS_TYPE, "t.oid")
+	" UNION ALL SELECT 'foreign table', 'foreign tables', format('%I.%I', n.nspname, c.relname) FROM pg_class c"
+	"  JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'f' AND " REL_OK("n", "c")
+	" UNION ALL SELECT 'rule', 'rules', format('%I ON %I.%I', r.rulename, n.nspname, c.relname) FROM pg_rewrite r"
+	"  JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace"
+	"  WHERE r.rulename <> '_RETURN' AND " REL_OK("n", "c")
+	" UNION ALL SELECT 'operator', 'operators', format('%I.%s(%s, %s)', n.nspname, o.oprname,"
+	"  coalesce(format_type(nullif(o.oprleft, 0), NULL), 'NONE'), coalesce(format_type(nullif(o.oprright, 0), NULL),"
+	"  'NONE')) FROM pg_operator o JOIN pg_namespace n ON n.oid = o.oprnamespace"
+	"  WHERE " NS_OK("n") " AND " NOT_EXT("2617", "o.oid")
+	" UNION ALL SELECT 'operator class', 'operator classes', format('%I.%I', n.nspname, o.opcname) FROM pg_opclass o"
+	"  JOIN pg_namespace n ON n.oid = o.opcnamespace WHERE " NS_OK("n") " AND " NOT_EXT("2616", "o.oid")
+	" UNION ALL SELECT 'operator family', 'operator families', format('%I.%I', n.nspname, o.opfname)"
+	"  FROM pg_opfamily o JOIN pg_namespace n ON n.oid = o.opfnamespace"
+	"  WHERE " NS_OK("n") " AND " NOT_EXT("2753", "o.oid")
+	" UNION ALL SELECT 'text search configuration', 'text search configurations', format('%I.%I', n.nspname,"
+	"  o.cfgname) FROM pg_ts_config o JOIN pg_namespace n ON n.oid = o.cfgnamespace"
+	"  WHERE " NS_OK("n") " AND " NOT_EXT("3602", "o.oid")
+	" UNION ALL SELECT 'text search dictionary', 'text search dictionaries', format('%I.%I', n.nspname, o.dictname)"
+	"  FROM pg_ts_dict o JOIN pg_namespace n ON n.oid = o.dictnamespace"
+	"  WHERE " NS_OK("n") " AND " NOT_EXT("3600", "o.oid")
+	" UNION ALL SELECT 'text search parser', 'text search parsers', format('%I.%I', n.nspname, o.prsname)"
+	"  FROM pg_ts_parser o JOIN pg_namespace n ON n.oid = o.prsnamespace"
+	"  WHERE " NS_OK("n") " AND " NOT_EXT("3601", "o.oid")
+	" UNION ALL SELECT 'text search template', 'text search templates', format('%I.%I', n.nspname, o.tmplname)"
+	"  FROM pg_ts_template o JOIN pg_namespace n ON n.oid = o.tmplnamespace"
+	"  WHERE " NS_OK("n") " AND " NOT_EXT("3764", "o.oid")
+	" UNION ALL SELECT 'conversion', 'conversions', format('%I.%I', n.nspname, o.conname) FROM pg_conversion o"
+	"  JOIN pg_namespace n ON n.oid = o.connamespace WHERE " NS_OK("n") " AND " NOT_EXT("2607", "o.oid")
+	" UNION ALL SELECT 'event trigger', 'event triggers', quote_ident(o.evtname) FROM pg_event_trigger o"
+	"  WHERE " NOT_EXT("3466", "o.oid") GLOBAL_OK
+	" UNION ALL SELECT 'foreign-data wrapper', 'foreign-data wrappers', quote_ident(o.fdwname)"
+	"  FROM pg_foreign_data_wrapper o WHERE " NOT_EXT("2328", "o.oid") GLOBAL_OK
+	" UNION ALL SELECT 'foreign server', 'foreign servers', quote_ident(o.srvname) FROM pg_foreign_server o"
+	"  WHERE " NOT_EXT("1417", "o.oid") GLOBAL_OK
+	" UNION ALL SELECT 'cast', 'casts', format('(%s AS %s)', format_type(o.castsource, NULL),"
+	"  format_type(o.casttarget, NULL)) FROM pg_cast o WHERE o.oid >= 16384 AND " NOT_EXT("2605", "o.oid")
+	"  AND NOT EXISTS (SELECT FROM pg_depend d WHERE d.classid = 2605 AND d.objid = o.oid AND d.deptype = 'i')" GLOBAL_OK
+	" UNION ALL SELECT 'language', 'languages', quote_ident(o.lanname) FROM pg_language o"
+	"  WHERE o.oid >= 16384 AND " NOT_EXT("2612", "o.oid") GLOBAL_OK
+	" UNION ALL SELECT 'transform', 'transforms', format('FOR %s LANGUAGE %I', format_type(o.trftype, NULL),"
+	"  l.lanname) FROM pg_transform o JOIN pg_language l ON l.oid = o.trflang WHERE " NOT_EXT("3576", "o.oid") GLOBAL_OK
+	" UNION ALL SELECT 'access method', 'access methods', quote_ident(o.amname) FROM pg_am o"
+	"  WHERE o.oid >= 16384 AND " NOT_EXT("2601", "o.oid") GLOBAL_OK
+	" UNION ALL SELECT 'subscription', 'subscriptions', quote_ident(o.subname) FROM pg_subscription o"
+	"  WHERE o.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())" GLOBAL_OK
+	") u ORDER BY kind COLLATE \"C\", name COLLATE \"C\"";
+
 /* 0 catalog, 1 oid, 2 column number, 3 quoted text, 4 quoted column name. */
 static const char q_comments[] =
 	"SELECT d.classoid, d.objoid, d.objsubid, quote_literal(d.description),"
@@ -333,7 +590,8 @@ static const char q_comments[] =
 	"  WHERE a.attrelid = d.objoid AND a.attnum = d.objsubid) END"
 	" FROM pg_description d"
 	" WHERE d.classoid IN (" CLS_CLASS ", " CLS_TYPE ", " CLS_PROC ", " CLS_NAMESPACE ", " CLS_CONSTRAINT ", "
-	CLS_TRIGGER ", " CLS_POLICY ", " CLS_EXTENSION ") AND (d.objoid >= 16384 OR d.classoid = " CLS_NAMESPACE ")"
+	CLS_TRIGGER ", " CLS_POLICY ", " CLS_EXTENSION ", " CLS_COLLATION ", " CLS_STATISTIC_EXT ", " CLS_PUBLICATION ")"
+	" AND (d.objoid >= 16384 OR d.classoid = " CLS_NAMESPACE ")"
 	" ORDER BY d.classoid, d.objoid, d.objsubid";
 
 /*
@@ -377,7 +635,8 @@ static const char q_depends[] =
 	"SELECT d.classid, d.objid, d.refclassid, d.refobjid, d.deptype FROM pg_depend d"
 	" WHERE d.deptype IN ('n', 'a', 'e') AND d.objid >= 16384 AND (d.refobjid >= 16384 OR d.refclassid = "
 	CLS_NAMESPACE ") AND d.classid IN (" CLS_CLASS ", " CLS_TYPE ", " CLS_PROC ", " CLS_NAMESPACE ", " CLS_CONSTRAINT
-	", " CLS_ATTRDEF ", " CLS_REWRITE ", " CLS_TRIGGER ", " CLS_POLICY ", " CLS_EXTENSION ")"
+	", " CLS_ATTRDEF ", " CLS_REWRITE ", " CLS_TRIGGER ", " CLS_POLICY ", " CLS_EXTENSION ", " CLS_COLLATION ", "
+	CLS_STATISTIC_EXT ", " CLS_PUBLICATION_REL ", " CLS_DEFAULT_ACL ")"
 	" ORDER BY d.deptype <> 'e'";
 
 /* (catalog, oid) -> load index; alias entries are found by edges but never named by comments or grants. */
@@ -539,8 +798,8 @@ static int load_columns(struct loader *l, struct pgs_error *err)
 			continue;
 		o = &l->m->objects[s->obj];
 		map_put(l, OID_ATTRDEF, oid_at(r, row, 3), s->obj, true, false);
-		if (o->partition && PQgetvalue(r, row, 4)[0] != 't')
-			continue;
+		if (PQgetvalue(r, row, 4)[0] != 't')
+			continue;	/* a partition's or inheritance child's column that its parent makes */
 		o->parts = xrealloc(o->parts, (o->nparts + 1) * sizeof(*o->parts));
 		o->parts[o->nparts].name = xstrdup(PQgetvalue(r, row, 1));
 		o->parts[o->nparts].sql = xstrdup(PQgetvalue(r, row, 2));
@@ -594,6 +853,54 @@ static void append(char **field, const char *s)
 	free(old);
 }
 
+static int load_column_privileges(struct loader *l, struct pgs_error *err)
+{
+	PGresult *r = run(l, q_column_privileges, "could not read the column privileges", err);
+
+	if (!r)
+		return -1;
+	for (int row = 0; row < PQntuples(r); row++) {
+		const struct slot *s = map_get(l, OID_CLASS, oid_at(r, row, 0));
+		char *stmt;
+
+		if (!s || s->alias || s->kept)
+			continue;
+		stmt = xasprintf("%s\n", PQgetvalue(r, row, 2));
+		append(&l->m->objects[s->obj].grant_sql, stmt);
+		free(stmt);
+	}
+	PQclear(r);
+	return 0;
+}
+
+/* The objects of kinds the model does not hold (schema_load_tables copies before's instead). */
+static int load_unmodelled(struct loader *l, const struct schema_model *before, struct pgs_error *err)
+{
+	PGresult *r = NULL;
+	size_t n;
+
+	if (!before && !(r = run(l, q_unmodelled, "could not read the objects pgshift does not model", err)))
+		return -1;
+	n = before ? before->nunmodelled : (size_t)PQntuples(r);
+	l->m->unmodelled = xcalloc(n + 1, sizeof(*l->m->unmodelled));
+	for (size_t i = 0; i < n; i++) {
+		struct schema_unmodelled *u = &l->m->unmodelled[i];
+
+		if (before) {
+			u->kind = xstrdup(before->unmodelled[i].kind);
+			u->kinds = xstrdup(before->unmodelled[i].kinds);
+			u->name = xstrdup(before->unmodelled[i].name);
+		} else {
+			u->kind = xstrdup(PQgetvalue(r, (int)i, 0));
+			u->kinds = xstrdup(PQgetvalue(r, (int)i, 1));
+			u->name = xstrdup(PQgetvalue(r, (int)i, 2));
+		}
+	}
+	l->m->nunmodelled = n;
+	PQclear(r);
+	return 0;
+}
+
 static int load_comments(struct loader *l, struct pgs_error *err)
 {
 	PGresult *r = run(l, q_comments, "could not read the comments", err);
@@ -635,8 +942,11 @@ static const char *grant_word(enum schema_kind k)
 		return "SEQUENCE";
 	case SCHEMA_KIND_FUNCTION:
 		return "ROUTINE";
+	case SCHEMA_KIND_AGGREGATE:
+		return "FUNCTION";
 	case SCHEMA_KIND_ENUM:
 	case SCHEMA_KIND_COMPOSITE:
+	case SCHEMA_KIND_RANGE:
 		return "TYPE";
 	case SCHEMA_KIND_DOMAIN:
 		return "DOMAIN";
@@ -811,9 +1121,19 @@ static unsigned int catalog_of(enum schema_kind k)
 	case SCHEMA_KIND_ENUM:
 	case SCHEMA_KIND_DOMAIN:
 	case SCHEMA_KIND_COMPOSITE:
+	case SCHEMA_KIND_RANGE:
 		return 1247;
 	case SCHEMA_KIND_FUNCTION:
+	case SCHEMA_KIND_AGGREGATE:
 		return 1255;
+	case SCHEMA_KIND_COLLATION:
+		return 3456;
+	case SCHEMA_KIND_STATISTICS:
+		return 3381;
+	case SCHEMA_KIND_PUBLICATION:
+		return 6104;
+	case SCHEMA_KIND_DEFAULT_ACL:
+		return 826;
 	case SCHEMA_KIND_CONSTRAINT:
 		return 2606;
 	case SCHEMA_KIND_TRIGGER:
@@ -839,6 +1159,8 @@ static bool in_tables(const struct schema_model *before, const struct schema_obj
 {
 	if (o->kind == SCHEMA_KIND_TABLE)
 		return named(tables, n, o->qname);
+	if (o->kind == SCHEMA_KIND_PUBLICATION)
+		return true;	/* read again whole: it may list the tables */
 	if (o->kind == SCHEMA_KIND_SEQUENCE && o->post_dep != SCHEMA_NONE)
 		return named(tables, n, before->objects[o->post_dep].qname);
 	return named(tables, n, o->table);
@@ -928,6 +1250,28 @@ static void copy_kept(struct loader *l, const struct schema_model *before, const
 }
 
 /*
+ * Collations, range types, aggregates, extended statistics, publications
+ * and default privileges (all: schema_load; else only what belongs to the
+ * tables read again, and the publications, which may list them).
+ */
+static int load_more_kinds(struct loader *l, bool all, struct pgs_error *err)
+{
+	bool v15 = l->m->server_version >= 150000;
+
+	if (all && (load_objects(l, SCHEMA_KIND_COLLATION, q_collations, "could not read the collations", err) < 0 ||
+		    load_objects(l, SCHEMA_KIND_RANGE, q_ranges, "could not read the range types", err) < 0 ||
+		    load_objects(l, SCHEMA_KIND_AGGREGATE, q_aggregates, "could not read the aggregates", err) < 0 ||
+		    load_objects(l, SCHEMA_KIND_DEFAULT_ACL, q_default_acls, "could not read the default privileges",
+				 err) < 0))
+		return -1;
+	if (load_objects(l, SCHEMA_KIND_STATISTICS, q_statistics, "could not read the statistics objects", err) < 0 ||
+	    load_objects(l, SCHEMA_KIND_PUBLICATION, v15 ? q_publications : q_publications_14,
+			 "could not read the publications", err) < 0)
+		return -1;
+	return 0;
+}
+
+/*
  * schema_load, or with before: schema_load_tables (tables[0..ntables) read
  * again, the rest copied from before).
  */
@@ -978,7 +1322,9 @@ static int load(PGconn *conn, const struct schema_filter *f, const struct schema
 	    load_objects(&l, SCHEMA_KIND_TRIGGER, m->server_version >= 130000 ? q_triggers : q_triggers_12,
 			 "could not read the triggers", err) < 0 ||
 	    load_objects(&l, SCHEMA_KIND_POLICY, q_policies, "could not read the policies", err) < 0 ||
+	    load_more_kinds(&l, all, err) < 0 ||
 	    load_columns(&l, err) < 0 || load_type_parts(&l, err) < 0 || load_comments(&l, err) < 0 || load_privileges(&l, err) < 0 ||
+	    load_column_privileges(&l, err) < 0 || load_unmodelled(&l, before, err) < 0 ||
 	    load_depends(&l, err) < 0) {
 		db_rollback(conn);
 		goto out;

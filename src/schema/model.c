@@ -10,18 +10,24 @@
 static const char *const kind_names[SCHEMA_KIND_COUNT] = {
 	[SCHEMA_KIND_SCHEMA] = "schema",
 	[SCHEMA_KIND_EXTENSION] = "extension",
+	[SCHEMA_KIND_COLLATION] = "collation",
 	[SCHEMA_KIND_ENUM] = "enum",
 	[SCHEMA_KIND_DOMAIN] = "domain",
 	[SCHEMA_KIND_COMPOSITE] = "composite",
+	[SCHEMA_KIND_RANGE] = "range",
 	[SCHEMA_KIND_SEQUENCE] = "sequence",
 	[SCHEMA_KIND_FUNCTION] = "function",
+	[SCHEMA_KIND_AGGREGATE] = "aggregate",
 	[SCHEMA_KIND_TABLE] = "table",
 	[SCHEMA_KIND_VIEW] = "view",
 	[SCHEMA_KIND_MATVIEW] = "materialized_view",
 	[SCHEMA_KIND_CONSTRAINT] = "constraint",
 	[SCHEMA_KIND_INDEX] = "index",
+	[SCHEMA_KIND_STATISTICS] = "statistics",
 	[SCHEMA_KIND_TRIGGER] = "trigger",
 	[SCHEMA_KIND_POLICY] = "policy",
+	[SCHEMA_KIND_PUBLICATION] = "publication",
+	[SCHEMA_KIND_DEFAULT_ACL] = "default_privileges",
 };
 
 const char *schema_kind_name(enum schema_kind k)
@@ -143,8 +149,64 @@ size_t schema_compare(const struct schema_model *a, const struct schema_model *b
 	return diffs;
 }
 
+static int by_kind_name(const void *a, const void *b)
+{
+	const struct schema_unmodelled *x = *(const struct schema_unmodelled *const *)a;
+	const struct schema_unmodelled *y = *(const struct schema_unmodelled *const *)b;
+	int c = strcmp(x->kind, y->kind);
+
+	return c ? c : strcmp(x->name, y->name);
+}
+
+/* At most this many names of one kind are listed; the others are counted. */
+#define UNMODELLED_NAMES 5
+
+char *schema_unmodelled_phrase(const struct schema_model *a, const struct schema_model *b)
+{
+	size_t n = a->nunmodelled + (b ? b->nunmodelled : 0), kinds = 0, k = 0;
+	const struct schema_unmodelled **v = xmalloc((n + 1) * sizeof(*v));
+	struct buf out = BUF_INIT;
+
+	for (size_t i = 0; i < a->nunmodelled; i++)
+		v[k++] = &a->unmodelled[i];
+	for (size_t i = 0; b && i < b->nunmodelled; i++)
+		v[k++] = &b->unmodelled[i];
+	qsort(v, n, sizeof(*v), by_kind_name);
+	/* once each */
+	k = 0;
+	for (size_t i = 0; i < n; i++)
+		if (!k || by_kind_name(&v[k - 1], &v[i]))
+			v[k++] = v[i];
+	n = k;
+	for (size_t i = 0; i < n; i++)
+		kinds += !i || strcmp(v[i - 1]->kind, v[i]->kind);
+	for (size_t i = 0, g = 0; i < n; g++) {
+		size_t j = i;
+		while (j < n && !strcmp(v[j]->kind, v[i]->kind))
+			j++;
+		buf_addf(&out, "%s%zu %s (", !g ? "" : g + 1 == kinds ? " and " : ", ", j - i,
+			 j - i == 1 ? v[i]->kind : v[i]->kinds);
+		for (size_t x = i; x < j && x < i + UNMODELLED_NAMES; x++)
+			buf_addf(&out, "%s%s", x > i ? ", " : "", v[x]->name);
+		if (j - i > UNMODELLED_NAMES)
+			buf_addf(&out, " and %zu more", j - i - UNMODELLED_NAMES);
+		buf_addc(&out, ')');
+		i = j;
+	}
+	free(v);
+	if (!n)
+		return NULL;
+	return buf_detach(&out);
+}
+
 void schema_model_free(struct schema_model *m)
 {
+	for (size_t i = 0; i < m->nunmodelled; i++) {
+		free(m->unmodelled[i].kind);
+		free(m->unmodelled[i].kinds);
+		free(m->unmodelled[i].name);
+	}
+	free(m->unmodelled);
 	for (size_t i = 0; i < m->n; i++) {
 		struct schema_object *o = &m->objects[i];
 		free(o->schema);

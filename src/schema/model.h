@@ -34,19 +34,25 @@
 /* In the order a dump creates them when nothing else decides (see schema_order). */
 enum schema_kind {
 	SCHEMA_KIND_SCHEMA,
-	SCHEMA_KIND_EXTENSION,
+	SCHEMA_KIND_EXTENSION,	/* with its version */
+	SCHEMA_KIND_COLLATION,
 	SCHEMA_KIND_ENUM,
 	SCHEMA_KIND_DOMAIN,
 	SCHEMA_KIND_COMPOSITE,
+	SCHEMA_KIND_RANGE,	/* range types (their multirange comes with them) */
 	SCHEMA_KIND_SEQUENCE,
 	SCHEMA_KIND_FUNCTION,	/* functions and procedures (not aggregates) */
-	SCHEMA_KIND_TABLE,	/* tables, partitioned tables and partitions */
+	SCHEMA_KIND_AGGREGATE,
+	SCHEMA_KIND_TABLE,	/* tables, partitioned tables, partitions, inheritance children */
 	SCHEMA_KIND_VIEW,
 	SCHEMA_KIND_MATVIEW,
 	SCHEMA_KIND_CONSTRAINT,	/* table constraints: p, u, c, x; f after the indexes */
 	SCHEMA_KIND_INDEX,	/* those no constraint creates */
+	SCHEMA_KIND_STATISTICS,	/* extended statistics (CREATE STATISTICS) */
 	SCHEMA_KIND_TRIGGER,
 	SCHEMA_KIND_POLICY,
+	SCHEMA_KIND_PUBLICATION,
+	SCHEMA_KIND_DEFAULT_ACL,	/* ALTER DEFAULT PRIVILEGES of one role, schema and object type: last */
 	SCHEMA_KIND_COUNT
 };
 
@@ -77,13 +83,26 @@ struct schema_object {
 	char *name;		/* unquoted */
 	char *qname;		/* quoted qualified identity: public.t, public.f(a integer), public.t.t_pkey */
 	char *key;		/* kind name, a space, qname */
-	char *table;		/* constraints, indexes, triggers, policies: the quoted qualified table; else NULL */
-	char *ref;		/* what COMMENT ON names: "TABLE public.t", "CONSTRAINT c ON public.t" */
-	char *create_sql;	/* the statements that create it, each ending ";\n" */
+	char *table;		/* constraints, indexes, statistics, triggers, policies: the quoted qualified table */
+	/*
+	 * what COMMENT ON names: "TABLE public.t", "CONSTRAINT c ON public.t";
+	 * default privileges (no comments): the head of each of their lines,
+	 * "ALTER DEFAULT PRIVILEGES FOR ROLE r IN SCHEMA s "
+	 */
+	char *ref;
+	/*
+	 * the statements that create it, each ending ";\n"; default privileges:
+	 * one line per GRANT or REVOKE (relative to PostgreSQL's defaults)
+	 */
+	char *create_sql;
 	char *post_sql;		/* run once post_dep exists too (a sequence's OWNED BY), or NULL */
 	size_t post_dep;	/* index of that object, or SCHEMA_NONE */
 	char *comment_sql;	/* COMMENT ON statements (the object's, then its columns'), or NULL */
-	char *grant_sql;	/* GRANT / REVOKE relative to the owner's defaults (owners are not kept), or NULL */
+	/*
+	 * GRANT / REVOKE relative to the owner's defaults (owners are not kept),
+	 * then a table's column privileges ("GRANT SELECT (a) ON TABLE t TO r;"), or NULL
+	 */
+	char *grant_sql;
 	struct schema_part *parts;	/* tables: columns in attnum order; domains, composites: see schema_part */
 	size_t nparts;
 	char subkind;		/* constraints: contype; tables: relkind; functions: prokind; else 0 */
@@ -94,10 +113,20 @@ struct schema_object {
 	size_t ndeps;
 };
 
+/* An object of a kind the model does not hold (a base type, an event trigger, ...). */
+struct schema_unmodelled {
+	char *kind;	/* "base type" */
+	char *kinds;	/* its plural: "base types" */
+	char *name;	/* quoted qualified name */
+};
+
 struct schema_model {
 	struct schema_object *objects;	/* sorted by key (strcmp) */
 	size_t n;
 	size_t cap;
+	/* what is in the managed schemas but not modelled (so not dumped nor compared), by kind then name */
+	struct schema_unmodelled *unmodelled;
+	size_t nunmodelled;
 	int queries;		/* statements schema_load sent: a constant, whatever the schema's size */
 	int server_version;	/* PQserverVersion of the source, 0 for a hand-built model */
 };
@@ -135,6 +164,13 @@ int schema_load(PGconn *conn, const struct schema_filter *f, struct schema_model
 int schema_load_tables(PGconn *conn, const struct schema_filter *f, const struct schema_model *before,
 		       const char *const *tables, size_t ntables, struct schema_model *m, struct pgs_error *err);
 void schema_model_free(struct schema_model *m);
+
+/*
+ * The objects of a and b (b may be NULL: one model) that the model does not
+ * hold, once each, as a phrase: "2 base types (public.a, public.b) and 1
+ * event trigger (audit)"; NULL when there are none.  New string.
+ */
+char *schema_unmodelled_phrase(const struct schema_model *a, const struct schema_model *b);
 
 /* "table", "function", ...: the first word of a key. */
 const char *schema_kind_name(enum schema_kind k);

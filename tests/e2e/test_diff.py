@@ -123,6 +123,33 @@ CASES = [
      "WHERE age > 18; END;\nCREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';\n"
      "CREATE TRIGGER users_age BEFORE UPDATE OF age ON users FOR EACH ROW EXECUTE FUNCTION touch();",
      {"alter-column-type", "drop-object", "redefine-function"}),
+    # the kinds the model gained after issue 18
+    ("collation", "", "CREATE COLLATION ci (provider = icu, locale = 'und-u-ks-level2', deterministic = false);\n"
+     "CREATE TABLE c (id int, name text COLLATE ci);", set()),
+    ("range_type", "", "CREATE TYPE floatrange AS RANGE (subtype = float8);\nCREATE TABLE r (id int, span floatrange);",
+     set()),
+    ("aggregate", "CREATE FUNCTION add2(s int, v int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT s + v';\n"
+     "CREATE AGGREGATE total(int) (SFUNC = add2, STYPE = int, INITCOND = '0');\n"
+     "CREATE VIEW tv AS SELECT total(age) FROM users;",
+     "CREATE FUNCTION add2(s int, v int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT s + v';\n"
+     "CREATE AGGREGATE total(int) (SFUNC = add2, STYPE = int, INITCOND = '10', PARALLEL = SAFE);\n"
+     "CREATE AGGREGATE total(bigint) (SFUNC = int8pl, STYPE = bigint);\n"
+     "CREATE VIEW tv AS SELECT total(age) FROM users;", {"drop-object"}),
+    ("inherits", "CREATE TABLE users_old (gone_at date) INHERITS (users);",
+     "ALTER TABLE users ADD COLUMN nick text;\nCREATE TABLE users_old (gone_at date) INHERITS (users);\n"
+     "CREATE TABLE users_archived (archived_at timestamptz NOT NULL) INHERITS (users);", set()),
+    ("statistics", "CREATE STATISTICS users_st (dependencies) ON age, status FROM users;",
+     "CREATE STATISTICS users_st (ndistinct) ON age, status FROM users;\nALTER STATISTICS users_st SET STATISTICS 200;\n"
+     "CREATE STATISTICS orders_st ON user_id, total FROM orders;", set()),
+    ("column_privileges", "GRANT SELECT (email, status) ON users TO PUBLIC;\nGRANT UPDATE (total) ON orders TO PUBLIC;",
+     "ALTER TABLE users DROP COLUMN status;\nGRANT SELECT (email), UPDATE (name) ON users TO PUBLIC;\n"
+     "GRANT INSERT (total), UPDATE (total, user_id) ON orders TO PUBLIC;", {"drop-column"}),
+    ("publication", "CREATE PUBLICATION p FOR TABLE users WITH (publish = 'insert');\nCREATE PUBLICATION gone;",
+     "CREATE PUBLICATION p FOR TABLE users, orders (id, total) WHERE (id > 0) WITH (publish = 'insert, update');\n"
+     "CREATE PUBLICATION q FOR ALL TABLES;", set()),
+    ("default_privileges", "ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO PUBLIC;",
+     "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE ON SEQUENCES TO PUBLIC;\n"
+     "ALTER DEFAULT PRIVILEGES REVOKE EXECUTE ON FUNCTIONS FROM PUBLIC;", set()),
 ]
 
 
@@ -321,3 +348,35 @@ def test_diff_keeps_the_rows_of_a_rebound_partition_and_of_a_changed_type(pg, db
     assert psql(pg, a, back, tmp_path).returncode == 0, back
     assert pg_dump_schema(pg, a) == pg_dump_schema(pg, a2)
     assert rows() == kept
+
+
+def test_diff_updates_an_extension_to_its_version(pg, dbs, pgshift, tmp_path):
+    """An extension's version is compared: the diff updates it (there is no way down, so one way only)."""
+    a, b = dbs("CREATE EXTENSION citext VERSION '1.5';"), dbs("CREATE EXTENSION citext VERSION '1.6';")
+    forward = diff(pgshift, pg, a, b)
+    assert "ALTER EXTENSION citext UPDATE TO '1.6';" in forward, forward
+    assert psql(pg, a, forward, tmp_path).returncode == 0, forward
+    assert diff(pgshift, pg, a, b) == ""
+
+
+UNMODELLED = """
+CREATE TYPE myint;
+CREATE FUNCTION myint_in(cstring) RETURNS myint LANGUAGE internal IMMUTABLE STRICT AS 'int4in';
+CREATE FUNCTION myint_out(myint) RETURNS cstring LANGUAGE internal IMMUTABLE STRICT AS 'int4out';
+CREATE TYPE myint (INPUT = myint_in, OUTPUT = myint_out, LIKE = int4);
+"""
+
+
+def test_diff_says_what_it_does_not_compare(pg, dbs, pgshift):
+    """A base type is not modelled: two databases that differ only by one are not reported equal in silence."""
+    a = dbs(BASE)
+    b = dbs(BASE + UNMODELLED + "CREATE FUNCTION evt() RETURNS event_trigger LANGUAGE plpgsql AS 'BEGIN END';\n"
+            "CREATE EVENT TRIGGER audit_ddl ON ddl_command_end EXECUTE FUNCTION evt();")
+    r = pgshift.run("diff", "--from", pg.url(a), "--to", pg.url(b))
+    assert r.returncode == 0, r
+    assert ("warning: not compared, pgshift does not model them: 1 base type (public.myint) and 1 event trigger "
+            "(audit_ddl)") in r.stderr, r.stderr
+    j = pgshift.run("diff", "--from", pg.url(b), "--to", pg.url(b), "--format", "json")
+    assert json.loads(j.stdout)["not_compared"] == "1 base type (public.myint) and 1 event trigger (audit_ddl)"
+    r = pgshift.run("diff", "--from", pg.url(a), "--to", pg.url(a))
+    assert r.returncode == 0 and r.stdout == "" and "warning" not in r.stderr, r

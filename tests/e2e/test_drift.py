@@ -80,6 +80,22 @@ CHANGES = {
                               "AS $$ SELECT 'bye ' || n $$", "changed", "function", "public.greeting(n text)",
                               "bye"),
     "revoked grant": ("REVOKE INSERT ON users FROM {app}", "changed", "table", "public.users", None),
+    # the kinds the model gained after issue 18
+    "column privilege": ("GRANT UPDATE (name) ON users TO {app}", "changed", "table", "public.users",
+                         "GRANT UPDATE (name) ON TABLE public.users TO"),
+    "new aggregate": ("CREATE AGGREGATE total(int) (SFUNC = int4pl, STYPE = int)", "extra", "aggregate",
+                      "public.total(integer)", "SFUNC = int4pl"),
+    "inheritance child": ("CREATE TABLE users_old (gone_at date) INHERITS (users)", "extra", "table",
+                          "public.users_old", "INHERITS (public.users)"),
+    "new statistics": ("CREATE STATISTICS users_st (dependencies) ON id, name FROM users", "extra", "statistics",
+                       "public.users_st", None),
+    "new publication": ("CREATE PUBLICATION pub FOR TABLE users", "extra", "publication", "pub",
+                        "ADD TABLE ONLY public.users"),
+    "default privileges": ("ALTER DEFAULT PRIVILEGES GRANT SELECT ON TABLES TO {app}", "extra", "default_privileges",
+                           "FOR ROLE postgres ON TABLES", None),
+    "new range type": ("CREATE TYPE floatrange AS RANGE (subtype = float8)", "extra", "range", "public.floatrange",
+                       None),
+    "new collation": ("CREATE COLLATION posix (locale = 'C')", "extra", "collation", "public.posix", None),
 }
 
 
@@ -253,4 +269,16 @@ def test_prisma_layout_history_and_deployments_are_not_drift(pgshift, db, pg, pr
     db.query("ALTER TABLE posts ADD COLUMN title text")
     r = pgshift.run_db("drift")
     assert r.returncode == 5 and "changed table public.posts" in r.stdout, r
+    assert scratch_dbs(pg) == []
+
+
+def test_drift_says_what_it_does_not_compare(pgshift, db, pg, deployed):
+    """A base type made by hand is not modelled: drift cannot see it, and says so instead of passing in silence."""
+    db.query("CREATE TYPE myint; CREATE FUNCTION myint_in(cstring) RETURNS myint LANGUAGE internal IMMUTABLE STRICT "
+             "AS 'int4in'; CREATE FUNCTION myint_out(myint) RETURNS cstring LANGUAGE internal IMMUTABLE STRICT AS "
+             "'int4out'; CREATE TYPE myint (INPUT = myint_in, OUTPUT = myint_out, LIKE = int4)")
+    r = pgshift.run_db("drift")
+    assert "warning: not compared, pgshift does not model them: 1 base type (public.myint)" in r.stderr, r
+    j = pgshift.run_db("drift", "--json")
+    assert json.loads(j.stdout)["not_compared"] == "1 base type (public.myint)"
     assert scratch_dbs(pg) == []

@@ -275,3 +275,18 @@ def test_generated_down_keeps_a_new_table_that_has_rows_for_the_gate(db, project
     assert r.returncode == 0, r
     assert db.scalar("SELECT to_regclass('public.notes') IS NULL")
 
+
+
+def test_new_from_schema_says_what_it_does_not_compare(pg, db, project, pgshift, tmp_path):
+    """An event trigger in the schema file is not modelled: the migration cannot make it, and new says so."""
+    for name, sql in MIGRATIONS:
+        project.add(name, sql)
+    schema = tmp_path / "schema.sql"
+    schema.write_text("".join(sql for _, sql in MIGRATIONS) +
+                      "CREATE FUNCTION evt() RETURNS event_trigger LANGUAGE plpgsql AS 'BEGIN END';\n"
+                      "CREATE EVENT TRIGGER audit_ddl ON ddl_command_end EXECUTE FUNCTION evt();\n")
+    r = pgshift.run_db("new", "evt", "--from-schema", str(schema))
+    assert r.returncode == 0, r
+    assert ("warning: not compared, pgshift does not model them (write them by hand): 1 event trigger (audit_ddl)"
+            in r.stderr), r.stderr
+    assert scratch_dbs(pg) == []

@@ -209,6 +209,46 @@ static void test_find_and_compare(void **state)
 	schema_model_free(&b);
 }
 
+static void unmodelled(struct schema_model *m, const char *kind, const char *kinds, const char *name)
+{
+	struct schema_unmodelled *u;
+
+	m->unmodelled = xrealloc(m->unmodelled, (m->nunmodelled + 1) * sizeof(*m->unmodelled));
+	u = &m->unmodelled[m->nunmodelled++];
+	u->kind = xstrdup(kind);
+	u->kinds = xstrdup(kinds);
+	u->name = xstrdup(name);
+}
+
+/* The objects neither model holds: both models' merged, each once, by kind then name, six or more counted. */
+static void test_unmodelled_phrase(void **state)
+{
+	struct schema_model a = { 0 }, b = { 0 };
+	static const char *const names[] = { "s.t7", "s.t1", "s.t2", "s.t3", "s.t4", "s.t5", "s.t6" };
+	char *p;
+
+	(void)state;
+	assert_null(schema_unmodelled_phrase(&a, &b));
+	unmodelled(&a, "event trigger", "event triggers", "audit");
+	assert_string_equal((p = schema_unmodelled_phrase(&a, NULL)), "1 event trigger (audit)");
+	free(p);
+	unmodelled(&b, "event trigger", "event triggers", "audit");
+	unmodelled(&b, "base type", "base types", "public.b");
+	unmodelled(&a, "base type", "base types", "public.a");
+	unmodelled(&b, "cast", "casts", "(integer AS s.t)");
+	assert_string_equal((p = schema_unmodelled_phrase(&a, &b)),
+			    "2 base types (public.a, public.b), 1 cast ((integer AS s.t)) and 1 event trigger (audit)");
+	free(p);
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		unmodelled(&b, "text search configuration", "text search configurations", names[i]);
+	assert_string_equal((p = schema_unmodelled_phrase(&b, NULL)),
+			    "1 base type (public.b), 1 cast ((integer AS s.t)), 1 event trigger (audit) and 7 text search "
+			    "configurations (s.t1, s.t2, s.t3, s.t4, s.t5 and 2 more)");
+	free(p);
+	schema_model_free(&a);
+	schema_model_free(&b);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -217,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_a_cycle_is_broken_at_the_lowest_node),
 		cmocka_unit_test(test_emit_skips_invalid_indexes),
 		cmocka_unit_test(test_find_and_compare),
+		cmocka_unit_test(test_unmodelled_phrase),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
