@@ -477,6 +477,12 @@ static void drop_column(struct planner *pl, const struct schema_object *t, const
 			       "(pgshift does not guess renames)", t->qname);
 }
 
+/* Whether alter_column drops column o and adds it again as n (a generated column cannot change in place). */
+static bool column_readded(const struct planner *pl, const struct schema_part *o, const struct schema_part *n)
+{
+	return !same(o->generated, n->generated) && (n->generated || pl->from->server_version < 130000);
+}
+
 static void alter_column(struct planner *pl, const struct schema_object *t, const struct schema_part *o,
 			 const struct schema_part *n)
 {
@@ -486,7 +492,7 @@ static void alter_column(struct planner *pl, const struct schema_object *t, cons
 	struct diff_stmt *s;
 
 	if (!same(o->generated, n->generated)) {
-		if (n->generated || pl->from->server_version < 130000) {
+		if (column_readded(pl, o, n)) {
 			s = alter_stmt(pl, p, t, "drop", xasprintf("ALTER TABLE %s DROP COLUMN %s;\n", t->qname, o->name));
 			add_comment(s, "a generated column cannot change in place: %s is dropped and added again", o->name);
 			s->hazards |= DIFF_DATA_LOSS;
@@ -1216,11 +1222,54 @@ static const char *drop_word(const struct schema_object *o)
 	}
 }
 
-/* Whether dropping o's table (or parent) already drops o. */
+/*
+ * The quoted column a sequence is OWNED BY ("ALTER SEQUENCE s OWNED BY
+ * t.col;": what follows its table's qname), or NULL.
+ */
+static const char *owner_column(const struct schema_object *seq, const struct schema_object *table)
+{
+	const char *by = seq->post_sql ? strstr(seq->post_sql, " OWNED BY ") : NULL;
+	size_t n = strlen(table->qname);
+
+	if (!by || strncmp(by + 10, table->qname, n) || by[10 + n] != '.')
+		return NULL;
+	return by + 11 + n;
+}
+
+/* Whether column name (quoted) of from's table i is gone from to's table, or dropped and added again. */
+static bool column_goes(const struct planner *pl, size_t i, const char *name, size_t len)
+{
+	const struct schema_object *o = &pl->from->objects[i], *t;
+	const struct schema_part *oc = NULL, *nc = NULL;
+
+	if (pl->f2t[i] == SCHEMA_NONE)
+		return true;
+	t = &pl->to->objects[pl->f2t[i]];
+	for (size_t k = 0; k < o->nparts && !oc; k++)
+		if (strlen(o->parts[k].name) == len && !strncmp(o->parts[k].name, name, len))
+			oc = &o->parts[k];
+	for (size_t k = 0; k < t->nparts && !nc; k++)
+		if (strlen(t->parts[k].name) == len && !strncmp(t->parts[k].name, name, len))
+			nc = &t->parts[k];
+	return oc && (!nc || column_readded(pl, oc, nc));
+}
+
+/*
+ * Whether dropping o's table (or parent) already drops o; for a sequence,
+ * whether dropping the table or the column it is OWNED BY does.
+ */
 static bool drop_implied(const struct planner *pl, const struct schema_object *o)
 {
 	size_t i = o->table ? relation_index(pl->from, o->table) : SCHEMA_NONE;
 
+	if (o->kind == SCHEMA_KIND_SEQUENCE && o->post_dep != SCHEMA_NONE) {
+		const char *col;
+		i = o->post_dep;
+		if (pl->fs[i] == F_DROP || pl->fs[i] == F_RECREATE)
+			return true;
+		col = owner_column(o, &pl->from->objects[i]);
+		return col && column_goes(pl, i, col, strcspn(col, ";"));
+	}
 	return i != SCHEMA_NONE && (pl->fs[i] == F_DROP || pl->fs[i] == F_RECREATE);
 }
 
@@ -1409,10 +1458,34 @@ static void classify(struct planner *pl)
 	}
 }
 
+/*
+ * The comments of from's table i without those on its columns that go
+ * (new string, or NULL): a dropped column takes its comment with it, one
+ * dropped and added again gets its comment anew.
+ */
+static char *comments_of_kept_columns(const struct planner *pl, size_t i)
+{
+	const struct schema_object *o = &pl->from->objects[i];
+	char *prefix = xasprintf("COMMENT ON COLUMN %s.", o->qname);
+	size_t np = strlen(prefix);
+	struct buf b = BUF_INIT;
+
+	for (const char *q = o->comment_sql; q && *q;) {
+		const char *e = strchr(q, '\n');
+		size_t n = e ? (size_t)(e - q + 1) : strlen(q), t = comment_target(q, n);
+		if (t <= np || strncmp(q, prefix, np) || !column_goes(pl, i, q + np, t - np))
+			buf_add(&b, q, n);
+		q += n;
+	}
+	free(prefix);
+	return b.len ? buf_detach(&b) : NULL;
+}
+
 /* In-place change of o (from) into t (to), run 2. */
 static void alter_object(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
 {
 	struct diff_plan *p = &pl->run[1];
+	char *kept_comments = NULL;
 	struct diff_stmt *s;
 
 	if (!same(o->create_sql, t->create_sql)) {
@@ -1476,7 +1549,11 @@ static void alter_object(struct planner *pl, const struct schema_object *o, cons
 	}
 	if (!same(o->post_sql, t->post_sql) && !t->post_sql)
 		add(p, t, "alter", true, xasprintf("ALTER SEQUENCE %s OWNED BY NONE;\n", t->qname));
-	meta_delta(p, t, o->comment_sql, t->comment_sql, o->grant_sql, t->grant_sql);
+	if (t->kind == SCHEMA_KIND_TABLE)
+		kept_comments = comments_of_kept_columns(pl, pl->t2f[t - pl->to->objects]);
+	meta_delta(p, t, t->kind == SCHEMA_KIND_TABLE ? kept_comments : o->comment_sql, t->comment_sql, o->grant_sql,
+		   t->grant_sql);
+	free(kept_comments);
 }
 
 /* ---- the migration split ---- */

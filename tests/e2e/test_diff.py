@@ -135,7 +135,7 @@ CASES = [
      "CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';",
      {"drop-table"}),
     ("drop_serial_column", "ALTER TABLE users ADD COLUMN seq serial;\nCREATE INDEX users_seq ON users (seq);\n"
-     "COMMENT ON COLUMN users.seq IS 'a counter';", "", {"drop-column"}),
+     "COMMENT ON COLUMN users.seq IS 'a counter';", "", {"drop-column", "drop-index"}),
     # no COMMENT ... IS NULL, REVOKE after what it names is gone
     ("drop_commented_objects",
      "ALTER TABLE users ADD COLUMN note text;\nCOMMENT ON COLUMN users.note IS 'n';\n"
