@@ -633,22 +633,6 @@ static void alter_head(struct planner *pl, const struct schema_object *o, const 
 
 	table_head(o, &a);
 	table_head(t, &b);
-	if (a.parent && b.parent && (strcmp(a.parent, b.parent) || strcmp(a.bound, b.bound))) {
-		/* one migration: its rows are out of the parent only inside that transaction */
-		s = add(&pl->run[1], t, "alter", true,
-			xasprintf("ALTER TABLE %s DETACH PARTITION %s;\n", a.parent, t->qname));
-		locks(pl, s, a.parent, ALTER_LOCK);
-		s->hazards |= DIFF_LOCK_STRONG;
-		add_comment(s, "the bound of partition %s changes: it is detached and attached again, its rows kept",
-			    t->qname);
-		s = add(&pl->run[1], t, "alter", true,
-			xasprintf("ALTER TABLE %s ATTACH PARTITION %s %s;\n", b.parent, t->qname, b.bound));
-		locks(pl, s, b.parent, "SHARE UPDATE EXCLUSIVE on the parent, ACCESS EXCLUSIVE on the partition");
-		s->hazards |= DIFF_LOCK_STRONG;
-		add_comment(s, "scans %s to check its rows against the bound (and a default partition, if any, for "
-			       "rows that now belong here)",
-			    t->qname);
-	}
 	if (!same(a.options, b.options))
 		alter_options(pl, t, a.options, b.options);
 	if (a.unlogged != b.unlogged) {
@@ -660,6 +644,62 @@ static void alter_head(struct planner *pl, const struct schema_object *o, const 
 	}
 	table_head_free(&a);
 	table_head_free(&b);
+}
+
+/*
+ * The partitions of parent (a table of to, by its run 2 turn) that keep
+ * their rows but change bound or parent: all detached first, then all
+ * attached, so that no new bound meets another partition's old one.  One
+ * migration: their rows are out of the parent only inside that transaction.
+ */
+static void rebind_partitions(struct planner *pl, const struct schema_object *parent)
+{
+	const struct schema_model *to = pl->to;
+	struct table_head *heads = xcalloc(2 * to->n + 1, sizeof(*heads));
+	size_t *moved = xcalloc(to->n + 1, sizeof(size_t)), n = 0;
+	struct diff_stmt *s;
+
+	for (size_t j = 0; j < to->n; j++) {
+		const struct schema_object *t = &to->objects[j];
+		struct table_head *a = &heads[2 * n], *b = &heads[2 * n + 1];
+		size_t i = pl->t2f[j];
+		if (t->kind != SCHEMA_KIND_TABLE || !t->partition || i == SCHEMA_NONE || pl->ts[j] != T_ALTER ||
+		    !pl->from->objects[i].partition || !strstr(t->create_sql, parent->qname))
+			continue;
+		table_head(&pl->from->objects[i], a);
+		table_head(t, b);
+		if (a->parent && b->parent && !strcmp(b->parent, parent->qname) &&
+		    (strcmp(a->parent, b->parent) || strcmp(a->bound, b->bound))) {
+			moved[n++] = j;
+			continue;
+		}
+		table_head_free(a);
+		table_head_free(b);
+	}
+	for (size_t k = 0; k < n; k++) {
+		const struct schema_object *t = &to->objects[moved[k]];
+		s = add(&pl->run[1], t, "alter", true,
+			xasprintf("ALTER TABLE %s DETACH PARTITION %s;\n", heads[2 * k].parent, t->qname));
+		locks(pl, s, heads[2 * k].parent, ALTER_LOCK);
+		s->hazards |= DIFF_LOCK_STRONG;
+		add_comment(s, "the bound of partition %s changes: it is detached and attached again, its rows kept",
+			    t->qname);
+	}
+	for (size_t k = 0; k < n; k++) {
+		const struct schema_object *t = &to->objects[moved[k]];
+		s = add(&pl->run[1], t, "alter", true,
+			xasprintf("ALTER TABLE %s ATTACH PARTITION %s %s;\n", parent->qname, t->qname,
+				  heads[2 * k + 1].bound));
+		locks(pl, s, parent->qname, "SHARE UPDATE EXCLUSIVE on the parent, ACCESS EXCLUSIVE on the partition");
+		s->hazards |= DIFF_LOCK_STRONG;
+		add_comment(s, "scans %s to check its rows against the bound (and a default partition, if any, for "
+			       "rows that now belong here)",
+			    t->qname);
+		table_head_free(&heads[2 * k]);
+		table_head_free(&heads[2 * k + 1]);
+	}
+	free(heads);
+	free(moved);
 }
 
 static void alter_table(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
@@ -1668,6 +1708,8 @@ int schema_diff_plan(const struct schema_model *from, const struct schema_model 
 			create_object(&pl, &to->objects[j]);
 		else if (pl.ts[j] == T_ALTER)
 			alter_object(&pl, &from->objects[pl.t2f[j]], &to->objects[j]);
+		if (to->objects[j].kind == SCHEMA_KIND_TABLE && to->objects[j].subkind == 'p')
+			rebind_partitions(&pl, &to->objects[j]);
 	}
 	free(order);
 
