@@ -477,6 +477,35 @@ static void drop_column(struct planner *pl, const struct schema_object *t, const
 			       "(pgshift does not guess renames)", t->qname);
 }
 
+/* Whether expr calls function f: its name and "(", not the tail of a longer name. */
+static bool calls(const char *expr, const struct schema_object *f)
+{
+	char *name = xstrndup(f->qname, strcspn(f->qname, "(") + 1);
+	bool r = false;
+
+	for (const char *p = expr; !r && (p = strstr(p, name)) != NULL; p++)
+		r = p == expr || !(p[-1] == '_' || p[-1] == '"' || p[-1] == '.' || p[-1] == '$' ||
+				   (p[-1] >= '0' && p[-1] <= '9') || ((p[-1] | 0x20) >= 'a' && (p[-1] | 0x20) <= 'z'));
+	free(name);
+	return r;
+}
+
+/*
+ * Whether column c of from's table o has a default that calls a function
+ * the plan drops and creates again: PostgreSQL refuses to drop a function
+ * a default uses, so the default is dropped first (run 1) and set again
+ * once the function is back (run 2).
+ */
+static bool default_calls_rebuilt(const struct planner *pl, const struct schema_object *o, const struct schema_part *c)
+{
+	for (size_t d = 0; c->default_expr && d < o->ndeps; d++) {
+		const struct schema_object *f = &pl->from->objects[o->deps[d]];
+		if (f->kind == SCHEMA_KIND_FUNCTION && pl->fs[o->deps[d]] == F_RECREATE && calls(c->default_expr, f))
+			return true;
+	}
+	return false;
+}
+
 /* Whether alter_column drops column o and adds it again as n (a generated column cannot change in place). */
 static bool column_readded(const struct planner *pl, const struct schema_part *o, const struct schema_part *n)
 {
@@ -519,7 +548,8 @@ static void alter_column(struct planner *pl, const struct schema_object *t, cons
 			ident_add = n->identity != NULL;
 		}
 	}
-	if (o->default_expr && (type_changed || !same(o->default_expr, n->default_expr)))
+	if (o->default_expr && (type_changed || !same(o->default_expr, n->default_expr)) &&
+	    !default_calls_rebuilt(pl, &pl->from->objects[pl->t2f[t - pl->to->objects]], o))
 		alter_stmt(pl, p, t, "alter", xasprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT;\n", t->qname, o->name));
 	if (type_changed) {
 		bool only_collation = same(o->type, n->type);
@@ -700,6 +730,43 @@ static void rebind_partitions(struct planner *pl, const struct schema_object *pa
 	}
 	free(heads);
 	free(moved);
+}
+
+/*
+ * Run 1: the defaults of kept table o that call a function made again,
+ * dropped before it is (default_calls_rebuilt).
+ */
+static void drop_rebuilt_defaults(struct planner *pl, const struct schema_object *o)
+{
+	for (size_t k = 0; k < o->nparts; k++) {
+		struct diff_stmt *s;
+		if (!default_calls_rebuilt(pl, o, &o->parts[k]))
+			continue;
+		s = alter_stmt(pl, &pl->run[0], o, "alter",
+			       xasprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT;\n", o->qname, o->parts[k].name));
+		add_comment(s, "the default of %s calls a function that is made again: it is set again after", o->parts[k].name);
+	}
+}
+
+/*
+ * Run 2, at table t's turn: the defaults drop_rebuilt_defaults dropped,
+ * set again where alter_column does not set them itself.
+ */
+static void restore_rebuilt_defaults(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
+{
+	bool altered = strcmp(o->create_sql, t->create_sql) != 0;
+
+	for (size_t k = 0; k < o->nparts; k++) {
+		const struct schema_part *c = &o->parts[k], *n = find_part(t, c->name);
+		if (!n || !n->default_expr || !default_calls_rebuilt(pl, o, c))
+			continue;
+		if (altered && strcmp(c->sql, n->sql) &&
+		    (column_readded(pl, c, n) || !same(c->type, n->type) || !same(c->collation, n->collation) ||
+		     !same(c->default_expr, n->default_expr)))
+			continue;	/* alter_column sets it */
+		alter_stmt(pl, &pl->run[1], t, "alter",
+			   xasprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;\n", t->qname, n->name, n->default_expr));
+	}
 }
 
 static void alter_table(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
@@ -1674,6 +1741,8 @@ int schema_diff_plan(const struct schema_model *from, const struct schema_model 
 		if (i >= from->n)
 			continue;
 		o = &from->objects[i];
+		if (o->kind == SCHEMA_KIND_TABLE && (pl.fs[i] == F_KEEP || pl.fs[i] == F_ALTER))
+			drop_rebuilt_defaults(&pl, o);
 		if (pl.fs[i] == F_RECREATE)
 			drop_object(&pl, &pl.run[0], o, true);
 		else if (pl.fs[i] == F_DROP)
@@ -1708,6 +1777,8 @@ int schema_diff_plan(const struct schema_model *from, const struct schema_model 
 			create_object(&pl, &to->objects[j]);
 		else if (pl.ts[j] == T_ALTER)
 			alter_object(&pl, &from->objects[pl.t2f[j]], &to->objects[j]);
+		if (to->objects[j].kind == SCHEMA_KIND_TABLE && pl.ts[j] != T_CREATE)
+			restore_rebuilt_defaults(&pl, &from->objects[pl.t2f[j]], &to->objects[j]);
 		if (to->objects[j].kind == SCHEMA_KIND_TABLE && to->objects[j].subkind == 'p')
 			rebind_partitions(&pl, &to->objects[j]);
 	}
