@@ -1063,13 +1063,22 @@ static void domain_alter(struct planner *pl, const struct schema_object *o, cons
 	}
 }
 
-/* Whether a table of from has a column of type o (an edge from a table to o). */
-static bool type_in_columns(const struct schema_model *m, size_t oi)
+/*
+ * Whether a table of m has a column of type oi, or of a domain or
+ * composite type built on it (edges from a table, or from such a type, to
+ * oi): PostgreSQL follows both when it refuses to change a type in use.
+ * Only the tables whose state in fs is kept count (fs NULL: every table).
+ */
+static bool type_in_columns(const struct schema_model *m, size_t oi, const unsigned char *fs)
 {
-	for (size_t i = 0; i < m->n; i++)
-		for (size_t d = 0; m->objects[i].kind == SCHEMA_KIND_TABLE && d < m->objects[i].ndeps; d++)
-			if (m->objects[i].deps[d] == oi)
+	for (size_t i = 0; i < m->n; i++) {
+		const struct schema_object *o = &m->objects[i];
+		bool table = o->kind == SCHEMA_KIND_TABLE && (!fs || fs[i] == F_KEEP || fs[i] == F_ALTER);
+		bool type = (o->kind == SCHEMA_KIND_DOMAIN || o->kind == SCHEMA_KIND_COMPOSITE) && i != oi;
+		for (size_t d = 0; (table || type) && d < o->ndeps; d++)
+			if (o->deps[d] == oi && (table || type_in_columns(m, i, fs)))
 				return true;
+	}
 	return false;
 }
 
@@ -1098,7 +1107,7 @@ static bool composite_in_place(const struct schema_model *from, size_t oi, const
 	for (size_t k = next; k < t->nparts; k++)
 		if (find_part(o, t->parts[k].name))
 			return false;
-	return !typed || !type_in_columns(from, oi);
+	return !typed || !type_in_columns(from, oi, NULL);
 }
 
 static void composite_alter(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
@@ -1515,6 +1524,41 @@ static bool columns_change(const struct planner *pl, size_t fi, const struct sch
 	return false;
 }
 
+/* The type of from that o (a domain or composite) is built on and that is made again, or SCHEMA_NONE. */
+static size_t on_recreated_type(const struct planner *pl, const struct schema_object *o)
+{
+	for (size_t d = 0; (o->kind == SCHEMA_KIND_DOMAIN || o->kind == SCHEMA_KIND_COMPOSITE) && d < o->ndeps; d++)
+		if (pl->fs[o->deps[d]] == F_TYPE_RECREATE && &pl->from->objects[o->deps[d]] != o)
+			return o->deps[d];
+	return SCHEMA_NONE;
+}
+
+/*
+ * A type made again (type_recreate) converts the columns of that type,
+ * not those of a domain or composite built on it: such a type is dropped
+ * and created again around it (classify), which PostgreSQL refuses while a
+ * column uses it.  Refused here rather than written as a plan that fails.
+ */
+static int check_nested_types(const struct planner *pl, struct pgs_error *err)
+{
+	for (size_t i = 0; i < pl->from->n; i++) {
+		const struct schema_object *o = &pl->from->objects[i];
+		size_t x = on_recreated_type(pl, o);
+		if (x == SCHEMA_NONE || !type_in_columns(pl->from, i, pl->fs))
+			continue;
+		err_set(err, 1, "cannot generate the change of %s %s: %s %s is built on it and columns use it",
+			schema_kind_name(pl->from->objects[x].kind), pl->from->objects[x].qname, schema_kind_name(o->kind),
+			o->qname);
+		err_detail(err, "%s cannot change in place, and PostgreSQL refuses to drop %s while columns use it",
+			   pl->from->objects[x].qname, o->qname);
+		err_hint(err, "write this migration by hand (convert those columns to text, make both types again, convert "
+			      "them back), or make the change in two steps: first move the columns off %s",
+			 o->qname);
+		return -1;
+	}
+	return 0;
+}
+
 static void classify(struct planner *pl)
 {
 	const struct schema_model *f = pl->from, *t = pl->to;
@@ -1721,8 +1765,8 @@ int schema_diff_plan(const struct schema_model *from, const struct schema_model 
 {
 	struct planner pl = { .from = from, .to = to };
 	size_t *order, n;
+	int rc = -1;
 
-	(void)err;
 	memset(out, 0, sizeof(*out));
 	pl.fs = xcalloc(from->n + 1, 1);
 	pl.ts = xcalloc(to->n + 1, 1);
@@ -1732,6 +1776,8 @@ int schema_diff_plan(const struct schema_model *from, const struct schema_model 
 	for (size_t j = 0; j < to->n; j++)
 		pl.t2f[j] = SCHEMA_NONE;
 	classify(&pl);
+	if (check_nested_types(&pl, err) < 0)
+		goto out;
 
 	/* runs 1 and 5: drops, in the reverse of from's order */
 	schema_order(from, &order, &n);
@@ -1746,7 +1792,10 @@ int schema_diff_plan(const struct schema_model *from, const struct schema_model 
 		if (pl.fs[i] == F_RECREATE)
 			drop_object(&pl, &pl.run[0], o, true);
 		else if (pl.fs[i] == F_DROP)
-			drop_object(&pl, o->kind >= SCHEMA_KIND_TABLE ? &pl.run[0] : &pl.run[4], o, false);
+			/* a type on one made again goes before type_recreate drops the old one */
+			drop_object(&pl, o->kind >= SCHEMA_KIND_TABLE || on_recreated_type(&pl, o) != SCHEMA_NONE
+					       ? &pl.run[0] : &pl.run[4],
+				    o, false);
 	}
 	free(order);
 	/* a table dropped while another is created: perhaps a rename */
@@ -1787,12 +1836,16 @@ int schema_diff_plan(const struct schema_model *from, const struct schema_model 
 	for (int r = 0; r < 5; r++)
 		append_run(out, &pl.run[r]);
 	finish(out);
+	rc = 0;
+out:
+	for (int r = 0; r < 5; r++)
+		diff_plan_free(&pl.run[r]);
 	free(pl.fs);
 	free(pl.ts);
 	free(pl.columns_changed);
 	free(pl.f2t);
 	free(pl.t2f);
-	return 0;
+	return rc;
 }
 
 void diff_plan_free(struct diff_plan *p)

@@ -173,6 +173,10 @@ CASES = [
      "CREATE DOMAIN mood_d AS mood NOT NULL;\nCREATE TYPE feel AS (m mood, at date);",
      "CREATE TYPE mood AS ENUM ('happy', 'ok');\n"
      "CREATE DOMAIN mood_d AS mood NOT NULL;\nCREATE TYPE feel AS (m mood, at date);", {"drop-object"}),
+    # a domain on an enum made again goes before the old enum does
+    ("domain_dropped_over_changed_enum", "CREATE TYPE mood AS ENUM ('sad', 'ok');\n"
+     "CREATE DOMAIN mood_d AS mood;\nCREATE TABLE m (id int, v mood);",
+     "CREATE TYPE mood AS ENUM ('ok');\nCREATE TABLE m (id int, v mood);", {"alter-column-type", "drop-object"}),
 ]
 
 
@@ -379,3 +383,29 @@ def test_diff_keeps_the_rows_of_a_rebound_partition_and_of_a_changed_type(pg, db
     assert psql(pg, a, back, tmp_path).returncode == 0, back
     assert pg_dump_schema(pg, a) == pg_dump_schema(pg, a2)
     assert rows() == kept
+
+
+NESTED = [
+    # an enum made again under a domain that a column uses
+    ("CREATE TYPE mood AS ENUM ('sad', 'ok');\nCREATE DOMAIN mood_d AS mood;\nCREATE TABLE m (id int, v mood_d);",
+     "CREATE TYPE mood AS ENUM ('ok', 'sad');\nCREATE DOMAIN mood_d AS mood;\nCREATE TABLE m (id int, v mood_d);",
+     "enum public.mood", "domain public.mood_d"),
+    # a composite whose attribute changes type inside another composite that a column uses
+    ("CREATE TYPE inner_t AS (a int);\nCREATE TYPE outer_t AS (i inner_t, n text);\n"
+     "CREATE TABLE c (id int, o outer_t);",
+     "CREATE TYPE inner_t AS (a bigint);\nCREATE TYPE outer_t AS (i inner_t, n text);\n"
+     "CREATE TABLE c (id int, o outer_t);",
+     "composite public.inner_t", "composite public.outer_t"),
+]
+
+
+@pytest.mark.parametrize("old,new,changed,nested", NESTED)
+def test_diff_refuses_a_type_made_again_under_a_type_in_use(pg, dbs, pgshift, old, new, changed, nested):
+    """A type that must be made again while a domain or composite built on it is used by a column: no plan
+    that PostgreSQL would refuse half-way, but an error that names both types and says what to do."""
+    a, b = dbs(old), dbs(new)
+    for x, y in ((a, b), (b, a)):
+        r = pgshift.run("diff", "--from", pg.url(x), "--to", pg.url(y))
+        assert r.returncode == 1 and r.stdout == "", r
+        assert f"cannot generate the change of {changed}: {nested} is built on it" in r.stderr, r
+        assert "hint:" in r.stderr and "by hand" in r.stderr, r
