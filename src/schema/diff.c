@@ -944,8 +944,9 @@ static char *type_conversion(const struct schema_part *c, const struct schema_ob
 /*
  * A type its columns use that cannot change in place: the old one renamed,
  * the new one created, the columns converted (type_conversion), the old
- * one dropped.  What depends on the type or on those columns was dropped
- * in run 1 and is created again after (classify).
+ * one dropped at the end of the plan.  What depends on the type or on
+ * those columns was dropped in run 1 and is created again after
+ * (classify).
  */
 static void type_recreate(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
 {
@@ -984,7 +985,8 @@ static void type_recreate(struct planner *pl, const struct schema_object *o, con
 						     c->default_expr));
 		}
 	}
-	add(p, t, "drop", true, xasprintf("DROP %s %s.%s;\n", type_word(o), schema, old_name));
+	/* last (run 5): a column of the old type that goes, or changes to another type, does so in run 2 */
+	add(&pl->run[4], t, "drop", true, xasprintf("DROP %s %s.%s;\n", type_word(o), schema, old_name));
 	meta_delta(p, t, NULL, t->comment_sql, NULL, t->grant_sql);
 	free(raw);
 	free(old_name);
