@@ -399,7 +399,7 @@ NESTED = [
 ]
 
 
-@pytest.mark.parametrize("old,new,changed,nested", NESTED)
+@pytest.mark.parametrize("old,new,changed,nested", NESTED, ids=["enum_under_domain", "composite_in_composite"])
 def test_diff_refuses_a_type_made_again_under_a_type_in_use(pg, dbs, pgshift, old, new, changed, nested):
     """A type that must be made again while a domain or composite built on it is used by a column: no plan
     that PostgreSQL would refuse half-way, but an error that names both types and says what to do."""
