@@ -640,6 +640,41 @@ static void drop_column(struct planner *pl, const struct schema_object *t, const
 			       "(pgshift does not guess renames)", t->qname);
 }
 
+/* Whether expr calls function f: its name and "(", not the tail of a longer name. */
+static bool calls(const char *expr, const struct schema_object *f)
+{
+	char *name = xstrndup(f->qname, strcspn(f->qname, "(") + 1);
+	bool r = false;
+
+	for (const char *p = expr; !r && (p = strstr(p, name)) != NULL; p++)
+		r = p == expr || !(p[-1] == '_' || p[-1] == '"' || p[-1] == '.' || p[-1] == '$' ||
+				   (p[-1] >= '0' && p[-1] <= '9') || ((p[-1] | 0x20) >= 'a' && (p[-1] | 0x20) <= 'z'));
+	free(name);
+	return r;
+}
+
+/*
+ * Whether column c of from's table o has a default that calls a function
+ * the plan drops and creates again: PostgreSQL refuses to drop a function
+ * a default uses, so the default is dropped first (run 1) and set again
+ * once the function is back (run 2).
+ */
+static bool default_calls_rebuilt(const struct planner *pl, const struct schema_object *o, const struct schema_part *c)
+{
+	for (size_t d = 0; c->default_expr && d < o->ndeps; d++) {
+		const struct schema_object *f = &pl->from->objects[o->deps[d]];
+		if (f->kind == SCHEMA_KIND_FUNCTION && pl->fs[o->deps[d]] == F_RECREATE && calls(c->default_expr, f))
+			return true;
+	}
+	return false;
+}
+
+/* Whether alter_column drops column o and adds it again as n (a generated column cannot change in place). */
+static bool column_readded(const struct planner *pl, const struct schema_part *o, const struct schema_part *n)
+{
+	return !same(o->generated, n->generated) && (n->generated || pl->from->server_version < 130000);
+}
+
 static void alter_column(struct planner *pl, const struct schema_object *t, const struct schema_part *o,
 			 const struct schema_part *n)
 {
@@ -649,7 +684,7 @@ static void alter_column(struct planner *pl, const struct schema_object *t, cons
 	struct diff_stmt *s;
 
 	if (!same(o->generated, n->generated)) {
-		if (n->generated || pl->from->server_version < 130000) {
+		if (column_readded(pl, o, n)) {
 			s = alter_stmt(pl, p, t, "drop", xasprintf("ALTER TABLE %s DROP COLUMN %s;\n", t->qname, o->name));
 			add_comment(s, "a generated column cannot change in place: %s is dropped and added again", o->name);
 			s->hazards |= DIFF_DATA_LOSS;
@@ -676,7 +711,8 @@ static void alter_column(struct planner *pl, const struct schema_object *t, cons
 			ident_add = n->identity != NULL;
 		}
 	}
-	if (o->default_expr && (type_changed || !same(o->default_expr, n->default_expr)))
+	if (o->default_expr && (type_changed || !same(o->default_expr, n->default_expr)) &&
+	    !default_calls_rebuilt(pl, &pl->from->objects[pl->t2f[t - pl->to->objects]], o))
 		alter_stmt(pl, p, t, "alter", xasprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT;\n", t->qname, o->name));
 	if (type_changed) {
 		bool only_collation = same(o->type, n->type);
@@ -790,22 +826,6 @@ static void alter_head(struct planner *pl, const struct schema_object *o, const 
 
 	table_head(o, &a);
 	table_head(t, &b);
-	if (a.parent && b.parent && (strcmp(a.parent, b.parent) || strcmp(a.bound, b.bound))) {
-		/* one migration: its rows are out of the parent only inside that transaction */
-		s = add(&pl->run[1], t, "alter", true,
-			xasprintf("ALTER TABLE %s DETACH PARTITION %s;\n", a.parent, t->qname));
-		locks(pl, s, a.parent, ALTER_LOCK);
-		s->hazards |= DIFF_LOCK_STRONG;
-		add_comment(s, "the bound of partition %s changes: it is detached and attached again, its rows kept",
-			    t->qname);
-		s = add(&pl->run[1], t, "alter", true,
-			xasprintf("ALTER TABLE %s ATTACH PARTITION %s %s;\n", b.parent, t->qname, b.bound));
-		locks(pl, s, b.parent, "SHARE UPDATE EXCLUSIVE on the parent, ACCESS EXCLUSIVE on the partition");
-		s->hazards |= DIFF_LOCK_STRONG;
-		add_comment(s, "scans %s to check its rows against the bound (and a default partition, if any, for "
-			       "rows that now belong here)",
-			    t->qname);
-	}
 	if (!same(a.options, b.options))
 		alter_options(pl, t, a.options, b.options);
 	if (a.unlogged != b.unlogged) {
@@ -817,6 +837,99 @@ static void alter_head(struct planner *pl, const struct schema_object *o, const 
 	}
 	table_head_free(&a);
 	table_head_free(&b);
+}
+
+/*
+ * The partitions of parent (a table of to, by its run 2 turn) that keep
+ * their rows but change bound or parent: all detached first, then all
+ * attached, so that no new bound meets another partition's old one.  One
+ * migration: their rows are out of the parent only inside that transaction.
+ */
+static void rebind_partitions(struct planner *pl, const struct schema_object *parent)
+{
+	const struct schema_model *to = pl->to;
+	struct table_head *heads = xcalloc(2 * to->n + 1, sizeof(*heads));
+	size_t *moved = xcalloc(to->n + 1, sizeof(size_t)), n = 0;
+	struct diff_stmt *s;
+
+	for (size_t j = 0; j < to->n; j++) {
+		const struct schema_object *t = &to->objects[j];
+		struct table_head *a = &heads[2 * n], *b = &heads[2 * n + 1];
+		size_t i = pl->t2f[j];
+		if (t->kind != SCHEMA_KIND_TABLE || !t->partition || i == SCHEMA_NONE || pl->ts[j] != T_ALTER ||
+		    !pl->from->objects[i].partition || !strstr(t->create_sql, parent->qname))
+			continue;
+		table_head(&pl->from->objects[i], a);
+		table_head(t, b);
+		if (a->parent && b->parent && !strcmp(b->parent, parent->qname) &&
+		    (strcmp(a->parent, b->parent) || strcmp(a->bound, b->bound))) {
+			moved[n++] = j;
+			continue;
+		}
+		table_head_free(a);
+		table_head_free(b);
+	}
+	for (size_t k = 0; k < n; k++) {
+		const struct schema_object *t = &to->objects[moved[k]];
+		s = add(&pl->run[1], t, "alter", true,
+			xasprintf("ALTER TABLE %s DETACH PARTITION %s;\n", heads[2 * k].parent, t->qname));
+		locks(pl, s, heads[2 * k].parent, ALTER_LOCK);
+		s->hazards |= DIFF_LOCK_STRONG;
+		add_comment(s, "the bound of partition %s changes: it is detached and attached again, its rows kept",
+			    t->qname);
+	}
+	for (size_t k = 0; k < n; k++) {
+		const struct schema_object *t = &to->objects[moved[k]];
+		s = add(&pl->run[1], t, "alter", true,
+			xasprintf("ALTER TABLE %s ATTACH PARTITION %s %s;\n", parent->qname, t->qname,
+				  heads[2 * k + 1].bound));
+		locks(pl, s, parent->qname, "SHARE UPDATE EXCLUSIVE on the parent, ACCESS EXCLUSIVE on the partition");
+		s->hazards |= DIFF_LOCK_STRONG;
+		add_comment(s, "scans %s to check its rows against the bound (and a default partition, if any, for "
+			       "rows that now belong here)",
+			    t->qname);
+		table_head_free(&heads[2 * k]);
+		table_head_free(&heads[2 * k + 1]);
+	}
+	free(heads);
+	free(moved);
+}
+
+/*
+ * Run 1: the defaults of kept table o that call a function made again,
+ * dropped before it is (default_calls_rebuilt).
+ */
+static void drop_rebuilt_defaults(struct planner *pl, const struct schema_object *o)
+{
+	for (size_t k = 0; k < o->nparts; k++) {
+		struct diff_stmt *s;
+		if (!default_calls_rebuilt(pl, o, &o->parts[k]))
+			continue;
+		s = alter_stmt(pl, &pl->run[0], o, "alter",
+			       xasprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT;\n", o->qname, o->parts[k].name));
+		add_comment(s, "the default of %s calls a function that is made again: it is set again after", o->parts[k].name);
+	}
+}
+
+/*
+ * Run 2, at table t's turn: the defaults drop_rebuilt_defaults dropped,
+ * set again where alter_column does not set them itself.
+ */
+static void restore_rebuilt_defaults(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
+{
+	bool altered = strcmp(o->create_sql, t->create_sql) != 0;
+
+	for (size_t k = 0; k < o->nparts; k++) {
+		const struct schema_part *c = &o->parts[k], *n = find_part(t, c->name);
+		if (!n || !n->default_expr || !default_calls_rebuilt(pl, o, c))
+			continue;
+		if (altered && strcmp(c->sql, n->sql) &&
+		    (column_readded(pl, c, n) || !same(c->type, n->type) || !same(c->collation, n->collation) ||
+		     !same(c->default_expr, n->default_expr)))
+			continue;	/* alter_column sets it */
+		alter_stmt(pl, &pl->run[1], t, "alter",
+			   xasprintf("ALTER TABLE %s ALTER COLUMN %s SET DEFAULT %s;\n", t->qname, n->name, n->default_expr));
+	}
 }
 
 static void alter_table(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
@@ -994,8 +1107,9 @@ static char *type_conversion(const struct schema_part *c, const struct schema_ob
 /*
  * A type its columns use that cannot change in place: the old one renamed,
  * the new one created, the columns converted (type_conversion), the old
- * one dropped.  What depends on the type or on those columns was dropped
- * in run 1 and is created again after (classify).
+ * one dropped at the end of the plan.  What depends on the type or on
+ * those columns was dropped in run 1 and is created again after
+ * (classify).
  */
 static void type_recreate(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
 {
@@ -1034,7 +1148,8 @@ static void type_recreate(struct planner *pl, const struct schema_object *o, con
 						     c->default_expr));
 		}
 	}
-	add(p, t, "drop", true, xasprintf("DROP %s %s.%s;\n", type_word(o), schema, old_name));
+	/* last (run 5): a column of the old type that goes, or changes to another type, does so in run 2 */
+	add(&pl->run[4], t, "drop", true, xasprintf("DROP %s %s.%s;\n", type_word(o), schema, old_name));
 	meta_delta(p, t, NULL, t->comment_sql, NULL, t->grant_sql);
 	free(raw);
 	free(old_name);
@@ -1113,13 +1228,22 @@ static void domain_alter(struct planner *pl, const struct schema_object *o, cons
 	}
 }
 
-/* Whether a table of from has a column of type o (an edge from a table to o). */
-static bool type_in_columns(const struct schema_model *m, size_t oi)
+/*
+ * Whether a table of m has a column of type oi, or of a domain or
+ * composite type built on it (edges from a table, or from such a type, to
+ * oi): PostgreSQL follows both when it refuses to change a type in use.
+ * Only the tables whose state in fs is kept count (fs NULL: every table).
+ */
+static bool type_in_columns(const struct schema_model *m, size_t oi, const unsigned char *fs)
 {
-	for (size_t i = 0; i < m->n; i++)
-		for (size_t d = 0; m->objects[i].kind == SCHEMA_KIND_TABLE && d < m->objects[i].ndeps; d++)
-			if (m->objects[i].deps[d] == oi)
+	for (size_t i = 0; i < m->n; i++) {
+		const struct schema_object *o = &m->objects[i];
+		bool table = o->kind == SCHEMA_KIND_TABLE && (!fs || fs[i] == F_KEEP || fs[i] == F_ALTER);
+		bool type = (o->kind == SCHEMA_KIND_DOMAIN || o->kind == SCHEMA_KIND_COMPOSITE) && i != oi;
+		for (size_t d = 0; (table || type) && d < o->ndeps; d++)
+			if (o->deps[d] == oi && (table || type_in_columns(m, i, fs)))
 				return true;
+	}
 	return false;
 }
 
@@ -1148,7 +1272,7 @@ static bool composite_in_place(const struct schema_model *from, size_t oi, const
 	for (size_t k = next; k < t->nparts; k++)
 		if (find_part(o, t->parts[k].name))
 			return false;
-	return !typed || !type_in_columns(from, oi);
+	return !typed || !type_in_columns(from, oi, NULL);
 }
 
 static void composite_alter(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
@@ -1388,11 +1512,54 @@ static const char *drop_word(const struct schema_object *o)
 	}
 }
 
-/* Whether dropping o's table (or parent) already drops o. */
+/*
+ * The quoted column a sequence is OWNED BY ("ALTER SEQUENCE s OWNED BY
+ * t.col;": what follows its table's qname), or NULL.
+ */
+static const char *owner_column(const struct schema_object *seq, const struct schema_object *table)
+{
+	const char *by = seq->post_sql ? strstr(seq->post_sql, " OWNED BY ") : NULL;
+	size_t n = strlen(table->qname);
+
+	if (!by || strncmp(by + 10, table->qname, n) || by[10 + n] != '.')
+		return NULL;
+	return by + 11 + n;
+}
+
+/* Whether column name (quoted) of from's table i is gone from to's table, or dropped and added again. */
+static bool column_goes(const struct planner *pl, size_t i, const char *name, size_t len)
+{
+	const struct schema_object *o = &pl->from->objects[i], *t;
+	const struct schema_part *oc = NULL, *nc = NULL;
+
+	if (pl->f2t[i] == SCHEMA_NONE)
+		return true;
+	t = &pl->to->objects[pl->f2t[i]];
+	for (size_t k = 0; k < o->nparts && !oc; k++)
+		if (strlen(o->parts[k].name) == len && !strncmp(o->parts[k].name, name, len))
+			oc = &o->parts[k];
+	for (size_t k = 0; k < t->nparts && !nc; k++)
+		if (strlen(t->parts[k].name) == len && !strncmp(t->parts[k].name, name, len))
+			nc = &t->parts[k];
+	return oc && (!nc || column_readded(pl, oc, nc));
+}
+
+/*
+ * Whether dropping o's table (or parent) already drops o; for a sequence,
+ * whether dropping the table or the column it is OWNED BY does.
+ */
 static bool drop_implied(const struct planner *pl, const struct schema_object *o)
 {
 	size_t i = o->table ? relation_index(pl->from, o->table) : SCHEMA_NONE;
 
+	if (o->kind == SCHEMA_KIND_SEQUENCE && o->post_dep != SCHEMA_NONE) {
+		const char *col;
+		i = o->post_dep;
+		if (pl->fs[i] == F_DROP || pl->fs[i] == F_RECREATE)
+			return true;
+		col = owner_column(o, &pl->from->objects[i]);
+		return col && column_goes(pl, i, col, strcspn(col, ";"));
+	}
 	return i != SCHEMA_NONE && (pl->fs[i] == F_DROP || pl->fs[i] == F_RECREATE);
 }
 
@@ -1538,6 +1705,41 @@ static bool columns_change(const struct planner *pl, size_t fi, const struct sch
 	return false;
 }
 
+/* The type of from that o (a domain or composite) is built on and that is made again, or SCHEMA_NONE. */
+static size_t on_recreated_type(const struct planner *pl, const struct schema_object *o)
+{
+	for (size_t d = 0; (o->kind == SCHEMA_KIND_DOMAIN || o->kind == SCHEMA_KIND_COMPOSITE) && d < o->ndeps; d++)
+		if (pl->fs[o->deps[d]] == F_TYPE_RECREATE && &pl->from->objects[o->deps[d]] != o)
+			return o->deps[d];
+	return SCHEMA_NONE;
+}
+
+/*
+ * A type made again (type_recreate) converts the columns of that type,
+ * not those of a domain or composite built on it: such a type is dropped
+ * and created again around it (classify), which PostgreSQL refuses while a
+ * column uses it.  Refused here rather than written as a plan that fails.
+ */
+static int check_nested_types(const struct planner *pl, struct pgs_error *err)
+{
+	for (size_t i = 0; i < pl->from->n; i++) {
+		const struct schema_object *o = &pl->from->objects[i];
+		size_t x = on_recreated_type(pl, o);
+		if (x == SCHEMA_NONE || !type_in_columns(pl->from, i, pl->fs))
+			continue;
+		err_set(err, 1, "cannot generate the change of %s %s: %s %s is built on it and columns use it",
+			schema_kind_name(pl->from->objects[x].kind), pl->from->objects[x].qname, schema_kind_name(o->kind),
+			o->qname);
+		err_detail(err, "%s cannot change in place, and PostgreSQL refuses to drop %s while columns use it",
+			   pl->from->objects[x].qname, o->qname);
+		err_hint(err, "write this migration by hand (convert those columns to text, make both types again, convert "
+			      "them back), or make the change in two steps: first move the columns off %s",
+			 o->qname);
+		return -1;
+	}
+	return 0;
+}
+
 static void classify(struct planner *pl)
 {
 	const struct schema_model *f = pl->from, *t = pl->to;
@@ -1588,10 +1790,34 @@ static void classify(struct planner *pl)
 	}
 }
 
+/*
+ * The comments of from's table i without those on its columns that go
+ * (new string, or NULL): a dropped column takes its comment with it, one
+ * dropped and added again gets its comment anew.
+ */
+static char *comments_of_kept_columns(const struct planner *pl, size_t i)
+{
+	const struct schema_object *o = &pl->from->objects[i];
+	char *prefix = xasprintf("COMMENT ON COLUMN %s.", o->qname);
+	size_t np = strlen(prefix);
+	struct buf b = BUF_INIT;
+
+	for (const char *q = o->comment_sql; q && *q;) {
+		const char *e = strchr(q, '\n');
+		size_t n = e ? (size_t)(e - q + 1) : strlen(q), t = comment_target(q, n);
+		if (t <= np || strncmp(q, prefix, np) || !column_goes(pl, i, q + np, t - np))
+			buf_add(&b, q, n);
+		q += n;
+	}
+	free(prefix);
+	return b.len ? buf_detach(&b) : NULL;
+}
+
 /* In-place change of o (from) into t (to), run 2. */
 static void alter_object(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
 {
 	struct diff_plan *p = &pl->run[1];
+	char *kept_comments = NULL;
 	struct diff_stmt *s;
 
 	if (!same(o->create_sql, t->create_sql)) {
@@ -1657,7 +1883,11 @@ static void alter_object(struct planner *pl, const struct schema_object *o, cons
 	}
 	if (!same(o->post_sql, t->post_sql) && !t->post_sql)
 		add(p, t, "alter", true, xasprintf("ALTER SEQUENCE %s OWNED BY NONE;\n", t->qname));
-	meta_delta(p, t, o->comment_sql, t->comment_sql, o->grant_sql, t->grant_sql);
+	if (t->kind == SCHEMA_KIND_TABLE)
+		kept_comments = comments_of_kept_columns(pl, pl->t2f[t - pl->to->objects]);
+	meta_delta(p, t, t->kind == SCHEMA_KIND_TABLE ? kept_comments : o->comment_sql, t->comment_sql, o->grant_sql,
+		   t->grant_sql);
+	free(kept_comments);
 }
 
 /* ---- the migration split ---- */
@@ -1718,8 +1948,8 @@ int schema_diff_plan(const struct schema_model *from, const struct schema_model 
 {
 	struct planner pl = { .from = from, .to = to };
 	size_t *order, n;
+	int rc = -1;
 
-	(void)err;
 	memset(out, 0, sizeof(*out));
 	pl.fs = xcalloc(from->n + 1, 1);
 	pl.ts = xcalloc(to->n + 1, 1);
@@ -1729,6 +1959,8 @@ int schema_diff_plan(const struct schema_model *from, const struct schema_model 
 	for (size_t j = 0; j < to->n; j++)
 		pl.t2f[j] = SCHEMA_NONE;
 	classify(&pl);
+	if (check_nested_types(&pl, err) < 0)
+		goto out;
 
 	/* runs 1 and 5: drops, in the reverse of from's order */
 	schema_order(from, &order, &n);
@@ -1738,10 +1970,15 @@ int schema_diff_plan(const struct schema_model *from, const struct schema_model 
 		if (i >= from->n)
 			continue;
 		o = &from->objects[i];
+		if (o->kind == SCHEMA_KIND_TABLE && (pl.fs[i] == F_KEEP || pl.fs[i] == F_ALTER))
+			drop_rebuilt_defaults(&pl, o);
 		if (pl.fs[i] == F_RECREATE)
 			drop_object(&pl, &pl.run[0], o, true);
 		else if (pl.fs[i] == F_DROP)
-			drop_object(&pl, o->kind >= SCHEMA_KIND_TABLE ? &pl.run[0] : &pl.run[4], o, false);
+			/* a type on one made again goes before type_recreate drops the old one */
+			drop_object(&pl, o->kind >= SCHEMA_KIND_TABLE || on_recreated_type(&pl, o) != SCHEMA_NONE
+					       ? &pl.run[0] : &pl.run[4],
+				    o, false);
 	}
 	free(order);
 	/* a table dropped while another is created: perhaps a rename */
@@ -1772,18 +2009,26 @@ int schema_diff_plan(const struct schema_model *from, const struct schema_model 
 			create_object(&pl, &to->objects[j]);
 		else if (pl.ts[j] == T_ALTER)
 			alter_object(&pl, &from->objects[pl.t2f[j]], &to->objects[j]);
+		if (to->objects[j].kind == SCHEMA_KIND_TABLE && pl.ts[j] != T_CREATE)
+			restore_rebuilt_defaults(&pl, &from->objects[pl.t2f[j]], &to->objects[j]);
+		if (to->objects[j].kind == SCHEMA_KIND_TABLE && to->objects[j].subkind == 'p')
+			rebind_partitions(&pl, &to->objects[j]);
 	}
 	free(order);
 
 	for (int r = 0; r < 5; r++)
 		append_run(out, &pl.run[r]);
 	finish(out);
+	rc = 0;
+out:
+	for (int r = 0; r < 5; r++)
+		diff_plan_free(&pl.run[r]);
 	free(pl.fs);
 	free(pl.ts);
 	free(pl.columns_changed);
 	free(pl.f2t);
 	free(pl.t2f);
-	return 0;
+	return rc;
 }
 
 void diff_plan_free(struct diff_plan *p)
