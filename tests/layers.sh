@@ -3,6 +3,8 @@
 #   - src/cmd/ never includes libpq-fe.h nor calls a PQ function: only a PGconn crosses into it;
 #     no header includes libpq-fe.h (db/conn.h declares PGconn), so no cmd/ file gets it through one.
 #   - src/cmd/ never includes db/apply.h: applying a script (deploy's, rollback's) is an engine of run/.
+#   - src/cmd/ never includes util/proc.h nor util/http.h: running git or a program, and the deploy
+#     hook's HTTP call, are engines of run/ (or devdb/, core/).
 #   - src/run/ includes nothing of src/cmd/.
 #   - src/run/, src/db/, src/schema/ and src/core/ never print: no util/output.h, no jansson.h,
 #     no printf, fprintf, puts or fputs (they fill a pgs_error or emit run/ events).
@@ -36,6 +38,8 @@ breach "cmd/ must not include libpq-fe.h" '#[[:space:]]*include[[:space:]]*<libp
 breach "headers must not include libpq-fe.h (db/conn.h declares PGconn)" '#[[:space:]]*include[[:space:]]*<libpq-fe\.h>' src/*/*.h
 breach "cmd/ must not call libpq (use a db/ function)" '(^|[^A-Za-z0-9_])PQ[a-z][A-Za-z]*[[:space:]]*\(' src/cmd/*.[ch]
 breach "cmd/ must not include db/apply.h (applying scripts is run/'s)" '#[[:space:]]*include[[:space:]]*"db/apply\.h"' src/cmd/*.[ch]
+breach "cmd/ must not include util/proc.h (running programs is run/'s)" '#[[:space:]]*include[[:space:]]*"util/proc\.h"' src/cmd/*.[ch]
+breach "cmd/ must not include util/http.h (the hook's call is run/'s)" '#[[:space:]]*include[[:space:]]*"util/http\.h"' src/cmd/*.[ch]
 breach "run/ is under cmd/: it must not include cmd/ headers" '#[[:space:]]*include[[:space:]]*"cmd/' src/run/*.[ch]
 for dir in run db schema core; do
 	breach "$dir/ must not print (util/output.h)" '#[[:space:]]*include[[:space:]]*"util/output\.h"' src/$dir/*.[ch]

@@ -3,8 +3,9 @@
  *
  * Steps 1-4 (inputs, connection, lock, history) are session_open's; the
  * plan check and the applying are deploy_pending's (run/deploy.c); this file owns the
- * options, the report, and the deployment's record (pgshift_deployments:
- * the git commit deployed, the hook's delivery).
+ * options, the report, and when the deployment's record (pgshift_deployments)
+ * is begun (deployment_begin: the git commit deployed) and finished and its
+ * hook sent (run/hook.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -16,58 +17,16 @@
 #include "cmd/common.h"
 #include "cmd/events.h"
 #include "cmd/roles.h"
-#include "cmd/hook.h"
 #include "cmd/dump.h"
 #include "util/gha.h"
 #include "cmd/seed.h"
 #include "core/dotenv.h"
 #include "run/deploy.h"
+#include "run/hook.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
-#include "util/proc.h"
 
 static const char usage[] = "pgshift deploy [options]";
-
-/*
- * The git commit being deployed: PGSHIFT_GIT_COMMIT, else GITHUB_SHA, else
- * HEAD of the repository the migrations are in (git runs with a scrubbed
- * environment); NULL when none is known.  New string.
- */
-static char *deployed_commit(const char *dir)
-{
-	const char *v;
-	char *argv[] = { "git", "-C", (char *)dir, "rev-parse", "--verify", "-q", "HEAD", NULL };
-	struct buf out = BUF_INIT, e = BUF_INIT;
-	char *commit = NULL;
-
-	if ((v = config_getenv("PGSHIFT_GIT_COMMIT")) && *v)
-		return xstrdup(v);
-	if ((v = config_getenv("GITHUB_SHA")) && *v)
-		return xstrdup(v);
-	if (proc_capture(argv, &out, &e) == 0) {
-		while (out.len > 0 && (out.data[out.len - 1] == '\n' || out.data[out.len - 1] == '\r'))
-			out.data[--out.len] = '\0';
-		if (out.len)
-			commit = buf_detach(&out);
-	}
-	buf_release(&out);
-	buf_release(&e);
-	return commit;
-}
-
-/*
- * Starts the deployment's row; prev gets the latest earlier deployment with
- * a hook to send, whose hook a deploy that applies nothing sends again when
- * it was not delivered.
- */
-static int deployment_begin(struct session *ss, struct deployment *prev, char **id, char **commit,
-			    struct pgs_error *err)
-{
-	*commit = deployed_commit(ss->set.dir);
-	if (deployments_ensure(ss->conn, &ss->ht, err) < 0 || deployments_last_hook(ss->conn, &ss->ht, prev, err) < 0)
-		return -1;
-	return deployments_start(ss->conn, &ss->ht, *commit, id, err);
-}
 
 int cmd_deploy(int argc, char **argv)
 {
@@ -180,7 +139,7 @@ int cmd_deploy(int argc, char **argv)
 		buf_release(&md);
 	}
 	if (applied > 0 && !mo.dry_run && hook_url(hook_opt) &&
-	    hook_deliver(ss.conn, &ss.ht, dep_id, hook_url(hook_opt), &err) < 0) {
+	    hook_deliver(ss.conn, &ss.ht, dep_id, hook_url(hook_opt), cmd_text_sink(), &err) < 0) {
 		err_prefix(&err, "the migrations are applied; only the redeploy failed");
 		err_hint(&err, "the next deploy sends it again; or run \"pgshift hook\" now");
 		goto fail;
@@ -198,7 +157,7 @@ int cmd_deploy(int argc, char **argv)
 			else
 				out_printf("the deploy hook of the deployment at %s (%s) was not delivered; sending it "
 					   "again\n", prev.finished_at, what);
-			if (hook_deliver(ss.conn, &ss.ht, prev.id, hook_url(hook_opt), &err) < 0) {
+			if (hook_deliver(ss.conn, &ss.ht, prev.id, hook_url(hook_opt), cmd_text_sink(), &err) < 0) {
 				err_prefix(&err, "the database is up to date; the redeploy of an earlier deployment failed again");
 				err_hint(&err, "the next deploy sends it again; or run \"pgshift hook\" now");
 				goto fail;

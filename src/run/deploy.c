@@ -13,11 +13,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/dotenv.h"
 #include "core/script.h"
 #include "db/apply.h"
 #include "run/gate.h"
 #include "util/clock.h"
 #include "util/exitcodes.h"
+#include "util/proc.h"
 
 /* One migration to run: its statements, and how. */
 struct item {
@@ -489,4 +491,40 @@ bool deploy_resumes(const struct plan_entry *e, int server_version, size_t *step
 	if (!resumes || !s)
 		script_free(sc);	/* zeroes it */
 	return resumes;
+}
+
+/*
+ * The git commit being deployed: PGSHIFT_GIT_COMMIT, else GITHUB_SHA, else
+ * HEAD of the repository the migrations are in (git runs with a scrubbed
+ * environment); NULL when none is known.  New string.
+ */
+static char *deployed_commit(const char *dir)
+{
+	const char *v;
+	char *argv[] = { "git", "-C", (char *)dir, "rev-parse", "--verify", "-q", "HEAD", NULL };
+	struct buf out = BUF_INIT, e = BUF_INIT;
+	char *commit = NULL;
+
+	if ((v = config_getenv("PGSHIFT_GIT_COMMIT")) && *v)
+		return xstrdup(v);
+	if ((v = config_getenv("GITHUB_SHA")) && *v)
+		return xstrdup(v);
+	if (proc_capture(argv, &out, &e) == 0) {
+		while (out.len > 0 && (out.data[out.len - 1] == '\n' || out.data[out.len - 1] == '\r'))
+			out.data[--out.len] = '\0';
+		if (out.len)
+			commit = buf_detach(&out);
+	}
+	buf_release(&out);
+	buf_release(&e);
+	return commit;
+}
+
+int deployment_begin(struct session *ss, struct deployment *prev, char **id, char **commit,
+			    struct pgs_error *err)
+{
+	*commit = deployed_commit(ss->set.dir);
+	if (deployments_ensure(ss->conn, &ss->ht, err) < 0 || deployments_last_hook(ss->conn, &ss->ht, prev, err) < 0)
+		return -1;
+	return deployments_start(ss->conn, &ss->ht, *commit, id, err);
 }

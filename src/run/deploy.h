@@ -55,4 +55,15 @@ int deploy_pending(struct session *ss, const struct deploy_opts *o, const struct
  */
 bool deploy_resumes(const struct plan_entry *e, int server_version, size_t *step, struct script *s);
 
+/*
+ * Starts the deployment's row (pgshift_deployments, created if missing) of
+ * the open, locked session ss, with the git commit being deployed in
+ * *commit (PGSHIFT_GIT_COMMIT, else GITHUB_SHA, else HEAD of the
+ * repository the migrations are in; NULL when none is known) and its id in
+ * *id (both new strings, the caller's).  prev gets the latest earlier
+ * deployment with a hook to send, whose hook a deploy that applies nothing
+ * sends again when it was not delivered.  Returns 0, or -1 with err set.
+ */
+int deployment_begin(struct session *ss, struct deployment *prev, char **id, char **commit, struct pgs_error *err);
+
 #endif

@@ -24,6 +24,8 @@ def test_the_sources_keep_the_layers():
     ("src/cmd/status.c", "static void f(PGconn *c) { PQfinish(c); }", "cmd/ must not call libpq"),
     ("src/db/history.h", "#include <libpq-fe.h>", "headers must not include libpq-fe.h"),
     ("src/cmd/rollback.c", '#include "db/apply.h"', "cmd/ must not include db/apply.h"),
+    ("src/cmd/changed.c", '#include "util/proc.h"', "cmd/ must not include util/proc.h"),
+    ("src/cmd/hook.c", '#include "util/http.h"', "cmd/ must not include util/http.h"),
     ("src/run/deploy.c", '#include "util/output.h"', "run/ must not print (util/output.h)"),
     ("src/run/session.c", "#include <jansson.h>", "run/ must not use jansson"),
     ("src/run/gate.c", '#include "cmd/common.h"', "run/ is under cmd/"),
