@@ -139,7 +139,7 @@ int cmd_deploy(int argc, char **argv)
 		buf_release(&md);
 	}
 	if (applied > 0 && !mo.dry_run && hook_url(hook_opt) &&
-	    hook_deliver(ss.conn, &ss.ht, dep_id, hook_url(hook_opt), cmd_text_sink(), &err) < 0) {
+	    hook_deliver(ss.conn, &ss.ht, dep_id, hook_url(hook_opt), &ev.sink, &err) < 0) {
 		err_prefix(&err, "the migrations are applied; only the redeploy failed");
 		err_hint(&err, "the next deploy sends it again; or run \"pgshift hook\" now");
 		goto fail;
@@ -157,7 +157,7 @@ int cmd_deploy(int argc, char **argv)
 			else
 				out_printf("the deploy hook of the deployment at %s (%s) was not delivered; sending it "
 					   "again\n", prev.finished_at, what);
-			if (hook_deliver(ss.conn, &ss.ht, prev.id, hook_url(hook_opt), cmd_text_sink(), &err) < 0) {
+			if (hook_deliver(ss.conn, &ss.ht, prev.id, hook_url(hook_opt), &ev.sink, &err) < 0) {
 				err_prefix(&err, "the database is up to date; the redeploy of an earlier deployment failed again");
 				err_hint(&err, "the next deploy sends it again; or run \"pgshift hook\" now");
 				goto fail;

@@ -39,7 +39,7 @@ enum run_event_kind {
 
 enum run_level {
 	RUN_INFO,	/* what pgshift is doing: stdout in text; left out when stdout holds a JSON result */
-	RUN_DONE,	/* what pgshift did on its own (an invalid index dropped): stdout in text, else as RUN_STATUS */
+	RUN_DONE,	/* what pgshift did on its own (an invalid index dropped, the hook called): stdout in text, else as RUN_STATUS */
 	RUN_STATUS,	/* what pgshift waits for or resumes: stderr in text ("pgshift: ...") */
 	RUN_WARNING,	/* "pgshift: warning: ..." */
 	RUN_HINT,	/* "hint: ..." after the warning it explains */

@@ -67,7 +67,7 @@ int hook_send(const char *url, struct http_result *res, const struct run_sink *s
 	hook_register_secret(url);
 	rc = http_post_hook(url, shown, 3, delay, timeout, res, err);
 	if (rc == 0)
-		run_notice(sink, RUN_INFO, "deploy hook %s called (HTTP %ld)", shown, res->status);
+		run_notice(sink, RUN_DONE, "deploy hook %s called (HTTP %ld)", shown, res->status);
 	free(shown);
 	return rc;
 }

@@ -261,6 +261,16 @@ def test_hook_called_once_after_applying_and_not_when_nothing_pending(db, projec
     assert r.returncode == 0 and len(hook.posts) == 1
 
 
+def test_deploy_json_keeps_stdout_json_when_the_hook_is_called(db, project, pgshift, hook):
+    """With --json, stdout is the JSON result alone: the hook's line goes to stderr."""
+    name = project.add("a", "CREATE TABLE a (id int);\n")
+    r = pgshift.run_db("deploy", "--json", env={"VERCEL_DEPLOY_HOOK_URL": hook.url, **FAST})
+    assert r.returncode == 0, r.stderr
+    assert len(hook.posts) == 1
+    assert [m["name"] for m in json.loads(r.stdout)["applied"]] == [name], r.stdout
+    assert f"deploy hook http://127.0.0.1:{hook.server.server_port} called" in r.stderr, r.stderr
+
+
 def test_hook_retries_5xx_then_succeeds(db, project, pgshift, hook):
     project.add("a", "CREATE TABLE a (id int);\n")
     hook.statuses = [500, 503]
