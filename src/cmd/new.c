@@ -25,7 +25,7 @@
 
 #include "cmd/cmds.h"
 #include "cmd/common.h"
-#include "cmd/shadow.h"
+#include "run/shadow.h"
 #include "core/dotenv.h"
 #include "db/replay.h"
 #include "schema/diff.h"

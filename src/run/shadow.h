@@ -1,23 +1,22 @@
 /*
- * shadow: the command side of scratch databases (db/scratch.h): the
- * --shadow-url option and PGSHIFT_SHADOW_URL, the dev cluster, and the
- * passwords of both registered for redaction.  Used by drift and health
- * (and by the commands that diff against replayed migrations).
+ * shadow: picking and filling the scratch databases (db/scratch.h) of the
+ * engines: --shadow-url or PGSHIFT_SHADOW_URL, else the dev cluster, else
+ * the target's server, the passwords of each registered for redaction;
+ * the migrations or SQL files put into one; its model read, also on a
+ * second thread while the caller fills another.  Used by drift and health,
+ * diff, down and new --from-schema (run/generate.h).  Never prints.
  */
-#ifndef PGSHIFT_CMD_SHADOW_H
-#define PGSHIFT_CMD_SHADOW_H
+#ifndef PGSHIFT_RUN_SHADOW_H
+#define PGSHIFT_RUN_SHADOW_H
 
 #include <stdbool.h>
 
-#include "cmd/common.h"
+#include "core/migset.h"
 #include "db/conn.h"
+#include "db/history.h"
 #include "db/scratch.h"
+#include "run/session.h"
 #include "schema/model.h"
-
-#define SHADOW_OPT(v) \
-	OPT_STRING(0, "shadow-url", (v), "URL", "a database pgshift may empty and replay into (default " \
-		   "$PGSHIFT_SHADOW_URL; else a temporary one on the dev cluster, or on the target's server when it " \
-		   "is local and the role may create databases)")
 
 /*
  * Opens a scratch database for the target (conn, t): the shadow URL

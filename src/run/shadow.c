@@ -1,7 +1,7 @@
 /*
  * shadow: picking the scratch database a command replays into.
  */
-#include "cmd/shadow.h"
+#include "run/shadow.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -10,7 +10,6 @@
 #include "db/replay.h"
 #include "devdb/devdb.h"
 #include "util/exitcodes.h"
-#include "util/output.h"
 #include "util/secret.h"
 
 /* Resolves url as a target (TLS policy as the target's), registering its secrets. */
