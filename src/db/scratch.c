@@ -21,20 +21,28 @@
 #include "util/exitcodes.h"
 
 static volatile sig_atomic_t interrupted;
-/* The scratch connection's cancel handle: PQcancel may be called from a signal handler. */
-static PGcancel *volatile cancel_handle;
+/*
+ * The registry of open scratches: used[i] while slot i is taken, cancels[i]
+ * its connection's cancel handle once connected (PQcancel may be called
+ * from a signal handler).  Changed only by scratch_open and scratch_close.
+ */
+static bool used[SCRATCH_MAX];
+static PGcancel *volatile cancels[SCRATCH_MAX];
+static int nopen;
 static struct sigaction old_int, old_term;
-static bool handlers_set;
 
 static void on_signal(int sig)
 {
 	char errbuf[256];
-	PGcancel *c = cancel_handle;
 
 	(void)sig;
 	interrupted = 1;
-	if (c)
-		PQcancel(c, errbuf, sizeof(errbuf));
+	for (int i = 0; i < SCRATCH_MAX; i++) {
+		PGcancel *c = cancels[i];
+
+		if (c)
+			PQcancel(c, errbuf, sizeof(errbuf));
+	}
 }
 
 bool scratch_interrupted(void)
@@ -42,27 +50,55 @@ bool scratch_interrupted(void)
 	return interrupted != 0;
 }
 
-static void catch_signals(void)
+/* Takes a slot of the registry for s; the first one open catches the signals. */
+static int take_slot(struct scratch *s, struct pgs_error *err)
 {
-	struct sigaction sa;
+	int i = 0;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	interrupted = 0;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	handlers_set = true;
+	while (i < SCRATCH_MAX && used[i])
+		i++;
+	if (i == SCRATCH_MAX)
+		return err_set(err, EXIT_FAILURE_, "more than %d scratch databases open at once", SCRATCH_MAX);
+	if (nopen++ == 0) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sa.sa_flags = SA_RESTART;
+		interrupted = 0;
+		sigaction(SIGINT, &sa, &old_int);
+		sigaction(SIGTERM, &sa, &old_term);
+	}
+	used[i] = true;
+	s->slot = i + 1;
+	return 0;
 }
 
-static void release_signals(void)
+/* Forgets the cancel handle of s (before its connection is closed). */
+static void forget_cancel(const struct scratch *s)
 {
-	if (!handlers_set)
+	PGcancel *c;
+
+	if (!s->slot)
 		return;
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	handlers_set = false;
+	c = cancels[s->slot - 1];
+	cancels[s->slot - 1] = NULL;
+	if (c)
+		PQfreeCancel(c);
+}
+
+/* Frees the slot of s; the last one closed puts the handlers back (after its drop, so a signal cannot skip it). */
+static void release_slot(struct scratch *s)
+{
+	if (!s->slot)
+		return;
+	used[s->slot - 1] = false;
+	s->slot = 0;
+	if (--nopen == 0) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+	}
 }
 
 char *scratch_new_name(void)
@@ -206,7 +242,8 @@ int scratch_open(const struct scratch_request *r, struct scratch *s, struct pgs_
 	int rc = -1;
 
 	memset(s, 0, sizeof(*s));
-	catch_signals();
+	if (take_slot(s, err) < 0)
+		return -1;
 	if (r->shadow) {
 		rc = open_shadow(r, s, err);
 	} else if (r->dev) {
@@ -241,7 +278,7 @@ int scratch_open(const struct scratch_request *r, struct scratch *s, struct pgs_
 	if (rc == 0 && interrupted)
 		rc = err_set(err, EXIT_INTERRUPTED, "interrupted");
 	if (rc == 0 && s->conn)
-		cancel_handle = PQgetCancel(s->conn);
+		cancels[s->slot - 1] = PQgetCancel(s->conn);
 	if (rc < 0) {
 		struct pgs_error ignore = PGS_ERROR_INIT;
 
@@ -282,12 +319,9 @@ static int drop_database(struct scratch *s, struct pgs_error *err)
 
 int scratch_close(struct scratch *s, struct pgs_error *err)
 {
-	PGcancel *c = cancel_handle;
 	int rc = 0;
 
-	cancel_handle = NULL;
-	if (c)
-		PQfreeCancel(c);
+	forget_cancel(s);
 	if (s->conn)
 		PQfinish(s->conn);
 	s->conn = NULL;
@@ -295,7 +329,7 @@ int scratch_close(struct scratch *s, struct pgs_error *err)
 		rc = drop_database(s, err);
 	if (s->admin && s->admin_owned)
 		PQfinish(s->admin);
-	release_signals();
+	release_slot(s);
 	free(s->name);
 	free(s->where);
 	memset(s, 0, sizeof(*s));

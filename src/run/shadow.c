@@ -3,6 +3,7 @@
  */
 #include "run/shadow.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -78,10 +79,14 @@ int shadow_close(struct scratch *s, int rc, struct pgs_error *err)
 			rc = -1;
 		}
 	} else if (scratch_interrupted()) {
+		/* a scratch closed before this one (new --from-schema uses two) said what became of it */
+		char *before = rc < 0 && err->code == EXIT_INTERRUPTED && err->detail ? xstrdup(err->detail) : NULL;
+
 		if (rc >= 0 || err->code != EXIT_INTERRUPTED)
 			err_set(err, EXIT_INTERRUPTED, "interrupted");
-		err_detail(err, created ? "the %s was dropped" : "the %s is left as it was (it is emptied before each use)",
-			   where ? where : "scratch database");
+		err_detail(err, created ? "%s%sthe %s was dropped" : "%s%sthe %s is left as it was (it is emptied before each use)",
+			   before ? before : "", before ? "\n" : "", where ? where : "scratch database");
+		free(before);
 		rc = -1;
 	}
 	free(where);
@@ -118,4 +123,44 @@ int shadow_model(const struct common_opts *c, const char *shadow_url, PGconn *co
 	if (rc == 0 && (rc = schema_load(s.conn, f, m, err)) < 0)
 		err_prefix(err, "reading the %s", s.where);
 	return shadow_close(&s, rc, err);
+}
+
+static void *load_thread(void *arg)
+{
+	struct shadow_load *l = arg;
+
+	l->rc = shadow_fill_db(l->s->conn, l->fill, &l->err);
+	if (l->rc == 0 && (l->rc = schema_load(l->s->conn, l->f, l->m, &l->err)) < 0)
+		err_prefix(&l->err, "reading the %s", l->s->where);
+	return NULL;
+}
+
+void shadow_load_start(struct shadow_load *l)
+{
+	sigset_t block, old;
+
+	memset(l->m, 0, sizeof(*l->m));
+	l->err = (struct pgs_error)PGS_ERROR_INIT;
+	l->rc = -1;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	/* the new thread starts with the signals blocked: they stay with the caller's thread */
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	l->threaded = pthread_create(&l->tid, NULL, load_thread, l) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!l->threaded)
+		load_thread(l);
+}
+
+int shadow_load_finish(struct shadow_load *l, struct pgs_error *err)
+{
+	if (l->threaded)
+		pthread_join(l->tid, NULL);
+	l->threaded = false;
+	if (l->rc < 0) {
+		*err = l->err;
+		l->err = (struct pgs_error)PGS_ERROR_INIT;
+	}
+	return l->rc;
 }

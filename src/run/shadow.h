@@ -9,6 +9,7 @@
 #ifndef PGSHIFT_RUN_SHADOW_H
 #define PGSHIFT_RUN_SHADOW_H
 
+#include <pthread.h>
 #include <stdbool.h>
 
 #include "core/migset.h"
@@ -62,5 +63,28 @@ int shadow_fill_db(PGconn *conn, const struct shadow_fill *fill, struct pgs_erro
 int shadow_model(const struct common_opts *c, const char *shadow_url, PGconn *conn, const struct target *t,
 		 const struct shadow_fill *fill, const struct schema_filter *f, struct schema_model *m,
 		 struct pgs_error *err);
+
+/*
+ * A fill and model read of an open scratch running on a second thread
+ * while the caller works on another scratch (new --from-schema loads the
+ * schema file and replays the migrations at the same time).  The thread
+ * blocks SIGINT and SIGTERM, so that they reach the caller's thread, whose
+ * handler (db/scratch.h) cancels the statements of both.
+ */
+struct shadow_load {
+	const struct scratch *s;		/* the scratch filled, open (borrowed) */
+	const struct shadow_fill *fill;		/* borrowed until shadow_load_finish */
+	const struct schema_filter *f;
+	struct schema_model *m;			/* filled (initialised here; free it also after a failure) */
+	/* private */
+	struct pgs_error err;
+	int rc;
+	bool threaded;
+	pthread_t tid;
+};
+/* Starts l (s, fill, f, m set by the caller); runs it on the spot when no thread can be made. */
+void shadow_load_start(struct shadow_load *l);
+/* Waits for l: 0, or -1 with err (code 130 after a signal). */
+int shadow_load_finish(struct shadow_load *l, struct pgs_error *err);
 
 #endif
