@@ -275,6 +275,9 @@ int scratch_open(const struct scratch_request *r, struct scratch *s, struct pgs_
 				      "with --shadow-url URL (or PGSHIFT_SHADOW_URL)");
 		}
 	}
+	/* what is committed in a scratch need not survive a crash: its commits do not wait for the disk */
+	if (rc == 0)
+		rc = db_exec(s->conn, "SET synchronous_commit TO off", "could not set up the scratch connection", err);
 	if (rc == 0 && interrupted)
 		rc = err_set(err, EXIT_INTERRUPTED, "interrupted");
 	if (rc == 0 && s->conn)
