@@ -293,48 +293,187 @@ int scratch_open(const struct scratch_request *r, struct scratch *s, struct pgs_
 	return rc;
 }
 
-static int drop_database(struct scratch *s, struct pgs_error *err)
+/* The DROP of s's database: new string, or NULL with err when its server is out of reach. */
+static char *drop_sql(struct scratch *s, struct pgs_error *err)
 {
 	struct buf sql = BUF_INIT;
 	char *ident;
-	int rc = -1;
 
 	if (!s->admin || PQstatus(s->admin) != CONNECTION_OK) {
 		err_set(err, EXIT_FAILURE_, "could not drop the %s: the connection to its server is lost", s->where);
 		err_hint(err, "drop it by hand: DROP DATABASE %s", s->name);
-		return -1;
+		return NULL;
 	}
 	if (PQtransactionStatus(s->admin) != PQTRANS_IDLE)
 		db_rollback(s->admin);
 	ident = db_quote_ident(s->admin, s->name, "the scratch database name", err);
 	if (!ident)
-		return -1;
+		return NULL;
 	/* WITH (FORCE), PostgreSQL 13+: a backend still ending its cancelled statement must not keep it */
 	buf_addf(&sql, "DROP DATABASE IF EXISTS %s%s", ident, PQserverVersion(s->admin) >= 130000 ? " WITH (FORCE)" : "");
-	if (db_exec(s->admin, sql.data, "could not drop the scratch database", err) < 0)
-		err_hint(err, "drop it by hand: DROP DATABASE %s", ident);
-	else
-		rc = 0;
-	buf_release(&sql);
 	free(ident);
+	return buf_detach(&sql);
+}
+
+/* Sends the DROP of s's database on s->admin without waiting for it (-1 with err). */
+static int drop_send(struct scratch *s, struct pgs_error *err)
+{
+	char *sql = drop_sql(s, err);
+	int rc = 0;
+
+	if (!sql)
+		return -1;
+	if (!PQsendQuery(s->admin, sql)) {
+		rc = db_result_error(s->admin, NULL, "could not drop the scratch database", err);
+		err_hint(err, "drop it by hand: DROP DATABASE %s", s->name);
+	}
+	free(sql);
+	return rc;
+}
+
+/* Waits for the DROP drop_send sent (-1 with err). */
+static int drop_wait(struct scratch *s, struct pgs_error *err)
+{
+	PGresult *res;
+	int rc = 0;
+
+	while ((res = PQgetResult(s->admin))) {
+		if (rc == 0 && PQresultStatus(res) != PGRES_COMMAND_OK) {
+			rc = db_result_error(s->admin, res, "could not drop the scratch database", err);
+			err_hint(err, "drop it by hand: DROP DATABASE %s", s->name);
+		}
+		PQclear(res);
+	}
+	return rc;
+}
+
+/* A second connection made as c was (its parameters, password included), or NULL. */
+static PGconn *clone_conn(PGconn *c)
+{
+	PQconninfoOption *opts = PQconninfo(c);
+	const char **keys, **values;
+	size_t n = 0;
+	PGconn *clone;
+
+	if (!opts)
+		return NULL;
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		n++;
+	keys = xcalloc(n + 1, sizeof(*keys));
+	values = xcalloc(n + 1, sizeof(*values));
+	n = 0;
+	for (PQconninfoOption *o = opts; o->keyword; o++) {
+		if (o->val) {
+			keys[n] = o->keyword;
+			values[n++] = o->val;
+		}
+	}
+	clone = PQconnectdbParams(keys, values, 0);
+	free(keys);
+	free(values);
+	PQconninfoFree(opts);
+	if (PQstatus(clone) != CONNECTION_OK) {
+		PQfinish(clone);
+		return NULL;
+	}
+	return clone;
+}
+
+/* Keeps the first failure in err (-1), a later one in its hint. */
+static int keep_failure(struct pgs_error *err, int rc, struct pgs_error *e)
+{
+	if (rc == 0) {
+		*err = *e;
+	} else {
+		err_hint(err, "%s", e->message);
+		err_clear(e);
+	}
+	*e = (struct pgs_error)PGS_ERROR_INIT;
+	return -1;
+}
+
+/* Whether the admin connection of v[i] is shared with one of v[0..i) that drops a database too. */
+static bool shares_admin(struct scratch *const *v, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (v[j]->created && v[j]->name && v[j]->admin == v[i]->admin)
+			return true;
+	return false;
+}
+
+/* Whether one of v[0..i) sent its DROP on the admin connection of v[i] in this round. */
+static bool shares_admin_sent(struct scratch *const *v, const bool *sent, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (sent[j] && v[j]->admin == v[i]->admin)
+			return true;
+	return false;
+}
+
+int scratch_close_all(struct scratch *const *v, size_t n, struct pgs_error *err)
+{
+	bool *done = xcalloc(n + 1, sizeof(*done)), *sent = xcalloc(n + 1, sizeof(*sent));
+	struct pgs_error e = PGS_ERROR_INIT;
+	bool pending = true;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct scratch *s = v[i];
+
+		forget_cancel(s);
+		if (s->conn)
+			PQfinish(s->conn);
+		s->conn = NULL;
+		done[i] = !s->created || !s->name;
+		if (!done[i] && s->admin && shares_admin(v, i)) {
+			/* its own connection to the server (the target's is shared), so that the drops run at once */
+			PGconn *clone = clone_conn(s->admin);
+
+			if (clone) {
+				s->admin = clone;
+				s->admin_owned = true;
+			}
+		}
+	}
+	/* in rounds: the drops sharing a connection (a clone failed) one after the other */
+	while (pending) {
+		for (size_t i = 0; i < n; i++) {
+			sent[i] = false;
+			if (done[i] || shares_admin_sent(v, sent, i))
+				continue;
+			if (drop_send(v[i], &e) < 0) {
+				rc = keep_failure(err, rc, &e);
+				done[i] = true;
+			} else {
+				sent[i] = true;
+			}
+		}
+		pending = false;
+		for (size_t i = 0; i < n; i++) {
+			if (sent[i]) {
+				if (drop_wait(v[i], &e) < 0)
+					rc = keep_failure(err, rc, &e);
+				done[i] = true;
+			}
+			pending |= !done[i];
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct scratch *s = v[i];
+
+		if (s->admin && s->admin_owned)
+			PQfinish(s->admin);
+		release_slot(s);
+		free(s->name);
+		free(s->where);
+		memset(s, 0, sizeof(*s));
+	}
+	free(done);
+	free(sent);
 	return rc;
 }
 
 int scratch_close(struct scratch *s, struct pgs_error *err)
 {
-	int rc = 0;
-
-	forget_cancel(s);
-	if (s->conn)
-		PQfinish(s->conn);
-	s->conn = NULL;
-	if (s->created && s->name)
-		rc = drop_database(s, err);
-	if (s->admin && s->admin_owned)
-		PQfinish(s->admin);
-	release_slot(s);
-	free(s->name);
-	free(s->where);
-	memset(s, 0, sizeof(*s));
-	return rc;
+	return scratch_close_all(&s, 1, err);
 }

@@ -64,6 +64,16 @@ int scratch_open(const struct scratch_request *r, struct scratch *s, struct pgs_
  * when the drop failed (err names the database to drop by hand).
  */
 int scratch_close(struct scratch *s, struct pgs_error *err);
+/*
+ * Closes the n scratches v[] as scratch_close does each, the databases
+ * pgshift created dropped at the same time, each from its own connection
+ * to its server: DROP DATABASE makes the server sync every file written
+ * since the last checkpoint but those of the database it drops, so two
+ * dropped one after the other would have the second's files synced for
+ * nothing (seconds on a large schema).  -1 with err naming the first
+ * failure (a second one in its hint).
+ */
+int scratch_close_all(struct scratch *const *v, size_t n, struct pgs_error *err);
 /* True once SIGINT or SIGTERM came while a scratch was open. */
 bool scratch_interrupted(void);
 /*

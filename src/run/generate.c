@@ -99,27 +99,27 @@ static int file_failed(const char *file, struct pgs_error *err)
 
 /*
  * Reads want, the model of the schema file, and before, that of the
- * migrations replayed into *s (left open for the steps; s->conn NULL when
- * it could not be opened).  Two scratch databases created for it are
- * filled at the same time, the file's on a second thread, and the file's
- * dropped once read; a shadow database the user named is filled with the
- * file, read, emptied and filled with the migrations.  When both fail, the
- * file's error is the one told.
+ * migrations replayed into *s (left open for the steps).  Two scratch
+ * databases created for it are filled at the same time, the file's (*sf,
+ * closed by the caller with *s) on a second thread; a shadow database the
+ * user named is filled with the file, read, emptied and filled with the
+ * migrations (*sf stays closed).  When both fail, the file's error is the
+ * one told.
  */
 static int fill(const struct generate_request *r, PGconn *conn, const struct target *t,
-		const struct shadow_fill *migs, const struct schema_filter *f, struct scratch *s,
+		const struct shadow_fill *migs, const struct schema_filter *f, struct scratch *s, struct scratch *sf,
 		struct schema_model *want, struct schema_model *before, struct pgs_error *err)
 {
 	struct shadow_fill file = { .sql_path = r->file };
-	struct scratch sf;
 	struct shadow_load load;
 	struct pgs_error ferr = PGS_ERROR_INIT;
 	int rc;
 
-	if (shadow_open(r->c, r->shadow_url, conn, t, false, &sf, err) < 0)
+	if (shadow_open(r->c, r->shadow_url, conn, t, false, sf, err) < 0)
 		return file_failed(r->file, err);
-	if (!sf.created) {
-		*s = sf;
+	if (!sf->created) {
+		*s = *sf;
+		memset(sf, 0, sizeof(*sf));
 		if (shadow_fill_db(s->conn, &file, err) < 0)
 			return file_failed(r->file, err);
 		if (schema_load(s->conn, f, want, err) < 0) {
@@ -129,14 +129,12 @@ static int fill(const struct generate_request *r, PGconn *conn, const struct tar
 		return db_empty_database(s->conn, err) < 0 || shadow_fill_db(s->conn, migs, err) < 0 ||
 		       schema_load(s->conn, f, before, err) < 0 ? -1 : 0;
 	}
-	if (shadow_open(r->c, r->shadow_url, conn, t, false, s, err) < 0) {
-		shadow_close(&sf, -1, err);
+	if (shadow_open(r->c, r->shadow_url, conn, t, false, s, err) < 0)
 		return -1;
-	}
-	load = (struct shadow_load){ .s = &sf, .fill = &file, .f = f, .m = want };
+	load = (struct shadow_load){ .s = sf, .fill = &file, .f = f, .m = want };
 	shadow_load_start(&load);
 	rc = shadow_fill_db(s->conn, migs, err) < 0 || schema_load(s->conn, f, before, err) < 0 ? -1 : 0;
-	if (shadow_close(&sf, shadow_load_finish(&load, &ferr), &ferr) < 0) {
+	if (shadow_load_finish(&load, &ferr) < 0) {
 		err_clear(err);
 		*err = ferr;
 		return file_failed(r->file, err);
@@ -180,7 +178,9 @@ int generate_from_schema(const struct generate_request *r, struct generated *g, 
 	struct schema_model want = { 0 }, before = { 0 }, after = { 0 };
 	const struct migration **list = xcalloc(r->set->n + 1, sizeof(*list));
 	struct shadow_fill migs = { NULL, r->ht, list, r->set->n };
-	struct scratch s = { 0 };
+	struct scratch s = { 0 }, sf = { 0 };
+	struct scratch *open[2];
+	size_t nopen = 0;
 	int rc = -1;
 
 	memset(g, 0, sizeof(*g));
@@ -189,7 +189,7 @@ int generate_from_schema(const struct generate_request *r, struct generated *g, 
 	conn = common_connect_if_configured(r->c, &t, err);
 	if (!conn && err->message)
 		goto out;
-	if (fill(r, conn, conn ? &t : NULL, &migs, &f, &s, &want, &before, err) < 0 ||
+	if (fill(r, conn, conn ? &t : NULL, &migs, &f, &s, &sf, &want, &before, err) < 0 ||
 	    schema_diff_plan(&before, &want, &g->plan, err) < 0)
 		goto close;
 	g->steps = xcalloc(g->plan.migrations + 1, sizeof(*g->steps));
@@ -220,8 +220,13 @@ int generate_from_schema(const struct generate_request *r, struct generated *g, 
 	}
 	rc = 0;
 close:
+	/* both at once: the file's scratch was kept for it (scratch_close_all says why) */
 	if (s.conn)
-		rc = shadow_close(&s, rc, err);
+		open[nopen++] = &s;
+	if (sf.conn)
+		open[nopen++] = &sf;
+	if (nopen)
+		rc = shadow_close_all(open, nopen, rc, err);
 out:
 	schema_model_free(&want);
 	schema_model_free(&before);

@@ -64,13 +64,17 @@ out:
 	return rc;
 }
 
-int shadow_close(struct scratch *s, int rc, struct pgs_error *err)
+int shadow_close_all(struct scratch *const *v, size_t n, int rc, struct pgs_error *err)
 {
 	struct pgs_error cerr = PGS_ERROR_INIT;
-	char *where = s->where ? xstrdup(s->where) : NULL;
-	bool created = s->created;
+	char **where = xcalloc(n + 1, sizeof(*where));
+	bool *created = xcalloc(n + 1, sizeof(*created));
 
-	if (scratch_close(s, &cerr) < 0) {
+	for (size_t i = 0; i < n; i++) {
+		where[i] = xstrdup(v[i]->where ? v[i]->where : "scratch database");
+		created[i] = v[i]->created;
+	}
+	if (scratch_close_all(v, n, &cerr) < 0) {
 		if (rc < 0) {
 			err_hint(err, "%s", cerr.message);
 			err_clear(&cerr);
@@ -79,18 +83,27 @@ int shadow_close(struct scratch *s, int rc, struct pgs_error *err)
 			rc = -1;
 		}
 	} else if (scratch_interrupted()) {
-		/* a scratch closed before this one (new --from-schema uses two) said what became of it */
-		char *before = rc < 0 && err->code == EXIT_INTERRUPTED && err->detail ? xstrdup(err->detail) : NULL;
+		struct buf detail = BUF_INIT;
 
 		if (rc >= 0 || err->code != EXIT_INTERRUPTED)
 			err_set(err, EXIT_INTERRUPTED, "interrupted");
-		err_detail(err, created ? "%s%sthe %s was dropped" : "%s%sthe %s is left as it was (it is emptied before each use)",
-			   before ? before : "", before ? "\n" : "", where ? where : "scratch database");
-		free(before);
+		for (size_t i = 0; i < n; i++)
+			buf_addf(&detail, created[i] ? "%sthe %s was dropped" :
+				 "%sthe %s is left as it was (it is emptied before each use)", i ? "\n" : "", where[i]);
+		err_detail(err, "%s", detail.data);
+		buf_release(&detail);
 		rc = -1;
 	}
+	for (size_t i = 0; i < n; i++)
+		free(where[i]);
 	free(where);
+	free(created);
 	return rc;
+}
+
+int shadow_close(struct scratch *s, int rc, struct pgs_error *err)
+{
+	return shadow_close_all(&s, 1, rc, err);
 }
 
 enum schema_source shadow_source_kind(const char *src)

@@ -36,6 +36,8 @@ int shadow_open(const struct common_opts *c, const char *shadow_url, PGconn *con
  * became of the database.  Returns rc, or -1 with err.
  */
 int shadow_close(struct scratch *s, int rc, struct pgs_error *err);
+/* The same for the n scratches v[], dropped at the same time (scratch_close_all). */
+int shadow_close_all(struct scratch *const *v, size_t n, int rc, struct pgs_error *err);
 
 /* What a schema comes from (diff's --from and --to). */
 enum schema_source {
