@@ -17,6 +17,7 @@
 
 #include "cmd/cmds.h"
 #include "cmd/common.h"
+#include "cmd/events.h"
 #include "core/dotenv.h"
 #include "run/generate.h"
 #include "util/exitcodes.h"
@@ -157,7 +158,7 @@ static int from_schema(const struct common_opts *c, const char *shadow_url, cons
 	char *file = schema_file(arg, dir);
 	struct migset set = { 0 };
 	struct history_table ht;
-	struct generate_request r = { c, shadow_url, file, &set, &ht };
+	struct generate_request r = { c, shadow_url, file, &set, &ht, cmd_text_sink() };
 	struct generated g = { 0 };
 	bool loaded = false;
 	int rc = EXIT_OK;

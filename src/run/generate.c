@@ -89,6 +89,16 @@ static void name_left(const struct schema_object *a, const struct schema_object 
 		buf_addf(out, "%s%s %s", out->len ? ", " : "", schema_kind_name(o->kind), o->qname);
 }
 
+/* Names the objects of either model that the plan cannot see (kinds pgshift does not model). */
+static void warn_not_compared(const struct run_sink *sink, const struct schema_model *a, const struct schema_model *b)
+{
+	char *what = schema_unmodelled_phrase(a, b);
+
+	if (what)
+		run_notice(sink, RUN_WARNING, "not compared, pgshift does not model them (write them by hand): %s", what);
+	free(what);
+}
+
 /* A failure to open, fill or read the schema file's scratch names the file (-1). */
 static int file_failed(const char *file, struct pgs_error *err)
 {
@@ -192,6 +202,7 @@ int generate_from_schema(const struct generate_request *r, struct generated *g, 
 	if (fill(r, conn, conn ? &t : NULL, &migs, &f, &s, &sf, &want, &before, err) < 0 ||
 	    schema_diff_plan(&before, &want, &g->plan, err) < 0)
 		goto close;
+	warn_not_compared(r->sink, &before, &want);
 	g->steps = xcalloc(g->plan.migrations + 1, sizeof(*g->steps));
 	for (size_t i = 0; i < g->plan.n; i++) {
 		struct generate_step *st;
