@@ -30,6 +30,12 @@
 	OPT_DURATION(0, "connect-timeout", &(c)->connect_timeout_ms, "DURATION", "give up connecting after this long (default 10s)"), \
 	OPT_STRING(0, "history-schema", &(c)->history_schema, "SCHEMA", "schema of the history table (default public)")
 
+/* --shadow-url (run/shadow.h) */
+#define SHADOW_OPT(v) \
+	OPT_STRING(0, "shadow-url", (v), "URL", "a database pgshift may empty and replay into (default " \
+		   "$PGSHIFT_SHADOW_URL; else a temporary one on the dev cluster, or on the target's server when it " \
+		   "is local and the role may create databases)")
+
 /* The lock options of deploy, reset and rollback; timeout -1 means the growing schedule. */
 #define LOCK_RETRY_OPTS(timeout, tries, delay) \
 	OPT_DURATION(0, "lock-timeout", (timeout), "DURATION", \

@@ -3,7 +3,7 @@
  * (schema/diff.h makes the plan; this file owns the options, the sources
  * and the output).  A source is a database URL, read as it is, or SQL
  * files or the project's migrations, loaded into a scratch database
- * (cmd/shadow.h) one after the other, each dropped (or emptied) after its
+ * (run/shadow.h) one after the other, each dropped (or emptied) after its
  * model is read.
  */
 #include <jansson.h>
@@ -12,7 +12,7 @@
 
 #include "cmd/cmds.h"
 #include "cmd/common.h"
-#include "cmd/shadow.h"
+#include "run/shadow.h"
 #include "util/fsutil.h"
 #include "schema/diff.h"
 #include "util/exitcodes.h"

@@ -1,6 +1,6 @@
 /*
  * down: writes the down.sql of a hand-written migration.  The migrations
- * before it are replayed into a scratch database (cmd/shadow.h) and the
+ * before it are replayed into a scratch database (run/shadow.h) and the
  * schema read, the migration applied and the schema read again; the plan
  * from after back to before (schema/diff.h, in one transaction, as
  * rollback runs a down.sql) is the file.  A down.sql with SQL in it is
@@ -11,8 +11,8 @@
 
 #include "cmd/cmds.h"
 #include "cmd/common.h"
-#include "cmd/shadow.h"
 #include "core/text.h"
+#include "run/shadow.h"
 #include "schema/diff.h"
 #include "util/exitcodes.h"
 #include "util/fsutil.h"

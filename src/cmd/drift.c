@@ -15,8 +15,8 @@
 
 #include "cmd/cmds.h"
 #include "cmd/common.h"
-#include "cmd/shadow.h"
 #include "run/drift.h"
+#include "run/shadow.h"
 #include "util/exitcodes.h"
 #include "util/gha.h"
 #include "util/output.h"

@@ -15,11 +15,11 @@
 
 #include "cmd/cmds.h"
 #include "cmd/common.h"
-#include "cmd/shadow.h"
 #include "core/dotenv.h"
 #include "db/roles.h"
 #include "run/drift.h"
 #include "run/deploy.h"
+#include "run/shadow.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
 

@@ -5,18 +5,10 @@
  * already exists (two `new` in one second) the next free second is used, so
  * versions stay unique and ordered by creation.
  *
- * With --from-schema the migration is written for the user: the schema
- * file is loaded into a scratch database and the migrations replayed into
- * another (cmd/shadow.h), and the plan between the two (schema/diff.h) is
- * written one directory per migration of the plan, versions one second
- * apart.  Each migration is run in the replayed scratch as it is written,
- * and the model read after it gives its down.sql (the plan back to the
- * model before it), so that rollback, newest first, undoes each one alone.
- * A migration that touches only tables and what belongs to them (columns,
- * constraints, indexes, triggers, policies) has only those tables read
- * again (schema_load_tables): on a large schema a whole read per migration
- * would cost more than the migrations.  The model after the last one is
- * read whole, to say what still differs.
+ * With --from-schema the migrations are written for the user: the engine
+ * (run/generate.h) makes the plan from the migrations to the schema file,
+ * cut into migrations, each with the SQL that undoes it; this file writes
+ * one directory per migration of the plan, versions one second apart.
  */
 #include <ctype.h>
 #include <stdlib.h>
@@ -25,10 +17,9 @@
 
 #include "cmd/cmds.h"
 #include "cmd/common.h"
-#include "cmd/shadow.h"
+#include "cmd/events.h"
 #include "core/dotenv.h"
-#include "db/replay.h"
-#include "schema/diff.h"
+#include "run/generate.h"
 #include "util/exitcodes.h"
 #include "util/fsutil.h"
 #include "util/output.h"
@@ -97,13 +88,6 @@ static void pick_version(const char *dir, enum layout layout, time_t *now, char 
 	(*now)++;
 }
 
-/* One migration of the plan: statements [first, end), and the SQL that undoes it. */
-struct step {
-	size_t first, end;
-	bool in_transaction;
-	struct buf down;
-};
-
 /* The schema file: FILE, else $PGSHIFT_SCHEMA, else schema.sql beside the migrations directory (new string). */
 static char *schema_file(const char *arg, const char *dir)
 {
@@ -117,191 +101,6 @@ static char *schema_file(const char *arg, const char *dir)
 	return slash ? xasprintf("%.*s/schema.sql", (int)(slash - dir), dir) : xstrdup("schema.sql");
 }
 
-/* Adds name to the set v[0..*n) (names borrowed). */
-static void add_name(const char ***v, size_t *n, const char *name)
-{
-	for (size_t i = 0; i < *n; i++)
-		if (!strcmp((*v)[i], name))
-			return;
-	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-	(*v)[(*n)++] = name;
-}
-
-/* A table of m (named by qname) is partitioned or a partition: read whole (its partitions change with it). */
-static bool in_partition_tree(const struct schema_model *m, const char *qname)
-{
-	char *key = xasprintf("%s %s", schema_kind_name(SCHEMA_KIND_TABLE), qname);
-	const struct schema_object *t = schema_find(m, key);
-
-	free(key);
-	return t && (t->partition || t->subkind == 'p');
-}
-
-/*
- * The tables statements [first, end) of the plan touch, as objects of
- * `before` (the model they run on) or `want` (the plan's target): *tables
- * (new array of *n, names borrowed from the models).  False when one of
- * them is something else (a function, a view, a type ...) or a table of a
- * partition tree: then the whole model is read again.
- */
-static bool step_tables(const struct diff_plan *plan, size_t first, size_t end, const struct schema_model *before,
-			const struct schema_model *want, const char ***tables, size_t *n)
-{
-	*tables = NULL;
-	*n = 0;
-	for (size_t i = first; i < end; i++) {
-		const struct diff_stmt *st = &plan->stmts[i];
-		char *key = xasprintf("%s %s", st->kind, st->object);
-		const struct schema_model *ms[2] = { before, want };
-		bool found = false;
-
-		for (int k = 0; k < 2; k++) {
-			const struct schema_object *o = schema_find(ms[k], key);
-
-			if (!o)
-				continue;
-			if (o->kind == SCHEMA_KIND_TABLE)
-				add_name(tables, n, o->qname);
-			else if (o->table && (o->kind == SCHEMA_KIND_CONSTRAINT || o->kind == SCHEMA_KIND_INDEX ||
-					      o->kind == SCHEMA_KIND_TRIGGER || o->kind == SCHEMA_KIND_POLICY))
-				add_name(tables, n, o->table);
-			else
-				break;
-			found = true;
-		}
-		free(key);
-		if (!found)
-			goto whole;
-	}
-	for (size_t i = 0; i < *n; i++)
-		if (in_partition_tree(before, (*tables)[i]) || in_partition_tree(want, (*tables)[i]))
-			goto whole;
-	return true;
-whole:
-	free(*tables);
-	*tables = NULL;
-	*n = 0;
-	return false;
-}
-
-/* Names the objects that still differ (a few of them) in the buf arg. */
-static void name_left(const struct schema_object *a, const struct schema_object *b, void *arg)
-{
-	struct buf *out = arg;
-	const struct schema_object *o = a ? a : b;
-
-	if (out->len < 200)
-		buf_addf(out, "%s%s %s", out->len ? ", " : "", schema_kind_name(o->kind), o->qname);
-}
-
-/* Names the objects of either model that the plan cannot see (kinds pgshift does not model). */
-static void warn_not_compared(const struct schema_model *a, const struct schema_model *b)
-{
-	char *what = schema_unmodelled_phrase(a, b);
-
-	if (what)
-		out_warning("not compared, pgshift does not model them (write them by hand): %s", what);
-	free(what);
-}
-
-/*
- * Reads the model of file and of the migrations replayed, makes the plan,
- * and runs it migration by migration in the replayed scratch, filling each
- * step's down.sql.  *nsteps 0: no schema changes.  The objects the written
- * migrations would still not make as the file does are counted in *left
- * and named in left_names.
- */
-static int generate(const struct common_opts *c, const char *shadow_url, const char *file, const struct migset *set,
-		    const struct history_table *ht, struct diff_plan *plan, struct step **steps, size_t *nsteps,
-		    size_t *left, struct buf *left_names, struct pgs_error *err)
-{
-	struct target t = { 0 };
-	PGconn *conn;
-	struct schema_filter f = { .history_schema = ht->schema };
-	struct schema_model want = { 0 }, before = { 0 }, after = { 0 };
-	struct shadow_fill fill = { .sql_path = file };
-	const struct migration **migs = xcalloc(set->n + 1, sizeof(*migs));
-	struct scratch s = { 0 };
-	int rc = -1;
-
-	memset(plan, 0, sizeof(*plan));
-	*steps = NULL;
-	*nsteps = *left = 0;
-	for (size_t i = 0; i < set->n; i++)
-		migs[i] = &set->items[i];
-	conn = common_connect_if_configured(c, &t, err);
-	if (!conn && err->message)
-		goto out;
-	if (shadow_model(c, shadow_url, conn, conn ? &t : NULL, &fill, &f, &want, err) < 0) {
-		if (err->code != EXIT_INTERRUPTED)
-			err_prefix(err, "%s: ", file);
-		goto out;
-	}
-	if (shadow_open(c, shadow_url, conn, conn ? &t : NULL, false, &s, err) < 0)
-		goto out;
-	fill = (struct shadow_fill){ NULL, ht, migs, set->n };
-	if (shadow_fill_db(s.conn, &fill, err) < 0 || schema_load(s.conn, &f, &before, err) < 0 ||
-	    schema_diff_plan(&before, &want, plan, err) < 0)
-		goto close;
-	warn_not_compared(&before, &want);
-	*steps = xcalloc(plan->migrations + 1, sizeof(**steps));
-	for (size_t i = 0; i < plan->n; i++) {
-		struct step *st;
-		const char **sql, **tables;
-		char *what;
-		size_t ntables;
-		int r;
-
-		if (plan->stmts[i].new_migration) {
-			st = &(*steps)[(*nsteps)++];
-			st->first = i;
-			st->in_transaction = plan->stmts[i].in_transaction;
-		}
-		st = &(*steps)[*nsteps - 1];
-		st->end = i + 1;
-		if (i + 1 < plan->n && !plan->stmts[i + 1].new_migration)
-			continue;
-		sql = xcalloc(st->end - st->first + 1, sizeof(*sql));
-		for (size_t k = st->first; k < st->end; k++)
-			sql[k - st->first] = plan->stmts[k].sql;
-		what = xasprintf("generated migration %zu of %zu", *nsteps, plan->migrations);
-		r = replay_statements(s.conn, sql, st->end - st->first, st->in_transaction, what, err);
-		free(sql);
-		free(what);
-		if (r < 0)
-			goto close;
-		if (step_tables(plan, st->first, st->end, &before, &want, &tables, &ntables))
-			r = schema_load_tables(s.conn, &f, &before, tables, ntables, &after, err);
-		else
-			r = schema_load(s.conn, &f, &after, err);
-		free(tables);
-		if (r < 0 || schema_down_sql(&after, &before, &st->down, err) < 0)
-			goto close;
-		schema_model_free(&before);
-		before = after;
-		memset(&after, 0, sizeof(after));
-	}
-	if (plan->n) {
-		/* what the migrations made, read whole, to say what still differs */
-		schema_model_free(&before);
-		if (schema_load(s.conn, &f, &before, err) < 0)
-			goto close;
-		*left = schema_compare(&before, &want, name_left, left_names);
-	}
-	rc = 0;
-close:
-	rc = shadow_close(&s, rc, err);
-out:
-	schema_model_free(&want);
-	schema_model_free(&before);
-	schema_model_free(&after);
-	if (conn)
-		db_close(conn);
-	target_free(&t);
-	free(migs);
-	return rc;
-}
-
 /* Writes path, refusing to replace a file (-1 with err). */
 static int write_new(const char *path, const char *text, struct pgs_error *err)
 {
@@ -312,8 +111,10 @@ static int write_new(const char *path, const char *text, struct pgs_error *err)
 
 /* Writes the steps' directories (the first named name, then name_2 ...) and prints their migration.sql paths. */
 static int write_steps(const char *dir, enum layout layout, const char *name, const char *file,
-		       const struct diff_plan *plan, struct step *steps, size_t n, struct pgs_error *err)
+		       const struct generated *g, struct pgs_error *err)
 {
+	const struct generate_step *steps = g->steps;
+	size_t n = g->n;
 	time_t now = time(NULL);
 
 	for (size_t k = 0; k < n; k++) {
@@ -331,7 +132,7 @@ static int write_steps(const char *dir, enum layout layout, const char *name, co
 			buf_adds(&up, "-- pgshift:no-transaction\n");
 		buf_addf(&up, "-- Generated by pgshift new --from-schema %s: migration %zu of %zu%s.\n", file, k + 1, n,
 			 steps[k].in_transaction ? "" : " (each statement runs on its own)");
-		diff_plan_sql_range(plan, steps[k].first, steps[k].end, &up);
+		diff_plan_sql_range(&g->plan, steps[k].first, steps[k].end, &up);
 		buf_addf(&down, "-- Reverts %s (generated by pgshift new --from-schema).\n", base);
 		buf_adds(&down, steps[k].down.data ? steps[k].down.data : "");
 		rc = fs_mkdir_p(mdir, 0755, err) < 0 || write_new(sql, up.data, err) < 0 ||
@@ -357,10 +158,8 @@ static int from_schema(const struct common_opts *c, const char *shadow_url, cons
 	char *file = schema_file(arg, dir);
 	struct migset set = { 0 };
 	struct history_table ht;
-	struct diff_plan plan = { 0 };
-	struct step *steps = NULL;
-	size_t n = 0, left = 0;
-	struct buf left_names = BUF_INIT;
+	struct generate_request r = { c, shadow_url, file, &set, &ht, cmd_text_sink() };
+	struct generated g = { 0 };
 	bool loaded = false;
 	int rc = EXIT_OK;
 
@@ -372,23 +171,19 @@ static int from_schema(const struct common_opts *c, const char *shadow_url, cons
 	} else if (fs_is_dir(dir) && common_load(c, &set, &err) == 0) {
 		loaded = true;
 	}
-	if (err.message || generate(c, shadow_url, file, &set, &ht, &plan, &steps, &n, &left, &left_names, &err) < 0 ||
-	    (n && (fs_mkdir_p(dir, 0755, &err) < 0 || write_steps(dir, layout, name, file, &plan, steps, n, &err) < 0))) {
+	if (err.message || generate_from_schema(&r, &g, &err) < 0 ||
+	    (g.n && (fs_mkdir_p(dir, 0755, &err) < 0 || write_steps(dir, layout, name, file, &g, &err) < 0))) {
 		rc = common_fail(&err);
 		goto out;
 	}
-	if (!n)
+	if (!g.n)
 		out_printf("no schema changes: the migrations make what %s holds\n", file);
-	else if (left)
+	else if (g.left)
 		out_warning("%zu object%s still differ%s from %s after the generated migrations (%s): review them, "
-			    "and run \"pgshift diff --from migrations --to %s\"", left, left == 1 ? "" : "s",
-			    left == 1 ? "s" : "", file, left_names.data, file);
+			    "and run \"pgshift diff --from migrations --to %s\"", g.left, g.left == 1 ? "" : "s",
+			    g.left == 1 ? "s" : "", file, g.left_names.data, file);
 out:
-	for (size_t k = 0; k < n; k++)
-		buf_release(&steps[k].down);
-	free(steps);
-	buf_release(&left_names);
-	diff_plan_free(&plan);
+	generate_free(&g);
 	if (loaded)
 		migset_free(&set);
 	free(file);

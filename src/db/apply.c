@@ -165,6 +165,18 @@ int apply_script(PGconn *conn, const struct history_table *ht, const struct appl
 	return apply_scripts(conn, ht, job, 1, o, err);
 }
 
+int apply_range(PGconn *conn, const struct apply_job *job, const struct apply_opts *o, size_t from, size_t to,
+		struct pgs_error *err)
+{
+	if (begin(conn, o, err) < 0)
+		return -1;
+	if (run_range(conn, job, from, to, o->failure, err) < 0) {
+		db_rollback(conn);
+		return -1;
+	}
+	return commit(conn, err);
+}
+
 /* Session-level timeouts for autocommit statements (SET LOCAL would end with each statement). */
 static int set_session_timeouts(PGconn *conn, long lock_timeout_ms, long statement_timeout_ms, struct pgs_error *err)
 {

@@ -66,6 +66,14 @@ int apply_scripts(PGconn *conn, const struct history_table *ht, const struct app
 		  const struct apply_opts *o, struct pgs_error *err);
 
 /*
+ * Runs statements [from, to) of a job in one transaction and records
+ * nothing (SQL loaded into a scratch database in chunks, replay.h).  On
+ * failure as apply_script.
+ */
+int apply_range(PGconn *conn, const struct apply_job *job, const struct apply_opts *o, size_t from, size_t to,
+		struct pgs_error *err);
+
+/*
  * Runs an UP job statement by statement in autocommit, for statements that
  * cannot run in a transaction block.  The history row is begun first
  * (history_run_begin: when resume_id is given, the failed row is re-armed

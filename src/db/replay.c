@@ -133,15 +133,20 @@ static int load_file(PGconn *conn, const char *path, struct pgs_error *err)
 	if (script_split(path, sql.data ? sql.data : "", &s, err) < 0)
 		goto out;
 	split = true;
+	rc = 0;
 	if (s.n) {
 		struct apply_job job = { APPLY_SEED, NULL, path, sql.data, &s, NULL };
 
-		rc = runs_outside_transaction(&s, PQserverVersion(conn)) ? apply_autocommit(conn, NULL, &job, &ao, NULL, 0, err)
-									 : apply_script(conn, NULL, &job, &ao, err);
+		if (runs_outside_transaction(&s, PQserverVersion(conn))) {
+			rc = apply_autocommit(conn, NULL, &job, &ao, NULL, 0, err);
+		} else {
+			/* a signal between two chunks stops it too (replay_failed says so) */
+			for (size_t from = 0; from < s.n && rc == 0; from += REPLAY_CHUNK)
+				rc = scratch_interrupted() ? -1 : apply_range(conn, &job, &ao, from,
+									     from + REPLAY_CHUNK < s.n ? from + REPLAY_CHUNK : s.n, err);
+		}
 		if (rc < 0)
 			replay_failed(path, err);
-	} else {
-		rc = 0;
 	}
 out:
 	if (split)

@@ -41,10 +41,17 @@ int replay_migrations(PGconn *conn, const struct history_table *ht, const struct
 		      struct pgs_error *err);
 /*
  * Loads path, a .sql file or a directory of them (every *.sql in name
- * order), into conn: each file in one transaction, or, when it holds
- * statements that cannot run in one (CREATE INDEX CONCURRENTLY, ...),
- * statement by statement.  Nothing is recorded.
+ * order), into conn: each file in transactions of REPLAY_CHUNK statements,
+ * or, when it holds statements that cannot run in one (CREATE INDEX
+ * CONCURRENTLY, ...), statement by statement.  Nothing is recorded.  A
+ * large schema in one transaction would hold a lock per object until its
+ * commit, and beside another load (new --from-schema fills two scratch
+ * databases at once) exceed the server's lock table; a scratch database is
+ * pgshift's own (dropped, or emptied before its next use), so what a failed
+ * load leaves does not matter.  On failure err names the file and line;
+ * after a signal (scratch_interrupted) its code is 130.
  */
+#define REPLAY_CHUNK 100
 int replay_sql_path(PGconn *conn, const char *path, struct pgs_error *err);
 /*
  * Runs n generated statements (new --from-schema checking each migration

@@ -21,20 +21,28 @@
 #include "util/exitcodes.h"
 
 static volatile sig_atomic_t interrupted;
-/* The scratch connection's cancel handle: PQcancel may be called from a signal handler. */
-static PGcancel *volatile cancel_handle;
+/*
+ * The registry of open scratches: used[i] while slot i is taken, cancels[i]
+ * its connection's cancel handle once connected (PQcancel may be called
+ * from a signal handler).  Changed only by scratch_open and scratch_close.
+ */
+static bool used[SCRATCH_MAX];
+static PGcancel *volatile cancels[SCRATCH_MAX];
+static int nopen;
 static struct sigaction old_int, old_term;
-static bool handlers_set;
 
 static void on_signal(int sig)
 {
 	char errbuf[256];
-	PGcancel *c = cancel_handle;
 
 	(void)sig;
 	interrupted = 1;
-	if (c)
-		PQcancel(c, errbuf, sizeof(errbuf));
+	for (int i = 0; i < SCRATCH_MAX; i++) {
+		PGcancel *c = cancels[i];
+
+		if (c)
+			PQcancel(c, errbuf, sizeof(errbuf));
+	}
 }
 
 bool scratch_interrupted(void)
@@ -42,27 +50,55 @@ bool scratch_interrupted(void)
 	return interrupted != 0;
 }
 
-static void catch_signals(void)
+/* Takes a slot of the registry for s; the first one open catches the signals. */
+static int take_slot(struct scratch *s, struct pgs_error *err)
 {
-	struct sigaction sa;
+	int i = 0;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sa.sa_flags = SA_RESTART;
-	interrupted = 0;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
-	handlers_set = true;
+	while (i < SCRATCH_MAX && used[i])
+		i++;
+	if (i == SCRATCH_MAX)
+		return err_set(err, EXIT_FAILURE_, "more than %d scratch databases open at once", SCRATCH_MAX);
+	if (nopen++ == 0) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_signal;
+		sigemptyset(&sa.sa_mask);
+		sa.sa_flags = SA_RESTART;
+		interrupted = 0;
+		sigaction(SIGINT, &sa, &old_int);
+		sigaction(SIGTERM, &sa, &old_term);
+	}
+	used[i] = true;
+	s->slot = i + 1;
+	return 0;
 }
 
-static void release_signals(void)
+/* Forgets the cancel handle of s (before its connection is closed). */
+static void forget_cancel(const struct scratch *s)
 {
-	if (!handlers_set)
+	PGcancel *c;
+
+	if (!s->slot)
 		return;
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	handlers_set = false;
+	c = cancels[s->slot - 1];
+	cancels[s->slot - 1] = NULL;
+	if (c)
+		PQfreeCancel(c);
+}
+
+/* Frees the slot of s; the last one closed puts the handlers back (after its drop, so a signal cannot skip it). */
+static void release_slot(struct scratch *s)
+{
+	if (!s->slot)
+		return;
+	used[s->slot - 1] = false;
+	s->slot = 0;
+	if (--nopen == 0) {
+		sigaction(SIGINT, &old_int, NULL);
+		sigaction(SIGTERM, &old_term, NULL);
+	}
 }
 
 char *scratch_new_name(void)
@@ -206,7 +242,8 @@ int scratch_open(const struct scratch_request *r, struct scratch *s, struct pgs_
 	int rc = -1;
 
 	memset(s, 0, sizeof(*s));
-	catch_signals();
+	if (take_slot(s, err) < 0)
+		return -1;
 	if (r->shadow) {
 		rc = open_shadow(r, s, err);
 	} else if (r->dev) {
@@ -238,10 +275,13 @@ int scratch_open(const struct scratch_request *r, struct scratch *s, struct pgs_
 				      "with --shadow-url URL (or PGSHIFT_SHADOW_URL)");
 		}
 	}
+	/* what is committed in a scratch need not survive a crash: its commits do not wait for the disk */
+	if (rc == 0)
+		rc = db_exec(s->conn, "SET synchronous_commit TO off", "could not set up the scratch connection", err);
 	if (rc == 0 && interrupted)
 		rc = err_set(err, EXIT_INTERRUPTED, "interrupted");
 	if (rc == 0 && s->conn)
-		cancel_handle = PQgetCancel(s->conn);
+		cancels[s->slot - 1] = PQgetCancel(s->conn);
 	if (rc < 0) {
 		struct pgs_error ignore = PGS_ERROR_INIT;
 
@@ -253,51 +293,187 @@ int scratch_open(const struct scratch_request *r, struct scratch *s, struct pgs_
 	return rc;
 }
 
-static int drop_database(struct scratch *s, struct pgs_error *err)
+/* The DROP of s's database: new string, or NULL with err when its server is out of reach. */
+static char *drop_sql(struct scratch *s, struct pgs_error *err)
 {
 	struct buf sql = BUF_INIT;
 	char *ident;
-	int rc = -1;
 
 	if (!s->admin || PQstatus(s->admin) != CONNECTION_OK) {
 		err_set(err, EXIT_FAILURE_, "could not drop the %s: the connection to its server is lost", s->where);
 		err_hint(err, "drop it by hand: DROP DATABASE %s", s->name);
-		return -1;
+		return NULL;
 	}
 	if (PQtransactionStatus(s->admin) != PQTRANS_IDLE)
 		db_rollback(s->admin);
 	ident = db_quote_ident(s->admin, s->name, "the scratch database name", err);
 	if (!ident)
-		return -1;
+		return NULL;
 	/* WITH (FORCE), PostgreSQL 13+: a backend still ending its cancelled statement must not keep it */
 	buf_addf(&sql, "DROP DATABASE IF EXISTS %s%s", ident, PQserverVersion(s->admin) >= 130000 ? " WITH (FORCE)" : "");
-	if (db_exec(s->admin, sql.data, "could not drop the scratch database", err) < 0)
-		err_hint(err, "drop it by hand: DROP DATABASE %s", ident);
-	else
-		rc = 0;
-	buf_release(&sql);
 	free(ident);
+	return buf_detach(&sql);
+}
+
+/* Sends the DROP of s's database on s->admin without waiting for it (-1 with err). */
+static int drop_send(struct scratch *s, struct pgs_error *err)
+{
+	char *sql = drop_sql(s, err);
+	int rc = 0;
+
+	if (!sql)
+		return -1;
+	if (!PQsendQuery(s->admin, sql)) {
+		rc = db_result_error(s->admin, NULL, "could not drop the scratch database", err);
+		err_hint(err, "drop it by hand: DROP DATABASE %s", s->name);
+	}
+	free(sql);
+	return rc;
+}
+
+/* Waits for the DROP drop_send sent (-1 with err). */
+static int drop_wait(struct scratch *s, struct pgs_error *err)
+{
+	PGresult *res;
+	int rc = 0;
+
+	while ((res = PQgetResult(s->admin))) {
+		if (rc == 0 && PQresultStatus(res) != PGRES_COMMAND_OK) {
+			rc = db_result_error(s->admin, res, "could not drop the scratch database", err);
+			err_hint(err, "drop it by hand: DROP DATABASE %s", s->name);
+		}
+		PQclear(res);
+	}
+	return rc;
+}
+
+/* A second connection made as c was (its parameters, password included), or NULL. */
+static PGconn *clone_conn(PGconn *c)
+{
+	PQconninfoOption *opts = PQconninfo(c);
+	const char **keys, **values;
+	size_t n = 0;
+	PGconn *clone;
+
+	if (!opts)
+		return NULL;
+	for (PQconninfoOption *o = opts; o->keyword; o++)
+		n++;
+	keys = xcalloc(n + 1, sizeof(*keys));
+	values = xcalloc(n + 1, sizeof(*values));
+	n = 0;
+	for (PQconninfoOption *o = opts; o->keyword; o++) {
+		if (o->val) {
+			keys[n] = o->keyword;
+			values[n++] = o->val;
+		}
+	}
+	clone = PQconnectdbParams(keys, values, 0);
+	free(keys);
+	free(values);
+	PQconninfoFree(opts);
+	if (PQstatus(clone) != CONNECTION_OK) {
+		PQfinish(clone);
+		return NULL;
+	}
+	return clone;
+}
+
+/* Keeps the first failure in err (-1), a later one in its hint. */
+static int keep_failure(struct pgs_error *err, int rc, struct pgs_error *e)
+{
+	if (rc == 0) {
+		*err = *e;
+	} else {
+		err_hint(err, "%s", e->message);
+		err_clear(e);
+	}
+	*e = (struct pgs_error)PGS_ERROR_INIT;
+	return -1;
+}
+
+/* Whether the admin connection of v[i] is shared with one of v[0..i) that drops a database too. */
+static bool shares_admin(struct scratch *const *v, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (v[j]->created && v[j]->name && v[j]->admin == v[i]->admin)
+			return true;
+	return false;
+}
+
+/* Whether one of v[0..i) sent its DROP on the admin connection of v[i] in this round. */
+static bool shares_admin_sent(struct scratch *const *v, const bool *sent, size_t i)
+{
+	for (size_t j = 0; j < i; j++)
+		if (sent[j] && v[j]->admin == v[i]->admin)
+			return true;
+	return false;
+}
+
+int scratch_close_all(struct scratch *const *v, size_t n, struct pgs_error *err)
+{
+	bool *done = xcalloc(n + 1, sizeof(*done)), *sent = xcalloc(n + 1, sizeof(*sent));
+	struct pgs_error e = PGS_ERROR_INIT;
+	bool pending = true;
+	int rc = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct scratch *s = v[i];
+
+		forget_cancel(s);
+		if (s->conn)
+			PQfinish(s->conn);
+		s->conn = NULL;
+		done[i] = !s->created || !s->name;
+		if (!done[i] && s->admin && shares_admin(v, i)) {
+			/* its own connection to the server (the target's is shared), so that the drops run at once */
+			PGconn *clone = clone_conn(s->admin);
+
+			if (clone) {
+				s->admin = clone;
+				s->admin_owned = true;
+			}
+		}
+	}
+	/* in rounds: the drops sharing a connection (a clone failed) one after the other */
+	while (pending) {
+		for (size_t i = 0; i < n; i++) {
+			sent[i] = false;
+			if (done[i] || shares_admin_sent(v, sent, i))
+				continue;
+			if (drop_send(v[i], &e) < 0) {
+				rc = keep_failure(err, rc, &e);
+				done[i] = true;
+			} else {
+				sent[i] = true;
+			}
+		}
+		pending = false;
+		for (size_t i = 0; i < n; i++) {
+			if (sent[i]) {
+				if (drop_wait(v[i], &e) < 0)
+					rc = keep_failure(err, rc, &e);
+				done[i] = true;
+			}
+			pending |= !done[i];
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct scratch *s = v[i];
+
+		if (s->admin && s->admin_owned)
+			PQfinish(s->admin);
+		release_slot(s);
+		free(s->name);
+		free(s->where);
+		memset(s, 0, sizeof(*s));
+	}
+	free(done);
+	free(sent);
 	return rc;
 }
 
 int scratch_close(struct scratch *s, struct pgs_error *err)
 {
-	PGcancel *c = cancel_handle;
-	int rc = 0;
-
-	cancel_handle = NULL;
-	if (c)
-		PQfreeCancel(c);
-	if (s->conn)
-		PQfinish(s->conn);
-	s->conn = NULL;
-	if (s->created && s->name)
-		rc = drop_database(s, err);
-	if (s->admin && s->admin_owned)
-		PQfinish(s->admin);
-	release_signals();
-	free(s->name);
-	free(s->where);
-	memset(s, 0, sizeof(*s));
-	return rc;
+	return scratch_close_all(&s, 1, err);
 }

@@ -10,11 +10,15 @@
  * or a signal.  Nothing else is ever emptied or dropped: a shadow that is
  * the target database itself is refused before anything is done to it.
  *
- * While a scratch is open, SIGINT and SIGTERM do not end pgshift: they set
- * a flag (scratch_interrupted) and cancel the statement running on the
- * scratch connection, so that the caller unwinds to scratch_close, which
- * drops the database and puts the previous handlers back.  The caller then
- * exits 130.  Never prints.
+ * Up to SCRATCH_MAX scratch databases may be open at once (new
+ * --from-schema fills two at the same time).  While one is open, SIGINT and
+ * SIGTERM do not end pgshift: they set a flag (scratch_interrupted) and
+ * cancel the statement running on every open scratch connection, so that
+ * the caller unwinds to scratch_close, which drops each database; the
+ * previous handlers are put back when the last one is closed.  The caller
+ * then exits 130.  scratch_open and scratch_close are called from one
+ * thread, the one the signals are delivered to (a thread that uses a
+ * scratch connection meanwhile blocks them: run/shadow.h).  Never prints.
  */
 #ifndef PGSHIFT_SCRATCH_H
 #define PGSHIFT_SCRATCH_H
@@ -24,6 +28,8 @@
 #include "db/conn.h"
 #include "db/url.h"
 #include "util/err.h"
+
+#define SCRATCH_MAX 4	/* scratch databases open at once */
 
 struct scratch_request {
 	PGconn *target_conn;		/* the target, connected: for the identity check, and to create on its server;
@@ -41,20 +47,33 @@ struct scratch {
 	bool created;		/* pgshift created it: scratch_close drops it */
 	PGconn *admin;		/* created: a connection to another database of its server, for the DROP */
 	bool admin_owned;	/* admin is ours to close (not the target's connection) */
+	int slot;		/* 1 + its place in the registry of open scratches (signals); 0: none */
 };
 
 /*
  * Opens a scratch database as described above; on failure s holds nothing
  * (a database created on the way is dropped again) and err says why, with
- * a hint (pgshift dev up, or --shadow-url) when there is no place for one.
+ * a hint (pgshift dev up, or --shadow-url) when there is no place for one,
+ * or when SCRATCH_MAX are open already.
  */
 int scratch_open(const struct scratch_request *r, struct scratch *s, struct pgs_error *err);
 /*
  * Closes the scratch connection and drops the database when pgshift created
- * it; restores the signal handlers.  Safe on a zeroed struct.  -1 with err
+ * it; restores the signal handlers when it was the last one open.  Safe on
+ * a zeroed struct.  -1 with err
  * when the drop failed (err names the database to drop by hand).
  */
 int scratch_close(struct scratch *s, struct pgs_error *err);
+/*
+ * Closes the n scratches v[] as scratch_close does each, the databases
+ * pgshift created dropped at the same time, each from its own connection
+ * to its server: DROP DATABASE makes the server sync every file written
+ * since the last checkpoint but those of the database it drops, so two
+ * dropped one after the other would have the second's files synced for
+ * nothing (seconds on a large schema).  -1 with err naming the first
+ * failure (a second one in its hint).
+ */
+int scratch_close_all(struct scratch *const *v, size_t n, struct pgs_error *err);
 /* True once SIGINT or SIGTERM came while a scratch was open. */
 bool scratch_interrupted(void);
 /*

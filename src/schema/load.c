@@ -657,6 +657,8 @@ struct loader {
 	unsigned int *post_oid;	/* by load index: the table of a sequence's OWNED BY */
 	size_t cap;
 	size_t first;		/* the first object read here (those before it were copied) */
+	const char **sent;	/* the queries sent in one pipeline, in the order run() takes their results */
+	size_t nsent, next;
 };
 
 static uint64_t slot_key(unsigned int cls, unsigned int oid)
@@ -713,18 +715,42 @@ static char *str_at(const PGresult *r, int row, int col)
 	return PQgetisnull(r, row, col) ? NULL : xstrdup(PQgetvalue(r, row, col));
 }
 
-static PGresult *run(struct loader *l, const char *sql, const char *what, struct pgs_error *err)
+/*
+ * The result of the next query of the pipeline (sql, which must be the one
+ * sent next: the handlers take them in the order load() sent them), and
+ * its end-of-query marker; status want, else NULL with err.
+ */
+static PGresult *next_result(struct loader *l, const char *sql, ExecStatusType want, const char *what,
+			     struct pgs_error *err)
 {
-	static const Oid types[3] = { 1009, 25, 1009 };	/* text[], text, text[] */
-	PGresult *r = PQexecParams(l->conn, sql, 3, types, l->params, NULL, NULL, 0);
+	PGresult *r, *end;
 
-	l->m->queries++;
-	if (PQresultStatus(r) != PGRES_TUPLES_OK) {
-		db_result_error(l->conn, r, what, err);
+	if (l->next >= l->nsent || l->sent[l->next] != sql)
+		xfatal("schema load: a query was taken out of the order it was sent in");
+	l->next++;
+	r = PQgetResult(l->conn);
+	end = r ? PQgetResult(l->conn) : NULL;
+	PQclear(end);
+	if (PQresultStatus(r) != want) {
+		db_result_error(l->conn, PQresultStatus(r) == PGRES_PIPELINE_ABORTED ? NULL : r, what, err);
 		PQclear(r);
 		return NULL;
 	}
 	return r;
+}
+
+static PGresult *run(struct loader *l, const char *sql, const char *what, struct pgs_error *err)
+{
+	return next_result(l, sql, PGRES_TUPLES_OK, what, err);
+}
+
+/* A command of the pipeline (BEGIN, SET, COMMIT): -1 with err when it failed. */
+static int run_command(struct loader *l, const char *sql, const char *what, struct pgs_error *err)
+{
+	PGresult *r = next_result(l, sql, PGRES_COMMAND_OK, what, err);
+
+	PQclear(r);
+	return r ? 0 : -1;
 }
 
 static void grow(struct loader *l)
@@ -1249,26 +1275,75 @@ static void copy_kept(struct loader *l, const struct schema_model *before, const
 	free(pos);
 }
 
-/*
- * Collations, range types, aggregates, extended statistics, publications
- * and default privileges (all: schema_load; else only what belongs to the
- * tables read again, and the publications, which may list them).
- */
-static int load_more_kinds(struct loader *l, bool all, struct pgs_error *err)
-{
-	bool v15 = l->m->server_version >= 150000;
+static const char q_begin[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
+/* an empty search_path makes the deparsers qualify every name */
+static const char q_search_path[] = "SET LOCAL search_path = ''";
+static const char q_commit[] = "COMMIT";
 
-	if (all && (load_objects(l, SCHEMA_KIND_COLLATION, q_collations, "could not read the collations", err) < 0 ||
-		    load_objects(l, SCHEMA_KIND_RANGE, q_ranges, "could not read the range types", err) < 0 ||
-		    load_objects(l, SCHEMA_KIND_AGGREGATE, q_aggregates, "could not read the aggregates", err) < 0 ||
-		    load_objects(l, SCHEMA_KIND_DEFAULT_ACL, q_default_acls, "could not read the default privileges",
-				 err) < 0))
-		return -1;
-	if (load_objects(l, SCHEMA_KIND_STATISTICS, q_statistics, "could not read the statistics objects", err) < 0 ||
-	    load_objects(l, SCHEMA_KIND_PUBLICATION, v15 ? q_publications : q_publications_14,
-			 "could not read the publications", err) < 0)
-		return -1;
-	return 0;
+/* The queries of the objects of each kind, in the order they are read. */
+struct obj_query {
+	bool all_only;		/* kinds that never belong to a table: read only by schema_load */
+	enum schema_kind kind;
+	const char *sql;
+	const char *what;
+};
+
+/*
+ * Sends, in pipeline mode and in the order load() takes their results,
+ * BEGIN (one snapshot for every query), the search path, the queries of
+ * objs (those of all_only with all), those of the handlers after them, and
+ * COMMIT, then a sync.  l->sent lists them; NULL when they could not be
+ * sent (the pipeline ended again).
+ */
+static void send_all(struct loader *l, bool all, const struct obj_query *objs, size_t nobjs)
+{
+	static const Oid types[3] = { 1009, 25, 1009 };	/* text[], text, text[] */
+	const char *after[] = { q_columns, q_type_parts, q_comments, q_privileges, q_column_privileges,
+				q_unmodelled, q_depends, q_commit };
+	size_t nafter = sizeof(after) / sizeof(*after);
+	bool ok;
+
+	l->sent = xcalloc(nobjs + nafter + 3, sizeof(*l->sent));
+	l->sent[l->nsent++] = q_begin;
+	l->sent[l->nsent++] = q_search_path;
+	for (size_t i = 0; i < nobjs; i++)
+		if (all || !objs[i].all_only)
+			l->sent[l->nsent++] = objs[i].sql;
+	/* the pieces of domains and composite types, and what is not modelled: only schema_load reads them */
+	for (size_t i = 0; i < nafter; i++)
+		if (all || (after[i] != q_type_parts && after[i] != q_unmodelled))
+			l->sent[l->nsent++] = after[i];
+	ok = PQenterPipelineMode(l->conn) == 1;
+	for (size_t i = 0; ok && i < l->nsent; i++) {
+		bool params = l->sent[i] != q_begin && l->sent[i] != q_search_path && l->sent[i] != q_commit;
+
+		ok = PQsendQueryParams(l->conn, l->sent[i], params ? 3 : 0, params ? types : NULL,
+				       params ? l->params : NULL, NULL, NULL, 0) == 1;
+	}
+	if (ok && PQpipelineSync(l->conn) == 1)
+		return;
+	PQexitPipelineMode(l->conn);
+	free(l->sent);
+	l->sent = NULL;
+	l->nsent = 0;
+}
+
+/* Takes what is left of the pipeline (after a failure: aborted queries) up to its sync, and leaves pipeline mode. */
+static void end_pipeline(PGconn *conn)
+{
+	PGresult *r;
+
+	while (PQpipelineStatus(conn) != PQ_PIPELINE_OFF && PQstatus(conn) == CONNECTION_OK) {
+		r = PQgetResult(conn);
+		if (r && PQresultStatus(r) == PGRES_PIPELINE_SYNC) {
+			PQclear(r);
+			PQexitPipelineMode(conn);
+			break;
+		}
+		PQclear(r);
+	}
+	if (PQstatus(conn) != CONNECTION_OK)
+		PQexitPipelineMode(conn);
 }
 
 /*
@@ -1284,6 +1359,31 @@ static int load(PGconn *conn, const struct schema_filter *f, const struct schema
 	struct pending *pend = NULL;
 	size_t npend = 0;
 	bool all = !before;
+	/* the kinds that never belong to a table are read only by schema_load (all_only) */
+	const struct obj_query objs[] = {
+		{ true, SCHEMA_KIND_SCHEMA, q_schemas, "could not read the schemas" },
+		{ true, SCHEMA_KIND_EXTENSION, q_extensions, "could not read the extensions" },
+		{ true, SCHEMA_KIND_ENUM, q_enums, "could not read the enum types" },
+		{ true, SCHEMA_KIND_DOMAIN, q_domains, "could not read the domains" },
+		{ true, SCHEMA_KIND_COMPOSITE, q_composites, "could not read the composite types" },
+		{ false, SCHEMA_KIND_SEQUENCE, q_sequences, "could not read the sequences" },
+		{ true, SCHEMA_KIND_FUNCTION, q_functions, "could not read the functions" },
+		{ false, SCHEMA_KIND_TABLE, q_tables, "could not read the tables" },
+		{ true, SCHEMA_KIND_VIEW, q_views, "could not read the views" },
+		{ false, SCHEMA_KIND_CONSTRAINT, q_constraints, "could not read the constraints" },
+		{ false, SCHEMA_KIND_INDEX, q_indexes, "could not read the indexes" },
+		{ false, SCHEMA_KIND_TRIGGER, PQserverVersion(conn) >= 130000 ? q_triggers : q_triggers_12,
+		  "could not read the triggers" },
+		{ false, SCHEMA_KIND_POLICY, q_policies, "could not read the policies" },
+		{ true, SCHEMA_KIND_COLLATION, q_collations, "could not read the collations" },
+		{ true, SCHEMA_KIND_RANGE, q_ranges, "could not read the range types" },
+		{ true, SCHEMA_KIND_AGGREGATE, q_aggregates, "could not read the aggregates" },
+		{ true, SCHEMA_KIND_DEFAULT_ACL, q_default_acls, "could not read the default privileges" },
+		/* extended statistics belong to tables; publications may list the tables read again */
+		{ false, SCHEMA_KIND_STATISTICS, q_statistics, "could not read the statistics objects" },
+		{ false, SCHEMA_KIND_PUBLICATION, PQserverVersion(conn) >= 150000 ? q_publications : q_publications_14,
+		  "could not read the publications" },
+	};
 	int rc = -1;
 
 	memset(m, 0, sizeof(*m));
@@ -1302,36 +1402,29 @@ static int load(PGconn *conn, const struct schema_filter *f, const struct schema
 	}
 	if (before)
 		copy_kept(&l, before, tables, ntables, &pend, &npend);
-	/* One snapshot for every query; an empty search_path makes the deparsers qualify every name. */
-	m->queries++;
-	if (db_exec(conn, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL search_path = ''",
-		    "could not start reading the schema", err) < 0)
-		goto out;
-	/* the kinds that never belong to a table are read only by schema_load */
-	if ((all && load_objects(&l, SCHEMA_KIND_SCHEMA, q_schemas, "could not read the schemas", err) < 0) ||
-	    (all && load_objects(&l, SCHEMA_KIND_EXTENSION, q_extensions, "could not read the extensions", err) < 0) ||
-	    (all && load_objects(&l, SCHEMA_KIND_ENUM, q_enums, "could not read the enum types", err) < 0) ||
-	    (all && load_objects(&l, SCHEMA_KIND_DOMAIN, q_domains, "could not read the domains", err) < 0) ||
-	    (all && load_objects(&l, SCHEMA_KIND_COMPOSITE, q_composites, "could not read the composite types", err) < 0) ||
-	    load_objects(&l, SCHEMA_KIND_SEQUENCE, q_sequences, "could not read the sequences", err) < 0 ||
-	    (all && load_objects(&l, SCHEMA_KIND_FUNCTION, q_functions, "could not read the functions", err) < 0) ||
-	    load_objects(&l, SCHEMA_KIND_TABLE, q_tables, "could not read the tables", err) < 0 ||
-	    (all && load_objects(&l, SCHEMA_KIND_VIEW, q_views, "could not read the views", err) < 0) ||
-	    load_objects(&l, SCHEMA_KIND_CONSTRAINT, q_constraints, "could not read the constraints", err) < 0 ||
-	    load_objects(&l, SCHEMA_KIND_INDEX, q_indexes, "could not read the indexes", err) < 0 ||
-	    load_objects(&l, SCHEMA_KIND_TRIGGER, m->server_version >= 130000 ? q_triggers : q_triggers_12,
-			 "could not read the triggers", err) < 0 ||
-	    load_objects(&l, SCHEMA_KIND_POLICY, q_policies, "could not read the policies", err) < 0 ||
-	    load_more_kinds(&l, all, err) < 0 ||
-	    load_columns(&l, err) < 0 || load_type_parts(&l, err) < 0 || load_comments(&l, err) < 0 || load_privileges(&l, err) < 0 ||
-	    load_column_privileges(&l, err) < 0 || load_unmodelled(&l, before, err) < 0 ||
-	    load_depends(&l, err) < 0) {
-		db_rollback(conn);
+	/*
+	 * Every query is sent at once (libpq's pipeline mode) and the results
+	 * taken in that order: one round trip instead of one per query, which
+	 * is most of the time of a read restricted to a few tables.
+	 */
+	send_all(&l, all, objs, sizeof(objs) / sizeof(*objs));
+	if (!l.sent) {
+		db_result_error(conn, NULL, "could not send the queries that read the schema", err);
 		goto out;
 	}
-	m->queries++;
-	if (db_exec(conn, "COMMIT", "could not finish reading the schema", err) < 0)
-		goto out;
+	if (run_command(&l, q_begin, "could not start reading the schema", err) < 0 ||
+	    run_command(&l, q_search_path, "could not start reading the schema", err) < 0)
+		goto fail;
+	for (size_t i = 0; i < sizeof(objs) / sizeof(*objs); i++)
+		if ((all || !objs[i].all_only) && load_objects(&l, objs[i].kind, objs[i].sql, objs[i].what, err) < 0)
+			goto fail;
+	if (load_columns(&l, err) < 0 || (all && load_type_parts(&l, err) < 0) || load_comments(&l, err) < 0 ||
+	    load_privileges(&l, err) < 0 || load_column_privileges(&l, err) < 0 ||
+	    load_unmodelled(&l, before, err) < 0 || load_depends(&l, err) < 0 ||
+	    run_command(&l, q_commit, "could not finish reading the schema", err) < 0)
+		goto fail;
+	end_pipeline(conn);
+	m->queries = (int)l.nsent - 1;	/* BEGIN and SET count as one statement, as they did in one round trip */
 	finish_objects(&l);
 	/* a copied object's edge to one read again: to it when it is still there (few of either) */
 	for (size_t i = 0; i < npend; i++)
@@ -1340,7 +1433,12 @@ static int load(PGconn *conn, const struct schema_filter *f, const struct schema
 				schema_depend(m, pend[i].from, j);
 	renumber(m);
 	rc = 0;
+	goto out;
+fail:
+	end_pipeline(conn);
+	db_rollback(conn);
 out:
+	free(l.sent);
 	for (size_t i = 0; i < l.cap; i++)
 		free(l.tail[i]);
 	free(l.tail);

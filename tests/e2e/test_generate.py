@@ -5,9 +5,12 @@ but the destructive change the case asks for), deployed with pgshift deploy (pg_
 schema.sql loaded into a fresh database, column order aside), and rolled back one at a time with pgshift
 rollback, the schema checked after each step against the migrations before it applied with psql."""
 import json
+import os
 import re
+import signal
 import subprocess
 
+from conftest import wait_for
 from test_diff import pg_dump_schema, scratch_dbs
 
 MIGRATIONS = [
@@ -294,3 +297,39 @@ def test_new_from_schema_says_what_it_does_not_compare(pg, db, project, pgshift,
     assert ("warning: not compared, pgshift does not model them (write them by hand): 1 event trigger (audit_ddl)"
             in r.stderr), r.stderr
     assert scratch_dbs(pg) == []
+
+
+SLEEP_IN_SCRATCH = ("DO $$ BEGIN IF current_database() LIKE 'pgshift\\_scratch\\_%' THEN PERFORM pg_sleep(60); END IF; "
+                    "END $$;\n")
+
+
+def test_new_from_schema_sigint_during_the_parallel_fills_drops_both_scratch_databases(pg, db, project, pgshift):
+    """The schema file and the migrations fill two scratch databases at the same time; Ctrl-C while both are
+    at work cancels both statements, drops both databases and writes nothing (exit 130)."""
+    project.add("users", MIGRATIONS[0][1] + SLEEP_IN_SCRATCH)
+    (project.path / "schema.sql").write_text(SCHEMA + SLEEP_IN_SCRATCH)
+    p = pgshift.spawn("new", "change", "--from-schema", "--url", db.url)
+    with pg.connect() as c:
+        wait_for(lambda: c.execute("SELECT count(*) FROM pg_stat_activity WHERE datname LIKE 'pgshift\\_scratch\\_%' "
+                                   "AND query LIKE '%pg_sleep%'").fetchone()[0] == 2, timeout=30)
+    os.kill(p.pid, signal.SIGINT)
+    r = p.wait(timeout=30)
+    assert r.returncode == 130, r
+    assert "interrupted" in r.stderr and r.stderr.count("was dropped") == 2, r.stderr
+    assert scratch_dbs(pg) == []
+    assert not list((project.path / "migrations").glob("*_change")), "nothing written"
+
+
+def test_new_from_schema_names_the_line_of_a_bad_statement_deep_in_a_large_schema_file(pg, db, project, pgshift):
+    """The schema file loads in transactions of some statements each (so that two large loads fit the lock
+    table): a statement that fails after several of them committed is still named by file and line."""
+    project.add("users", MIGRATIONS[0][1])
+    lines = [MIGRATIONS[0][1].strip()] + [f"CREATE TABLE t{i} (id bigint PRIMARY KEY, v text);" for i in range(450)]
+    lines.insert(321, "CREATE TABLE broken (id bigint REFERENCES no_such_table (id));")
+    (project.path / "schema.sql").write_text("\n".join(lines) + "\n")
+    r = pgshift.run_db("new", "change", "--from-schema")
+    assert r.returncode == 1, r
+    assert "schema.sql:322:" in r.stderr and 'relation "no_such_table" does not exist' in r.stderr, r.stderr
+    assert "statement 322 of 452" in r.stderr, r.stderr
+    assert scratch_dbs(pg) == []
+    assert not list((project.path / "migrations").glob("*_change")), "nothing written"

@@ -1,23 +1,23 @@
 /*
- * shadow: the command side of scratch databases (db/scratch.h): the
- * --shadow-url option and PGSHIFT_SHADOW_URL, the dev cluster, and the
- * passwords of both registered for redaction.  Used by drift and health
- * (and by the commands that diff against replayed migrations).
+ * shadow: picking and filling the scratch databases (db/scratch.h) of the
+ * engines: --shadow-url or PGSHIFT_SHADOW_URL, else the dev cluster, else
+ * the target's server, the passwords of each registered for redaction;
+ * the migrations or SQL files put into one; its model read, also on a
+ * second thread while the caller fills another.  Used by drift and health,
+ * diff, down and new --from-schema (run/generate.h).  Never prints.
  */
-#ifndef PGSHIFT_CMD_SHADOW_H
-#define PGSHIFT_CMD_SHADOW_H
+#ifndef PGSHIFT_RUN_SHADOW_H
+#define PGSHIFT_RUN_SHADOW_H
 
+#include <pthread.h>
 #include <stdbool.h>
 
-#include "cmd/common.h"
+#include "core/migset.h"
 #include "db/conn.h"
+#include "db/history.h"
 #include "db/scratch.h"
+#include "run/session.h"
 #include "schema/model.h"
-
-#define SHADOW_OPT(v) \
-	OPT_STRING(0, "shadow-url", (v), "URL", "a database pgshift may empty and replay into (default " \
-		   "$PGSHIFT_SHADOW_URL; else a temporary one on the dev cluster, or on the target's server when it " \
-		   "is local and the role may create databases)")
 
 /*
  * Opens a scratch database for the target (conn, t): the shadow URL
@@ -36,6 +36,8 @@ int shadow_open(const struct common_opts *c, const char *shadow_url, PGconn *con
  * became of the database.  Returns rc, or -1 with err.
  */
 int shadow_close(struct scratch *s, int rc, struct pgs_error *err);
+/* The same for the n scratches v[], dropped at the same time (scratch_close_all). */
+int shadow_close_all(struct scratch *const *v, size_t n, int rc, struct pgs_error *err);
 
 /* What a schema comes from (diff's --from and --to). */
 enum schema_source {
@@ -63,5 +65,28 @@ int shadow_fill_db(PGconn *conn, const struct shadow_fill *fill, struct pgs_erro
 int shadow_model(const struct common_opts *c, const char *shadow_url, PGconn *conn, const struct target *t,
 		 const struct shadow_fill *fill, const struct schema_filter *f, struct schema_model *m,
 		 struct pgs_error *err);
+
+/*
+ * A fill and model read of an open scratch running on a second thread
+ * while the caller works on another scratch (new --from-schema loads the
+ * schema file and replays the migrations at the same time).  The thread
+ * blocks SIGINT and SIGTERM, so that they reach the caller's thread, whose
+ * handler (db/scratch.h) cancels the statements of both.
+ */
+struct shadow_load {
+	const struct scratch *s;		/* the scratch filled, open (borrowed) */
+	const struct shadow_fill *fill;		/* borrowed until shadow_load_finish */
+	const struct schema_filter *f;
+	struct schema_model *m;			/* filled (initialised here; free it also after a failure) */
+	/* private */
+	struct pgs_error err;
+	int rc;
+	bool threaded;
+	pthread_t tid;
+};
+/* Starts l (s, fill, f, m set by the caller); runs it on the spot when no thread can be made. */
+void shadow_load_start(struct shadow_load *l);
+/* Waits for l: 0, or -1 with err (code 130 after a signal). */
+int shadow_load_finish(struct shadow_load *l, struct pgs_error *err);
 
 #endif

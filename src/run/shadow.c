@@ -1,8 +1,9 @@
 /*
  * shadow: picking the scratch database a command replays into.
  */
-#include "cmd/shadow.h"
+#include "run/shadow.h"
 
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,7 +11,6 @@
 #include "db/replay.h"
 #include "devdb/devdb.h"
 #include "util/exitcodes.h"
-#include "util/output.h"
 #include "util/secret.h"
 
 /* Resolves url as a target (TLS policy as the target's), registering its secrets. */
@@ -64,13 +64,17 @@ out:
 	return rc;
 }
 
-int shadow_close(struct scratch *s, int rc, struct pgs_error *err)
+int shadow_close_all(struct scratch *const *v, size_t n, int rc, struct pgs_error *err)
 {
 	struct pgs_error cerr = PGS_ERROR_INIT;
-	char *where = s->where ? xstrdup(s->where) : NULL;
-	bool created = s->created;
+	char **where = xcalloc(n + 1, sizeof(*where));
+	bool *created = xcalloc(n + 1, sizeof(*created));
 
-	if (scratch_close(s, &cerr) < 0) {
+	for (size_t i = 0; i < n; i++) {
+		where[i] = xstrdup(v[i]->where ? v[i]->where : "scratch database");
+		created[i] = v[i]->created;
+	}
+	if (scratch_close_all(v, n, &cerr) < 0) {
 		if (rc < 0) {
 			err_hint(err, "%s", cerr.message);
 			err_clear(&cerr);
@@ -79,14 +83,27 @@ int shadow_close(struct scratch *s, int rc, struct pgs_error *err)
 			rc = -1;
 		}
 	} else if (scratch_interrupted()) {
+		struct buf detail = BUF_INIT;
+
 		if (rc >= 0 || err->code != EXIT_INTERRUPTED)
 			err_set(err, EXIT_INTERRUPTED, "interrupted");
-		err_detail(err, created ? "the %s was dropped" : "the %s is left as it was (it is emptied before each use)",
-			   where ? where : "scratch database");
+		for (size_t i = 0; i < n; i++)
+			buf_addf(&detail, created[i] ? "%sthe %s was dropped" :
+				 "%sthe %s is left as it was (it is emptied before each use)", i ? "\n" : "", where[i]);
+		err_detail(err, "%s", detail.data);
+		buf_release(&detail);
 		rc = -1;
 	}
+	for (size_t i = 0; i < n; i++)
+		free(where[i]);
 	free(where);
+	free(created);
 	return rc;
+}
+
+int shadow_close(struct scratch *s, int rc, struct pgs_error *err)
+{
+	return shadow_close_all(&s, 1, rc, err);
 }
 
 enum schema_source shadow_source_kind(const char *src)
@@ -119,4 +136,44 @@ int shadow_model(const struct common_opts *c, const char *shadow_url, PGconn *co
 	if (rc == 0 && (rc = schema_load(s.conn, f, m, err)) < 0)
 		err_prefix(err, "reading the %s", s.where);
 	return shadow_close(&s, rc, err);
+}
+
+static void *load_thread(void *arg)
+{
+	struct shadow_load *l = arg;
+
+	l->rc = shadow_fill_db(l->s->conn, l->fill, &l->err);
+	if (l->rc == 0 && (l->rc = schema_load(l->s->conn, l->f, l->m, &l->err)) < 0)
+		err_prefix(&l->err, "reading the %s", l->s->where);
+	return NULL;
+}
+
+void shadow_load_start(struct shadow_load *l)
+{
+	sigset_t block, old;
+
+	memset(l->m, 0, sizeof(*l->m));
+	l->err = (struct pgs_error)PGS_ERROR_INIT;
+	l->rc = -1;
+	sigemptyset(&block);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGTERM);
+	/* the new thread starts with the signals blocked: they stay with the caller's thread */
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	l->threaded = pthread_create(&l->tid, NULL, load_thread, l) == 0;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (!l->threaded)
+		load_thread(l);
+}
+
+int shadow_load_finish(struct shadow_load *l, struct pgs_error *err)
+{
+	if (l->threaded)
+		pthread_join(l->tid, NULL);
+	l->threaded = false;
+	if (l->rc < 0) {
+		*err = l->err;
+		l->err = (struct pgs_error)PGS_ERROR_INIT;
+	}
+	return l->rc;
 }
