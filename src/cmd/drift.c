@@ -16,7 +16,6 @@
 #include "cmd/cmds.h"
 #include "cmd/common.h"
 #include "run/drift.h"
-#include "run/shadow.h"
 #include "util/exitcodes.h"
 #include "util/gha.h"
 #include "util/output.h"
@@ -277,7 +276,7 @@ int cmd_drift(int argc, char **argv)
 	f.schemas = schemas.items;
 	f.nschemas = (size_t)schemas.n;
 	f.history_schema = ss.ht.schema;
-	if (drift_compute(&ss, &(struct drift_scratch){ shadow_open, shadow_close, &c, shadow_url }, false, &f, &d, &err) < 0) {
+	if (drift_compute(&ss, &c, shadow_url, false, &f, &d, &err) < 0) {
 		rc = common_fail(&err);
 		goto out;
 	}

@@ -19,7 +19,6 @@
 #include "db/roles.h"
 #include "run/drift.h"
 #include "run/deploy.h"
-#include "run/shadow.h"
 #include "util/exitcodes.h"
 #include "util/output.h"
 
@@ -58,7 +57,7 @@ static bool check_drift(struct session *ss, const struct common_opts *c, const c
 		chk->detail = xstrdup("skipped: the history does not say what the schema should be (see the history check)");
 		return false;
 	}
-	r = drift_compute(ss, &(struct drift_scratch){ shadow_open, shadow_close, c, shadow_url }, true, &f, &d, &err);
+	r = drift_compute(ss, c, shadow_url, true, &f, &d, &err);
 	found = r > 0 && d.n > 0;
 
 	chk->ok = r == 0 || (r > 0 && d.n == 0);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "db/replay.h"
+#include "run/shadow.h"
 #include "schema/diff.h"
 
 struct collect {
@@ -40,8 +41,8 @@ static void collect(const struct schema_object *a, const struct schema_object *b
 	d->n++;
 }
 
-int drift_compute(struct session *ss, const struct drift_scratch *scratch, bool only_ready, const struct schema_filter *f,
-		  struct drift *d, struct pgs_error *err)
+int drift_compute(struct session *ss, const struct common_opts *c, const char *shadow_url, bool only_ready,
+		  const struct schema_filter *f, struct drift *d, struct pgs_error *err)
 {
 	struct scratch s;
 	const struct migration **migs = NULL;
@@ -53,7 +54,7 @@ int drift_compute(struct session *ss, const struct drift_scratch *scratch, bool 
 		free(migs);
 		return -1;
 	}
-	opened = scratch->open(scratch->c, scratch->shadow_url, ss->conn, &ss->t, only_ready, &s, err);
+	opened = shadow_open(c, shadow_url, ss->conn, &ss->t, only_ready, &s, err);
 	if (opened <= 0) {
 		free(migs);
 		return opened;
@@ -77,7 +78,7 @@ int drift_compute(struct session *ss, const struct drift_scratch *scratch, bool 
 	}
 	rc = 1;
 close:
-	rc = scratch->close(&s, rc, err);
+	rc = shadow_close(&s, rc, err);
 	if (rc > 0) {
 		struct collect col = { d, ss->ht.prisma ? deployments_schema(&ss->ht) : NULL };
 		schema_compare(&d->live, &d->replayed, collect, &col);

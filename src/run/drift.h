@@ -29,33 +29,16 @@ struct drift {
 };
 
 /*
- * Where the scratch database comes from: the caller's opener and closer
- * (the command's shadow: the --shadow-url option, PGSHIFT_SHADOW_URL, the
- * dev cluster), called as open(c, shadow_url, conn, t, only_ready, s, err)
- * with the session's connection and target: 1 when s is open, 0 when
- * only_ready and none is at hand (err unset), -1 with err; and
- * close(s, rc, err) after work that gave rc: it drops a created scratch and
- * returns rc, or -1 with err (code 130 after SIGINT or SIGTERM).
- */
-struct drift_scratch {
-	int (*open)(const struct common_opts *c, const char *shadow_url, PGconn *conn, const struct target *t,
-		    bool only_ready, struct scratch *s, struct pgs_error *err);
-	int (*close)(struct scratch *s, int rc, struct pgs_error *err);
-	const struct common_opts *c;
-	const char *shadow_url;
-};
-
-/*
  * Replays the applied migrations of the open session ss into a scratch
- * database (from scratch; only_ready: only one that is at hand, none
- * created on the target's server), reads both models with filter f, and
+ * database (run/shadow.h's shadow_open with c and shadow_url; only_ready:
+ * only one that is at hand, none created on the target's server), reads both models with filter f, and
  * fills d (free it with drift_free, also after a failure).  The scratch
  * database is dropped before it returns.  1: compared; 0: only_ready and
  * no scratch database to use; -1 with err (code 130 after SIGINT or
  * SIGTERM).
  */
-int drift_compute(struct session *ss, const struct drift_scratch *scratch, bool only_ready, const struct schema_filter *f,
-		  struct drift *d, struct pgs_error *err);
+int drift_compute(struct session *ss, const struct common_opts *c, const char *shadow_url, bool only_ready,
+		  const struct schema_filter *f, struct drift *d, struct pgs_error *err);
 void drift_free(struct drift *d);
 /*
  * Whether the history says what the schema should be: no failed, modified,
