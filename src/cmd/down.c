@@ -12,8 +12,7 @@
 #include "cmd/cmds.h"
 #include "cmd/common.h"
 #include "core/text.h"
-#include "run/shadow.h"
-#include "schema/diff.h"
+#include "run/generate.h"
 #include "util/exitcodes.h"
 #include "util/fsutil.h"
 #include "util/output.h"
@@ -54,36 +53,6 @@ static int check_free(const struct migration *m, const char *path, struct pgs_er
 			      "written again");
 	}
 	buf_release(&text);
-	return rc;
-}
-
-/* The SQL that takes the schema after migs[n - 1] back to the one before it, appended to out. */
-static int compute(const struct common_opts *c, const char *shadow_url, const struct history_table *ht,
-		   const struct migration *const *migs, size_t n, struct buf *out, struct pgs_error *err)
-{
-	struct target t = { 0 };
-	PGconn *conn = common_connect_if_configured(c, &t, err);
-	struct schema_filter f = { .history_schema = ht->schema };
-	struct schema_model before = { 0 }, after = { 0 };
-	struct shadow_fill fill = { NULL, ht, migs, n - 1 };
-	struct scratch s = { 0 };
-	int rc = -1;
-
-	if (!conn && err->message)
-		goto out;
-	if (shadow_open(c, shadow_url, conn, conn ? &t : NULL, false, &s, err) < 0)
-		goto out;
-	if (shadow_fill_db(s.conn, &fill, err) == 0 && schema_load(s.conn, &f, &before, err) == 0) {
-		fill = (struct shadow_fill){ NULL, ht, migs + n - 1, 1 };
-		if (shadow_fill_db(s.conn, &fill, err) == 0 && schema_load(s.conn, &f, &after, err) == 0)
-			rc = schema_down_sql(&after, &before, out, err);
-	}
-	rc = shadow_close(&s, rc, err);
-out:
-	schema_model_free(&before);
-	schema_model_free(&after);
-	db_close(conn);
-	target_free(&t);
 	return rc;
 }
 
@@ -131,7 +100,7 @@ int cmd_down(int argc, char **argv)
 		k++;
 	}
 	migs[k++] = m;
-	n = compute(&c, shadow_url, &ht, migs, k, &sql, &err);
+	n = generate_down(&c, shadow_url, &ht, migs, k, &sql, &err);
 	if (n < 0)
 		goto fail;
 	if (n == 0) {

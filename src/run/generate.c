@@ -10,6 +10,7 @@
 #include "db/reset.h"
 #include "db/replay.h"
 #include "run/shadow.h"
+#include "schema/diff.h"
 #include "util/exitcodes.h"
 
 /* Adds name to the set v[0..*n) (names borrowed). */
@@ -257,4 +258,34 @@ void generate_free(struct generated *g)
 	buf_release(&g->left_names);
 	diff_plan_free(&g->plan);
 	memset(g, 0, sizeof(*g));
+}
+
+/* pgshift down NAME: the migrations up to migs[n - 1] replayed in a scratch, read before and after the last. */
+int generate_down(const struct common_opts *c, const char *shadow_url, const struct history_table *ht,
+		  const struct migration *const *migs, size_t n, struct buf *out, struct pgs_error *err)
+{
+	struct target t = { 0 };
+	PGconn *conn = common_connect_if_configured(c, &t, err);
+	struct schema_filter f = { .history_schema = ht->schema };
+	struct schema_model before = { 0 }, after = { 0 };
+	struct shadow_fill fill = { NULL, ht, migs, n - 1 };
+	struct scratch s = { 0 };
+	int rc = -1;
+
+	if (!conn && err->message)
+		goto out;
+	if (shadow_open(c, shadow_url, conn, conn ? &t : NULL, false, &s, err) < 0)
+		goto out;
+	if (shadow_fill_db(s.conn, &fill, err) == 0 && schema_load(s.conn, &f, &before, err) == 0) {
+		fill = (struct shadow_fill){ NULL, ht, migs + n - 1, 1 };
+		if (shadow_fill_db(s.conn, &fill, err) == 0 && schema_load(s.conn, &f, &after, err) == 0)
+			rc = schema_down_sql(&after, &before, out, err);
+	}
+	rc = shadow_close(&s, rc, err);
+out:
+	schema_model_free(&before);
+	schema_model_free(&after);
+	db_close(conn);
+	target_free(&t);
+	return rc;
 }

@@ -60,4 +60,15 @@ struct generated {
 int generate_from_schema(const struct generate_request *r, struct generated *g, struct pgs_error *err);
 void generate_free(struct generated *g);
 
+/*
+ * The engine of `pgshift down NAME`: the SQL that takes the schema after
+ * migs[n - 1] back to the one before it (schema_down_sql), appended to
+ * out.  migs[0..n-1) are replayed into a scratch database (run/shadow.h,
+ * from c and shadow_url; the target, when one is configured, only says
+ * where a scratch may be created), read, then migs[n - 1] and read again.
+ * Returns the number of statements, or -1 with err.
+ */
+int generate_down(const struct common_opts *c, const char *shadow_url, const struct history_table *ht,
+		  const struct migration *const *migs, size_t n, struct buf *out, struct pgs_error *err);
+
 #endif
