@@ -425,7 +425,11 @@ static char *default_acl_delta(const struct schema_object *o, const char *a, con
 
 /* ---- tables ---- */
 
-/* The table's CREATE without its column list and its row level security lines (new string). */
+/*
+ * The table's CREATE without its column list and the ALTER TABLE lines
+ * after it (row level security, replica identity, column settings: what
+ * alter_table sets in place) (new string).
+ */
 static char *table_shape(const struct schema_object *o)
 {
 	struct buf cols = BUF_INIT, b = BUF_INIT;
@@ -444,7 +448,7 @@ static char *table_shape(const struct schema_object *o)
 	for (const char *q = s; *q;) {
 		const char *e = strchr(q, '\n');
 		size_t n = e ? (size_t)(e - q + 1) : strlen(q);
-		if (!strstr(q, " ROW LEVEL SECURITY;") || (e && strstr(q, " ROW LEVEL SECURITY;") > e))
+		if (q == s || strncmp(q, "ALTER TABLE ", 12))
 			buf_add(&b, q, n);
 		q += n;
 	}
@@ -614,6 +618,36 @@ static void set_not_null(struct planner *pl, const struct schema_object *t, cons
 	free(check);
 }
 
+/*
+ * Storage, compression and statistics target of column n of table t, where
+ * it was o (NULL: a new column, all defaults); retyped: ALTER COLUMN TYPE
+ * has just set storage and compression back to the new type's defaults.
+ * SHARE UPDATE EXCLUSIVE for the statistics target, ACCESS EXCLUSIVE for
+ * the others; neither rewrites the table.
+ */
+static void column_settings(struct planner *pl, const struct schema_object *t, const struct schema_part *o,
+			    const struct schema_part *n, bool retyped)
+{
+	const char *storage = o && !retyped ? o->storage : NULL, *compression = o && !retyped ? o->compression : NULL;
+	struct diff_stmt *s;
+
+	if (!same(storage, n->storage))
+		alter_stmt(pl, &pl->run[1], t, "alter",
+			   xasprintf("ALTER TABLE %s ALTER COLUMN %s SET STORAGE %s;\n", t->qname, n->name,
+				     n->storage ? n->storage : n->type_storage));
+	if (!same(compression, n->compression))
+		alter_stmt(pl, &pl->run[1], t, "alter",
+			   xasprintf("ALTER TABLE %s ALTER COLUMN %s SET COMPRESSION %s;\n", t->qname, n->name,
+				     n->compression ? n->compression : "DEFAULT"));
+	if ((o ? o->stattarget : -1) != n->stattarget) {
+		s = add(&pl->run[1], t, "alter", true,
+			xasprintf("ALTER TABLE %s ALTER COLUMN %s SET STATISTICS %d;\n", t->qname, n->name, n->stattarget));
+		s->lock = "SHARE UPDATE EXCLUSIVE";
+		if (existing(pl, t->qname))
+			s->table = xstrdup(t->qname);
+	}
+}
+
 static void add_column(struct planner *pl, const struct schema_object *t, const struct schema_part *c)
 {
 	struct diff_stmt *s = alter_stmt(pl, &pl->run[1], t, "alter",
@@ -626,6 +660,7 @@ static void add_column(struct planner *pl, const struct schema_object *t, const 
 	if (c->not_null && !c->default_expr && !c->identity && !c->generated)
 		add_comment(s, "NOT NULL without a default: fails if %s has rows (add it nullable and backfill first)",
 			    t->qname);
+	column_settings(pl, t, NULL, c, false);
 }
 
 static void drop_column(struct planner *pl, const struct schema_object *t, const struct schema_part *c, bool hint)
@@ -744,6 +779,7 @@ static void alter_column(struct planner *pl, const struct schema_object *t, cons
 	if (ident_add)
 		alter_stmt(pl, p, t, "alter", xasprintf("ALTER TABLE %s ALTER COLUMN %s ADD%s;\n", t->qname, o->name,
 							 n->identity));
+	column_settings(pl, t, o, n, type_changed);
 }
 
 static bool has_rls(const char *sql, const char *what)
@@ -932,6 +968,35 @@ static void restore_rebuilt_defaults(struct planner *pl, const struct schema_obj
 	}
 }
 
+/* The REPLICA IDENTITY FULL or NOTHING line of a table's create_sql (its length in *n), or NULL. */
+static const char *replica_line(const struct schema_object *o, size_t *n)
+{
+	const char *at = strstr(o->create_sql, " REPLICA IDENTITY ");
+	const char *start = at;
+
+	if (!at)
+		return NULL;
+	while (start > o->create_sql && start[-1] != '\n')
+		start--;
+	*n = strcspn(start, "\n");
+	return start;
+}
+
+/*
+ * A table's replica identity FULL or NOTHING set, or taken back to the
+ * default (unless a USING INDEX, the post SQL, sets it after).
+ */
+static void replica_identity(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
+{
+	size_t na = 0, nb = 0;
+	const char *a = replica_line(o, &na), *b = replica_line(t, &nb);
+
+	if (b && !(a && na == nb && !memcmp(a, b, nb)))
+		alter_stmt(pl, &pl->run[1], t, "alter", xasprintf("%.*s\n", (int)nb, b));
+	else if (!b && (a || (o->post_sql && !same(o->post_sql, t->post_sql))) && !t->post_sql)
+		alter_stmt(pl, &pl->run[1], t, "alter", xasprintf("ALTER TABLE %s REPLICA IDENTITY DEFAULT;\n", t->qname));
+}
+
 static void alter_table(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
 {
 	static const char *const rls[][2] = { { "ENABLE", "DISABLE" }, { "FORCE", "NO FORCE" } };
@@ -957,6 +1022,8 @@ static void alter_table(struct planner *pl, const struct schema_object *o, const
 						    t->qname);
 			} else if (strcmp(c->sql, t->parts[k].sql)) {
 				alter_column(pl, t, c, &t->parts[k]);
+			} else {
+				column_settings(pl, t, c, &t->parts[k], false);
 			}
 		}
 	}
@@ -966,6 +1033,7 @@ static void alter_table(struct planner *pl, const struct schema_object *o, const
 			alter_stmt(pl, &pl->run[1], t, "alter",
 				   xasprintf("ALTER TABLE %s %s ROW LEVEL SECURITY;\n", t->qname, rls[i][is ? 0 : 1]));
 	}
+	replica_identity(pl, o, t);
 }
 
 /* ---- enums ---- */
@@ -1881,7 +1949,7 @@ static void alter_object(struct planner *pl, const struct schema_object *o, cons
 			break;
 		}
 	}
-	if (!same(o->post_sql, t->post_sql) && !t->post_sql)
+	if (!same(o->post_sql, t->post_sql) && !t->post_sql && t->kind == SCHEMA_KIND_SEQUENCE)
 		add(p, t, "alter", true, xasprintf("ALTER SEQUENCE %s OWNED BY NONE;\n", t->qname));
 	if (t->kind == SCHEMA_KIND_TABLE)
 		kept_comments = comments_of_kept_columns(pl, pl->t2f[t - pl->to->objects]);
@@ -2001,8 +2069,14 @@ int schema_diff_plan(const struct schema_model *from, const struct schema_model 
 		if (j >= to->n) {
 			const struct schema_object *t = &to->objects[j - to->n];
 			size_t i = pl.t2f[j - to->n];
-			if (pl.ts[j - to->n] == T_CREATE || !same(from->objects[i].post_sql, t->post_sql))
-				add(&pl.run[1], t, "alter", true, xstrdup(t->post_sql));
+			/* a replica identity index made again (or replaced) is named again */
+			if (pl.ts[j - to->n] == T_CREATE || !same(from->objects[i].post_sql, t->post_sql) ||
+			    (t->kind == SCHEMA_KIND_TABLE && pl.ts[t->post_dep] != T_KEEP))
+			{
+				struct diff_stmt *s = add(&pl.run[1], t, "alter", true, xstrdup(t->post_sql));
+				if (t->kind == SCHEMA_KIND_TABLE)
+					locks(&pl, s, t->qname, ALTER_LOCK);
+			}
 			continue;
 		}
 		if (pl.ts[j] == T_CREATE)
