@@ -470,6 +470,59 @@ struct table_head {
 	char *canon;
 };
 
+/* The length of a list of quoted qualified names up to its closing ")" (quotes skipped). */
+static size_t name_list_len(const char *p)
+{
+	size_t n = 0;
+
+	while (p[n] && p[n] != ')') {
+		if (p[n] == '"')
+			for (n++; p[n] && !(p[n] == '"' && p[n + 1] != '"'); n += p[n] == '"' ? 2 : 1)
+				;
+		if (p[n])
+			n++;
+	}
+	return n;
+}
+
+/*
+ * The parents of an inheritance child in INHERITS order, quoted qualified
+ * (a new array of *n new strings; NULL and 0 for any other table).
+ */
+static char **table_parents(const struct schema_object *o, size_t *n)
+{
+	const char *at = o->kind == SCHEMA_KIND_TABLE && !o->partition ? strstr(o->create_sql, ") INHERITS (") : NULL;
+	const char *p, *end;
+	char **v = NULL;
+
+	*n = 0;
+	if (!at)
+		return NULL;
+	p = at + 12;
+	end = p + name_list_len(p);
+	while (p < end) {
+		size_t k = 0;
+		while (p + k < end && !(p[k] == ',' && p[k + 1] == ' ')) {
+			if (p[k] == '"')
+				for (k++; p + k < end && !(p[k] == '"' && p[k + 1] != '"'); k += p[k] == '"' ? 2 : 1)
+					;
+			if (p + k < end)
+				k++;
+		}
+		v = xrealloc(v, (*n + 1) * sizeof(*v));
+		v[(*n)++] = xstrndup(p, k);
+		p += k + (p + k < end ? 2 : 0);
+	}
+	return v;
+}
+
+static void free_names(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 static char *cut(char *line, const char *at, size_t len)
 {
 	memmove((char *)at, at + len, strlen(at + len) + 1);
@@ -487,6 +540,11 @@ static void table_head(const struct schema_object *o, struct table_head *h)
 	if (!strncmp(line, "CREATE UNLOGGED TABLE ", 22)) {
 		h->unlogged = true;
 		cut(line, line + 7, 9);
+		n = strlen(line);
+	}
+	if (!o->partition && (at = strstr(line, " INHERITS ("))) {
+		/* ALTER TABLE ... INHERIT / NO INHERIT change it (inherit_alter) */
+		cut(line, at, 11 + name_list_len(at + 11) + 1);
 		n = strlen(line);
 	}
 	at = n > 2 && !strcmp(line + n - 2, ");") ? strstr(line, " WITH (") : NULL;
@@ -968,6 +1026,276 @@ static void restore_rebuilt_defaults(struct planner *pl, const struct schema_obj
 	}
 }
 
+/* ---- inheritance ---- */
+
+/* Column name (quoted) of table o of m: its own or one a parent gives it (recursively), or NULL. */
+static const struct schema_part *table_column(const struct schema_model *m, const struct schema_object *o,
+					     const char *name, int depth)
+{
+	const struct schema_part *c = find_part(o, name);
+	char **par;
+	size_t np;
+
+	if (c || depth > 32)
+		return c;
+	par = table_parents(o, &np);
+	for (size_t i = 0; i < np && !c; i++) {
+		size_t x = relation_index(m, par[i]);
+		if (x != SCHEMA_NONE)
+			c = table_column(m, &m->objects[x], name, depth + 1);
+	}
+	free_names(par, np);
+	return c;
+}
+
+/* The check constraint named name (quoted) of table o of m, or NULL. */
+static const struct schema_object *own_check(const struct schema_model *m, const struct schema_object *o,
+					     const char *name)
+{
+	char *key = xasprintf("constraint %s.%s", o->qname, name);
+	const struct schema_object *c = schema_find(m, key);
+
+	free(key);
+	return c && c->subkind == 'c' ? c : NULL;
+}
+
+/* The check named name that table o of m inherits from a parent (recursively), or NULL. */
+static const struct schema_object *inherited_check(const struct schema_model *m, const struct schema_object *o,
+						   const char *name, int depth)
+{
+	const struct schema_object *c = NULL;
+	char **par;
+	size_t np;
+
+	if (depth > 32)
+		return NULL;
+	par = table_parents(o, &np);
+	for (size_t i = 0; i < np && !c; i++) {
+		size_t x = relation_index(m, par[i]);
+		if (x != SCHEMA_NONE && !(c = own_check(m, &m->objects[x], name)))
+			c = inherited_check(m, &m->objects[x], name, depth + 1);
+	}
+	free_names(par, np);
+	return c;
+}
+
+/* Whether from's table qname is dropped or made again: run 1 detaches its children first. */
+static bool parent_goes(const struct planner *pl, const char *qname)
+{
+	size_t i = relation_index(pl->from, qname);
+
+	return i != SCHEMA_NONE && (pl->fs[i] == F_DROP || pl->fs[i] == F_RECREATE);
+}
+
+/*
+ * The parents of from's child o (*pf, *nf) and of to's t (*pt, *nt; t
+ * NULL: none); returns how many stay attached: the common prefix of t's
+ * and of o's that run 1 does not detach (INHERIT appends, so a parent
+ * after one that goes is detached and attached again).
+ */
+static size_t attached(const struct planner *pl, const struct schema_object *o, const struct schema_object *t,
+		       char ***pf, size_t *nf, char ***pt, size_t *nt)
+{
+	size_t k = 0;
+
+	*pf = table_parents(o, nf);
+	*pt = t ? table_parents(t, nt) : NULL;
+	if (!t)
+		*nt = 0;
+	for (size_t i = 0; i < *nf; i++) {
+		if (parent_goes(pl, (*pf)[i]))
+			continue;
+		if (k >= *nt || strcmp((*pf)[i], (*pt)[k]))
+			break;
+		k++;
+	}
+	return k;
+}
+
+/*
+ * Run 1, at kept child o's turn (before its parents): NO INHERIT from each
+ * parent that is dropped or made again (PostgreSQL refuses to drop a
+ * parent under its children); the child keeps its rows and its columns.
+ */
+static void detach_from_going_parents(struct planner *pl, const struct schema_object *o)
+{
+	size_t np;
+	char **par = table_parents(o, &np);
+
+	for (size_t i = 0; i < np; i++) {
+		struct diff_stmt *s;
+		if (!parent_goes(pl, par[i]))
+			continue;
+		s = alter_stmt(pl, &pl->run[0], o, "alter", xasprintf("ALTER TABLE %s NO INHERIT %s;\n", o->qname, par[i]));
+		add_comment(s, "%s goes or is made again: %s leaves it first, its rows kept", par[i], o->qname);
+	}
+	free_names(par, np);
+}
+
+/*
+ * Columns that from's table p gives (its own and its parents', recursively)
+ * appended to *v (*n of them; pointers into the model).
+ */
+static void given_columns(const struct schema_model *m, const struct schema_object *p,
+			  const struct schema_part ***v, size_t *n, int depth)
+{
+	char **par;
+	size_t np;
+
+	if (depth > 32)
+		return;
+	for (size_t k = 0; k < p->nparts; k++) {
+		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+		(*v)[(*n)++] = &p->parts[k];
+	}
+	par = table_parents(p, &np);
+	for (size_t i = 0; i < np; i++) {
+		size_t x = relation_index(m, par[i]);
+		if (x != SCHEMA_NONE)
+			given_columns(m, &m->objects[x], v, n, depth + 1);
+	}
+	free_names(par, np);
+}
+
+/* The check constraints of to's table p and its parents appended to *v (recursively). */
+static void given_checks(const struct schema_model *m, const struct schema_object *p, const struct schema_object ***v,
+			 size_t *n, int depth)
+{
+	size_t plen = strlen(p->qname);
+	char **par;
+	size_t np;
+
+	if (depth > 32)
+		return;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct schema_object *c = &m->objects[i];
+		if (c->kind != SCHEMA_KIND_CONSTRAINT || c->subkind != 'c' || !c->table || strcmp(c->table, p->qname) ||
+		    strstr(c->create_sql, " NO INHERIT") || strncmp(c->qname, p->qname, plen))
+			continue;
+		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+		(*v)[(*n)++] = c;
+	}
+	par = table_parents(p, &np);
+	for (size_t i = 0; i < np; i++) {
+		size_t x = relation_index(m, par[i]);
+		if (x != SCHEMA_NONE)
+			given_checks(m, &m->objects[x], v, n, depth + 1);
+	}
+	free_names(par, np);
+}
+
+/*
+ * Run 2, at the start of alter_table: NO INHERIT from the parents o has
+ * and t (at that place) has not; the columns only such a parent gave that
+ * t has not are then dropped (NO INHERIT leaves them in the child).  A
+ * check such a parent gave stays in the child (NO INHERIT leaves it as the
+ * child's own): one that t declares itself is not created again.
+ */
+static void inherit_detach(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
+{
+	char **pf, **pt;
+	size_t nf, nt, k = attached(pl, o, t, &pf, &nf, &pt, &nt), kept = 0;
+	const struct schema_part **cols = NULL;
+	const struct schema_object **checks = NULL;
+	size_t ncols = 0, nchecks = 0;
+
+	for (size_t i = 0; i < nf; i++) {
+		size_t x = relation_index(pl->from, pf[i]);
+		if (!parent_goes(pl, pf[i]) && kept++ >= k)
+			alter_stmt(pl, &pl->run[1], t, "alter", xasprintf("ALTER TABLE %s NO INHERIT %s;\n", t->qname, pf[i]));
+		else if (!parent_goes(pl, pf[i]))
+			continue;
+		if (x != SCHEMA_NONE)
+			given_columns(pl->from, &pl->from->objects[x], &cols, &ncols, 0);
+		if (x != SCHEMA_NONE)
+			given_checks(pl->from, &pl->from->objects[x], &checks, &nchecks, 0);
+	}
+	for (size_t i = 0; i < ncols; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !strcmp(cols[j]->name, cols[i]->name);
+		if (!seen && !find_part(o, cols[i]->name) && !table_column(pl->to, t, cols[i]->name, 0))
+			drop_column(pl, t, cols[i], false);
+	}
+	for (size_t i = 0; i < pl->to->n; i++) {
+		const struct schema_object *c = &pl->to->objects[i];
+		if (pl->ts[i] == T_CREATE && c->kind == SCHEMA_KIND_CONSTRAINT && c->table && !strcmp(c->table, t->qname) &&
+		    pl->t2f[i] == SCHEMA_NONE)
+			for (size_t j = 0; j < nchecks; j++)
+				if (!strcmp(local_name(checks[j]), local_name(c)))
+					pl->ts[i] = T_KEEP;
+	}
+	for (size_t j = 0; j < nchecks; j++) {
+		const char *name = local_name(checks[j]);
+		bool seen = false;
+		for (size_t i = 0; i < j && !seen; i++)
+			seen = !strcmp(local_name(checks[i]), name);
+		if (!seen && !own_check(pl->to, t, name) && !inherited_check(pl->to, t, name, 0))
+			alter_stmt(pl, &pl->run[1], t, "drop",
+				   xasprintf("ALTER TABLE %s DROP CONSTRAINT %s;\n", t->qname, name));
+	}
+	free(cols);
+	free(checks);
+	free_names(pf, nf);
+	free_names(pt, nt);
+}
+
+/*
+ * Run 2, at the end of alter_table (or of a kept child whose parent was
+ * made again): INHERIT each parent t has past those that stayed attached,
+ * after adding the columns and check constraints it needs that the child
+ * lacks (PostgreSQL requires them); a check t declares itself is then not
+ * created again.
+ */
+static void inherit_attach(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
+{
+	char **pf, **pt;
+	size_t nf, nt, k = attached(pl, o, t, &pf, &nf, &pt, &nt);
+
+	for (size_t i = k; i < nt; i++) {
+		size_t x = relation_index(pl->to, pt[i]);
+		const struct schema_part **cols = NULL;
+		const struct schema_object **checks = NULL;
+		size_t ncols = 0, nchecks = 0;
+		struct diff_stmt *s;
+
+		if (x != SCHEMA_NONE) {
+			given_columns(pl->to, &pl->to->objects[x], &cols, &ncols, 0);
+			given_checks(pl->to, &pl->to->objects[x], &checks, &nchecks, 0);
+		}
+		for (size_t c = 0; c < ncols; c++) {
+			bool seen = false;
+			for (size_t j = 0; j < c && !seen; j++)
+				seen = !strcmp(cols[j]->name, cols[c]->name);
+			if (seen || table_column(pl->from, o, cols[c]->name, 0) || find_part(t, cols[c]->name))
+				continue;
+			s = alter_stmt(pl, &pl->run[1], t, "alter",
+				       xasprintf("ALTER TABLE %s ADD COLUMN %s %s%s%s;\n", t->qname, cols[c]->name, cols[c]->type,
+						 cols[c]->collation ? cols[c]->collation : "", cols[c]->not_null ? " NOT NULL" : ""));
+			add_comment(s, "%s needs column %s before %s inherits it", pt[i], cols[c]->name, t->qname);
+		}
+		for (size_t c = 0; c < nchecks; c++) {
+			const char *name = local_name(checks[c]), *def = strstr(checks[c]->create_sql, " ADD CONSTRAINT ");
+			char *key = xasprintf("constraint %s.%s", t->qname, name);
+			size_t own = schema_index(pl->to, key);
+			free(key);
+			if (own_check(pl->from, o, name) || inherited_check(pl->from, o, name, 0) || !def)
+				continue;
+			if (own != SCHEMA_NONE)
+				pl->ts[own] = T_KEEP;
+			s = alter_stmt(pl, &pl->run[1], t, "alter",
+				       xasprintf("ALTER TABLE %s%s", t->qname, def));
+			add_comment(s, "%s needs check %s before %s inherits it", pt[i], name, t->qname);
+		}
+		s = alter_stmt(pl, &pl->run[1], t, "alter", xasprintf("ALTER TABLE %s INHERIT %s;\n", t->qname, pt[i]));
+		add_comment(s, "%s now inherits %s: its rows are kept (and show in queries on %s)", t->qname, pt[i], pt[i]);
+		free(cols);
+		free(checks);
+	}
+	free_names(pf, nf);
+	free_names(pt, nt);
+}
+
 /* The REPLICA IDENTITY FULL or NOTHING line of a table's create_sql (its length in *n), or NULL. */
 static const char *replica_line(const struct schema_object *o, size_t *n)
 {
@@ -1004,15 +1332,19 @@ static void alter_table(struct planner *pl, const struct schema_object *o, const
 
 	alter_head(pl, o, t);
 	if (!o->partition) {
+		inherit_detach(pl, o, t);
+		/* a column a parent gives is there (or stays) without a statement of its own */
 		for (size_t k = 0; k < t->nparts; k++)
-			added |= !find_part(o, t->parts[k].name);
+			added |= !table_column(pl->from, o, t->parts[k].name, 0);
 		for (size_t k = 0; k < o->nparts; k++)
-			dropped |= !find_part(t, o->parts[k].name);
+			dropped |= !table_column(pl->to, t, o->parts[k].name, 0);
 		for (size_t k = 0; k < o->nparts; k++)
-			if (!find_part(t, o->parts[k].name))
+			if (!table_column(pl->to, t, o->parts[k].name, 0))
 				drop_column(pl, t, &o->parts[k], added);
 		for (size_t k = 0; k < t->nparts; k++) {
 			const struct schema_part *c = find_part(o, t->parts[k].name);
+			if (!c && table_column(pl->from, o, t->parts[k].name, 0))
+				continue;
 			if (!c) {
 				add_column(pl, t, &t->parts[k]);
 				if (dropped)
@@ -1034,6 +1366,8 @@ static void alter_table(struct planner *pl, const struct schema_object *o, const
 				   xasprintf("ALTER TABLE %s %s ROW LEVEL SECURITY;\n", t->qname, rls[i][is ? 0 : 1]));
 	}
 	replica_identity(pl, o, t);
+	if (!o->partition)
+		inherit_attach(pl, o, t);
 }
 
 /* ---- enums ---- */
@@ -1839,7 +2173,7 @@ static void classify(struct planner *pl)
 			size_t x = o->deps[d];
 			bool gone = pl->fs[x] == F_RECREATE || (pl->fs[x] == F_DROP && o->kind != SCHEMA_KIND_TABLE);
 			bool table_dep = f->objects[x].kind == SCHEMA_KIND_TABLE;
-			if ((gone && (cascades_to(o->kind) || (table_dep && (o->partition || inherits(o))))) ||
+			if ((gone && (cascades_to(o->kind) || (table_dep && o->partition))) ||
 			    (pl->fs[x] == F_TYPE_RECREATE && o->kind != SCHEMA_KIND_TABLE && o->kind != SCHEMA_KIND_SEQUENCE) ||
 			    (table_dep && pl->columns_changed[x] && uses_columns(o))) {
 				pl->fs[i] = F_RECREATE;
@@ -1850,6 +2184,21 @@ static void classify(struct planner *pl)
 			pl->fs[i] = F_RECREATE;
 	}
 	free(order);
+	/*
+	 * A check of a child that INHERIT merged with its parent's: PostgreSQL
+	 * refuses to drop it; it stays as the parent's (inherit_attach), or is
+	 * dropped once the parent is detached (inherit_detach).
+	 */
+	for (size_t i = 0; i < f->n; i++) {
+		const struct schema_object *o = &f->objects[i];
+		size_t x = pl->fs[i] == F_DROP && o->kind == SCHEMA_KIND_CONSTRAINT && o->subkind == 'c' && o->table
+				   ? relation_index(t, o->table) : SCHEMA_NONE;
+		size_t y = x != SCHEMA_NONE ? relation_index(f, o->table) : SCHEMA_NONE;
+		if (x != SCHEMA_NONE && !t->objects[x].partition &&
+		    (inherited_check(t, &t->objects[x], local_name(o), 0) ||
+		     (y != SCHEMA_NONE && inherited_check(f, &f->objects[y], local_name(o), 0))))
+			pl->fs[i] = F_KEEP;
+	}
 	for (size_t j = 0; j < t->n; j++) {
 		size_t i = pl->t2f[j];
 		pl->ts[j] = i == SCHEMA_NONE || pl->fs[i] == F_RECREATE ? T_CREATE
@@ -2038,8 +2387,10 @@ int schema_diff_plan(const struct schema_model *from, const struct schema_model 
 		if (i >= from->n)
 			continue;
 		o = &from->objects[i];
-		if (o->kind == SCHEMA_KIND_TABLE && (pl.fs[i] == F_KEEP || pl.fs[i] == F_ALTER))
+		if (o->kind == SCHEMA_KIND_TABLE && (pl.fs[i] == F_KEEP || pl.fs[i] == F_ALTER)) {
+			detach_from_going_parents(&pl, o);
 			drop_rebuilt_defaults(&pl, o);
+		}
 		if (pl.fs[i] == F_RECREATE)
 			drop_object(&pl, &pl.run[0], o, true);
 		else if (pl.fs[i] == F_DROP)
@@ -2083,6 +2434,8 @@ int schema_diff_plan(const struct schema_model *from, const struct schema_model 
 			create_object(&pl, &to->objects[j]);
 		else if (pl.ts[j] == T_ALTER)
 			alter_object(&pl, &from->objects[pl.t2f[j]], &to->objects[j]);
+		if (to->objects[j].kind == SCHEMA_KIND_TABLE && pl.ts[j] == T_KEEP && !to->objects[j].partition)
+			inherit_attach(&pl, &from->objects[pl.t2f[j]], &to->objects[j]);
 		if (to->objects[j].kind == SCHEMA_KIND_TABLE && pl.ts[j] != T_CREATE)
 			restore_rebuilt_defaults(&pl, &from->objects[pl.t2f[j]], &to->objects[j]);
 		if (to->objects[j].kind == SCHEMA_KIND_TABLE && to->objects[j].subkind == 'p')

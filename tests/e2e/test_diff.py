@@ -204,6 +204,13 @@ CASES = [
     ("domain_dropped_over_changed_enum", "CREATE TYPE mood AS ENUM ('sad', 'ok');\n"
      "CREATE DOMAIN mood_d AS mood;\nCREATE TABLE m (id int, v mood);",
      "CREATE TYPE mood AS ENUM ('ok');\nCREATE TABLE m (id int, v mood);", {"alter-column-type", "drop-object"}),
+    # a table gains and loses parents in place (ALTER TABLE ... INHERIT / NO INHERIT), never made again
+    ("inherits_changes", "CREATE TABLE p1 (a int, n text);\nCREATE TABLE p2 (b int);\n"
+     "CREATE TABLE c1 (a int, n text, x int) INHERITS (p1);\nCREATE TABLE c2 (a int, n text, b int);\n"
+     "CREATE TABLE gone (g int);\nCREATE TABLE c3 (g int, y int) INHERITS (gone);",
+     "CREATE TABLE p1 (a int, n text);\nCREATE TABLE p2 (b int);\n"
+     "CREATE TABLE c1 (a int, n text, x int, b int) INHERITS (p1, p2);\nCREATE TABLE c2 (a int, n text, b int) "
+     "INHERITS (p1, p2);\nCREATE TABLE c3 (g int, y int);", {"drop-table"}),
     # replica identity, column storage, compression and statistics targets: ALTER TABLE in place
     ("replica_identity_and_column_settings",
      "ALTER TABLE users REPLICA IDENTITY FULL;\nALTER TABLE users ALTER COLUMN name SET STORAGE EXTERNAL;\n"
@@ -461,6 +468,27 @@ def test_diff_says_what_it_does_not_compare(pg, dbs, pgshift):
     assert json.loads(j.stdout)["not_compared"] == "1 base type (public.myint) and 1 event trigger (audit_ddl)"
     r = pgshift.run("diff", "--from", pg.url(a), "--to", pg.url(a))
     assert r.returncode == 0 and r.stdout == "" and "warning" not in r.stderr, r
+
+
+def test_diff_keeps_the_rows_of_a_child_that_gains_or_loses_a_parent(pg, dbs, pgshift, tmp_path):
+    """A child that gains a parent gets the columns and checks the parent needs, then INHERIT; one that loses
+    it NO INHERIT: its rows stay both ways, and the plan applied leaves nothing more to do."""
+    old = ("CREATE TABLE parent (id int NOT NULL, kind text DEFAULT 'p', CONSTRAINT kind_ok CHECK (kind <> ''));\n"
+           "CREATE TABLE child (id int NOT NULL, note text);\n")
+    new = old.replace("CREATE TABLE child (id int NOT NULL, note text);",
+                      "CREATE TABLE child (id int NOT NULL, note text) INHERITS (parent);")
+    a, b, a2 = dbs(old), dbs(new), dbs(old)
+    with pg.connect(a) as c:
+        c.execute("INSERT INTO child VALUES (1, 'one'), (2, 'two')")
+    for to in (b, a2):
+        plan = diff(pgshift, pg, a, to)
+        assert "DROP TABLE" not in plan and "INHERIT public.parent;" in plan, plan
+        apply_each_migration(pg, a, plan, tmp_path)
+        assert diff(pgshift, pg, a, to) == "", plan
+        with pg.connect(a) as c:
+            assert c.execute("SELECT id, note FROM child ORDER BY id").fetchall() == [(1, "one"), (2, "two")]
+    with pg.connect(a) as c:
+        assert c.execute("SELECT count(*) FROM pg_inherits").fetchone()[0] == 0
 
 
 def test_diff_names_table_access_methods_and_tablespaces(pg, dbs, pgshift):
