@@ -113,7 +113,7 @@ static const char q_domains[] =
 	"SELECT " CLS_TYPE ", t.oid, n.nspname, t.typname, format('%I.%I', n.nspname, t.typname), NULL,"
 	" format('DOMAIN %I.%I', n.nspname, t.typname),"
 	" format('CREATE DOMAIN %I.%I AS %s%s%s%s%s;', n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod),"
-	"  " COLLATE("t.typcollation", "b.typcollation") ", ' DEFAULT ' || t.typdefault,"
+	"  " COLLATE("t.typcollation", "b.typcollation") ", ' DEFAULT ' || pg_get_expr(t.typdefaultbin, 0),"
 	"  CASE WHEN t.typnotnull THEN ' NOT NULL' END,"
 	"  (SELECT string_agg(format(' CONSTRAINT %I %s', c.conname, pg_get_constraintdef(c.oid)), ''"
 	"   ORDER BY c.conname COLLATE \"C\") FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c')),"
@@ -144,7 +144,7 @@ static const char q_composites[] =
  */
 static const char q_type_parts[] =
 	"SELECT * FROM (SELECT t.oid, NULL::text AS name, NULL::text AS def, format_type(t.typbasetype, t.typtypmod),"
-	"  " COLLATE("t.typcollation", "b.typcollation") ", t.typdefault, t.typnotnull, 0 AS ord, ''::text AS k"
+	"  " COLLATE("t.typcollation", "b.typcollation") ", pg_get_expr(t.typdefaultbin, 0), t.typnotnull, 0 AS ord, ''::text AS k"
 	"  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_type b ON b.oid = t.typbasetype"
 	"  WHERE t.typtype = 'd' AND " NS_OK("n") ""
 	" UNION ALL SELECT c.contypid, quote_ident(c.conname), pg_get_constraintdef(c.oid), NULL, NULL, NULL, false, 1,"

@@ -211,6 +211,17 @@ CASES = [
      "CREATE TABLE p1 (a int, n text);\nCREATE TABLE p2 (b int);\n"
      "CREATE TABLE c1 (a int, n text, x int, b int) INHERITS (p1, p2);\nCREATE TABLE c2 (a int, n text, b int) "
      "INHERITS (p1, p2);\nCREATE TABLE c3 (g int, y int);", {"drop-table"}),
+    # a function made again that a generated column, a domain's default and a domain's check call: the column is
+    # dropped and added again, the default and the check dropped and set again, around it
+    ("function_in_generated_column_and_domain",
+     "CREATE FUNCTION twice(x int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT x * 2';\n"
+     "CREATE TABLE g (a int, b int GENERATED ALWAYS AS (twice(a)) STORED);\nCOMMENT ON COLUMN g.b IS 'twice a';\n"
+     "CREATE DOMAIN small AS int DEFAULT twice(1) CONSTRAINT small_ok CHECK (twice(VALUE) < 100);\n"
+     "CREATE TABLE ds (id int, v small);",
+     "CREATE FUNCTION twice(x int) RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT x * 2';\n"
+     "CREATE TABLE g (a int, b int GENERATED ALWAYS AS (twice(a)) STORED);\nCOMMENT ON COLUMN g.b IS 'twice a';\n"
+     "CREATE DOMAIN small AS int DEFAULT twice(1) CONSTRAINT small_ok CHECK (twice(VALUE) < 100);\n"
+     "CREATE TABLE ds (id int, v small);", {"drop-object", "redefine-function", "drop-column", "table-rewrite"}),
     # replica identity, column storage, compression and statistics targets: ALTER TABLE in place
     ("replica_identity_and_column_settings",
      "ALTER TABLE users REPLICA IDENTITY FULL;\nALTER TABLE users ALTER COLUMN name SET STORAGE EXTERNAL;\n"
@@ -489,6 +500,17 @@ def test_diff_keeps_the_rows_of_a_child_that_gains_or_loses_a_parent(pg, dbs, pg
             assert c.execute("SELECT id, note FROM child ORDER BY id").fetchall() == [(1, "one"), (2, "two")]
     with pg.connect(a) as c:
         assert c.execute("SELECT count(*) FROM pg_inherits").fetchone()[0] == 0
+
+
+def test_diff_refuses_a_range_type_in_use_made_again(pg, dbs, pgshift):
+    """A range type that columns use cannot be made again by a plan: an error names it and its columns."""
+    a = dbs("CREATE TYPE fr AS RANGE (subtype = float8);\nCREATE TABLE r (id int, span fr, spans fr[]);")
+    b = dbs("CREATE TYPE fr AS RANGE (subtype = numeric);\nCREATE TABLE r (id int, span fr, spans fr[]);")
+    for x, y in ((a, b), (b, a)):
+        r = pgshift.run("diff", "--from", pg.url(x), "--to", pg.url(y))
+        assert r.returncode == 1 and r.stdout == "", r
+        assert "cannot generate the change of range public.fr: columns use it (public.r.span, public.r.spans)" in r.stderr
+        assert "hint:" in r.stderr and "by hand" in r.stderr, r
 
 
 def test_diff_names_table_access_methods_and_tablespaces(pg, dbs, pgshift):
