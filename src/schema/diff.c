@@ -425,7 +425,11 @@ static char *default_acl_delta(const struct schema_object *o, const char *a, con
 
 /* ---- tables ---- */
 
-/* The table's CREATE without its column list and its row level security lines (new string). */
+/*
+ * The table's CREATE without its column list and the ALTER TABLE lines
+ * after it (row level security, replica identity, column settings: what
+ * alter_table sets in place) (new string).
+ */
 static char *table_shape(const struct schema_object *o)
 {
 	struct buf cols = BUF_INIT, b = BUF_INIT;
@@ -444,7 +448,7 @@ static char *table_shape(const struct schema_object *o)
 	for (const char *q = s; *q;) {
 		const char *e = strchr(q, '\n');
 		size_t n = e ? (size_t)(e - q + 1) : strlen(q);
-		if (!strstr(q, " ROW LEVEL SECURITY;") || (e && strstr(q, " ROW LEVEL SECURITY;") > e))
+		if (q == s || strncmp(q, "ALTER TABLE ", 12))
 			buf_add(&b, q, n);
 		q += n;
 	}
@@ -466,6 +470,59 @@ struct table_head {
 	char *canon;
 };
 
+/* The length of a list of quoted qualified names up to its closing ")" (quotes skipped). */
+static size_t name_list_len(const char *p)
+{
+	size_t n = 0;
+
+	while (p[n] && p[n] != ')') {
+		if (p[n] == '"')
+			for (n++; p[n] && !(p[n] == '"' && p[n + 1] != '"'); n += p[n] == '"' ? 2 : 1)
+				;
+		if (p[n])
+			n++;
+	}
+	return n;
+}
+
+/*
+ * The parents of an inheritance child in INHERITS order, quoted qualified
+ * (a new array of *n new strings; NULL and 0 for any other table).
+ */
+static char **table_parents(const struct schema_object *o, size_t *n)
+{
+	const char *at = o->kind == SCHEMA_KIND_TABLE && !o->partition ? strstr(o->create_sql, ") INHERITS (") : NULL;
+	const char *p, *end;
+	char **v = NULL;
+
+	*n = 0;
+	if (!at)
+		return NULL;
+	p = at + 12;
+	end = p + name_list_len(p);
+	while (p < end) {
+		size_t k = 0;
+		while (p + k < end && !(p[k] == ',' && p[k + 1] == ' ')) {
+			if (p[k] == '"')
+				for (k++; p + k < end && !(p[k] == '"' && p[k + 1] != '"'); k += p[k] == '"' ? 2 : 1)
+					;
+			if (p + k < end)
+				k++;
+		}
+		v = xrealloc(v, (*n + 1) * sizeof(*v));
+		v[(*n)++] = xstrndup(p, k);
+		p += k + (p + k < end ? 2 : 0);
+	}
+	return v;
+}
+
+static void free_names(char **v, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(v[i]);
+	free(v);
+}
+
 static char *cut(char *line, const char *at, size_t len)
 {
 	memmove((char *)at, at + len, strlen(at + len) + 1);
@@ -483,6 +540,11 @@ static void table_head(const struct schema_object *o, struct table_head *h)
 	if (!strncmp(line, "CREATE UNLOGGED TABLE ", 22)) {
 		h->unlogged = true;
 		cut(line, line + 7, 9);
+		n = strlen(line);
+	}
+	if (!o->partition && (at = strstr(line, " INHERITS ("))) {
+		/* ALTER TABLE ... INHERIT / NO INHERIT change it (inherit_alter) */
+		cut(line, at, 11 + name_list_len(at + 11) + 1);
 		n = strlen(line);
 	}
 	at = n > 2 && !strcmp(line + n - 2, ");") ? strstr(line, " WITH (") : NULL;
@@ -614,6 +676,36 @@ static void set_not_null(struct planner *pl, const struct schema_object *t, cons
 	free(check);
 }
 
+/*
+ * Storage, compression and statistics target of column n of table t, where
+ * it was o (NULL: a new column, all defaults); retyped: ALTER COLUMN TYPE
+ * has just set storage and compression back to the new type's defaults.
+ * SHARE UPDATE EXCLUSIVE for the statistics target, ACCESS EXCLUSIVE for
+ * the others; neither rewrites the table.
+ */
+static void column_settings(struct planner *pl, const struct schema_object *t, const struct schema_part *o,
+			    const struct schema_part *n, bool retyped)
+{
+	const char *storage = o && !retyped ? o->storage : NULL, *compression = o && !retyped ? o->compression : NULL;
+	struct diff_stmt *s;
+
+	if (!same(storage, n->storage))
+		alter_stmt(pl, &pl->run[1], t, "alter",
+			   xasprintf("ALTER TABLE %s ALTER COLUMN %s SET STORAGE %s;\n", t->qname, n->name,
+				     n->storage ? n->storage : n->type_storage));
+	if (!same(compression, n->compression))
+		alter_stmt(pl, &pl->run[1], t, "alter",
+			   xasprintf("ALTER TABLE %s ALTER COLUMN %s SET COMPRESSION %s;\n", t->qname, n->name,
+				     n->compression ? n->compression : "DEFAULT"));
+	if ((o ? o->stattarget : -1) != n->stattarget) {
+		s = add(&pl->run[1], t, "alter", true,
+			xasprintf("ALTER TABLE %s ALTER COLUMN %s SET STATISTICS %d;\n", t->qname, n->name, n->stattarget));
+		s->lock = "SHARE UPDATE EXCLUSIVE";
+		if (existing(pl, t->qname))
+			s->table = xstrdup(t->qname);
+	}
+}
+
 static void add_column(struct planner *pl, const struct schema_object *t, const struct schema_part *c)
 {
 	struct diff_stmt *s = alter_stmt(pl, &pl->run[1], t, "alter",
@@ -626,6 +718,7 @@ static void add_column(struct planner *pl, const struct schema_object *t, const 
 	if (c->not_null && !c->default_expr && !c->identity && !c->generated)
 		add_comment(s, "NOT NULL without a default: fails if %s has rows (add it nullable and backfill first)",
 			    t->qname);
+	column_settings(pl, t, NULL, c, false);
 }
 
 static void drop_column(struct planner *pl, const struct schema_object *t, const struct schema_part *c, bool hint)
@@ -659,14 +752,32 @@ static bool calls(const char *expr, const struct schema_object *f)
  * a default uses, so the default is dropped first (run 1) and set again
  * once the function is back (run 2).
  */
-static bool default_calls_rebuilt(const struct planner *pl, const struct schema_object *o, const struct schema_part *c)
+static bool calls_rebuilt(const struct planner *pl, const struct schema_object *o, const char *expr)
 {
-	for (size_t d = 0; c->default_expr && d < o->ndeps; d++) {
+	for (size_t d = 0; expr && d < o->ndeps; d++) {
 		const struct schema_object *f = &pl->from->objects[o->deps[d]];
-		if (f->kind == SCHEMA_KIND_FUNCTION && pl->fs[o->deps[d]] == F_RECREATE && calls(c->default_expr, f))
+		if (f->kind == SCHEMA_KIND_FUNCTION && pl->fs[o->deps[d]] == F_RECREATE && calls(expr, f))
 			return true;
 	}
 	return false;
+}
+
+static bool default_calls_rebuilt(const struct planner *pl, const struct schema_object *o, const struct schema_part *c)
+{
+	return calls_rebuilt(pl, o, c->default_expr);
+}
+
+/*
+ * Whether column c of from's table o is generated by an expression that
+ * calls a function made again: a generation expression cannot be dropped
+ * and set again (before PostgreSQL 17), so the column is dropped before the
+ * function (run 1) and added again after it (run 2), its values computed
+ * again.
+ */
+static bool generated_calls_rebuilt(const struct planner *pl, const struct schema_object *o,
+				    const struct schema_part *c)
+{
+	return calls_rebuilt(pl, o, c->generated);
 }
 
 /* Whether alter_column drops column o and adds it again as n (a generated column cannot change in place). */
@@ -744,6 +855,7 @@ static void alter_column(struct planner *pl, const struct schema_object *t, cons
 	if (ident_add)
 		alter_stmt(pl, p, t, "alter", xasprintf("ALTER TABLE %s ALTER COLUMN %s ADD%s;\n", t->qname, o->name,
 							 n->identity));
+	column_settings(pl, t, o, n, type_changed);
 }
 
 static bool has_rls(const char *sql, const char *what)
@@ -903,6 +1015,13 @@ static void drop_rebuilt_defaults(struct planner *pl, const struct schema_object
 {
 	for (size_t k = 0; k < o->nparts; k++) {
 		struct diff_stmt *s;
+		if (generated_calls_rebuilt(pl, o, &o->parts[k])) {
+			s = alter_stmt(pl, &pl->run[0], o, "drop",
+				       xasprintf("ALTER TABLE %s DROP COLUMN %s;\n", o->qname, o->parts[k].name));
+			add_comment(s, "generated column %s calls a function that is made again: it is dropped first and "
+				       "added again after (its values computed again)", o->parts[k].name);
+			continue;
+		}
 		if (!default_calls_rebuilt(pl, o, &o->parts[k]))
 			continue;
 		s = alter_stmt(pl, &pl->run[0], o, "alter",
@@ -915,12 +1034,30 @@ static void drop_rebuilt_defaults(struct planner *pl, const struct schema_object
  * Run 2, at table t's turn: the defaults drop_rebuilt_defaults dropped,
  * set again where alter_column does not set them itself.
  */
-static void restore_rebuilt_defaults(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
+/* The comment of column c of table t again, after it was dropped and added (t kept: alter_object does not run). */
+static void column_comment_again(struct planner *pl, const struct schema_object *t, const struct schema_part *c)
+{
+	char *prefix = xasprintf("COMMENT ON COLUMN %s.%s IS ", t->qname, c->name);
+	const char *at = t->comment_sql ? strstr(t->comment_sql, prefix) : NULL;
+
+	if (at && (at == t->comment_sql || at[-1] == '\n'))
+		add(&pl->run[1], t, "comment", true, xstrndup(at, strcspn(at, "\n") + 1));
+	free(prefix);
+}
+
+static void restore_rebuilt_defaults(struct planner *pl, const struct schema_object *o, const struct schema_object *t,
+				     bool kept)
 {
 	bool altered = strcmp(o->create_sql, t->create_sql) != 0;
 
 	for (size_t k = 0; k < o->nparts; k++) {
 		const struct schema_part *c = &o->parts[k], *n = find_part(t, c->name);
+		if (n && generated_calls_rebuilt(pl, o, c)) {
+			add_column(pl, t, n);
+			if (kept)
+				column_comment_again(pl, t, n);
+			continue;
+		}
 		if (!n || !n->default_expr || !default_calls_rebuilt(pl, o, c))
 			continue;
 		if (altered && strcmp(c->sql, n->sql) &&
@@ -932,6 +1069,305 @@ static void restore_rebuilt_defaults(struct planner *pl, const struct schema_obj
 	}
 }
 
+/* ---- inheritance ---- */
+
+/* Column name (quoted) of table o of m: its own or one a parent gives it (recursively), or NULL. */
+static const struct schema_part *table_column(const struct schema_model *m, const struct schema_object *o,
+					     const char *name, int depth)
+{
+	const struct schema_part *c = find_part(o, name);
+	char **par;
+	size_t np;
+
+	if (c || depth > 32)
+		return c;
+	par = table_parents(o, &np);
+	for (size_t i = 0; i < np && !c; i++) {
+		size_t x = relation_index(m, par[i]);
+		if (x != SCHEMA_NONE)
+			c = table_column(m, &m->objects[x], name, depth + 1);
+	}
+	free_names(par, np);
+	return c;
+}
+
+/* The check constraint named name (quoted) of table o of m, or NULL. */
+static const struct schema_object *own_check(const struct schema_model *m, const struct schema_object *o,
+					     const char *name)
+{
+	char *key = xasprintf("constraint %s.%s", o->qname, name);
+	const struct schema_object *c = schema_find(m, key);
+
+	free(key);
+	return c && c->subkind == 'c' ? c : NULL;
+}
+
+/* The check named name that table o of m inherits from a parent (recursively), or NULL. */
+static const struct schema_object *inherited_check(const struct schema_model *m, const struct schema_object *o,
+						   const char *name, int depth)
+{
+	const struct schema_object *c = NULL;
+	char **par;
+	size_t np;
+
+	if (depth > 32)
+		return NULL;
+	par = table_parents(o, &np);
+	for (size_t i = 0; i < np && !c; i++) {
+		size_t x = relation_index(m, par[i]);
+		if (x != SCHEMA_NONE && !(c = own_check(m, &m->objects[x], name)))
+			c = inherited_check(m, &m->objects[x], name, depth + 1);
+	}
+	free_names(par, np);
+	return c;
+}
+
+/* Whether from's table qname is dropped or made again: run 1 detaches its children first. */
+static bool parent_goes(const struct planner *pl, const char *qname)
+{
+	size_t i = relation_index(pl->from, qname);
+
+	return i != SCHEMA_NONE && (pl->fs[i] == F_DROP || pl->fs[i] == F_RECREATE);
+}
+
+/*
+ * The parents of from's child o (*pf, *nf) and of to's t (*pt, *nt; t
+ * NULL: none); returns how many stay attached: the common prefix of t's
+ * and of o's that run 1 does not detach (INHERIT appends, so a parent
+ * after one that goes is detached and attached again).
+ */
+static size_t attached(const struct planner *pl, const struct schema_object *o, const struct schema_object *t,
+		       char ***pf, size_t *nf, char ***pt, size_t *nt)
+{
+	size_t k = 0;
+
+	*pf = table_parents(o, nf);
+	*pt = t ? table_parents(t, nt) : NULL;
+	if (!t)
+		*nt = 0;
+	for (size_t i = 0; i < *nf; i++) {
+		if (parent_goes(pl, (*pf)[i]))
+			continue;
+		if (k >= *nt || strcmp((*pf)[i], (*pt)[k]))
+			break;
+		k++;
+	}
+	return k;
+}
+
+/*
+ * Run 1, at kept child o's turn (before its parents): NO INHERIT from each
+ * parent that is dropped or made again (PostgreSQL refuses to drop a
+ * parent under its children); the child keeps its rows and its columns.
+ */
+static void detach_from_going_parents(struct planner *pl, const struct schema_object *o)
+{
+	size_t np;
+	char **par = table_parents(o, &np);
+
+	for (size_t i = 0; i < np; i++) {
+		struct diff_stmt *s;
+		if (!parent_goes(pl, par[i]))
+			continue;
+		s = alter_stmt(pl, &pl->run[0], o, "alter", xasprintf("ALTER TABLE %s NO INHERIT %s;\n", o->qname, par[i]));
+		add_comment(s, "%s goes or is made again: %s leaves it first, its rows kept", par[i], o->qname);
+	}
+	free_names(par, np);
+}
+
+/*
+ * Columns that from's table p gives (its own and its parents', recursively)
+ * appended to *v (*n of them; pointers into the model).
+ */
+static void given_columns(const struct schema_model *m, const struct schema_object *p,
+			  const struct schema_part ***v, size_t *n, int depth)
+{
+	char **par;
+	size_t np;
+
+	if (depth > 32)
+		return;
+	for (size_t k = 0; k < p->nparts; k++) {
+		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+		(*v)[(*n)++] = &p->parts[k];
+	}
+	par = table_parents(p, &np);
+	for (size_t i = 0; i < np; i++) {
+		size_t x = relation_index(m, par[i]);
+		if (x != SCHEMA_NONE)
+			given_columns(m, &m->objects[x], v, n, depth + 1);
+	}
+	free_names(par, np);
+}
+
+/* The check constraints of to's table p and its parents appended to *v (recursively). */
+static void given_checks(const struct schema_model *m, const struct schema_object *p, const struct schema_object ***v,
+			 size_t *n, int depth)
+{
+	size_t plen = strlen(p->qname);
+	char **par;
+	size_t np;
+
+	if (depth > 32)
+		return;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct schema_object *c = &m->objects[i];
+		if (c->kind != SCHEMA_KIND_CONSTRAINT || c->subkind != 'c' || !c->table || strcmp(c->table, p->qname) ||
+		    strstr(c->create_sql, " NO INHERIT") || strncmp(c->qname, p->qname, plen))
+			continue;
+		*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+		(*v)[(*n)++] = c;
+	}
+	par = table_parents(p, &np);
+	for (size_t i = 0; i < np; i++) {
+		size_t x = relation_index(m, par[i]);
+		if (x != SCHEMA_NONE)
+			given_checks(m, &m->objects[x], v, n, depth + 1);
+	}
+	free_names(par, np);
+}
+
+/*
+ * Run 2, at the start of alter_table: NO INHERIT from the parents o has
+ * and t (at that place) has not; the columns only such a parent gave that
+ * t has not are then dropped (NO INHERIT leaves them in the child).  A
+ * check such a parent gave stays in the child (NO INHERIT leaves it as the
+ * child's own): one that t declares itself is not created again.
+ */
+static void inherit_detach(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
+{
+	char **pf, **pt;
+	size_t nf, nt, k = attached(pl, o, t, &pf, &nf, &pt, &nt), kept = 0;
+	const struct schema_part **cols = NULL;
+	const struct schema_object **checks = NULL;
+	size_t ncols = 0, nchecks = 0;
+
+	for (size_t i = 0; i < nf; i++) {
+		size_t x = relation_index(pl->from, pf[i]);
+		if (!parent_goes(pl, pf[i]) && kept++ >= k)
+			alter_stmt(pl, &pl->run[1], t, "alter", xasprintf("ALTER TABLE %s NO INHERIT %s;\n", t->qname, pf[i]));
+		else if (!parent_goes(pl, pf[i]))
+			continue;
+		if (x != SCHEMA_NONE)
+			given_columns(pl->from, &pl->from->objects[x], &cols, &ncols, 0);
+		if (x != SCHEMA_NONE)
+			given_checks(pl->from, &pl->from->objects[x], &checks, &nchecks, 0);
+	}
+	for (size_t i = 0; i < ncols; i++) {
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = !strcmp(cols[j]->name, cols[i]->name);
+		if (!seen && !find_part(o, cols[i]->name) && !table_column(pl->to, t, cols[i]->name, 0))
+			drop_column(pl, t, cols[i], false);
+	}
+	for (size_t i = 0; i < pl->to->n; i++) {
+		const struct schema_object *c = &pl->to->objects[i];
+		if (pl->ts[i] == T_CREATE && c->kind == SCHEMA_KIND_CONSTRAINT && c->table && !strcmp(c->table, t->qname) &&
+		    pl->t2f[i] == SCHEMA_NONE)
+			for (size_t j = 0; j < nchecks; j++)
+				if (!strcmp(local_name(checks[j]), local_name(c)))
+					pl->ts[i] = T_KEEP;
+	}
+	for (size_t j = 0; j < nchecks; j++) {
+		const char *name = local_name(checks[j]);
+		bool seen = false;
+		for (size_t i = 0; i < j && !seen; i++)
+			seen = !strcmp(local_name(checks[i]), name);
+		if (!seen && !own_check(pl->to, t, name) && !inherited_check(pl->to, t, name, 0))
+			alter_stmt(pl, &pl->run[1], t, "drop",
+				   xasprintf("ALTER TABLE %s DROP CONSTRAINT %s;\n", t->qname, name));
+	}
+	free(cols);
+	free(checks);
+	free_names(pf, nf);
+	free_names(pt, nt);
+}
+
+/*
+ * Run 2, at the end of alter_table (or of a kept child whose parent was
+ * made again): INHERIT each parent t has past those that stayed attached,
+ * after adding the columns and check constraints it needs that the child
+ * lacks (PostgreSQL requires them); a check t declares itself is then not
+ * created again.
+ */
+static void inherit_attach(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
+{
+	char **pf, **pt;
+	size_t nf, nt, k = attached(pl, o, t, &pf, &nf, &pt, &nt);
+
+	for (size_t i = k; i < nt; i++) {
+		size_t x = relation_index(pl->to, pt[i]);
+		const struct schema_part **cols = NULL;
+		const struct schema_object **checks = NULL;
+		size_t ncols = 0, nchecks = 0;
+		struct diff_stmt *s;
+
+		if (x != SCHEMA_NONE) {
+			given_columns(pl->to, &pl->to->objects[x], &cols, &ncols, 0);
+			given_checks(pl->to, &pl->to->objects[x], &checks, &nchecks, 0);
+		}
+		for (size_t c = 0; c < ncols; c++) {
+			bool seen = false;
+			for (size_t j = 0; j < c && !seen; j++)
+				seen = !strcmp(cols[j]->name, cols[c]->name);
+			if (seen || table_column(pl->from, o, cols[c]->name, 0) || find_part(t, cols[c]->name))
+				continue;
+			s = alter_stmt(pl, &pl->run[1], t, "alter",
+				       xasprintf("ALTER TABLE %s ADD COLUMN %s %s%s%s;\n", t->qname, cols[c]->name, cols[c]->type,
+						 cols[c]->collation ? cols[c]->collation : "", cols[c]->not_null ? " NOT NULL" : ""));
+			add_comment(s, "%s needs column %s before %s inherits it", pt[i], cols[c]->name, t->qname);
+		}
+		for (size_t c = 0; c < nchecks; c++) {
+			const char *name = local_name(checks[c]), *def = strstr(checks[c]->create_sql, " ADD CONSTRAINT ");
+			char *key = xasprintf("constraint %s.%s", t->qname, name);
+			size_t own = schema_index(pl->to, key);
+			free(key);
+			if (own_check(pl->from, o, name) || inherited_check(pl->from, o, name, 0) || !def)
+				continue;
+			if (own != SCHEMA_NONE)
+				pl->ts[own] = T_KEEP;
+			s = alter_stmt(pl, &pl->run[1], t, "alter",
+				       xasprintf("ALTER TABLE %s%s", t->qname, def));
+			add_comment(s, "%s needs check %s before %s inherits it", pt[i], name, t->qname);
+		}
+		s = alter_stmt(pl, &pl->run[1], t, "alter", xasprintf("ALTER TABLE %s INHERIT %s;\n", t->qname, pt[i]));
+		add_comment(s, "%s now inherits %s: its rows are kept (and show in queries on %s)", t->qname, pt[i], pt[i]);
+		free(cols);
+		free(checks);
+	}
+	free_names(pf, nf);
+	free_names(pt, nt);
+}
+
+/* The REPLICA IDENTITY FULL or NOTHING line of a table's create_sql (its length in *n), or NULL. */
+static const char *replica_line(const struct schema_object *o, size_t *n)
+{
+	const char *at = strstr(o->create_sql, " REPLICA IDENTITY ");
+	const char *start = at;
+
+	if (!at)
+		return NULL;
+	while (start > o->create_sql && start[-1] != '\n')
+		start--;
+	*n = strcspn(start, "\n");
+	return start;
+}
+
+/*
+ * A table's replica identity FULL or NOTHING set, or taken back to the
+ * default (unless a USING INDEX, the post SQL, sets it after).
+ */
+static void replica_identity(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
+{
+	size_t na = 0, nb = 0;
+	const char *a = replica_line(o, &na), *b = replica_line(t, &nb);
+
+	if (b && !(a && na == nb && !memcmp(a, b, nb)))
+		alter_stmt(pl, &pl->run[1], t, "alter", xasprintf("%.*s\n", (int)nb, b));
+	else if (!b && (a || (o->post_sql && !same(o->post_sql, t->post_sql))) && !t->post_sql)
+		alter_stmt(pl, &pl->run[1], t, "alter", xasprintf("ALTER TABLE %s REPLICA IDENTITY DEFAULT;\n", t->qname));
+}
+
 static void alter_table(struct planner *pl, const struct schema_object *o, const struct schema_object *t)
 {
 	static const char *const rls[][2] = { { "ENABLE", "DISABLE" }, { "FORCE", "NO FORCE" } };
@@ -939,15 +1375,20 @@ static void alter_table(struct planner *pl, const struct schema_object *o, const
 
 	alter_head(pl, o, t);
 	if (!o->partition) {
+		inherit_detach(pl, o, t);
+		/* a column a parent gives is there (or stays) without a statement of its own */
 		for (size_t k = 0; k < t->nparts; k++)
-			added |= !find_part(o, t->parts[k].name);
+			added |= !table_column(pl->from, o, t->parts[k].name, 0);
 		for (size_t k = 0; k < o->nparts; k++)
-			dropped |= !find_part(t, o->parts[k].name);
+			dropped |= !table_column(pl->to, t, o->parts[k].name, 0);
+		/* a generated column that calls a function made again: run 1 drops it, restore_rebuilt_defaults adds it */
 		for (size_t k = 0; k < o->nparts; k++)
-			if (!find_part(t, o->parts[k].name))
+			if (!table_column(pl->to, t, o->parts[k].name, 0) && !generated_calls_rebuilt(pl, o, &o->parts[k]))
 				drop_column(pl, t, &o->parts[k], added);
 		for (size_t k = 0; k < t->nparts; k++) {
 			const struct schema_part *c = find_part(o, t->parts[k].name);
+			if ((!c && table_column(pl->from, o, t->parts[k].name, 0)) || (c && generated_calls_rebuilt(pl, o, c)))
+				continue;
 			if (!c) {
 				add_column(pl, t, &t->parts[k]);
 				if (dropped)
@@ -957,6 +1398,8 @@ static void alter_table(struct planner *pl, const struct schema_object *o, const
 						    t->qname);
 			} else if (strcmp(c->sql, t->parts[k].sql)) {
 				alter_column(pl, t, c, &t->parts[k]);
+			} else {
+				column_settings(pl, t, c, &t->parts[k], false);
 			}
 		}
 	}
@@ -966,6 +1409,9 @@ static void alter_table(struct planner *pl, const struct schema_object *o, const
 			alter_stmt(pl, &pl->run[1], t, "alter",
 				   xasprintf("ALTER TABLE %s %s ROW LEVEL SECURITY;\n", t->qname, rls[i][is ? 0 : 1]));
 	}
+	replica_identity(pl, o, t);
+	if (!o->partition)
+		inherit_attach(pl, o, t);
 }
 
 /* ---- enums ---- */
@@ -1187,13 +1633,15 @@ static void domain_alter(struct planner *pl, const struct schema_object *o, cons
 
 	for (size_t k = 1; k < o->nparts; k++) {
 		const struct schema_part *c = &o->parts[k], *n = domain_check(t, c->name);
+		if (calls_rebuilt(pl, o, c->sql))
+			continue;	/* dropped in run 1 (drop_rebuilt_domain_parts) */
 		if (n && (!strcmp(c->sql, n->sql) || (ends_with(c->sql, " NOT VALID") &&
 						      !strncmp(c->sql, n->sql, strlen(n->sql)) &&
 						      strlen(c->sql) == strlen(n->sql) + 10)))
 			continue;
 		add(p, t, "alter", true, xasprintf("ALTER DOMAIN %s DROP CONSTRAINT %s;\n", t->qname, c->name));
 	}
-	if (!same(ob->default_expr, tb->default_expr))
+	if (!same(ob->default_expr, tb->default_expr) || (tb->default_expr && calls_rebuilt(pl, o, ob->default_expr)))
 		add(p, t, "alter", true,
 		    tb->default_expr ? xasprintf("ALTER DOMAIN %s SET DEFAULT %s;\n", t->qname, tb->default_expr)
 				     : xasprintf("ALTER DOMAIN %s DROP DEFAULT;\n", t->qname));
@@ -1209,6 +1657,8 @@ static void domain_alter(struct planner *pl, const struct schema_object *o, cons
 	for (size_t k = 1; k < t->nparts; k++) {
 		const struct schema_part *n = &t->parts[k], *c = domain_check(o, n->name);
 		bool not_valid = ends_with(n->sql, " NOT VALID");
+		if (c && calls_rebuilt(pl, o, c->sql))
+			c = NULL;
 		if (c && !strcmp(c->sql, n->sql))
 			continue;
 		if (!c || strncmp(c->sql, n->sql, strlen(n->sql)) || !ends_with(c->sql, " NOT VALID")) {
@@ -1226,6 +1676,40 @@ static void domain_alter(struct planner *pl, const struct schema_object *o, cons
 			s->new_migration = true;
 		}
 	}
+}
+
+/*
+ * Run 1: the default and the checks of kept domain o that call a function
+ * made again, dropped before it is (PostgreSQL refuses to drop the function
+ * under them); domain_alter sets them again once it is back.
+ */
+static void drop_rebuilt_domain_parts(struct planner *pl, const struct schema_object *o)
+{
+	struct diff_stmt *s;
+
+	if (!o->nparts)
+		return;
+	if (calls_rebuilt(pl, o, o->parts[0].default_expr)) {
+		s = add(&pl->run[0], o, "alter", true, xasprintf("ALTER DOMAIN %s DROP DEFAULT;\n", o->qname));
+		add_comment(s, "the default of %s calls a function that is made again: it is set again after", o->qname);
+	}
+	for (size_t k = 1; k < o->nparts; k++)
+		if (calls_rebuilt(pl, o, o->parts[k].sql)) {
+			s = add(&pl->run[0], o, "alter", true,
+				xasprintf("ALTER DOMAIN %s DROP CONSTRAINT %s;\n", o->qname, o->parts[k].name));
+			add_comment(s, "check %s calls a function that is made again: it is added again after",
+				    o->parts[k].name);
+		}
+}
+
+/* Whether run 1 drops a part of domain o (drop_rebuilt_domain_parts). */
+static bool domain_rebuilt(const struct planner *pl, const struct schema_object *o)
+{
+	bool r = o->nparts && calls_rebuilt(pl, o, o->parts[0].default_expr);
+
+	for (size_t k = 1; k < o->nparts && !r; k++)
+		r = calls_rebuilt(pl, o, o->parts[k].sql);
+	return r;
 }
 
 /*
@@ -1541,7 +2025,7 @@ static bool column_goes(const struct planner *pl, size_t i, const char *name, si
 	for (size_t k = 0; k < t->nparts && !nc; k++)
 		if (strlen(t->parts[k].name) == len && !strncmp(t->parts[k].name, name, len))
 			nc = &t->parts[k];
-	return oc && (!nc || column_readded(pl, oc, nc));
+	return oc && (!nc || column_readded(pl, oc, nc) || generated_calls_rebuilt(pl, o, oc));
 }
 
 /*
@@ -1699,7 +2183,7 @@ static bool columns_change(const struct planner *pl, size_t fi, const struct sch
 	for (size_t k = 0; k < o->nparts; k++) {
 		const struct schema_part *c = find_part(t, o->parts[k].name);
 		if (!c || !same(c->type, o->parts[k].type) || !same(c->collation, o->parts[k].collation) ||
-		    !same(c->generated, o->parts[k].generated))
+		    !same(c->generated, o->parts[k].generated) || generated_calls_rebuilt(pl, o, &o->parts[k]))
 			return true;
 	}
 	return false;
@@ -1740,6 +2224,40 @@ static int check_nested_types(const struct planner *pl, struct pgs_error *err)
 	return 0;
 }
 
+/*
+ * A range type made again while columns use it: PostgreSQL refuses to
+ * drop it, and making it again under another name would collide with the
+ * constructor functions and the multirange it made.  Refused here, with
+ * the columns named, rather than written as a plan that fails.
+ */
+static int check_ranges_in_use(const struct planner *pl, struct pgs_error *err)
+{
+	for (size_t i = 0; i < pl->from->n; i++) {
+		const struct schema_object *o = &pl->from->objects[i];
+		struct buf cols = BUF_INIT;
+		if (o->kind != SCHEMA_KIND_RANGE || pl->fs[i] != F_RECREATE || !type_in_columns(pl->from, i, pl->fs))
+			continue;
+		for (size_t j = 0; j < pl->from->n; j++) {
+			const struct schema_object *t = &pl->from->objects[j];
+			if (t->kind != SCHEMA_KIND_TABLE || (pl->fs[j] != F_KEEP && pl->fs[j] != F_ALTER))
+				continue;
+			for (size_t k = 0; k < t->nparts; k++)
+				if (of_type(&t->parts[k], o))
+					buf_addf(&cols, "%s%s.%s", cols.len ? ", " : "", t->qname, t->parts[k].name);
+		}
+		err_set(err, 1, "cannot generate the change of range %s: columns use it%s%s%s", o->qname,
+			cols.len ? " (" : "", cols.len ? cols.data : "", cols.len ? ")" : "");
+		err_detail(err, "a range type cannot change in place, and PostgreSQL refuses to drop %s while columns use it",
+			   o->qname);
+		err_hint(err, "write this migration by hand (convert those columns to text, drop and create %s again, convert "
+			      "them back), or make the change in two steps: first move the columns off %s",
+			 o->qname, o->qname);
+		buf_release(&cols);
+		return -1;
+	}
+	return 0;
+}
+
 static void classify(struct planner *pl)
 {
 	const struct schema_model *f = pl->from, *t = pl->to;
@@ -1771,7 +2289,7 @@ static void classify(struct planner *pl)
 			size_t x = o->deps[d];
 			bool gone = pl->fs[x] == F_RECREATE || (pl->fs[x] == F_DROP && o->kind != SCHEMA_KIND_TABLE);
 			bool table_dep = f->objects[x].kind == SCHEMA_KIND_TABLE;
-			if ((gone && (cascades_to(o->kind) || (table_dep && (o->partition || inherits(o))))) ||
+			if ((gone && (cascades_to(o->kind) || (table_dep && o->partition))) ||
 			    (pl->fs[x] == F_TYPE_RECREATE && o->kind != SCHEMA_KIND_TABLE && o->kind != SCHEMA_KIND_SEQUENCE) ||
 			    (table_dep && pl->columns_changed[x] && uses_columns(o))) {
 				pl->fs[i] = F_RECREATE;
@@ -1782,6 +2300,21 @@ static void classify(struct planner *pl)
 			pl->fs[i] = F_RECREATE;
 	}
 	free(order);
+	/*
+	 * A check of a child that INHERIT merged with its parent's: PostgreSQL
+	 * refuses to drop it; it stays as the parent's (inherit_attach), or is
+	 * dropped once the parent is detached (inherit_detach).
+	 */
+	for (size_t i = 0; i < f->n; i++) {
+		const struct schema_object *o = &f->objects[i];
+		size_t x = pl->fs[i] == F_DROP && o->kind == SCHEMA_KIND_CONSTRAINT && o->subkind == 'c' && o->table
+				   ? relation_index(t, o->table) : SCHEMA_NONE;
+		size_t y = x != SCHEMA_NONE ? relation_index(f, o->table) : SCHEMA_NONE;
+		if (x != SCHEMA_NONE && !t->objects[x].partition &&
+		    (inherited_check(t, &t->objects[x], local_name(o), 0) ||
+		     (y != SCHEMA_NONE && inherited_check(f, &f->objects[y], local_name(o), 0))))
+			pl->fs[i] = F_KEEP;
+	}
 	for (size_t j = 0; j < t->n; j++) {
 		size_t i = pl->t2f[j];
 		pl->ts[j] = i == SCHEMA_NONE || pl->fs[i] == F_RECREATE ? T_CREATE
@@ -1881,7 +2414,7 @@ static void alter_object(struct planner *pl, const struct schema_object *o, cons
 			break;
 		}
 	}
-	if (!same(o->post_sql, t->post_sql) && !t->post_sql)
+	if (!same(o->post_sql, t->post_sql) && !t->post_sql && t->kind == SCHEMA_KIND_SEQUENCE)
 		add(p, t, "alter", true, xasprintf("ALTER SEQUENCE %s OWNED BY NONE;\n", t->qname));
 	if (t->kind == SCHEMA_KIND_TABLE)
 		kept_comments = comments_of_kept_columns(pl, pl->t2f[t - pl->to->objects]);
@@ -1959,7 +2492,7 @@ int schema_diff_plan(const struct schema_model *from, const struct schema_model 
 	for (size_t j = 0; j < to->n; j++)
 		pl.t2f[j] = SCHEMA_NONE;
 	classify(&pl);
-	if (check_nested_types(&pl, err) < 0)
+	if (check_nested_types(&pl, err) < 0 || check_ranges_in_use(&pl, err) < 0)
 		goto out;
 
 	/* runs 1 and 5: drops, in the reverse of from's order */
@@ -1970,8 +2503,12 @@ int schema_diff_plan(const struct schema_model *from, const struct schema_model 
 		if (i >= from->n)
 			continue;
 		o = &from->objects[i];
-		if (o->kind == SCHEMA_KIND_TABLE && (pl.fs[i] == F_KEEP || pl.fs[i] == F_ALTER))
+		if (o->kind == SCHEMA_KIND_TABLE && (pl.fs[i] == F_KEEP || pl.fs[i] == F_ALTER)) {
+			detach_from_going_parents(&pl, o);
 			drop_rebuilt_defaults(&pl, o);
+		}
+		if (o->kind == SCHEMA_KIND_DOMAIN && pl.fs[i] != F_DROP && pl.fs[i] != F_RECREATE)
+			drop_rebuilt_domain_parts(&pl, o);
 		if (pl.fs[i] == F_RECREATE)
 			drop_object(&pl, &pl.run[0], o, true);
 		else if (pl.fs[i] == F_DROP)
@@ -2001,16 +2538,29 @@ int schema_diff_plan(const struct schema_model *from, const struct schema_model 
 		if (j >= to->n) {
 			const struct schema_object *t = &to->objects[j - to->n];
 			size_t i = pl.t2f[j - to->n];
-			if (pl.ts[j - to->n] == T_CREATE || !same(from->objects[i].post_sql, t->post_sql))
-				add(&pl.run[1], t, "alter", true, xstrdup(t->post_sql));
+			/* a replica identity index made again (or replaced) is named again */
+			if (pl.ts[j - to->n] == T_CREATE || !same(from->objects[i].post_sql, t->post_sql) ||
+			    (t->kind == SCHEMA_KIND_TABLE && pl.ts[t->post_dep] != T_KEEP))
+			{
+				struct diff_stmt *s = add(&pl.run[1], t, "alter", true, xstrdup(t->post_sql));
+				if (t->kind == SCHEMA_KIND_TABLE)
+					locks(&pl, s, t->qname, ALTER_LOCK);
+			}
 			continue;
 		}
 		if (pl.ts[j] == T_CREATE)
 			create_object(&pl, &to->objects[j]);
 		else if (pl.ts[j] == T_ALTER)
 			alter_object(&pl, &from->objects[pl.t2f[j]], &to->objects[j]);
+		/* alter_object calls domain_alter when its definition changes */
+		if (to->objects[j].kind == SCHEMA_KIND_DOMAIN && pl.ts[j] != T_CREATE &&
+		    same(from->objects[pl.t2f[j]].create_sql, to->objects[j].create_sql) &&
+		    domain_rebuilt(&pl, &from->objects[pl.t2f[j]]))
+			domain_alter(&pl, &from->objects[pl.t2f[j]], &to->objects[j]);
+		if (to->objects[j].kind == SCHEMA_KIND_TABLE && pl.ts[j] == T_KEEP && !to->objects[j].partition)
+			inherit_attach(&pl, &from->objects[pl.t2f[j]], &to->objects[j]);
 		if (to->objects[j].kind == SCHEMA_KIND_TABLE && pl.ts[j] != T_CREATE)
-			restore_rebuilt_defaults(&pl, &from->objects[pl.t2f[j]], &to->objects[j]);
+			restore_rebuilt_defaults(&pl, &from->objects[pl.t2f[j]], &to->objects[j], pl.ts[j] == T_KEEP);
 		if (to->objects[j].kind == SCHEMA_KIND_TABLE && to->objects[j].subkind == 'p')
 			rebind_partitions(&pl, &to->objects[j]);
 	}

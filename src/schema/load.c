@@ -113,7 +113,7 @@ static const char q_domains[] =
 	"SELECT " CLS_TYPE ", t.oid, n.nspname, t.typname, format('%I.%I', n.nspname, t.typname), NULL,"
 	" format('DOMAIN %I.%I', n.nspname, t.typname),"
 	" format('CREATE DOMAIN %I.%I AS %s%s%s%s%s;', n.nspname, t.typname, format_type(t.typbasetype, t.typtypmod),"
-	"  " COLLATE("t.typcollation", "b.typcollation") ", ' DEFAULT ' || t.typdefault,"
+	"  " COLLATE("t.typcollation", "b.typcollation") ", ' DEFAULT ' || pg_get_expr(t.typdefaultbin, 0),"
 	"  CASE WHEN t.typnotnull THEN ' NOT NULL' END,"
 	"  (SELECT string_agg(format(' CONSTRAINT %I %s', c.conname, pg_get_constraintdef(c.oid)), ''"
 	"   ORDER BY c.conname COLLATE \"C\") FROM pg_constraint c WHERE c.contypid = t.oid AND c.contype = 'c')),"
@@ -144,7 +144,7 @@ static const char q_composites[] =
  */
 static const char q_type_parts[] =
 	"SELECT * FROM (SELECT t.oid, NULL::text AS name, NULL::text AS def, format_type(t.typbasetype, t.typtypmod),"
-	"  " COLLATE("t.typcollation", "b.typcollation") ", t.typdefault, t.typnotnull, 0 AS ord, ''::text AS k"
+	"  " COLLATE("t.typcollation", "b.typcollation") ", pg_get_expr(t.typdefaultbin, 0), t.typnotnull, 0 AS ord, ''::text AS k"
 	"  FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_type b ON b.oid = t.typbasetype"
 	"  WHERE t.typtype = 'd' AND " NS_OK("n") ""
 	" UNION ALL SELECT c.contypid, quote_ident(c.conname), pg_get_constraintdef(c.oid), NULL, NULL, NULL, false, 1,"
@@ -203,7 +203,10 @@ static const char q_functions[] =
  * Tables: column 7 is the head ("CREATE TABLE t (", or the whole
  * PARTITION OF clause of a partition), column 12 the tail after the
  * columns (INHERITS, PARTITION BY, WITH, the terminator, row level
- * security).  An inheritance child writes only its own columns.
+ * security, replica identity FULL or NOTHING).  An inheritance child
+ * writes only its own columns.  A replica identity USING INDEX is the
+ * table's post SQL (column 14, once the index, column 13, exists): the
+ * only query with a 15th column.
  */
 static const char q_tables[] =
 	"SELECT " CLS_CLASS ", c.oid, n.nspname, c.relname, format('%I.%I', n.nspname, c.relname), NULL,"
@@ -225,41 +228,54 @@ static const char q_tables[] =
 	"  CASE WHEN c.relrowsecurity THEN format(E'\\nALTER TABLE %I.%I ENABLE ROW LEVEL SECURITY;', n.nspname,"
 	"   c.relname) END,"
 	"  CASE WHEN c.relforcerowsecurity THEN format(E'\\nALTER TABLE %I.%I FORCE ROW LEVEL SECURITY;', n.nspname,"
-	"   c.relname) END),"
-	" NULL"
+	"   c.relname) END,"
+	"  CASE c.relreplident WHEN 'f' THEN format(E'\\nALTER TABLE %I.%I REPLICA IDENTITY FULL;', n.nspname, c.relname)"
+	"   WHEN 'n' THEN format(E'\\nALTER TABLE %I.%I REPLICA IDENTITY NOTHING;', n.nspname, c.relname) END),"
+	" ri.indexrelid, CASE WHEN ri.relname IS NOT NULL THEN format('ALTER TABLE %I.%I REPLICA IDENTITY USING INDEX %I;',"
+	"  n.nspname, c.relname, ri.relname) END"
 	" FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace LEFT JOIN pg_type rt ON rt.oid = c.reltype"
+	" LEFT JOIN LATERAL (SELECT i.indexrelid, ic.relname FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid"
+	"  WHERE i.indrelid = c.oid AND i.indisreplident AND c.relreplident = 'i') ri ON true"
 	" WHERE c.relkind IN ('r', 'p') AND " REL_OK("n", "c") " AND " IN_SCOPE("n", "c");
 
 /*
  * Columns of every table: 0 table oid, 1 quoted name, 2 definition,
  * 3 pg_attrdef oid, 4 attislocal (a partition's inherited columns are not
  * written), then the definition's pieces: 5 type, 6 collation clause,
- * 7 default, 8 generated expression, 9 not null, 10 identity clause.
- * attgenerated is 12+ ('s'; 18 adds 'v' for virtual).
+ * 7 default, 8 generated expression, 9 not null, 10 identity clause;
+ * then what ALTER COLUMN sets: 11 storage when not the type's, 12 the
+ * type's storage, 13 compression, 14 statistics target (NULL: default).
+ * attgenerated is 12+ ('s'; 18 adds 'v' for virtual); attcompression 14+
+ * (Q_COLUMNS's argument); attstattarget is NULL for the default in 17+.
  */
-static const char q_columns[] =
-	"SELECT a.attrelid, quote_ident(a.attname),"
-	" concat(quote_ident(a.attname), ' ', x.type, x.coll,"
-	"  ' GENERATED ALWAYS AS (' || x.gen || ') STORED', ' DEFAULT ' || x.def,"
-	"  CASE WHEN a.attnotnull THEN ' NOT NULL' END, x.ident),"
-	" ad.oid, a.attislocal, x.type, x.coll, x.def, x.gen, a.attnotnull, x.ident"
-	" FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace"
-	" JOIN pg_type t ON t.oid = a.atttypid"
-	" LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum"
-	" CROSS JOIN LATERAL (SELECT format_type(a.atttypid, a.atttypmod) AS type,"
-	"  " COLLATE("a.attcollation", "t.typcollation") " AS coll,"
-	"  CASE WHEN a.attgenerated = 's' THEN pg_get_expr(ad.adbin, ad.adrelid) END AS gen,"
-	"  CASE WHEN a.attgenerated <> 's' THEN pg_get_expr(ad.adbin, ad.adrelid) END AS def,"
-	"  CASE a.attidentity WHEN 'a' THEN ' GENERATED ALWAYS AS IDENTITY' WHEN 'd' THEN ' GENERATED BY DEFAULT AS IDENTITY'"
-	"  END || (SELECT format(' (SEQUENCE NAME %I.%I START WITH %s INCREMENT BY %s MINVALUE %s MAXVALUE %s CACHE %s%s)',"
-	"   sn.nspname, sc.relname, s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache,"
-	"   CASE WHEN s.seqcycle THEN ' CYCLE' ELSE '' END)"
-	"   FROM pg_depend d JOIN pg_class sc ON sc.oid = d.objid JOIN pg_namespace sn ON sn.oid = sc.relnamespace"
-	"   JOIN pg_sequence s ON s.seqrelid = sc.oid WHERE d.classid = " CLS_CLASS " AND d.refclassid = " CLS_CLASS
-	"   AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum AND d.deptype = 'i') AS ident) x"
-	" WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') AND " REL_OK("n", "c") " AND "
-	IN_SCOPE("n", "c")
-	" ORDER BY a.attrelid, a.attnum";
+#define STORAGE(s) "CASE " s " WHEN 'p' THEN 'PLAIN' WHEN 'e' THEN 'EXTERNAL' WHEN 'm' THEN 'MAIN' ELSE 'EXTENDED' END"
+#define Q_COLUMNS(compression) \
+	"SELECT a.attrelid, quote_ident(a.attname)," \
+	" concat(quote_ident(a.attname), ' ', x.type, x.coll," \
+	"  ' GENERATED ALWAYS AS (' || x.gen || ') STORED', ' DEFAULT ' || x.def," \
+	"  CASE WHEN a.attnotnull THEN ' NOT NULL' END, x.ident)," \
+	" ad.oid, a.attislocal, x.type, x.coll, x.def, x.gen, a.attnotnull, x.ident," \
+	" CASE WHEN a.attstorage <> t.typstorage THEN " STORAGE("a.attstorage") " END, " STORAGE("t.typstorage") "," \
+	" " compression ", CASE WHEN a.attstattarget >= 0 THEN a.attstattarget::text END" \
+	" FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace" \
+	" JOIN pg_type t ON t.oid = a.atttypid" \
+	" LEFT JOIN pg_attrdef ad ON ad.adrelid = a.attrelid AND ad.adnum = a.attnum" \
+	" CROSS JOIN LATERAL (SELECT format_type(a.atttypid, a.atttypmod) AS type," \
+	"  " COLLATE("a.attcollation", "t.typcollation") " AS coll," \
+	"  CASE WHEN a.attgenerated = 's' THEN pg_get_expr(ad.adbin, ad.adrelid) END AS gen," \
+	"  CASE WHEN a.attgenerated <> 's' THEN pg_get_expr(ad.adbin, ad.adrelid) END AS def," \
+	"  CASE a.attidentity WHEN 'a' THEN ' GENERATED ALWAYS AS IDENTITY' WHEN 'd' THEN ' GENERATED BY DEFAULT AS IDENTITY'" \
+	"  END || (SELECT format(' (SEQUENCE NAME %I.%I START WITH %s INCREMENT BY %s MINVALUE %s MAXVALUE %s CACHE %s%s)'," \
+	"   sn.nspname, sc.relname, s.seqstart, s.seqincrement, s.seqmin, s.seqmax, s.seqcache," \
+	"   CASE WHEN s.seqcycle THEN ' CYCLE' ELSE '' END)" \
+	"   FROM pg_depend d JOIN pg_class sc ON sc.oid = d.objid JOIN pg_namespace sn ON sn.oid = sc.relnamespace" \
+	"   JOIN pg_sequence s ON s.seqrelid = sc.oid WHERE d.classid = " CLS_CLASS " AND d.refclassid = " CLS_CLASS \
+	"   AND d.refobjid = a.attrelid AND d.refobjsubid = a.attnum AND d.deptype = 'i') AS ident) x" \
+	" WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') AND " REL_OK("n", "c") " AND " \
+	IN_SCOPE("n", "c") \
+	" ORDER BY a.attrelid, a.attnum"
+static const char q_columns[] = Q_COLUMNS("CASE a.attcompression WHEN 'p' THEN 'pglz' WHEN 'l' THEN 'lz4' END");
+static const char q_columns_13[] = Q_COLUMNS("NULL");
 
 static const char q_views[] =
 	"SELECT " CLS_CLASS ", c.oid, n.nspname, c.relname, format('%I.%I', n.nspname, c.relname), NULL,"
@@ -538,6 +554,12 @@ static const char q_unmodelled[] =
 	"  AND NOT EXISTS (SELECT FROM pg_type e WHERE e.typarray = t.oid) AND " NS_OK("n") " AND " NOT_EXT(CLS_TYPE, "t.oid")
 	" UNION ALL SELECT 'foreign table', 'foreign tables', format('%I.%I', n.nspname, c.relname) FROM pg_class c"
 	"  JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'f' AND " REL_OK("n", "c")
+	" UNION ALL SELECT 'table access method', 'table access methods', format('%I.%I USING %I', n.nspname, c.relname,"
+	"  am.amname) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_am am ON am.oid = c.relam"
+	"  WHERE c.relkind IN ('r', 'p', 'm') AND am.amname <> 'heap' AND " REL_OK("n", "c")
+	" UNION ALL SELECT 'tablespace', 'tablespaces', format('%I.%I IN %I', n.nspname, c.relname, ts.spcname)"
+	"  FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace JOIN pg_tablespace ts ON ts.oid = c.reltablespace"
+	"  WHERE c.relkind IN ('r', 'p', 'm', 'i') AND " REL_OK("n", "c")
 	" UNION ALL SELECT 'rule', 'rules', format('%I ON %I.%I', r.rulename, n.nspname, c.relname) FROM pg_rewrite r"
 	"  JOIN pg_class c ON c.oid = r.ev_class JOIN pg_namespace n ON n.oid = c.relnamespace"
 	"  WHERE r.rulename <> '_RETURN' AND " REL_OK("n", "c")
@@ -799,9 +821,13 @@ static int load_objects(struct loader *l, enum schema_kind kind, const char *sql
 			map_put(l, (unsigned int)cls, (unsigned int)oid, idx, true, false);
 			aliases = end + (*end == ' ');
 		}
-		if (kind == SCHEMA_KIND_TABLE)
+		if (kind == SCHEMA_KIND_TABLE) {
 			l->tail[idx] = str_at(r, row, 12);
-		else if (!PQgetisnull(r, row, 12)) {
+			if (!PQgetisnull(r, row, 14)) {
+				o->post_sql = xasprintf("%s\n", PQgetvalue(r, row, 14));
+				l->post_oid[idx] = oid_at(r, row, 13);
+			}
+		} else if (!PQgetisnull(r, row, 12)) {
 			o->post_sql = xasprintf("%s\n", PQgetvalue(r, row, 12));
 			l->post_oid[idx] = oid_at(r, row, 13);
 		}
@@ -812,7 +838,7 @@ static int load_objects(struct loader *l, enum schema_kind kind, const char *sql
 
 static int load_columns(struct loader *l, struct pgs_error *err)
 {
-	PGresult *r = run(l, q_columns, "could not read the columns", err);
+	PGresult *r = run(l, l->m->server_version >= 140000 ? q_columns : q_columns_13, "could not read the columns", err);
 
 	if (!r)
 		return -1;
@@ -835,6 +861,10 @@ static int load_columns(struct loader *l, struct pgs_error *err)
 		o->parts[o->nparts].generated = str_at(r, row, 8);
 		o->parts[o->nparts].not_null = PQgetvalue(r, row, 9)[0] == 't';
 		o->parts[o->nparts].identity = str_at(r, row, 10);
+		o->parts[o->nparts].storage = str_at(r, row, 11);
+		o->parts[o->nparts].type_storage = str_at(r, row, 12);
+		o->parts[o->nparts].compression = str_at(r, row, 13);
+		o->parts[o->nparts].stattarget = PQgetisnull(r, row, 14) ? -1 : atoi(PQgetvalue(r, row, 14));
 		o->nparts++;
 	}
 	PQclear(r);
@@ -866,6 +896,7 @@ static int load_type_parts(struct loader *l, struct pgs_error *err)
 		p->collation = str_at(r, row, 4);
 		p->default_expr = str_at(r, row, 5);
 		p->not_null = PQgetvalue(r, row, 6)[0] == 't';
+		p->stattarget = -1;
 	}
 	PQclear(r);
 	return 0;
@@ -1060,12 +1091,15 @@ static void finish_objects(struct loader *l)
 				buf_adds(&b, "\n)");
 			}
 			buf_addf(&b, "%s\n", l->tail[i] ? l->tail[i] : ";");
+			for (size_t k = 0; k < o->nparts; k++)
+				schema_column_settings(o->qname, &o->parts[k], &b);
 			free(o->create_sql);
 			o->create_sql = buf_detach(&b);
 		}
 		if (o->post_sql) {
 			const struct slot *s = map_get(l, OID_CLASS, l->post_oid[i]);
-			if (s && !s->alias) {
+			/* a table's replica identity index may be a constraint's (an alias of it) */
+			if (s && (!s->alias || o->kind == SCHEMA_KIND_TABLE)) {
 				o->post_dep = s->obj;
 			} else {
 				free(o->post_sql);	/* its table is not in the model */
@@ -1218,7 +1252,9 @@ static void copy_object(struct schema_model *m, const struct schema_object *o)
 		const struct schema_part *p = &o->parts[k];
 		c->parts[k] = (struct schema_part){ xstrdup(p->name), xstrdup(p->sql), xstrdup(p->type),
 						    dup_or_null(p->collation), dup_or_null(p->default_expr),
-						    dup_or_null(p->generated), dup_or_null(p->identity), p->not_null };
+						    dup_or_null(p->generated), dup_or_null(p->identity), p->not_null,
+						    dup_or_null(p->storage), dup_or_null(p->type_storage),
+						    dup_or_null(p->compression), p->stattarget };
 	}
 }
 

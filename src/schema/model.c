@@ -56,6 +56,16 @@ struct schema_object *schema_add(struct schema_model *m, enum schema_kind kind, 
 	return o;
 }
 
+void schema_column_settings(const char *table, const struct schema_part *c, struct buf *out)
+{
+	if (c->storage)
+		buf_addf(out, "ALTER TABLE %s ALTER COLUMN %s SET STORAGE %s;\n", table, c->name, c->storage);
+	if (c->compression)
+		buf_addf(out, "ALTER TABLE %s ALTER COLUMN %s SET COMPRESSION %s;\n", table, c->name, c->compression);
+	if (c->stattarget >= 0)
+		buf_addf(out, "ALTER TABLE %s ALTER COLUMN %s SET STATISTICS %d;\n", table, c->name, c->stattarget);
+}
+
 static int by_key(const void *a, const void *b)
 {
 	return strcmp(((const struct schema_object *)a)->key, ((const struct schema_object *)b)->key);
@@ -227,6 +237,9 @@ void schema_model_free(struct schema_model *m)
 			free(o->parts[k].default_expr);
 			free(o->parts[k].generated);
 			free(o->parts[k].identity);
+			free(o->parts[k].storage);
+			free(o->parts[k].type_storage);
+			free(o->parts[k].compression);
 		}
 		free(o->parts);
 		free(o->deps);

@@ -73,6 +73,14 @@ struct schema_part {
 	char *generated;	/* the expression of GENERATED ALWAYS AS (...) STORED, or NULL */
 	char *identity;		/* " GENERATED ... AS IDENTITY (SEQUENCE NAME ...)", or NULL */
 	bool not_null;
+	/*
+	 * a table column's settings that ALTER TABLE ... ALTER COLUMN sets (the
+	 * table's create_sql writes them as such lines after the CREATE):
+	 */
+	char *storage;		/* "EXTERNAL" when not its type's, else NULL */
+	char *type_storage;	/* its type's own ("EXTENDED"): what a reset sets */
+	char *compression;	/* "pglz" when set (14+), else NULL */
+	int stattarget;		/* SET STATISTICS, -1 for the default */
 };
 
 #define SCHEMA_NONE ((size_t)-1)
@@ -171,6 +179,13 @@ void schema_model_free(struct schema_model *m);
  * event trigger (audit)"; NULL when there are none.  New string.
  */
 char *schema_unmodelled_phrase(const struct schema_model *a, const struct schema_model *b);
+
+/*
+ * Appends what ALTER TABLE table ALTER COLUMN sets on column c besides its
+ * definition (storage, compression, statistics target), one statement a
+ * line: how a table's create_sql writes them, and how a plan sets them.
+ */
+void schema_column_settings(const char *table, const struct schema_part *c, struct buf *out);
 
 /* "table", "function", ...: the first word of a key. */
 const char *schema_kind_name(enum schema_kind k);

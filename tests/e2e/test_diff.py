@@ -204,6 +204,43 @@ CASES = [
     ("domain_dropped_over_changed_enum", "CREATE TYPE mood AS ENUM ('sad', 'ok');\n"
      "CREATE DOMAIN mood_d AS mood;\nCREATE TABLE m (id int, v mood);",
      "CREATE TYPE mood AS ENUM ('ok');\nCREATE TABLE m (id int, v mood);", {"alter-column-type", "drop-object"}),
+    # a table gains and loses parents in place (ALTER TABLE ... INHERIT / NO INHERIT), never made again
+    ("inherits_changes", "CREATE TABLE p1 (a int, n text);\nCREATE TABLE p2 (b int);\n"
+     "CREATE TABLE c1 (a int, n text, x int) INHERITS (p1);\nCREATE TABLE c2 (a int, n text, b int);\n"
+     "CREATE TABLE gone (g int);\nCREATE TABLE c3 (g int, y int) INHERITS (gone);",
+     "CREATE TABLE p1 (a int, n text);\nCREATE TABLE p2 (b int);\n"
+     "CREATE TABLE c1 (a int, n text, x int, b int) INHERITS (p1, p2);\nCREATE TABLE c2 (a int, n text, b int) "
+     "INHERITS (p1, p2);\nCREATE TABLE c3 (g int, y int);", {"drop-table"}),
+    # a function made again that a generated column, a domain's default and a domain's check call: the column is
+    # dropped and added again, the default and the check dropped and set again, around it
+    ("function_in_generated_column_and_domain",
+     "CREATE FUNCTION twice(x int) RETURNS int LANGUAGE sql IMMUTABLE AS 'SELECT x * 2';\n"
+     "CREATE TABLE g (a int, b int GENERATED ALWAYS AS (twice(a)) STORED);\nCOMMENT ON COLUMN g.b IS 'twice a';\n"
+     "CREATE DOMAIN small AS int DEFAULT twice(1) CONSTRAINT small_ok CHECK (twice(VALUE) < 100);\n"
+     "CREATE TABLE ds (id int, v small);",
+     "CREATE FUNCTION twice(x int) RETURNS bigint LANGUAGE sql IMMUTABLE AS 'SELECT x * 2';\n"
+     "CREATE TABLE g (a int, b int GENERATED ALWAYS AS (twice(a)) STORED);\nCOMMENT ON COLUMN g.b IS 'twice a';\n"
+     "CREATE DOMAIN small AS int DEFAULT twice(1) CONSTRAINT small_ok CHECK (twice(VALUE) < 100);\n"
+     "CREATE TABLE ds (id int, v small);", {"drop-object", "redefine-function", "drop-column", "table-rewrite"}),
+    # replica identity, column storage, compression and statistics targets: ALTER TABLE in place
+    ("replica_identity_and_column_settings",
+     "ALTER TABLE users REPLICA IDENTITY FULL;\nALTER TABLE users ALTER COLUMN name SET STORAGE EXTERNAL;\n"
+     "ALTER TABLE users ALTER COLUMN email SET COMPRESSION pglz;\nALTER TABLE users ALTER COLUMN age SET STATISTICS 500;\n"
+     "CREATE UNIQUE INDEX orders_id_total ON orders (id);\n",
+     "CREATE UNIQUE INDEX orders_id_total ON orders (id);\nALTER TABLE orders REPLICA IDENTITY USING INDEX orders_id_total;\n"
+     "ALTER TABLE users ALTER COLUMN status SET STORAGE MAIN;\nALTER TABLE users ALTER COLUMN name SET STATISTICS 50;\n"
+     "ALTER TABLE users ALTER COLUMN age TYPE bigint;\nALTER TABLE users ALTER COLUMN age SET STATISTICS 100;\n"
+     "ALTER TABLE users ALTER COLUMN email TYPE varchar(200);\nALTER TABLE users ALTER COLUMN email SET STORAGE MAIN;\n"
+     "ALTER TABLE users ALTER COLUMN email SET COMPRESSION pglz;\n"
+     "CREATE TABLE t (id int NOT NULL, doc text COMPRESSION pglz);\nALTER TABLE t ALTER COLUMN doc SET STORAGE EXTERNAL;\n"
+     "ALTER TABLE t ALTER COLUMN id SET STATISTICS 10;\nALTER TABLE t REPLICA IDENTITY NOTHING;\n"
+     "ALTER TABLE orders ADD COLUMN note text COMPRESSION pglz;\nALTER TABLE orders ALTER COLUMN note SET STATISTICS 0;",
+     {"alter-column-type"}),
+    # the replica identity index replaced: named again once the new one is built
+    ("replica_identity_index_changes", "CREATE UNIQUE INDEX users_email_u ON users (email);\n"
+     "ALTER TABLE users REPLICA IDENTITY USING INDEX users_email_u;",
+     "CREATE UNIQUE INDEX users_email_u ON users (email, id);\n"
+     "ALTER TABLE users REPLICA IDENTITY USING INDEX users_email_u;", {"drop-index"}),
 ]
 
 
@@ -442,6 +479,67 @@ def test_diff_says_what_it_does_not_compare(pg, dbs, pgshift):
     assert json.loads(j.stdout)["not_compared"] == "1 base type (public.myint) and 1 event trigger (audit_ddl)"
     r = pgshift.run("diff", "--from", pg.url(a), "--to", pg.url(a))
     assert r.returncode == 0 and r.stdout == "" and "warning" not in r.stderr, r
+
+
+def test_diff_keeps_the_rows_of_a_child_that_gains_or_loses_a_parent(pg, dbs, pgshift, tmp_path):
+    """A child that gains a parent gets the columns and checks the parent needs, then INHERIT; one that loses
+    it NO INHERIT: its rows stay both ways, and the plan applied leaves nothing more to do."""
+    old = ("CREATE TABLE parent (id int NOT NULL, kind text DEFAULT 'p', CONSTRAINT kind_ok CHECK (kind <> ''));\n"
+           "CREATE TABLE child (id int NOT NULL, note text);\n")
+    new = old.replace("CREATE TABLE child (id int NOT NULL, note text);",
+                      "CREATE TABLE child (id int NOT NULL, note text) INHERITS (parent);")
+    a, b, a2 = dbs(old), dbs(new), dbs(old)
+    with pg.connect(a) as c:
+        c.execute("INSERT INTO child VALUES (1, 'one'), (2, 'two')")
+    for to in (b, a2):
+        plan = diff(pgshift, pg, a, to)
+        assert "DROP TABLE" not in plan and "INHERIT public.parent;" in plan, plan
+        apply_each_migration(pg, a, plan, tmp_path)
+        assert diff(pgshift, pg, a, to) == "", plan
+        with pg.connect(a) as c:
+            assert c.execute("SELECT id, note FROM child ORDER BY id").fetchall() == [(1, "one"), (2, "two")]
+    with pg.connect(a) as c:
+        assert c.execute("SELECT count(*) FROM pg_inherits").fetchone()[0] == 0
+
+
+def test_diff_refuses_a_range_type_in_use_made_again(pg, dbs, pgshift):
+    """A range type that columns use cannot be made again by a plan: an error names it and its columns."""
+    a = dbs("CREATE TYPE fr AS RANGE (subtype = float8);\nCREATE TABLE r (id int, span fr, spans fr[]);")
+    b = dbs("CREATE TYPE fr AS RANGE (subtype = numeric);\nCREATE TABLE r (id int, span fr, spans fr[]);")
+    for x, y in ((a, b), (b, a)):
+        r = pgshift.run("diff", "--from", pg.url(x), "--to", pg.url(y))
+        assert r.returncode == 1 and r.stdout == "", r
+        assert "cannot generate the change of range public.fr: columns use it (public.r.span, public.r.spans)" in r.stderr
+        assert "hint:" in r.stderr and "by hand" in r.stderr, r
+
+
+def test_diff_names_table_access_methods_and_tablespaces(pg, dbs, pgshift):
+    """A table in another access method or tablespace is not modelled: the diff names it as not compared."""
+    import os
+    import pwd
+    name = "ts_" + secrets.token_hex(3)
+    where = pg.base / name
+    where.mkdir()
+    if os.geteuid() == 0:
+        os.chown(where, pwd.getpwnam("postgres").pw_uid, -1)
+    with pg.connect() as c:
+        c.execute(f"CREATE TABLESPACE {name} LOCATION '{where}'")
+    b = None
+    try:
+        a = dbs(BASE)
+        b = dbs(BASE + "CREATE ACCESS METHOD heap2 TYPE TABLE HANDLER heap_tableam_handler;\n"
+                f"CREATE TABLE t (id int) USING heap2;\nCREATE TABLE s (id int) TABLESPACE {name};\n"
+                f"CREATE INDEX users_name ON users (name) TABLESPACE {name};")
+        r = pgshift.run("diff", "--from", pg.url(a), "--to", pg.url(b))
+        assert r.returncode == 0, r
+        assert (f"1 table access method (public.t USING heap2) and 2 tablespaces (public.s IN {name}, "
+                f"public.users_name IN {name})") in r.stderr, r.stderr
+    finally:
+        if b:
+            with pg.connect(b) as c:
+                c.execute("DROP TABLE s; DROP INDEX users_name")
+        with pg.connect() as c:
+            c.execute(f"DROP TABLESPACE {name}")
 
 
 NESTED = [

@@ -1,17 +1,74 @@
 """pgshift diff on generated schema pairs: a project-like schema (users, products, orders, order items; an enum,
 identity and serial keys, foreign keys, checks, indexes, views, comments, defaults) changed by random mutations
 from a fixed pool (add, drop or alter a column, an index, a foreign key, a check, a view, an enum value, a comment,
-a default; add or drop a table; no renames).  For each seed (deterministic), schema A and schema B = A mutated
-again are built in two databases; the diff A -> B is applied migration by migration and the models must then be
-equal (an empty diff, and the same pg_dump), and B -> A likewise."""
+a default; add or drop a table; no renames), and features that each take one of a few shapes or none (FEATURES:
+inheritance, range, domain and composite types, partitions, policies, triggers, SQL-body functions, a function
+that a generated column and a domain call, replica identity, column storage, compression and statistics targets,
+column and default privileges, statistics objects).  For each seed (deterministic), schema A and schema B = A
+mutated again are built in two databases; the diff A -> B is applied migration by migration and the models must
+then be equal (an empty diff, and the same pg_dump), and B -> A likewise.  PGSHIFT_RANDOM_SEEDS=N runs N seeds."""
 import copy
+import os
 import random
 
 import pytest
 
 from test_diff import apply_each_migration, diff, pg_dump_schema
 
-SEEDS = range(30)
+SEEDS = range(int(os.environ.get("PGSHIFT_RANDOM_SEEDS", "30")))
+
+# a feature: its shapes (one is rendered, or none); each creates what it needs beside the base tables and uses only
+# their fixed columns
+TWICE = "CREATE FUNCTION twice(x int) RETURNS {t} LANGUAGE sql IMMUTABLE AS 'SELECT {body}';\n"
+GEN = ("CREATE TABLE g (a int, b int GENERATED ALWAYS AS (twice(a)) STORED);\nCOMMENT ON COLUMN g.b IS 'twice a';\n"
+       "CREATE DOMAIN small AS int DEFAULT twice(1) CONSTRAINT small_ok CHECK (twice(VALUE) < 100);\n"
+       "CREATE TABLE ds (id int, v small);\n")
+FEATURES = {
+    "inherit": ["CREATE TABLE ih_p (a int, n text);\nCREATE TABLE ih_q (b int);\n"
+                "CREATE TABLE ih_c (a int, n text, b int, x int){inh};\nINSERT INTO ih_c (a, n, b, x) VALUES (1, 'one', 2, 3);\n"
+                .format(inh=inh) for inh in ("", " INHERITS (ih_p)", " INHERITS (ih_p, ih_q)", " INHERITS (ih_q)")]
+    + ["CREATE TABLE ih_q (b int);\nCREATE TABLE ih_c (a int, n text, b int, x int) INHERITS (ih_q);\n"],
+    "range": ["CREATE TYPE fr AS RANGE (subtype = float8);\n", "CREATE TYPE fr AS RANGE (subtype = numeric);\n",
+              "CREATE TYPE fr AS RANGE (subtype = float8);\nCREATE TABLE rt (id int, span fr);\n"],
+    "replica": ["ALTER TABLE users REPLICA IDENTITY FULL;\n", "ALTER TABLE users REPLICA IDENTITY NOTHING;\n",
+                "CREATE UNIQUE INDEX users_ri ON users (id);\nALTER TABLE users REPLICA IDENTITY USING INDEX users_ri;\n",
+                "CREATE UNIQUE INDEX users_ri ON users (id DESC);\n"],
+    "colset": ["CREATE TABLE cs (id int, doc text, n int);\n" + x for x in (
+        "", "ALTER TABLE cs ALTER COLUMN doc SET STORAGE EXTERNAL;\n",
+        "ALTER TABLE cs ALTER COLUMN doc SET COMPRESSION pglz;\nALTER TABLE cs ALTER COLUMN n SET STATISTICS 100;\n",
+        "ALTER TABLE cs ALTER COLUMN doc SET STORAGE MAIN;\nALTER TABLE cs ALTER COLUMN doc SET STATISTICS 0;\n")]
+    + ["CREATE TABLE cs (id int, doc varchar(100), n bigint);\nALTER TABLE cs ALTER COLUMN doc SET STORAGE EXTERNAL;\n"],
+    "genfn": [TWICE.format(t="int", body="x * 2") + GEN, TWICE.format(t="bigint", body="x * 2") + GEN,
+              TWICE.format(t="int", body="x + x") + GEN],
+    "partition": ["CREATE TABLE pt (id int, k int{note}) PARTITION BY RANGE (k);\n{parts}".format(note=n, parts=p)
+                  for n, p in (("", "CREATE TABLE pt_a PARTITION OF pt FOR VALUES FROM (0) TO (10);\n"
+                                    "CREATE TABLE pt_b PARTITION OF pt FOR VALUES FROM (10) TO (20);\n"),
+                               ("", "CREATE TABLE pt_a PARTITION OF pt FOR VALUES FROM (0) TO (15);\n"
+                                    "CREATE TABLE pt_b PARTITION OF pt FOR VALUES FROM (15) TO (20);\n"),
+                               (", note text", "CREATE TABLE pt_a PARTITION OF pt FOR VALUES FROM (0) TO (10);\n"
+                                               "CREATE TABLE pt_d PARTITION OF pt DEFAULT;\n"))],
+    "domain": ["CREATE DOMAIN posint AS {b}{x};\nCREATE TABLE dt (id int, n posint);\n".format(b=b, x=x) for b, x in (
+        ("integer", " CHECK (VALUE > 0)"), ("integer", " NOT NULL CHECK (VALUE >= 0) CHECK (VALUE < 1000)"),
+        ("bigint", " CHECK (VALUE > 0)"))],
+    "composite": ["CREATE TYPE pair AS ({a});\nCREATE TABLE ct (id int, p pair);\n".format(a=a) for a in (
+        "a int, b text", "a int, b text, c date", "a bigint, b text")],
+    "policy": ["ALTER TABLE users ENABLE ROW LEVEL SECURITY;\nCREATE POLICY pol ON users " + x for x in (
+        "FOR SELECT USING (id > 0);\n", "FOR SELECT USING (id > 10);\n",
+        "AS RESTRICTIVE FOR ALL TO PUBLIC USING (id > 0) WITH CHECK (id > 1);\n")],
+    "trigger": ["CREATE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS 'BEGIN RETURN NEW; END';\n"
+                "CREATE TRIGGER orders_touch " + x + " ON orders FOR EACH ROW EXECUTE FUNCTION touch();\n" for x in (
+                    "BEFORE UPDATE", "BEFORE INSERT OR UPDATE", "BEFORE UPDATE OF id")],
+    "sqlfn": ["CREATE FUNCTION user_count() RETURNS {t} LANGUAGE sql STABLE BEGIN ATOMIC SELECT count(*){c} FROM "
+              "public.users WHERE id > {n}; END;\n".format(t=t, c=c, n=n)
+              for t, c, n in (("bigint", "", 0), ("bigint", "", 5), ("integer", "::integer", 0))],
+    "colpriv": ["GRANT SELECT (id) ON users TO PUBLIC;\n", "GRANT SELECT (id), UPDATE (id) ON users TO PUBLIC;\n",
+                "GRANT INSERT (id) ON orders TO PUBLIC;\n"],
+    "defpriv": ["CREATE SCHEMA aux;\nALTER DEFAULT PRIVILEGES IN SCHEMA aux GRANT " + x + ";\n" for x in (
+        "SELECT ON TABLES TO PUBLIC", "SELECT, INSERT ON TABLES TO PUBLIC", "USAGE ON SEQUENCES TO PUBLIC")],
+    "stats": ["CREATE TABLE stt (a int, b int, c int);\nCREATE STATISTICS st1 " + x + ";\n" for x in (
+        "(dependencies) ON a, b FROM stt", "(ndistinct) ON a, c FROM stt",
+        "(dependencies) ON a, b FROM stt;\nALTER STATISTICS st1 SET STATISTICS 200")],
+}
 
 TYPES = ["integer", "bigint", "text", "varchar(20)", "numeric(10,2)", "boolean", "date", "status"]
 DEFAULTS = {"integer": "7", "bigint": "0", "text": "'x'", "varchar(20)": "'y'", "numeric(10,2)": "1.5",
@@ -48,6 +105,7 @@ def base():
         "views": {"active_products": ("products", ["id", "sku"])},
         "comments": {("users", None): "people", ("orders", "note"): "free text"},
         "serial": 0,
+        "features": {},
     }
 
 
@@ -69,6 +127,12 @@ def mutate(s, rng):
     cols = columns(s, t)
     s["serial"] += 1
     n = s["serial"]
+    if rng.random() < 0.5:
+        f = rng.choice(sorted(FEATURES))
+        shapes = [None] + list(range(len(FEATURES[f])))
+        shapes.remove(s["features"].get(f))
+        s["features"][f] = rng.choice(shapes)
+        return
     kind = rng.choice(["add_column", "drop_column", "retype", "not_null", "default", "index", "drop_index", "check",
                        "drop_check", "fk", "drop_fk", "view", "drop_view", "enum_add", "enum_remove", "comment",
                        "add_table", "drop_table"])
@@ -168,13 +232,19 @@ def render(s):
         out.append(f"CREATE VIEW {name} AS SELECT {', '.join(cols)} FROM {t};")
     for (t, c), text in sorted(s["comments"].items(), key=lambda kv: (kv[0][0], kv[0][1] or "")):
         out.append(f"COMMENT ON {'COLUMN' if c else 'TABLE'} {t}{'.' + c if c else ''} IS '{text}';")
+    for f, shape in sorted(s["features"].items()):
+        if shape is not None:
+            out.append(FEATURES[f][shape])
     return "\n".join(out) + "\n"
 
 
 def pair(seed):
-    """Schemas A and B for a seed: A is the base mutated 4 times, B is A mutated 5 more times."""
+    """Schemas A and B for a seed: A is the base with some features, mutated 4 times; B is A mutated 5 more times."""
     rng = random.Random(seed)
     a = base()
+    for f in sorted(FEATURES):
+        if rng.random() < 0.6:
+            a["features"][f] = rng.randrange(len(FEATURES[f]))
     for _ in range(4):
         mutate(a, rng)
     b = copy.deepcopy(a)

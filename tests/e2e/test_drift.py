@@ -96,6 +96,11 @@ CHANGES = {
     "new range type": ("CREATE TYPE floatrange AS RANGE (subtype = float8)", "extra", "range", "public.floatrange",
                        None),
     "new collation": ("CREATE COLLATION posix (locale = 'C')", "extra", "collation", "public.posix", None),
+    "replica identity": ("ALTER TABLE users REPLICA IDENTITY FULL", "changed", "table", "public.users",
+                         "REPLICA IDENTITY FULL"),
+    "column settings": ("ALTER TABLE users ALTER COLUMN name SET STORAGE EXTERNAL, ALTER COLUMN name SET COMPRESSION "
+                        "pglz, ALTER COLUMN email SET STATISTICS 300", "changed", "table", "public.users",
+                        "ALTER COLUMN email SET STATISTICS 300"),
 }
 
 
