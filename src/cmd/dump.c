@@ -28,26 +28,16 @@ static void warn_unmodelled(const struct schema_model *m)
 	free(what);
 }
 
-/* Writes the dump of m to path: beside it first, then renamed over it. */
+/* Writes the dump of m to path, whole or not at all (fs_replace_file). */
 static int dump_model(const struct schema_model *m, const char *path, struct pgs_error *err)
 {
 	struct buf sql = BUF_INIT;
-	char *tmp = xasprintf("%s.pgshift-tmp", path);
-	int rc = -1;
+	int rc;
 
 	warn_unmodelled(m);
 	schema_emit(m, &sql);
-	if (fs_write_file(tmp, sql.data, sql.len, 0644, err) < 0)
-		goto out;
-	if (rename(tmp, path) < 0) {
-		err_set(err, EXIT_FAILURE_, "could not write \"%s\": %s", path, strerror(errno));
-		remove(tmp);
-		goto out;
-	}
-	rc = 0;
-out:
+	rc = fs_replace_file(path, sql.data, sql.len, 0644, err);
 	buf_release(&sql);
-	free(tmp);
 	return rc;
 }
 

@@ -102,13 +102,11 @@ int fs_read_at(int dirfd, const char *rel, const char *shown, struct buf *out, s
 	return rc;
 }
 
-int fs_write_file(const char *path, const char *data, size_t len, int mode, struct pgs_error *err)
+/* Writes data to fd and closes it; path names it in errors. */
+static int write_all_close(int fd, const char *path, const char *data, size_t len, struct pgs_error *err)
 {
-	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
 	size_t off = 0;
 
-	if (fd < 0)
-		return err_set(err, EXIT_FAILURE_, "could not create \"%s\": %s", path, strerror(errno));
 	while (off < len) {
 		ssize_t n = write(fd, data + off, len - off);
 		if (n < 0) {
@@ -123,6 +121,49 @@ int fs_write_file(const char *path, const char *data, size_t len, int mode, stru
 	if (close(fd) < 0)
 		return err_set(err, EXIT_FAILURE_, "could not write \"%s\": %s", path, strerror(errno));
 	return 0;
+}
+
+int fs_write_file(const char *path, const char *data, size_t len, int mode, struct pgs_error *err)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
+
+	if (fd < 0)
+		return err_set(err, EXIT_FAILURE_, "could not create \"%s\": %s", path, strerror(errno));
+	return write_all_close(fd, path, data, len, err);
+}
+
+int fs_replace_file(const char *path, const char *data, size_t len, int mode, struct pgs_error *err)
+{
+	struct stat st;
+	mode_t mask;
+	char *tmp;
+	int fd, rc = -1;
+
+	/* a device, a pipe or a symbolic link (/dev/null, /dev/stdout, a FIFO): written into, never replaced */
+	if (lstat(path, &st) == 0 && !S_ISREG(st.st_mode))
+		return fs_write_file(path, data, len, mode, err);
+	tmp = xasprintf("%s.XXXXXX", path);
+	fd = mkstemp(tmp);	/* a new file of its own (O_EXCL): nothing planted at the name is followed */
+	if (fd < 0) {
+		err_set(err, EXIT_FAILURE_, "could not create a file beside \"%s\": %s", path, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	mask = umask(0);	/* the mode a plain create would give: mode less the umask */
+	umask(mask);
+	if (fchmod(fd, (mode_t)mode & ~mask) < 0) {
+		err_set(err, EXIT_FAILURE_, "could not set the mode of \"%s\": %s", tmp, strerror(errno));
+		close(fd);
+	} else if (write_all_close(fd, path, data, len, err) == 0) {
+		if (rename(tmp, path) == 0)
+			rc = 0;
+		else
+			err_set(err, EXIT_FAILURE_, "could not write \"%s\": %s", path, strerror(errno));
+	}
+	if (rc < 0)
+		unlink(tmp);
+	free(tmp);
+	return rc;
 }
 
 int fs_mkdir_p(const char *path, int mode, struct pgs_error *err)

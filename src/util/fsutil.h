@@ -22,6 +22,13 @@ int fs_read_file(const char *path, struct buf *out, struct pgs_error *err);
 int fs_read_at(int dirfd, const char *rel, const char *shown, struct buf *out, struct pgs_error *err);
 /* Writes data to path (created or truncated) with the given mode. */
 int fs_write_file(const char *path, const char *data, size_t len, int mode, struct pgs_error *err);
+/*
+ * Replaces the regular file at path (or creates it) with data, whole or not
+ * at all: written to a new file beside it, then renamed over it.  A path
+ * that is not a regular file (a device such as /dev/null, a pipe, a
+ * symbolic link) is written into instead, never replaced.
+ */
+int fs_replace_file(const char *path, const char *data, size_t len, int mode, struct pgs_error *err);
 /* mkdir -p with mode for the created directories. */
 int fs_mkdir_p(const char *path, int mode, struct pgs_error *err);
 /* Removes a directory tree (used for throwaway state only). */

@@ -1,9 +1,12 @@
 """pgshift dump: the schema model written as SQL that loads into an empty database and gives the same
 schema (pg_dump --schema-only of both are equal), byte for byte the same every time, read with a fixed
 number of queries whatever the schema's size."""
+import os
 import re
 import secrets
+import stat
 import subprocess
+import threading
 
 import pytest
 
@@ -191,6 +194,36 @@ def test_dump_to_a_file_after_deploy(db, pgshift, project):
     (project.path / "schema.sql").write_text("untouched")
     assert pgshift.run_db("deploy", "--dump", "schema.sql").returncode == 0
     assert (project.path / "schema.sql").read_text() == "untouched"
+
+
+def test_dump_writes_into_a_pipe_or_a_link_and_replaces_only_a_file(db, pgshift, project, tmp_path):
+    """-o FILE replaces a regular file whole (a new file renamed over it, nothing left beside it); a pipe or
+    a device (as /dev/null) and a symbolic link are written into, never replaced by a file."""
+    db.query("CREATE TABLE items (id int)")
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = {}
+    reader = threading.Thread(target=lambda: got.setdefault("text", fifo.read_text()), daemon=True)
+    reader.start()
+    r = pgshift.run_db("dump", "-o", str(fifo))
+    assert r.returncode == 0, r
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    reader.join(timeout=60)
+    assert "CREATE TABLE public.items" in got["text"]
+
+    target = tmp_path / "real.sql"
+    target.write_text("old")
+    link = tmp_path / "link.sql"
+    link.symlink_to(target)
+    assert pgshift.run_db("dump", "-o", str(link)).returncode == 0
+    assert link.is_symlink() and "CREATE TABLE public.items" in target.read_text()
+
+    plain = tmp_path / "plain.sql"
+    plain.write_text("old")
+    os.chmod(plain, 0o600)
+    assert pgshift.run_db("dump", "-o", str(plain)).returncode == 0
+    assert "CREATE TABLE public.items" in plain.read_text()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.sql", "pipe", "plain.sql", "real.sql"]
 
 
 def test_dump_bad_input(pgshift, db):
