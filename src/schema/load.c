@@ -64,9 +64,13 @@
 #define NS_OK(n) \
 	"(" n ".nspname NOT IN ('pg_catalog', 'information_schema') AND " n ".nspname !~ '^pg_(toast|temp_)'" \
 	" AND (cardinality($1::text[]) = 0 OR " n ".nspname = ANY ($1::text[])))"
-/* $3: the tables schema_load_tables reads again (text[] of qnames, empty for all). */
+/*
+ * $3: the tables schema_load_tables reads again (text[] of qnames, empty for
+ * all), found by OID (an index lookup each) rather than by formatting the
+ * name of every relation.
+ */
 #define IN_SCOPE(n, c) \
-	"(cardinality($3::text[]) = 0 OR format('%I.%I', " n ".nspname, " c ".relname) = ANY ($3::text[]))"
+	"(cardinality($3::text[]) = 0 OR " c ".oid = ANY (ARRAY(SELECT to_regclass(s)::oid FROM unnest($3::text[]) s)))"
 /* pgshift's own tables (and the history table of either mode). */
 #define OWN_OK(n, c) \
 	"NOT (" n ".nspname = $2 AND " c ".relname IN ('pgshift_migrations', '_prisma_migrations'," \
