@@ -69,8 +69,12 @@
  * all), found by OID (an index lookup each) rather than by formatting the
  * name of every relation.
  */
-#define IN_SCOPE(n, c) \
-	"(cardinality($3::text[]) = 0 OR " c ".oid = ANY (ARRAY(SELECT to_regclass(s)::oid FROM unnest($3::text[]) s)))"
+#define SCOPE_OIDS "ARRAY(SELECT to_regclass(s)::oid FROM unnest($3::text[]) s)"
+#define IN_SCOPE(n, c) "(cardinality($3::text[]) = 0 OR " c ".oid = ANY (" SCOPE_OIDS "))"
+/* The sequences the tables of $3 own (and their indexes: a superset, for an index lookup). */
+#define OWNED_BY_SCOPE \
+	"ARRAY(SELECT d.objid FROM pg_depend d WHERE d.classid = " CLS_CLASS " AND d.refclassid = " CLS_CLASS \
+	" AND d.deptype = 'a' AND d.refobjid = ANY (" SCOPE_OIDS "))"
 /* pgshift's own tables (and the history table of either mode). */
 #define OWN_OK(n, c) \
 	"NOT (" n ".nspname = $2 AND " c ".relname IN ('pgshift_migrations', '_prisma_migrations'," \
@@ -188,7 +192,8 @@ static const char q_sequences[] =
 	"  pg_depend d WHERE d.classid = " CLS_CLASS " AND d.objid = c.oid AND d.refclassid = " CLS_CLASS
 	"  AND d.deptype = 'i')"
 	" AND NOT EXISTS (SELECT" SEQ_OWNER " AND NOT " OWN_OK("tn", "t") ")"
-	" AND (cardinality($3::text[]) = 0 OR EXISTS (SELECT" SEQ_OWNER " AND " IN_SCOPE("tn", "t") "))";
+	" AND (cardinality($3::text[]) = 0 OR c.oid = ANY (" OWNED_BY_SCOPE ")"
+	"  AND EXISTS (SELECT" SEQ_OWNER " AND " IN_SCOPE("tn", "t") "))";
 
 /*
  * prokind (11+): aggregates ('a') are q_aggregates'; the constructors a
@@ -609,11 +614,14 @@ static const char q_privileges[] =
 	" SELECT " CLS_CLASS "::oid AS cls, c.oid, CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::\"char\" AS t,"
 	"  c.relowner AS owner, c.relacl AS acl FROM pg_class c"
 	"  WHERE c.relacl IS NOT NULL AND c.oid >= 16384 AND c.relkind IN ('r', 'p', 'v', 'm', 'S')"
+	"  AND (cardinality($3::text[]) = 0 OR c.oid = ANY (" SCOPE_OIDS ") OR c.oid = ANY (" OWNED_BY_SCOPE "))"
+	/* schema_load_tables reads again only tables and their sequences */
 	" UNION ALL SELECT " CLS_PROC ", p.oid, 'f', p.proowner, p.proacl FROM pg_proc p"
-	"  WHERE p.proacl IS NOT NULL AND p.oid >= 16384"
+	"  WHERE p.proacl IS NOT NULL AND p.oid >= 16384 AND cardinality($3::text[]) = 0"
 	" UNION ALL SELECT " CLS_TYPE ", t.oid, 'T', t.typowner, t.typacl FROM pg_type t"
-	"  WHERE t.typacl IS NOT NULL AND t.oid >= 16384"
-	" UNION ALL SELECT " CLS_NAMESPACE ", n.oid, 'n', n.nspowner, n.nspacl FROM pg_namespace n WHERE n.nspacl IS NOT NULL"
+	"  WHERE t.typacl IS NOT NULL AND t.oid >= 16384 AND cardinality($3::text[]) = 0"
+	" UNION ALL SELECT " CLS_NAMESPACE ", n.oid, 'n', n.nspowner, n.nspacl FROM pg_namespace n"
+	"  WHERE n.nspacl IS NOT NULL AND cardinality($3::text[]) = 0"
 	"), a AS ("
 	" (SELECT o.cls, o.oid, true AS granted, x.grantee, x.is_grantable, x.privilege_type"
 	"   FROM o, aclexplode(o.acl) x WHERE x.grantee <> o.owner"
