@@ -64,9 +64,17 @@
 #define NS_OK(n) \
 	"(" n ".nspname NOT IN ('pg_catalog', 'information_schema') AND " n ".nspname !~ '^pg_(toast|temp_)'" \
 	" AND (cardinality($1::text[]) = 0 OR " n ".nspname = ANY ($1::text[])))"
-/* $3: the tables schema_load_tables reads again (text[] of qnames, empty for all). */
-#define IN_SCOPE(n, c) \
-	"(cardinality($3::text[]) = 0 OR format('%I.%I', " n ".nspname, " c ".relname) = ANY ($3::text[]))"
+/*
+ * $3: the tables schema_load_tables reads again (text[] of qnames, empty for
+ * all), found by OID (an index lookup each) rather than by formatting the
+ * name of every relation.
+ */
+#define SCOPE_OIDS "ARRAY(SELECT to_regclass(s)::oid FROM unnest($3::text[]) s)"
+#define IN_SCOPE(n, c) "(cardinality($3::text[]) = 0 OR " c ".oid = ANY (" SCOPE_OIDS "))"
+/* The sequences the tables of $3 own (and their indexes: a superset, for an index lookup). */
+#define OWNED_BY_SCOPE \
+	"ARRAY(SELECT d.objid FROM pg_depend d WHERE d.classid = " CLS_CLASS " AND d.refclassid = " CLS_CLASS \
+	" AND d.deptype = 'a' AND d.refobjid = ANY (" SCOPE_OIDS "))"
 /* pgshift's own tables (and the history table of either mode). */
 #define OWN_OK(n, c) \
 	"NOT (" n ".nspname = $2 AND " c ".relname IN ('pgshift_migrations', '_prisma_migrations'," \
@@ -184,7 +192,8 @@ static const char q_sequences[] =
 	"  pg_depend d WHERE d.classid = " CLS_CLASS " AND d.objid = c.oid AND d.refclassid = " CLS_CLASS
 	"  AND d.deptype = 'i')"
 	" AND NOT EXISTS (SELECT" SEQ_OWNER " AND NOT " OWN_OK("tn", "t") ")"
-	" AND (cardinality($3::text[]) = 0 OR EXISTS (SELECT" SEQ_OWNER " AND " IN_SCOPE("tn", "t") "))";
+	" AND (cardinality($3::text[]) = 0 OR c.oid = ANY (" OWNED_BY_SCOPE ")"
+	"  AND EXISTS (SELECT" SEQ_OWNER " AND " IN_SCOPE("tn", "t") "))";
 
 /*
  * prokind (11+): aggregates ('a') are q_aggregates'; the constructors a
@@ -627,11 +636,14 @@ static const char q_privileges[] =
 	" SELECT " CLS_CLASS "::oid AS cls, c.oid, CASE c.relkind WHEN 'S' THEN 's' ELSE 'r' END::\"char\" AS t,"
 	"  c.relowner AS owner, c.relacl AS acl FROM pg_class c"
 	"  WHERE c.relacl IS NOT NULL AND c.oid >= 16384 AND c.relkind IN ('r', 'p', 'v', 'm', 'S')"
+	"  AND (cardinality($3::text[]) = 0 OR c.oid = ANY (" SCOPE_OIDS ") OR c.oid = ANY (" OWNED_BY_SCOPE "))"
+	/* schema_load_tables reads again only tables and their sequences */
 	" UNION ALL SELECT " CLS_PROC ", p.oid, 'f', p.proowner, p.proacl FROM pg_proc p"
-	"  WHERE p.proacl IS NOT NULL AND p.oid >= 16384"
+	"  WHERE p.proacl IS NOT NULL AND p.oid >= 16384 AND cardinality($3::text[]) = 0"
 	" UNION ALL SELECT " CLS_TYPE ", t.oid, 'T', t.typowner, t.typacl FROM pg_type t"
-	"  WHERE t.typacl IS NOT NULL AND t.oid >= 16384"
-	" UNION ALL SELECT " CLS_NAMESPACE ", n.oid, 'n', n.nspowner, n.nspacl FROM pg_namespace n WHERE n.nspacl IS NOT NULL"
+	"  WHERE t.typacl IS NOT NULL AND t.oid >= 16384 AND cardinality($3::text[]) = 0"
+	" UNION ALL SELECT " CLS_NAMESPACE ", n.oid, 'n', n.nspowner, n.nspacl FROM pg_namespace n"
+	"  WHERE n.nspacl IS NOT NULL AND cardinality($3::text[]) = 0"
 	"), a AS ("
 	" (SELECT o.cls, o.oid, true AS granted, x.grantee, x.is_grantable, x.privilege_type"
 	"   FROM o, aclexplode(o.acl) x WHERE x.grantee <> o.owner"
@@ -653,13 +665,32 @@ static const char q_privileges[] =
  * membership ('e') first, so that a member is known as its extension before
  * the edges that use it.
  */
-static const char q_depends[] =
-	"SELECT d.classid, d.objid, d.refclassid, d.refobjid, d.deptype FROM pg_depend d"
-	" WHERE d.deptype IN ('n', 'a', 'e') AND d.objid >= 16384 AND (d.refobjid >= 16384 OR d.refclassid = "
-	CLS_NAMESPACE ") AND d.classid IN (" CLS_CLASS ", " CLS_TYPE ", " CLS_PROC ", " CLS_NAMESPACE ", " CLS_CONSTRAINT
-	", " CLS_ATTRDEF ", " CLS_REWRITE ", " CLS_TRIGGER ", " CLS_POLICY ", " CLS_EXTENSION ", " CLS_COLLATION ", "
+#define DEP_COLS "SELECT d.classid, d.objid, d.refclassid, d.refobjid, d.deptype FROM pg_depend d"
+#define DEP_OK \
+	" d.deptype IN ('n', 'a', 'e') AND d.objid >= 16384 AND (d.refobjid >= 16384 OR d.refclassid = " \
+	CLS_NAMESPACE ") AND d.classid IN (" CLS_CLASS ", " CLS_TYPE ", " CLS_PROC ", " CLS_NAMESPACE ", " CLS_CONSTRAINT \
+	", " CLS_ATTRDEF ", " CLS_REWRITE ", " CLS_TRIGGER ", " CLS_POLICY ", " CLS_EXTENSION ", " CLS_COLLATION ", " \
 	CLS_STATISTIC_EXT ", " CLS_PUBLICATION_REL ", " CLS_DEFAULT_ACL ")"
-	" ORDER BY d.deptype <> 'e'";
+static const char q_depends[] = DEP_COLS " WHERE" DEP_OK " ORDER BY d.deptype <> 'e'";
+/*
+ * schema_load_tables: only the edges of what is read again (the edges of a
+ * copied object are copied), found through pg_depend's indexes instead of
+ * scanning it whole: the tables of $3, what depends on them (their
+ * constraints, indexes, defaults, triggers, policies, statistics, owned
+ * sequences), the indexes of their constraints, the publications; and
+ * extension membership, as above.
+ */
+static const char q_depends_tables[] =
+	"SELECT * FROM (WITH t AS (SELECT c.oid, c.reltype FROM unnest($3::text[]) q JOIN pg_class c ON c.oid = to_regclass(q)),"
+	" o AS (SELECT " CLS_CLASS "::oid AS cls, t.oid FROM t UNION SELECT " CLS_TYPE ", t.reltype FROM t"
+	"  UNION SELECT r.classid, r.objid FROM t JOIN pg_depend r ON r.refclassid = " CLS_CLASS " AND r.refobjid = t.oid"
+	"  UNION SELECT " CLS_CLASS ", i.indexrelid FROM t JOIN pg_index i ON i.indrelid = t.oid"
+	"  UNION SELECT " CLS_PUBLICATION ", p.oid FROM pg_publication p"
+	"  UNION SELECT " CLS_PUBLICATION_REL ", p.oid FROM pg_publication_rel p)"
+	" SELECT d.* FROM o CROSS JOIN LATERAL (" DEP_COLS " WHERE d.classid = o.cls AND d.objid = o.oid AND" DEP_OK
+	"  OFFSET 0) d"	/* OFFSET 0: one index lookup per object, never a scan of pg_depend */
+	" UNION ALL " DEP_COLS " WHERE d.refclassid = " CLS_EXTENSION " AND d.deptype = 'e' AND" DEP_OK
+	") d ORDER BY d.deptype <> 'e'";
 
 /* (catalog, oid) -> load index; alias entries are found by edges but never named by comments or grants. */
 struct slot {
@@ -1045,9 +1076,9 @@ static int load_privileges(struct loader *l, struct pgs_error *err)
 	return 0;
 }
 
-static int load_depends(struct loader *l, struct pgs_error *err)
+static int load_depends(struct loader *l, bool all, struct pgs_error *err)
 {
-	PGresult *r = run(l, q_depends, "could not read the dependencies", err);
+	PGresult *r = run(l, all ? q_depends : q_depends_tables, "could not read the dependencies", err);
 
 	if (!r)
 		return -1;
@@ -1335,7 +1366,7 @@ static void send_all(struct loader *l, bool all, const struct obj_query *objs, s
 {
 	static const Oid types[3] = { 1009, 25, 1009 };	/* text[], text, text[] */
 	const char *after[] = { q_columns, q_type_parts, q_comments, q_privileges, q_column_privileges,
-				q_unmodelled, q_depends, q_commit };
+				q_unmodelled, all ? q_depends : q_depends_tables, q_commit };
 	size_t nafter = sizeof(after) / sizeof(*after);
 	bool ok;
 
@@ -1456,7 +1487,7 @@ static int load(PGconn *conn, const struct schema_filter *f, const struct schema
 			goto fail;
 	if (load_columns(&l, err) < 0 || (all && load_type_parts(&l, err) < 0) || load_comments(&l, err) < 0 ||
 	    load_privileges(&l, err) < 0 || load_column_privileges(&l, err) < 0 ||
-	    load_unmodelled(&l, before, err) < 0 || load_depends(&l, err) < 0 ||
+	    load_unmodelled(&l, before, err) < 0 || load_depends(&l, all, err) < 0 ||
 	    run_command(&l, q_commit, "could not finish reading the schema", err) < 0)
 		goto fail;
 	end_pipeline(conn);

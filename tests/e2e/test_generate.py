@@ -96,10 +96,12 @@ def deploy_and_roll_back(pg, db, dbs, project, pgshift, paths, nbefore, schema):
 
 # Migrations whose steps read only the tables they touch again (new --from-schema): a dropped table with its
 # constraints, index and comments, an FK from an untouched table (under a view) to a changed one, comments and
-# privileges, a default and an expression index on a function, a table that appears with the sequence it owns.
+# privileges (of a table, and unchanged of the sequence it owns), a default and an expression index on a function,
+# a table that appears with the sequence it owns.
 TABLES_MIGRATIONS = [
     ("base", "CREATE FUNCTION fee(x int) RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT x + 1 $$;\n"
              "CREATE TABLE accounts (id serial PRIMARY KEY, name text);\n"
+             "GRANT USAGE ON SEQUENCE accounts_id_seq TO PUBLIC;\n"
              "COMMENT ON TABLE accounts IS 'old';\n"
              "CREATE TABLE legacy (id int PRIMARY KEY, note text CHECK (note <> ''));\n"
              "CREATE INDEX legacy_note ON legacy (note);\n"
@@ -114,6 +116,7 @@ CREATE FUNCTION fee(x int) RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT x + 1
 CREATE TABLE accounts (id serial PRIMARY KEY, name text, email text, level int DEFAULT fee(1));
 COMMENT ON TABLE accounts IS 'new';
 GRANT SELECT ON accounts TO PUBLIC;
+GRANT USAGE ON SEQUENCE accounts_id_seq TO PUBLIC;
 CREATE INDEX accounts_fee ON accounts (fee(level));
 CREATE TABLE payments (id bigint PRIMARY KEY, account_id int REFERENCES accounts (id), amount int);
 CREATE VIEW big_payments AS SELECT id, amount FROM payments WHERE amount > 100;
@@ -139,6 +142,8 @@ def test_new_from_schema_steps_that_read_only_their_tables_roll_back_alone(pg, d
     assert "DROP TABLE public.tags;" in ups and "DROP SEQUENCE" not in ups + downs, ups + downs
     assert all("\n" in (project.path / p).with_name("down.sql").read_text().strip() for p in paths), downs
     assert "REVOKE SELECT ON TABLE public.accounts FROM PUBLIC" in downs, downs
+    # the sequence a changed table owns is read again with its privileges: unchanged, so not in any down.sql
+    assert "accounts_id_seq" not in ups + downs, ups + downs
     assert scratch_dbs(pg) == []
     deploy_and_roll_back(pg, db, dbs, project, pgshift, paths, len(TABLES_MIGRATIONS), TABLES_SCHEMA)
 
