@@ -98,7 +98,7 @@ valgrind:
 	@sh scripts/deps.sh valgrind
 	$(MAKE) all $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== valgrind $$t"; $(VALGRIND) $$t; done
-	PGSHIFT_BIN=$(abspath tests/valgrind/pgshift) $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e $(PYTEST_ARGS)
+	PGSHIFT_BIN=$(abspath tests/valgrind/pgshift) PGSHIFT_VALGRIND_BIN=$(abspath $(BUILD)/pgshift) $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e $(PYTEST_ARGS)
 
 # libFuzzer targets (tests/fuzz/fuzz_AREA.c), built with clang and both sanitizers into build-fuzz/;
 # each runs for FUZZ_SECONDS on a scratch copy of its seed corpus tests/fuzz/corpus/AREA

@@ -47,7 +47,9 @@ class Pipeline:
             action_source=SOURCE, vars={},
             environments={"production": {"DATABASE_URL_UNPOOLED": db.url, "VERCEL_DEPLOY_HOOK_URL": hook.url},
                           "production-read": {"DATABASE_URL_READONLY": readonly_url}},
-            machine_env={"PGSHIFT_HOOK_RETRY_DELAY_MS": "20"})
+            # make valgrind's wrapper, copied into the tool cache, finds the binary through this
+            machine_env={"PGSHIFT_HOOK_RETRY_DELAY_MS": "20",
+                         **{k: os.environ[k] for k in ("PGSHIFT_VALGRIND_BIN",) if k in os.environ}})
 
     def push(self, message):
         before = git(self.project.path, "rev-parse", "HEAD")
