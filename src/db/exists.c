@@ -65,7 +65,7 @@ static int table_is_empty(PGconn *conn, const char *schema, const char *name)
 		return -1;
 	res = PQexecParams(conn, table_query, 2, NULL, params, NULL, NULL, 0);
 	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1)
-		buf_addf(&q, "BEGIN; SET LOCAL lock_timeout = '1s'; SELECT 1 FROM %s LIMIT 1", PQgetvalue(res, 0, 0));
+		buf_addf(&q, "BEGIN; SET LOCAL lock_timeout = '1s'; SET LOCAL statement_timeout = '2s'; SELECT 1 FROM %s LIMIT 1", PQgetvalue(res, 0, 0));
 	PQclear(res);
 	if (!q.len) {
 		buf_release(&q);

@@ -17,8 +17,9 @@
  * partitioned) that holds no rows.  schema NULL: the name as the session's
  * search_path resolves it.  1 yes, 0 no, -1 the query failed.  'E' is -1
  * also when the answer could be wrong or slow: row security on the table,
- * no SELECT right, a lock not granted within a second; it reads the table
- * (one row at most) only when the session is outside a transaction.
+ * no SELECT right, a lock not granted within a second, a read of more than
+ * two seconds (a table of dead rows scanned for a live one); it reads the
+ * table (one row at most) only when the session is outside a transaction.
  */
 int db_object_exists(PGconn *conn, char kind, const char *schema, const char *name, const char *const *args);
 
