@@ -45,6 +45,15 @@ static void on_signal(int sig)
 	}
 }
 
+void scratch_cancel(const struct scratch *s)
+{
+	char errbuf[256];
+	PGcancel *c = s->slot ? cancels[s->slot - 1] : NULL;
+
+	if (c)
+		PQcancel(c, errbuf, sizeof(errbuf));
+}
+
 bool scratch_interrupted(void)
 {
 	return interrupted != 0;

@@ -74,6 +74,12 @@ int scratch_close(struct scratch *s, struct pgs_error *err);
  * failure (a second one in its hint).
  */
 int scratch_close_all(struct scratch *const *v, size_t n, struct pgs_error *err);
+/*
+ * Cancels the statement running on s's connection (a second thread fills
+ * it and the caller gives up on that work); called from the thread that
+ * opened s.  A no-op when nothing runs there.
+ */
+void scratch_cancel(const struct scratch *s);
 /* True once SIGINT or SIGTERM came while a scratch was open. */
 bool scratch_interrupted(void);
 /*

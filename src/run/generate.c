@@ -111,11 +111,13 @@ static int file_failed(const char *file, struct pgs_error *err)
 /*
  * Reads want, the model of the schema file, and before, that of the
  * migrations replayed into *s (left open for the steps).  Two scratch
- * databases created for it are filled at the same time, the file's (*sf,
- * closed by the caller with *s) on a second thread; a shadow database the
- * user named is filled with the file, read, emptied and filled with the
- * migrations (*sf stays closed).  When both fail, the file's error is the
- * one told.
+ * databases created for it are filled at the same time: the file's (*sf,
+ * closed by the caller with *s) on a second thread, started as soon as it
+ * exists, so that the second CREATE DATABASE runs beside its fill; a
+ * shadow database the user named is filled with the file, read, emptied
+ * and filled with the migrations (*sf stays closed).  When both fail, the
+ * file's error is the one told; when the second database cannot be made,
+ * the file's fill is cancelled and that is the error.
  */
 static int fill(const struct generate_request *r, PGconn *conn, const struct target *t,
 		const struct shadow_fill *migs, const struct schema_filter *f, struct scratch *s, struct scratch *sf,
@@ -140,10 +142,14 @@ static int fill(const struct generate_request *r, PGconn *conn, const struct tar
 		return db_empty_database(s->conn, err) < 0 || shadow_fill_db(s->conn, migs, err) < 0 ||
 		       schema_load(s->conn, f, before, err) < 0 ? -1 : 0;
 	}
-	if (shadow_open(r->c, r->shadow_url, conn, t, false, s, err) < 0)
-		return -1;
 	load = (struct shadow_load){ .s = sf, .fill = &file, .f = f, .m = want };
 	shadow_load_start(&load);
+	if (shadow_open(r->c, r->shadow_url, conn, t, false, s, err) < 0) {
+		scratch_cancel(sf);
+		shadow_load_finish(&load, &ferr);
+		err_clear(&ferr);
+		return -1;
+	}
 	rc = shadow_fill_db(s->conn, migs, err) < 0 || schema_load(s->conn, f, before, err) < 0 ? -1 : 0;
 	if (shadow_load_finish(&load, &ferr) < 0) {
 		err_clear(err);

@@ -8,6 +8,7 @@ import json
 import os
 import re
 import signal
+import secrets
 import subprocess
 
 from conftest import wait_for
@@ -338,3 +339,26 @@ def test_new_from_schema_names_the_line_of_a_bad_statement_deep_in_a_large_schem
     assert "statement 322 of 452" in r.stderr, r.stderr
     assert scratch_dbs(pg) == []
     assert not list((project.path / "migrations").glob("*_change")), "nothing written"
+
+
+def test_new_from_schema_cancels_the_file_load_when_the_second_scratch_database_cannot_be_opened(pg, db, project,
+                                                                                                  pgshift):
+    """The schema file starts loading into its scratch database before the migrations' one is made: when that
+    second one cannot be opened (here the role's connection limit), the file's load is cancelled at once (not
+    waited for), both databases are dropped, nothing is written, and the error says why."""
+    name, pw = "gen_limited_" + secrets.token_hex(4), secrets.token_hex(10)
+    with pg.connect() as c:
+        c.execute(f"CREATE ROLE {name} LOGIN CREATEDB CONNECTION LIMIT 2 PASSWORD '{pw}'")
+    try:
+        project.add("users", MIGRATIONS[0][1])
+        (project.path / "schema.sql").write_text(SCHEMA + SLEEP_IN_SCRATCH)
+        r = pgshift.run("new", "change", "--from-schema", "--url",
+                        f"postgresql://{name}:{pw}@127.0.0.1:{pg.port}/{db.name}", timeout=40)
+        assert r.returncode == 1, r
+        assert "too many connections for role" in r.stderr, r.stderr
+        assert pw not in r.stdout + r.stderr
+        assert scratch_dbs(pg) == []
+        assert not list((project.path / "migrations").glob("*_change")), "nothing written"
+    finally:
+        with pg.connect() as c:
+            c.execute(f"DROP ROLE {name}")
