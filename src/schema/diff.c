@@ -822,7 +822,8 @@ static void alter_column(struct planner *pl, const struct schema_object *t, cons
 			ident_add = n->identity != NULL;
 		}
 	}
-	if (o->default_expr && (type_changed || !same(o->default_expr, n->default_expr)) &&
+	/* a new default replaces the old one (SET DEFAULT below); the old one goes first only before a type change */
+	if (o->default_expr && (type_changed || !n->default_expr) &&
 	    !default_calls_rebuilt(pl, &pl->from->objects[pl->t2f[t - pl->to->objects]], o))
 		alter_stmt(pl, p, t, "alter", xasprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT;\n", t->qname, o->name));
 	if (type_changed) {

@@ -322,6 +322,23 @@ def apply_each_migration(pg, dbname, plan, tmp):
         assert "skipping" not in applied.stderr, applied.stderr + plan
 
 
+def test_diff_changes_a_default_with_one_statement(pg, dbs, pgshift, tmp_path):
+    """A changed default is set over the old one (SET DEFAULT replaces it); DROP DEFAULT only where the column
+    loses its default, or before a type change the old default might not survive."""
+    a = dbs(BASE)
+    b = dbs(BASE.replace("age integer DEFAULT 0", "age integer DEFAULT 18").replace("status text",
+                                                                                   "status text DEFAULT 'new'"))
+    forward = diff(pgshift, pg, a, b)
+    body = [line for line in forward.splitlines() if line and not line.startswith("--")]
+    assert body == ["ALTER TABLE public.users ALTER COLUMN age SET DEFAULT 18;",
+                    "ALTER TABLE public.users ALTER COLUMN status SET DEFAULT 'new'::text;"], forward
+    back = [line for line in diff(pgshift, pg, b, a).splitlines() if line and not line.startswith("--")]
+    assert back == ["ALTER TABLE public.users ALTER COLUMN age SET DEFAULT 0;",
+                    "ALTER TABLE public.users ALTER COLUMN status DROP DEFAULT;"], back
+    apply_each_migration(pg, a, forward, tmp_path)
+    assert pg_dump_schema(pg, a) == pg_dump_schema(pg, b)
+
+
 def test_diff_json_names_each_statement_with_its_hazards(pg, dbs, pgshift):
     a = dbs(BASE + "CREATE INDEX users_name ON users (name);")
     b = dbs(BASE.replace("status text", "status text, nick text") + "ALTER TABLE users DROP COLUMN age;")
