@@ -106,6 +106,82 @@ static int run_range(PGconn *conn, const struct apply_job *job, size_t from, siz
 	return 0;
 }
 
+/* The most SQL text one query of a batch holds: the server parses a whole query before it runs any of it. */
+#define BATCH_BYTES (256 * 1024)
+
+/* Takes the results of one query of a batch: as run_batch. */
+static int batch_results(PGconn *conn, const struct apply_job *job, struct pgs_error *err)
+{
+	PGresult *res;
+	int rc = 0;
+
+	while ((res = PQgetResult(conn))) {
+		switch (PQresultStatus(res)) {
+		case PGRES_COMMAND_OK:
+		case PGRES_TUPLES_OK:
+		case PGRES_EMPTY_QUERY:
+			break;
+		case PGRES_COPY_IN:
+			/* no data in a migration file (db_exec_script_stmt says so when run again) */
+			PQputCopyEnd(conn, "COPY from stdin is not supported in migrations");
+			rc = 1;
+			break;
+		case PGRES_COPY_OUT: {
+			char *row;
+
+			while (PQgetCopyData(conn, &row, 0) > 0)
+				PQfreemem(row);
+			rc = 1;
+			break;
+		}
+		default: {
+			const char *state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+
+			if (rc == 0 && state && !strcmp(state, "57014")) {
+				char *what = job->m ? xasprintf("migration %s cancelled", job->m->name)
+						    : xasprintf("%s cancelled", job->path);
+
+				db_result_error(conn, res, what, err);
+				free(what);
+				rc = -1;
+			} else if (rc == 0) {
+				rc = 1;
+			}
+			break;
+		}
+		}
+		PQclear(res);
+	}
+	return rc;
+}
+
+/*
+ * Statements [from, to) of one job sent as few queries inside the current
+ * transaction (apply_opts.batch), each of up to BATCH_BYTES of them: 0 when
+ * every one ran, 1 when one failed (the transaction is aborted: run them
+ * again one by one to name it; a lost connection is named there too), -1
+ * with err when it was cancelled (a signal, a statement_timeout: running
+ * them again would only wait for the same end).
+ */
+static int run_batch(PGconn *conn, const struct apply_job *job, size_t from, size_t to, struct pgs_error *err)
+{
+	const struct script *s = job->script;
+	struct buf text = BUF_INIT;
+	int rc = 0;
+
+	for (size_t i = from; i < to && rc == 0;) {
+		buf_reset(&text);
+		do {
+			/* on a line of its own: a statement may end in a -- comment */
+			buf_add(&text, job->sql + s->stmts[i].off, s->stmts[i].len);
+			buf_adds(&text, "\n;\n");
+		} while (++i < to && text.len < BATCH_BYTES);
+		rc = PQsendQuery(conn, text.data) ? batch_results(conn, job, err) : 1;
+	}
+	buf_release(&text);
+	return rc;
+}
+
 static int run_statements(PGconn *conn, const struct apply_job *job, struct apply_failure *fail,
 			  struct pgs_error *err)
 {
@@ -141,9 +217,40 @@ static int commit(PGconn *conn, struct pgs_error *err)
 	return 0;
 }
 
+/*
+ * The jobs in one transaction, each job's statements one query
+ * (apply_opts.batch); returns as run_batch (1: rolled back, run them one by
+ * one), or -1 with err when the history row or the COMMIT failed.
+ */
+static int scripts_batched(PGconn *conn, const struct history_table *ht, const struct apply_job *jobs, size_t n,
+			   const struct apply_opts *o, struct pgs_error *err)
+{
+	int r = 0;
+
+	if (begin(conn, o, err) < 0)
+		return -1;
+	for (size_t i = 0; i < n && r == 0; i++) {
+		r = run_batch(conn, &jobs[i], 0, jobs[i].script->n, err);
+		if (r == 0 && record(conn, ht, &jobs[i], err) < 0)
+			r = -1;
+	}
+	if (r != 0) {
+		db_rollback(conn);
+		return r;
+	}
+	return commit(conn, err);
+}
+
 int apply_scripts(PGconn *conn, const struct history_table *ht, const struct apply_job *jobs, size_t n,
 		  const struct apply_opts *o, struct pgs_error *err)
 {
+	if (o->batch && !o->failure) {
+		int r = scripts_batched(conn, ht, jobs, n, o, err);
+
+		if (r <= 0)
+			return r;
+		/* a statement failed: run them again one by one, to name it */
+	}
 	if (o->failure) {
 		o->failure->sqlstate[0] = '\0';
 		o->failure->stmt = -1;
@@ -168,6 +275,16 @@ int apply_script(PGconn *conn, const struct history_table *ht, const struct appl
 int apply_range(PGconn *conn, const struct apply_job *job, const struct apply_opts *o, size_t from, size_t to,
 		struct pgs_error *err)
 {
+	if (o->batch && !o->failure) {
+		int r = begin(conn, o, err) < 0 ? -1 : run_batch(conn, job, from, to, err);
+
+		if (r == 0)
+			return commit(conn, err);
+		db_rollback(conn);
+		if (r < 0)
+			return -1;
+		/* a statement failed: run them again one by one, to name it */
+	}
 	if (begin(conn, o, err) < 0)
 		return -1;
 	if (run_range(conn, job, from, to, o->failure, err) < 0) {

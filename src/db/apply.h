@@ -39,6 +39,14 @@ struct apply_opts {
 	 * leave an invalid index) for nothing.
 	 */
 	long concurrent_lock_timeout_ms;
+	/*
+	 * A scratch fill (replay.h): the statements of each transaction go to
+	 * the server as one query, one round trip instead of one each.  When
+	 * one fails, the transaction is rolled back and run again statement by
+	 * statement, so that the error names the statement and line exactly as
+	 * without it.  Only apply_script, apply_scripts and apply_range use it.
+	 */
+	bool batch;
 };
 
 enum apply_kind { APPLY_UP, APPLY_DOWN, APPLY_SEED };

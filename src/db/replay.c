@@ -94,7 +94,7 @@ int replay_migrations(PGconn *conn, const struct history_table *ht, const struct
 		      struct pgs_error *err)
 {
 	int version = PQserverVersion(conn);
-	struct apply_opts ao = { 0 };
+	struct apply_opts ao = { .batch = true };
 
 	if (history_ensure(conn, ht, err) < 0)
 		return -1;
@@ -123,7 +123,7 @@ static int load_file(PGconn *conn, const char *path, struct pgs_error *err)
 {
 	struct buf sql = BUF_INIT;
 	struct script s = { 0 };
-	struct apply_opts ao = { 0 };
+	struct apply_opts ao = { .batch = true };
 	bool split = false;
 	int rc = -1;
 

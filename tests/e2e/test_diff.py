@@ -425,6 +425,79 @@ def test_diff_dir_against_migrations(pg, dbs, pgshift, project, tmp_path):
     assert scratch_dbs(pg) == []
 
 
+def test_replayed_migrations_go_in_one_round_trip_and_a_failure_still_names_its_line(pg, dbs, pgshift, project):
+    """A scratch database is filled with each transaction's statements sent as one query; a statement that ends
+    in a -- comment (no newline at the end of the file) still ends there, and when one fails the migration is
+    rolled back and run again statement by statement, so that the error names its line as deploy's does."""
+    project.add("a_users", "CREATE TABLE users (id bigint PRIMARY KEY, email text); -- the people\n"
+                           "CREATE INDEX users_email ON users (email) -- by email")
+    project.add("b_orders", "CREATE TABLE orders (id bigint PRIMARY KEY,\n  user_id bigint REFERENCES users (id));\n"
+                            "INSERT INTO users VALUES (1, 'a@example.com');")
+    env = {"DATABASE_URL": pg.url(dbs(""))}
+    same = dbs("CREATE TABLE users (id bigint PRIMARY KEY, email text);\n"
+               "CREATE TABLE orders (id bigint PRIMARY KEY, user_id bigint REFERENCES users (id));\n")
+    r = pgshift.run("diff", "--from", "migrations", "--to", pg.url(same), env=env)
+    assert r.returncode == 0, r
+    body = [line for line in r.stdout.splitlines() if line and not line.startswith("--")]
+    assert body == ["DROP INDEX CONCURRENTLY IF EXISTS public.users_email;"], r.stdout
+    project.add("c_bad", "CREATE TABLE a (id int);\nCREATE TABLE b (id int);\n\n"
+                         "CREATE TABLE c (id int REFERENCES missing (id));\nCREATE TABLE d (id int);\n")
+    r = pgshift.run("diff", "--from", "migrations", "--to", pg.url(dbs("")), env=env)
+    assert r.returncode == 1, r
+    assert "c_bad/migration.sql:4: relation \"missing\" does not exist" in r.stderr, r.stderr
+    assert "statement 3 of 4 (line 4)" in r.stderr, r.stderr
+    (project.migrations / next(p.name for p in project.migrations.iterdir() if p.name.endswith("c_bad"))
+     / "migration.sql").write_text("CREATE TABLE a (id int);\nCOPY a FROM stdin;\n")
+    r = pgshift.run("diff", "--from", "migrations", "--to", pg.url(dbs("")), env=env)
+    assert r.returncode == 1, r
+    assert "c_bad/migration.sql:2:" in r.stderr and "COPY from stdin is not supported" in r.stderr, r.stderr
+    assert scratch_dbs(pg) == []
+
+
+def test_replay_sends_a_migration_as_one_query(pg, dbs, pgshift, project):
+    """The server sees each replayed migration as one query holding all its statements (log_statement for a
+    role of the test's own), not one query per statement."""
+    role, pw = "replay_probe_" + secrets.token_hex(4), secrets.token_hex(10)
+    with pg.connect() as c:
+        c.execute(f"CREATE ROLE {role} LOGIN CREATEDB PASSWORD '{pw}'")
+        c.execute(f"ALTER ROLE {role} SET log_statement = 'all'")
+    target = dbs("")
+    try:
+        marker = "probe_" + secrets.token_hex(4)
+        project.add("one", f"CREATE TABLE {marker}_a (id int);\nCREATE TABLE {marker}_b (id int);\n")
+        with pg.connect(target) as c:
+            c.execute(f"GRANT ALL ON SCHEMA public TO {role}")
+        url = f"postgresql://{role}:{pw}@127.0.0.1:{pg.port}/{target}"
+        r = pgshift.run("diff", "--from", "migrations", "--to", url)
+        assert r.returncode == 0 and f"DROP TABLE public.{marker}_a;" in r.stdout, r
+        log = (pg.base / "server.log").read_text(errors="replace")
+        entries = [e for e in log.split(" LOG:  statement: ")[1:] if f"{marker}_a" in e]
+        assert len(entries) == 1 and f"{marker}_b" in entries[0], entries
+    finally:
+        with pg.connect(target) as c:
+            c.execute(f"DROP OWNED BY {role}")
+        with pg.connect() as c:
+            c.execute(f"DROP ROLE {role}")
+
+
+def test_replay_of_a_large_migration_in_several_queries_names_a_failure_near_its_end(pg, dbs, pgshift, project):
+    """A migration of more SQL than one query of a replay holds (256 KiB) goes in several queries of one
+    transaction; all of it runs, and a statement failing near the end is still named by its line."""
+    rows = "".join(f"INSERT INTO big VALUES ({i}, '{'x' * 200}');\n" for i in range(2000))
+    project.add("big", "CREATE TABLE big (id int PRIMARY KEY, v text);\n" + rows +
+                "CREATE INDEX big_v ON big (v);\n")
+    env = {"DATABASE_URL": pg.url(dbs(""))}
+    same = dbs("CREATE TABLE big (id int PRIMARY KEY, v text);\nCREATE INDEX big_v ON big (v);\n")
+    r = pgshift.run("diff", "--from", "migrations", "--to", pg.url(same), env=env)
+    assert r.returncode == 0 and r.stdout == "", r
+    project.add("dup", "CREATE TABLE more (id int, v text);\n" + rows.replace("INTO big", "INTO more") +
+                "INSERT INTO big VALUES (1999, 'again');\nCREATE TABLE after (id int);\n")
+    r = pgshift.run("diff", "--from", "migrations", "--to", pg.url(same), env=env)
+    assert r.returncode == 1, r
+    assert "dup/migration.sql:2002: duplicate key value" in r.stderr and "statement 2002 of 2003" in r.stderr, r.stderr
+    assert scratch_dbs(pg) == []
+
+
 def test_diff_sources_refused(pg, dbs, pgshift, project, tmp_path):
     r = pgshift.run("diff", "--from", str(tmp_path / "nope.sql"), "--to", "migrations")
     assert r.returncode == 2 and "nope.sql: no such file" in r.stderr, r
