@@ -82,13 +82,16 @@ static int in_turn(const struct sides_request *r, struct side_state x[2], struct
 
 /*
  * Reads the two sides at the same time, --to on a second thread: a URL
- * side on its connection, a scratch side filled first.  When both fail,
- * the error told is the first of: the URL sides, then the scratch sides,
- * --from before --to (the order they were read in one after the other).
+ * side on its connection, a scratch side filled first.  While a scratch is
+ * open (scratched), a signal cancels the read of a URL side too (it may
+ * wait for a lock).  When both fail, the error told is the first of: the
+ * URL sides, then the scratch sides, --from before --to (the order they
+ * were read in one after the other).
  */
-static int together(const struct sides_request *r, struct side_state x[2], struct schema_model m[2],
+static int together(const struct sides_request *r, struct side_state x[2], bool scratched, struct schema_model m[2],
 		    struct pgs_error *err)
 {
+	struct pgs_error ignore = PGS_ERROR_INIT;
 	int rc = 0;
 
 	for (int i = 0; i < 2; i++) {
@@ -97,10 +100,16 @@ static int together(const struct sides_request *r, struct side_state x[2], struc
 		x[i].load = (struct shadow_load){ .s = url ? NULL : &x[i].s, .conn = x[i].conn, .fill = &x[i].fill,
 						  .f = r->f, .m = &m[i] };
 		x[i].err = (struct pgs_error)PGS_ERROR_INIT;
+		/* two at most, of SCRATCH_MAX: cannot fail */
+		if (url && scratched && scratch_watch(x[i].conn, &ignore) < 0)
+			err_clear(&ignore);
 	}
 	shadow_load_start(&x[1].load);
 	x[0].rc = shadow_load_run(&x[0].load, &x[0].err);
 	x[1].rc = shadow_load_finish(&x[1].load, &x[1].err);
+	for (int i = 0; i < 2; i++)
+		if (x[i].d->kind == SOURCE_URL && scratched)
+			scratch_unwatch(x[i].conn);
 	for (int pass = 0; pass < 2; pass++) {
 		for (int i = 0; i < 2; i++) {
 			bool url = x[i].d->kind == SOURCE_URL;
@@ -165,7 +174,7 @@ int sides_load(const struct sides_request *r, struct schema_model m[2], struct p
 			goto close;
 		}
 	}
-	rc = together(r, x, m, err);
+	rc = together(r, x, nopen > 0, m, err);
 close:
 	if (nopen) {
 		bool ok = rc >= 0;
