@@ -25,7 +25,7 @@ struct side_state {
 /* A URL side's failure names the side (-1). */
 static int url_failed(const struct diff_side *d, struct pgs_error *err)
 {
-	err_prefix(err, "%s: ", d->which);
+	err_prefix(err, "%s", d->which);
 	return -1;
 }
 
@@ -33,7 +33,7 @@ static int url_failed(const struct diff_side *d, struct pgs_error *err)
 static int scratch_failed(const struct diff_side *d, struct pgs_error *err)
 {
 	if (err->code != EXIT_INTERRUPTED)
-		err_prefix(err, "%s %s: ", d->which, d->src);
+		err_prefix(err, "%s %s", d->which, d->src);
 	return -1;
 }
 
