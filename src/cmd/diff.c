@@ -1,10 +1,9 @@
 /*
- * diff: the SQL that takes the schema of one source to that of another
- * (schema/diff.h makes the plan; this file owns the options, the sources
- * and the output).  A source is a database URL, read as it is, or SQL
- * files or the project's migrations, loaded into a scratch database
- * (run/shadow.h) one after the other, each dropped (or emptied) after its
- * model is read.
+ * diff: the SQL that takes the schema of one source to that of another.
+ * This file owns the options and the output; run/sides.h reads the two
+ * sources at the same time (a database URL as it is; SQL files or the
+ * project's migrations loaded into a scratch database) and schema/diff.h
+ * makes the plan.
  */
 #include <jansson.h>
 #include <stdlib.h>
@@ -12,7 +11,7 @@
 
 #include "cmd/cmds.h"
 #include "cmd/common.h"
-#include "run/shadow.h"
+#include "run/sides.h"
 #include "util/fsutil.h"
 #include "schema/diff.h"
 #include "util/exitcodes.h"
@@ -20,62 +19,6 @@
 
 static const char usage[] = "pgshift diff --from SRC --to SRC [--format sql|json] [--schema S]... [--shadow-url URL]\n"
 			    "  SRC: a database URL, a .sql file or a directory of them, or \"migrations\"";
-
-/*
- * One side of the diff.  A URL side keeps its connection (and target): the
- * first one is where a scratch database for the other side may be created.
- */
-struct side {
-	const char *src;
-	const char *which;	/* "--from", "--to" */
-	enum schema_source kind;
-	struct schema_model m;
-	PGconn *conn;
-	struct target t;
-};
-
-/* Connects to a URL side and reads its model. */
-static int load_url(const struct common_opts *base, struct side *x, const struct schema_filter *f,
-		    struct pgs_error *err)
-{
-	struct common_opts c = *base;
-	int rc = -1;
-
-	c.url = x->src;
-	x->conn = common_connect(&c, &x->t, err);
-	if (x->conn)
-		rc = schema_load(x->conn, f, &x->m, err);
-	if (rc < 0)
-		err_prefix(err, "%s: ", x->which);
-	return rc;
-}
-
-/*
- * Loads a file or migrations side into a scratch database (on the server
- * of conn when it may hold one) and reads its model.
- */
-static int load_scratch(const struct common_opts *c, const char *shadow_url, PGconn *conn, const struct target *t,
-			const struct migset *set, const struct history_table *ht, struct side *x,
-			const struct schema_filter *f, struct pgs_error *err)
-{
-	const struct migration **migs = NULL;
-	struct shadow_fill fill = { 0 };
-	int rc;
-
-	if (x->kind == SOURCE_MIGRATIONS) {
-		migs = xcalloc(set->n + 1, sizeof(*migs));
-		for (size_t i = 0; i < set->n; i++)
-			migs[i] = &set->items[i];
-		fill = (struct shadow_fill){ NULL, ht, migs, set->n };
-	} else {
-		fill.sql_path = x->src;
-	}
-	rc = shadow_model(c, shadow_url, conn, t, &fill, f, &x->m, err);
-	if (rc < 0 && err->code != EXIT_INTERRUPTED)
-		err_prefix(err, "%s %s: ", x->which, x->src);
-	free(migs);
-	return rc;
-}
 
 static void print_json(const struct diff_plan *p, const char *not_compared)
 {
@@ -129,13 +72,12 @@ int cmd_diff(int argc, char **argv)
 	};
 	struct pgs_error err = PGS_ERROR_INIT;
 	struct schema_filter f = { 0 };
-	struct side sides[2] = { { .which = "--from" }, { .which = "--to" } };
+	struct sides_request req = { .c = &c, .sides = { { .which = "--from" }, { .which = "--to" } } };
+	struct schema_model m[2] = { { 0 } };
 	struct migset set = { 0 };
 	struct history_table ht;
 	struct diff_plan plan = { 0 };
-	PGconn *conn = NULL;
-	struct target t = { 0 }, *tp = NULL;
-	bool scratch = false, loaded = false;
+	bool loaded = false;
 	char *not_compared = NULL;
 	int rc = EXIT_OK;
 
@@ -147,15 +89,14 @@ int cmd_diff(int argc, char **argv)
 		err_set(&err, EXIT_USAGE, "pgshift diff needs --from and --to");
 	else if (strcmp(format, "sql") && strcmp(format, "json"))
 		err_set(&err, EXIT_USAGE, "--format must be sql or json, not \"%s\"", format);
-	sides[0].src = from;
-	sides[1].src = to;
+	req.sides[0].src = from;
+	req.sides[1].src = to;
 	for (int i = 0; i < 2 && !err.message; i++) {
-		struct side *x = &sides[i];
+		struct diff_side *x = &req.sides[i];
 
-		x->kind = x->src ? shadow_source_kind(x->src) : SOURCE_URL;
+		x->kind = shadow_source_kind(x->src);
 		if (x->kind == SOURCE_SQL && !fs_is_file(x->src) && !fs_is_dir(x->src))
 			err_set(&err, EXIT_USAGE, "%s %s: no such file or directory", x->which, x->src);
-		scratch |= x->kind != SOURCE_URL;
 		loaded |= x->kind == SOURCE_MIGRATIONS;
 	}
 	if (err.message) {
@@ -172,39 +113,19 @@ int cmd_diff(int argc, char **argv)
 		rc = common_fail(&err);
 		goto out;
 	}
-	for (int i = 0; i < 2; i++) {
-		if (sides[i].kind != SOURCE_URL)
-			continue;
-		if (load_url(&c, &sides[i], &f, &err) < 0) {
-			rc = common_fail(&err);
-			goto out;
-		}
-		if (!conn) {
-			conn = sides[i].conn;
-			tp = &sides[i].t;
-		}
-	}
-	if (scratch && !conn) {
-		/* no URL side: a scratch database may be created on the server of the configured database */
-		conn = common_connect_if_configured(&c, &t, &err);
-		if (!conn && err.message) {
-			rc = common_fail(&err);
-			goto out;
-		}
-		tp = conn ? &t : NULL;
-	}
-	for (int i = 0; i < 2; i++) {
-		if (sides[i].kind != SOURCE_URL &&
-		    load_scratch(&c, shadow_url, conn, tp, &set, &ht, &sides[i], &f, &err) < 0) {
-			rc = common_fail(&err);
-			goto out;
-		}
-	}
-	if (schema_diff_plan(&sides[0].m, &sides[1].m, &plan, &err) < 0) {
+	req.shadow_url = shadow_url;
+	req.set = &set;
+	req.ht = &ht;
+	req.f = &f;
+	if (sides_load(&req, m, &err) < 0) {
 		rc = common_fail(&err);
 		goto out;
 	}
-	not_compared = schema_unmodelled_phrase(&sides[0].m, &sides[1].m);
+	if (schema_diff_plan(&m[0], &m[1], &plan, &err) < 0) {
+		rc = common_fail(&err);
+		goto out;
+	}
+	not_compared = schema_unmodelled_phrase(&m[0], &m[1]);
 	if (not_compared)
 		out_warning("not compared, pgshift does not model them: %s", not_compared);
 	if (!strcmp(format, "json")) {
@@ -220,15 +141,8 @@ int cmd_diff(int argc, char **argv)
 out:
 	free(not_compared);
 	diff_plan_free(&plan);
-	for (int i = 0; i < 2; i++) {
-		schema_model_free(&sides[i].m);
-		if (sides[i].conn)
-			db_close(sides[i].conn);
-		target_free(&sides[i].t);
-	}
-	if (tp == &t)
-		db_close(conn);
-	target_free(&t);
+	schema_model_free(&m[0]);
+	schema_model_free(&m[1]);
 	if (loaded)
 		migset_free(&set);
 	strlist_free(&schemas);

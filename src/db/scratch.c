@@ -28,6 +28,9 @@ static volatile sig_atomic_t interrupted;
  */
 static bool used[SCRATCH_MAX];
 static PGcancel *volatile cancels[SCRATCH_MAX];
+/* The other connections a signal cancels (scratch_watch): the connection and its cancel handle. */
+static PGconn *watched[SCRATCH_MAX];
+static PGcancel *volatile watched_cancels[SCRATCH_MAX];
 static int nopen;
 static struct sigaction old_int, old_term;
 
@@ -42,6 +45,35 @@ static void on_signal(int sig)
 
 		if (c)
 			PQcancel(c, errbuf, sizeof(errbuf));
+		c = watched_cancels[i];
+		if (c)
+			PQcancel(c, errbuf, sizeof(errbuf));
+	}
+}
+
+int scratch_watch(PGconn *conn, struct pgs_error *err)
+{
+	for (int i = 0; i < SCRATCH_MAX; i++) {
+		if (watched[i])
+			continue;
+		watched[i] = conn;
+		watched_cancels[i] = PQgetCancel(conn);
+		return 0;
+	}
+	return err_set(err, EXIT_FAILURE_, "more than %d connections watched at once", SCRATCH_MAX);
+}
+
+void scratch_unwatch(PGconn *conn)
+{
+	for (int i = 0; i < SCRATCH_MAX; i++) {
+		PGcancel *c = watched_cancels[i];
+
+		if (watched[i] != conn)
+			continue;
+		watched_cancels[i] = NULL;
+		watched[i] = NULL;
+		if (c)
+			PQfreeCancel(c);
 	}
 }
 

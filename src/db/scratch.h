@@ -11,14 +11,16 @@
  * the target database itself is refused before anything is done to it.
  *
  * Up to SCRATCH_MAX scratch databases may be open at once (new
- * --from-schema fills two at the same time).  While one is open, SIGINT and
- * SIGTERM do not end pgshift: they set a flag (scratch_interrupted) and
- * cancel the statement running on every open scratch connection, so that
+ * --from-schema and diff fill two at the same time).  While one is open,
+ * SIGINT and SIGTERM do not end pgshift: they set a flag
+ * (scratch_interrupted) and cancel the statement running on every open
+ * scratch connection (and on the connections scratch_watch names), so that
  * the caller unwinds to scratch_close, which drops each database; the
  * previous handlers are put back when the last one is closed.  The caller
- * then exits 130.  scratch_open and scratch_close are called from one
- * thread, the one the signals are delivered to (a thread that uses a
- * scratch connection meanwhile blocks them: run/shadow.h).  Never prints.
+ * then exits 130.
+ * scratch_open and scratch_close are called from one thread, the one the
+ * signals are delivered to (a thread that uses a scratch connection
+ * meanwhile blocks them: run/shadow.h).  Never prints.
  */
 #ifndef PGSHIFT_SCRATCH_H
 #define PGSHIFT_SCRATCH_H
@@ -80,6 +82,16 @@ int scratch_close_all(struct scratch *const *v, size_t n, struct pgs_error *err)
  * opened s.  A no-op when nothing runs there.
  */
 void scratch_cancel(const struct scratch *s);
+/*
+ * While a scratch is open, a signal also cancels the statement running on
+ * conn, a database read meanwhile (diff reads a URL side while the other
+ * side fills a scratch), so that its reader unwinds too.  -1 with err when
+ * SCRATCH_MAX connections are watched already.  scratch_unwatch(conn)
+ * before conn is closed.  Called from the thread scratch_open is called
+ * from.
+ */
+int scratch_watch(PGconn *conn, struct pgs_error *err);
+void scratch_unwatch(PGconn *conn);
 /* True once SIGINT or SIGTERM came while a scratch was open. */
 bool scratch_interrupted(void);
 /*

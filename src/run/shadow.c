@@ -142,19 +142,29 @@ static void *load_thread(void *arg)
 {
 	struct shadow_load *l = arg;
 
+	if (!l->s) {
+		l->rc = schema_load(l->conn, l->f, l->m, &l->err);
+		return NULL;
+	}
 	l->rc = shadow_fill_db(l->s->conn, l->fill, &l->err);
 	if (l->rc == 0 && (l->rc = schema_load(l->s->conn, l->f, l->m, &l->err)) < 0)
 		err_prefix(&l->err, "reading the %s", l->s->where);
 	return NULL;
 }
 
+static void load_init(struct shadow_load *l)
+{
+	memset(l->m, 0, sizeof(*l->m));
+	l->err = (struct pgs_error)PGS_ERROR_INIT;
+	l->rc = -1;
+	l->threaded = false;
+}
+
 void shadow_load_start(struct shadow_load *l)
 {
 	sigset_t block, old;
 
-	memset(l->m, 0, sizeof(*l->m));
-	l->err = (struct pgs_error)PGS_ERROR_INIT;
-	l->rc = -1;
+	load_init(l);
 	sigemptyset(&block);
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGTERM);
@@ -176,4 +186,11 @@ int shadow_load_finish(struct shadow_load *l, struct pgs_error *err)
 		l->err = (struct pgs_error)PGS_ERROR_INIT;
 	}
 	return l->rc;
+}
+
+int shadow_load_run(struct shadow_load *l, struct pgs_error *err)
+{
+	load_init(l);
+	load_thread(l);
+	return shadow_load_finish(l, err);
 }

@@ -4,7 +4,8 @@
  * the target's server, the passwords of each registered for redaction;
  * the migrations or SQL files put into one; its model read, also on a
  * second thread while the caller fills another.  Used by drift and health,
- * diff, down and new --from-schema (run/generate.h).  Never prints.
+ * diff (run/sides.h), down and new --from-schema (run/generate.h).  Never
+ * prints.
  */
 #ifndef PGSHIFT_RUN_SHADOW_H
 #define PGSHIFT_RUN_SHADOW_H
@@ -69,12 +70,15 @@ int shadow_model(const struct common_opts *c, const char *shadow_url, PGconn *co
 /*
  * A fill and model read of an open scratch running on a second thread
  * while the caller works on another scratch (new --from-schema loads the
- * schema file and replays the migrations at the same time).  The thread
- * blocks SIGINT and SIGTERM, so that they reach the caller's thread, whose
- * handler (db/scratch.h) cancels the statements of both.
+ * schema file and replays the migrations at the same time), or the model
+ * read of a database as it is (diff reads its two sides at the same time,
+ * run/sides.h).  The thread blocks SIGINT and SIGTERM, so that they reach
+ * the caller's thread, whose handler (db/scratch.h) cancels the statements
+ * of every open scratch.
  */
 struct shadow_load {
-	const struct scratch *s;		/* the scratch filled, open (borrowed) */
+	const struct scratch *s;		/* the scratch filled and read, open (borrowed); or NULL: */
+	PGconn *conn;				/* the database read as it is (borrowed; s NULL, fill NULL) */
 	const struct shadow_fill *fill;		/* borrowed until shadow_load_finish */
 	const struct schema_filter *f;
 	struct schema_model *m;			/* filled (initialised here; free it also after a failure) */
@@ -84,9 +88,11 @@ struct shadow_load {
 	bool threaded;
 	pthread_t tid;
 };
-/* Starts l (s, fill, f, m set by the caller); runs it on the spot when no thread can be made. */
+/* Starts l (s or conn, fill, f, m set by the caller); runs it on the spot when no thread can be made. */
 void shadow_load_start(struct shadow_load *l);
 /* Waits for l: 0, or -1 with err (code 130 after a signal). */
 int shadow_load_finish(struct shadow_load *l, struct pgs_error *err);
+/* Runs l on the calling thread (the other half of a pair started with shadow_load_start): as finish. */
+int shadow_load_run(struct shadow_load *l, struct pgs_error *err);
 
 #endif
