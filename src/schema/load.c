@@ -31,6 +31,8 @@
  */
 #include "schema/model.h"
 
+#include <inttypes.h>
+#include <libpq-events.h>
 #include <libpq-fe.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -621,7 +623,13 @@ static const char q_unmodelled[] =
 	"  WHERE o.subdbid = (SELECT oid FROM pg_database WHERE datname = current_database())" GLOBAL_OK
 	") u ORDER BY kind COLLATE \"C\", name COLLATE \"C\"";
 
-/* 0 catalog, 1 oid, 2 column number, 3 quoted text, 4 quoted column name. */
+/*
+ * 0 catalog, 1 oid, 2 column number, 3 quoted text, 4 quoted column name.
+ * schema_load_tables: only the comments that may be of what it reads
+ * again (the others' are copied): on the tables of $3, on what depends on
+ * them (constraints, indexes, triggers, policies, statistics, owned
+ * sequences; a superset), on the publications.
+ */
 static const char q_comments[] =
 	"SELECT d.classoid, d.objoid, d.objsubid, quote_literal(d.description),"
 	" CASE WHEN d.classoid = " CLS_CLASS " AND d.objsubid > 0 THEN (SELECT quote_ident(a.attname) FROM pg_attribute a"
@@ -630,6 +638,9 @@ static const char q_comments[] =
 	" WHERE d.classoid IN (" CLS_CLASS ", " CLS_TYPE ", " CLS_PROC ", " CLS_NAMESPACE ", " CLS_CONSTRAINT ", "
 	CLS_TRIGGER ", " CLS_POLICY ", " CLS_EXTENSION ", " CLS_COLLATION ", " CLS_STATISTIC_EXT ", " CLS_PUBLICATION ")"
 	" AND (d.objoid >= 16384 OR d.classoid = " CLS_NAMESPACE ")"
+	" AND (cardinality($3::text[]) = 0 OR d.classoid = " CLS_PUBLICATION " OR (d.classoid, d.objoid) IN (SELECT "
+	CLS_CLASS ", x FROM unnest(" SCOPE_OIDS ") x UNION ALL SELECT r.classid, r.objid FROM pg_depend r"
+	"  WHERE r.refclassid = " CLS_CLASS " AND r.refobjid = ANY (" SCOPE_OIDS ")))"
 	" ORDER BY d.classoid, d.objoid, d.objsubid";
 
 /*
@@ -699,6 +710,113 @@ static const char q_depends_tables[] =
 	" UNION ALL " DEP_COLS " WHERE d.refclassid = " CLS_EXTENSION " AND d.deptype = 'e' AND" DEP_OK
 	") d ORDER BY d.deptype <> 'e'";
 
+/*
+ * schema_load_tables runs on one connection again and again (a step of new
+ * --from-schema each): its queries are prepared there once, as named
+ * statements, and run with a generic plan, planned once (planning them was
+ * half the time of a read).  Which statements a connection has is its own
+ * state (libpq instance data of an event procedure: freed with the
+ * connection, emptied when it is reset); a statement is named by a hash of
+ * its text.  A name already taken by someone else's statement, or a
+ * statement gone (DEALLOCATE ALL, DISCARD ALL), fails the read: it is read
+ * again with unnamed statements, as are all reads on that connection after.
+ */
+struct conn_state {
+	uint64_t *prepared;	/* hashes of the statements prepared on the connection */
+	size_t n, cap;
+	bool unnamed;		/* prepare nothing more on it */
+};
+
+static int conn_event(PGEventId id, void *info, void *pass)
+{
+	struct conn_state *st;
+
+	(void)pass;
+	switch (id) {
+	case PGEVT_CONNRESET:	/* a new session: the statements are gone */
+		if ((st = PQinstanceData(((PGEventConnReset *)info)->conn, conn_event))) {
+			st->n = 0;
+			st->unnamed = false;
+		}
+		break;
+	case PGEVT_CONNDESTROY:
+		if ((st = PQinstanceData(((PGEventConnDestroy *)info)->conn, conn_event))) {
+			free(st->prepared);
+			free(st);
+		}
+		break;
+	default:
+		break;
+	}
+	return 1;
+}
+
+/* conn's state, made on first use; NULL when it cannot hold one (unnamed statements then). */
+static struct conn_state *conn_state(PGconn *conn)
+{
+	struct conn_state *st = PQinstanceData(conn, conn_event);
+
+	if (st)
+		return st->unnamed ? NULL : st;
+	if (!PQregisterEventProc(conn, conn_event, "pgshift schema load", NULL))
+		return NULL;
+	st = xcalloc(1, sizeof(*st));
+	if (!PQsetInstanceData(conn, conn_event, st)) {
+		free(st);
+		return NULL;
+	}
+	return st;
+}
+
+static bool state_has(const struct conn_state *st, uint64_t h)
+{
+	for (size_t i = 0; i < st->n; i++)
+		if (st->prepared[i] == h)
+			return true;
+	return false;
+}
+
+static void state_add(struct conn_state *st, uint64_t h)
+{
+	if (state_has(st, h))
+		return;
+	if (st->n == st->cap) {
+		st->cap = st->cap ? 2 * st->cap : 16;
+		st->prepared = xrealloc(st->prepared, st->cap * sizeof(*st->prepared));
+	}
+	st->prepared[st->n++] = h;
+}
+
+/* FNV-1a: a statement's name from its text. */
+static uint64_t text_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ull;
+
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 1099511628211ull;
+	return h ? h : 1;
+}
+
+/*
+ * The text of sql for schema_load_tables: every "$3 is empty" (read every
+ * table) made false, so that the generic plan restricts by the tables of $3
+ * through the catalogs' indexes instead of keeping both ways.  New string.
+ */
+static char *tables_sql(const char *sql)
+{
+	static const char all[] = "cardinality($3::text[]) = 0";
+	struct buf b = BUF_INIT;
+	const char *p;
+
+	while ((p = strstr(sql, all))) {
+		buf_add(&b, sql, (size_t)(p - sql));
+		buf_adds(&b, "false");
+		sql = p + sizeof(all) - 1;
+	}
+	buf_adds(&b, sql);
+	return buf_detach(&b);
+}
+
 /* (catalog, oid) -> load index; alias entries are found by edges but never named by comments or grants. */
 struct slot {
 	uint64_t key;	/* 0: empty */
@@ -719,6 +837,9 @@ struct loader {
 	size_t first;		/* the first object read here (those before it were copied) */
 	const char **sent;	/* the queries sent in one pipeline, in the order run() takes their results */
 	size_t nsent, next;
+	struct conn_state *state;	/* schema_load_tables: the statements prepared on conn (NULL: unnamed) */
+	uint64_t *prep;		/* by sent index: the statement prepared just before it (0: none) */
+	bool retry;		/* a prepared statement was missing or its name taken: read again unnamed */
 };
 
 static uint64_t slot_key(unsigned int cls, unsigned int oid)
@@ -775,6 +896,19 @@ static char *str_at(const PGresult *r, int row, int col)
 	return PQgetisnull(r, row, col) ? NULL : xstrdup(PQgetvalue(r, row, col));
 }
 
+/* NULL with err from r (which it frees); a prepared statement missing or its name taken asks for a retry. */
+static PGresult *fail_result(struct loader *l, PGresult *r, const char *what, struct pgs_error *err)
+{
+	const char *code = PQresultErrorField(r, PG_DIAG_SQLSTATE);
+
+	/* 26000: no such prepared statement; 42P05: its name is taken */
+	if (l->state && code && (!strcmp(code, "26000") || !strcmp(code, "42P05")))
+		l->retry = true;
+	db_result_error(l->conn, PQresultStatus(r) == PGRES_PIPELINE_ABORTED ? NULL : r, what, err);
+	PQclear(r);
+	return NULL;
+}
+
 /*
  * The result of the next query of the pipeline (sql, which must be the one
  * sent next: the handlers take them in the order load() sent them), and
@@ -787,15 +921,24 @@ static PGresult *next_result(struct loader *l, const char *sql, ExecStatusType w
 
 	if (l->next >= l->nsent || l->sent[l->next] != sql)
 		xfatal("schema load: a query was taken out of the order it was sent in");
+	if (l->prep && l->prep[l->next]) {	/* its statement's PQsendPrepare */
+		r = PQgetResult(l->conn);
+		end = r ? PQgetResult(l->conn) : NULL;
+		PQclear(end);
+		if (PQresultStatus(r) == PGRES_COMMAND_OK)
+			state_add(l->state, l->prep[l->next]);
+		else if (PQresultStatus(r) != PGRES_PIPELINE_ABORTED) {
+			l->next++;
+			return fail_result(l, r, what, err);
+		}
+		PQclear(r);
+	}
 	l->next++;
 	r = PQgetResult(l->conn);
 	end = r ? PQgetResult(l->conn) : NULL;
 	PQclear(end);
-	if (PQresultStatus(r) != want) {
-		db_result_error(l->conn, PQresultStatus(r) == PGRES_PIPELINE_ABORTED ? NULL : r, what, err);
-		PQclear(r);
-		return NULL;
-	}
+	if (PQresultStatus(r) != want)
+		return fail_result(l, r, what, err);
 	return r;
 }
 
@@ -1353,6 +1496,8 @@ static const char q_begin[] = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY";
 /* an empty search_path makes the deparsers qualify every name */
 static const char q_search_path[] = "SET LOCAL search_path = ''";
 static const char q_commit[] = "COMMIT";
+/* schema_load_tables' prepared statements: planned once (their plan does not depend on the tables named) */
+static const char q_generic[] = "SET LOCAL plan_cache_mode = force_generic_plan";
 
 /* The queries of the objects of each kind, in the order they are read. */
 struct obj_query {
@@ -1377,9 +1522,12 @@ static void send_all(struct loader *l, bool all, const struct obj_query *objs, s
 	size_t nafter = sizeof(after) / sizeof(*after);
 	bool ok;
 
-	l->sent = xcalloc(nobjs + nafter + 3, sizeof(*l->sent));
+	l->sent = xcalloc(nobjs + nafter + 4, sizeof(*l->sent));
+	l->prep = l->state ? xcalloc(nobjs + nafter + 4, sizeof(*l->prep)) : NULL;
 	l->sent[l->nsent++] = q_begin;
 	l->sent[l->nsent++] = q_search_path;
+	if (l->state)
+		l->sent[l->nsent++] = q_generic;
 	for (size_t i = 0; i < nobjs; i++)
 		if (all || !objs[i].all_only)
 			l->sent[l->nsent++] = objs[i].sql;
@@ -1389,8 +1537,24 @@ static void send_all(struct loader *l, bool all, const struct obj_query *objs, s
 			l->sent[l->nsent++] = after[i];
 	ok = PQenterPipelineMode(l->conn) == 1;
 	for (size_t i = 0; ok && i < l->nsent; i++) {
-		bool params = l->sent[i] != q_begin && l->sent[i] != q_search_path && l->sent[i] != q_commit;
+		bool params = l->sent[i] != q_begin && l->sent[i] != q_search_path && l->sent[i] != q_generic &&
+			      l->sent[i] != q_commit;
 
+		if (params && l->state) {
+			/* prepared after the SET LOCALs: planned with the search_path it runs with */
+			char *text = tables_sql(l->sent[i]);
+			uint64_t h = text_hash(text);
+			char name[32];
+
+			snprintf(name, sizeof(name), "pgshift_load_%016" PRIx64, h);
+			if (!state_has(l->state, h)) {
+				ok = PQsendPrepare(l->conn, name, text, 3, types) == 1;
+				l->prep[i] = h;
+			}
+			free(text);
+			ok = ok && PQsendQueryPrepared(l->conn, name, 3, l->params, NULL, NULL, 0) == 1;
+			continue;
+		}
 		ok = PQsendQueryParams(l->conn, l->sent[i], params ? 3 : 0, params ? types : NULL,
 				       params ? l->params : NULL, NULL, NULL, 0) == 1;
 	}
@@ -1398,7 +1562,9 @@ static void send_all(struct loader *l, bool all, const struct obj_query *objs, s
 		return;
 	PQexitPipelineMode(l->conn);
 	free(l->sent);
+	free(l->prep);
 	l->sent = NULL;
+	l->prep = NULL;
 	l->nsent = 0;
 }
 
@@ -1422,12 +1588,14 @@ static void end_pipeline(PGconn *conn)
 
 /*
  * schema_load, or with before: schema_load_tables (tables[0..ntables) read
- * again, the rest copied from before).
+ * again, the rest copied from before), with the statements prepared on
+ * conn when state is not NULL; *retry when it failed for them.
  */
-static int load(PGconn *conn, const struct schema_filter *f, const struct schema_model *before,
-		const char *const *tables, size_t ntables, struct schema_model *m, struct pgs_error *err)
+static int load_once(PGconn *conn, const struct schema_filter *f, const struct schema_model *before,
+		     const char *const *tables, size_t ntables, struct conn_state *state, struct schema_model *m,
+		     bool *retry, struct pgs_error *err)
 {
-	struct loader l = { .conn = conn, .m = m };
+	struct loader l = { .conn = conn, .m = m, .state = state };
 	char *schemas = text_array(f ? f->schemas : NULL, f ? f->nschemas : 0);
 	char *scope = text_array(tables, before ? ntables : 0);
 	struct pending *pend = NULL;
@@ -1487,7 +1655,8 @@ static int load(PGconn *conn, const struct schema_filter *f, const struct schema
 		goto out;
 	}
 	if (run_command(&l, q_begin, "could not start reading the schema", err) < 0 ||
-	    run_command(&l, q_search_path, "could not start reading the schema", err) < 0)
+	    run_command(&l, q_search_path, "could not start reading the schema", err) < 0 ||
+	    (state && run_command(&l, q_generic, "could not start reading the schema", err) < 0))
 		goto fail;
 	for (size_t i = 0; i < sizeof(objs) / sizeof(*objs); i++)
 		if ((all || !objs[i].all_only) && load_objects(&l, objs[i].kind, objs[i].sql, objs[i].what, err) < 0)
@@ -1498,7 +1667,8 @@ static int load(PGconn *conn, const struct schema_filter *f, const struct schema
 	    run_command(&l, q_commit, "could not finish reading the schema", err) < 0)
 		goto fail;
 	end_pipeline(conn);
-	m->queries = (int)l.nsent - 1;	/* BEGIN and SET count as one statement, as they did in one round trip */
+	/* BEGIN and the SETs count as one statement, as they did in one round trip */
+	m->queries = (int)l.nsent - (state ? 2 : 1);
 	finish_objects(&l);
 	/* a copied object's edge to one read again: to it when it is still there (few of either) */
 	for (size_t i = 0; i < npend; i++)
@@ -1511,8 +1681,10 @@ static int load(PGconn *conn, const struct schema_filter *f, const struct schema
 fail:
 	end_pipeline(conn);
 	db_rollback(conn);
+	*retry = l.retry;
 out:
 	free(l.sent);
+	free(l.prep);
 	for (size_t i = 0; i < l.cap; i++)
 		free(l.tail[i]);
 	free(l.tail);
@@ -1526,11 +1698,25 @@ out:
 
 int schema_load(PGconn *conn, const struct schema_filter *f, struct schema_model *m, struct pgs_error *err)
 {
-	return load(conn, f, NULL, NULL, 0, m, err);
+	bool retry = false;
+
+	return load_once(conn, f, NULL, NULL, 0, NULL, m, &retry, err);
 }
 
 int schema_load_tables(PGconn *conn, const struct schema_filter *f, const struct schema_model *before,
 		       const char *const *tables, size_t ntables, struct schema_model *m, struct pgs_error *err)
 {
-	return load(conn, f, before, tables, ntables, m, err);
+	struct conn_state *st = conn_state(conn);
+	bool retry = false;
+	int rc = load_once(conn, f, before, tables, ntables, st, m, &retry, err);
+
+	if (rc < 0 && retry && PQstatus(conn) == CONNECTION_OK) {
+		/* a name of ours taken, or a statement of ours gone: unnamed statements on this connection from now on */
+		st->unnamed = true;
+		st->n = 0;
+		schema_model_free(m);
+		err_clear(err);
+		rc = load_once(conn, f, before, tables, ntables, NULL, m, &retry, err);
+	}
+	return rc;
 }
