@@ -21,8 +21,9 @@ static int statement_error(const struct apply_job *job, size_t idx, const struct
 	const char *name = job->m ? job->m->name : "";
 	const struct stmt *st = &s->stmts[idx];
 	const char *sql = job->sql;
-	const char *what = job->kind == APPLY_UP ? "migration" : job->kind == APPLY_DOWN ? "rollback of" : "seed";
-	const char *again = job->kind == APPLY_UP ? "deploy" : job->kind == APPLY_DOWN ? "rollback" : "the seed";
+	static const char *const whats[] = { "migration", "rollback of", "seed", "SQL" };
+	static const char *const agains[] = { "deploy", "rollback", "the seed", "the command" };
+	const char *what = whats[job->kind], *again = agains[job->kind];
 	int line = st->line;
 	struct buf detail = BUF_INIT;
 	struct buf first = BUF_INIT;
@@ -49,7 +50,7 @@ static int statement_error(const struct apply_job *job, size_t idx, const struct
 	err_detail(err, "%s", detail.data);
 	if (f->hint)
 		err_hint(err, "%s; nothing of this %s was applied; fix it and run %s again", f->hint,
-			 job->kind == APPLY_SEED ? "seed" : "migration", again);
+			 job->kind == APPLY_SEED ? "seed" : job->kind == APPLY_LOAD ? "file" : "migration", again);
 	else if (conn_lost)
 		err_hint(err, "the server rolled it back (it was not committed); check the server and run %s again",
 			 again);

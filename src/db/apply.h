@@ -49,7 +49,8 @@ struct apply_opts {
 	bool batch;
 };
 
-enum apply_kind { APPLY_UP, APPLY_DOWN, APPLY_SEED };
+/* APPLY_LOAD: a SQL file loaded into a scratch database (replay.h), recorded nowhere, as a seed */
+enum apply_kind { APPLY_UP, APPLY_DOWN, APPLY_SEED, APPLY_LOAD };
 
 /* What runs: a migration's file, its text, and its statements. */
 struct apply_job {

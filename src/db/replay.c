@@ -135,7 +135,7 @@ static int load_file(PGconn *conn, const char *path, struct pgs_error *err)
 	split = true;
 	rc = 0;
 	if (s.n) {
-		struct apply_job job = { APPLY_SEED, NULL, path, sql.data, &s, NULL };
+		struct apply_job job = { APPLY_LOAD, NULL, path, sql.data, &s, NULL };
 
 		if (runs_outside_transaction(&s, PQserverVersion(conn))) {
 			rc = apply_autocommit(conn, NULL, &job, &ao, NULL, 0, err);

@@ -104,7 +104,7 @@ static void warn_not_compared(const struct run_sink *sink, const struct schema_m
 static int file_failed(const char *file, struct pgs_error *err)
 {
 	if (err->code != EXIT_INTERRUPTED)
-		err_prefix(err, "%s: ", file);
+		err_prefix(err, "%s", file);
 	return -1;
 }
 
