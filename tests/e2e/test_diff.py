@@ -241,6 +241,33 @@ CASES = [
      "ALTER TABLE users REPLICA IDENTITY USING INDEX users_email_u;",
      "CREATE UNIQUE INDEX users_email_u ON users (email, id);\n"
      "ALTER TABLE users REPLICA IDENTITY USING INDEX users_email_u;", {"drop-index"}),
+    # tables dropped together that reference each other (a referencing table whose name sorts first, a cycle, a
+    # policy reading a dropped view): each goes before what its foreign keys and policies need
+    ("drop_tables_that_reference_each_other",
+     "CREATE TABLE a_event (id int, session_id int, class_id int);\nCREATE TABLE session (id int PRIMARY KEY);\n"
+     "CREATE TABLE b_class (id int PRIMARY KEY);\n"
+     "ALTER TABLE a_event ADD FOREIGN KEY (session_id) REFERENCES session, ADD FOREIGN KEY (class_id) REFERENCES b_class;\n"
+     "CREATE TABLE c1 (id int PRIMARY KEY, c2 int);\nCREATE TABLE c2 (id int PRIMARY KEY, c1 int REFERENCES c1);\n"
+     "ALTER TABLE c1 ADD FOREIGN KEY (c2) REFERENCES c2;\nCREATE VIEW zv AS SELECT 1 AS x;\n"
+     "ALTER TABLE a_event ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON a_event USING (EXISTS (SELECT FROM zv));",
+     "", {"drop-table", "drop-object"}),
+    # an enum column becomes another enum (no cast between two enums: through text), an enum array too, a text
+    # column an enum and back
+    ("column_to_another_enum",
+     "CREATE TYPE hook_src AS ENUM ('user', 'zapier');\n"
+     "CREATE TABLE hook (id int, src hook_src DEFAULT 'user', srcs hook_src[], note text);\n"
+     "INSERT INTO hook VALUES (1, 'zapier', '{user,zapier}', 'user');",
+     "CREATE TYPE webhook_src AS ENUM ('user', 'zapier', 'make');\n"
+     "CREATE TABLE hook (id int, src webhook_src DEFAULT 'user', srcs webhook_src[], note webhook_src);",
+     {"alter-column-type", "drop-object"}),
+    # a foreign key whose two sides change type (integer to text): dropped before, made again after
+    ("foreign_key_columns_change_type",
+     "CREATE TABLE folder (id serial PRIMARY KEY, parent int REFERENCES folder);\n"
+     "CREATE TABLE doc (id int, folder_id int REFERENCES folder (id));\n"
+     "INSERT INTO folder VALUES (1, NULL), (2, 1);\nINSERT INTO doc VALUES (1, 2);",
+     "CREATE TABLE folder (id text PRIMARY KEY, parent text REFERENCES folder);\n"
+     "CREATE TABLE doc (id int, folder_id text REFERENCES folder (id));",
+     {"alter-column-type", "drop-object"}),
 ]
 
 
