@@ -2705,8 +2705,17 @@ int schema_diff_plan(const struct schema_model *from, const struct schema_model 
 	for (size_t k = n; k-- > 0;) {
 		size_t i = order[k];
 		const struct schema_object *o;
-		if (i >= from->n)
+		if (i >= from->n) {
+			/*
+			 * a sequence that stays, OWNED BY a table or column that goes (a table renamed, its
+			 * sequence kept): dropping that would drop it too, so it is detached first
+			 */
+			o = &from->objects[i - from->n];
+			if (o->kind == SCHEMA_KIND_SEQUENCE && !goes(&pl, i - from->n) && drop_implied(&pl, o))
+				add(&pl.run[0], o, "alter", true,
+				    xasprintf("ALTER SEQUENCE %s OWNED BY NONE;\n", o->qname));
 			continue;
+		}
 		o = &from->objects[i];
 		if (o->kind == SCHEMA_KIND_TABLE && (pl.fs[i] == F_KEEP || pl.fs[i] == F_ALTER)) {
 			detach_from_going_parents(&pl, o);

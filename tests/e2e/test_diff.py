@@ -268,6 +268,13 @@ CASES = [
      "CREATE TABLE folder (id text PRIMARY KEY, parent text REFERENCES folder);\n"
      "CREATE TABLE doc (id int, folder_id text REFERENCES folder (id));",
      {"alter-column-type", "drop-object"}),
+    # a table made anew under another name keeps the serial sequence of the one it replaces (OWNED BY moves):
+    # the sequence is detached before the old table's drop would take it along
+    ("sequence_kept_when_its_table_goes",
+     "CREATE TABLE sticky (id serial PRIMARY KEY, v int);\nINSERT INTO sticky (v) VALUES (1), (2);",
+     "CREATE SEQUENCE sticky_id_seq AS integer;\n"
+     "CREATE TABLE feature (id int DEFAULT nextval('sticky_id_seq') NOT NULL CONSTRAINT sticky_pkey PRIMARY KEY, "
+     "v int);\nALTER SEQUENCE sticky_id_seq OWNED BY feature.id;", {"drop-table"}),
 ]
 
 
