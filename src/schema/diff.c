@@ -2187,10 +2187,11 @@ static bool needs(const struct planner *pl, struct drop_edges *e, size_t a, size
 
 /*
  * The order of run 1's drops (reversed): from's load order, with each
- * dropped table after the relations that its own parts hang on (a foreign
- * key, a policy that reads another table), when those go too: its drop
- * drops those parts, and PostgreSQL refuses to drop a relation while they
- * exist.  Nothing else orders two tables.  Where such an edge would close
+ * dropped table after what its own parts hang on (a foreign key: the other
+ * table, or the unique index it uses; a policy: a table or view it reads),
+ * when that goes too: the table's drop drops those parts, and PostgreSQL
+ * refuses to drop what they need while they exist.  Nothing else orders
+ * two tables, or a table and another one's index.  Where such an edge would close
  * a cycle (two tables that reference each other), the part is dropped on
  * its own (drop_alone), before either table.
  */
@@ -2209,7 +2210,12 @@ static void drop_order(struct planner *pl, size_t **order, size_t *n)
 			continue;
 		for (size_t k = 0; k < o->ndeps; k++) {
 			size_t r = relation_of(m, o->deps[k]);
-			if (r == SCHEMA_NONE || r == own || !goes(pl, r))
+			if (r == own)
+				continue;
+			/* a dropped relation, or else a dropped object of a kept one (the unique index a key uses) */
+			if (r == SCHEMA_NONE || !goes(pl, r))
+				r = goes(pl, o->deps[k]) ? o->deps[k] : SCHEMA_NONE;
+			if (r == SCHEMA_NONE)
 				continue;
 			if (!e.seen) {
 				e.seen = xmalloc(m->n + 1);

@@ -251,6 +251,11 @@ CASES = [
      "ALTER TABLE c1 ADD FOREIGN KEY (c2) REFERENCES c2;\nCREATE VIEW zv AS SELECT 1 AS x;\n"
      "ALTER TABLE a_event ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON a_event USING (EXISTS (SELECT FROM zv));",
      "", {"drop-table", "drop-object"}),
+    # a dropped table's foreign key uses a unique index of a kept table that is dropped too: the table goes first
+    ("drop_table_before_the_index_its_key_uses",
+     "CREATE UNIQUE INDEX orders_id_user ON orders (id, user_id);\n"
+     "CREATE TABLE a_map (oid bigint, uid bigint, FOREIGN KEY (oid, uid) REFERENCES orders (id, user_id));",
+     "", {"drop-table", "drop-index"}),
     # an enum column becomes another enum (no cast between two enums: through text), an enum array too, a text
     # column an enum and back
     ("column_to_another_enum",
