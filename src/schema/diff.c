@@ -2129,6 +2129,9 @@ static void drop_object(struct planner *pl, struct diff_plan *p, const struct sc
 		s->hazards |= DIFF_RECREATE;
 		s->action = "drop";
 	}
+	/* a part dropped on its own locks its table, which still exists then: one such table per migration */
+	if (pl->drop_alone[o - pl->from->objects] && o->table && !s->table)
+		s->table = xstrdup(o->table);
 }
 
 /* ---- the order of the drops ---- */
