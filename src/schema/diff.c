@@ -34,6 +34,7 @@ struct planner {
 	unsigned char *ts;	/* state of each object of to */
 	bool *columns_changed;	/* from tables: a column's type changes or a column goes (dependants are recreated) */
 	size_t *f2t, *t2f;	/* the same key in the other model, or SCHEMA_NONE */
+	bool *drop_alone;	/* from objects dropped on their own though their table's drop drops them (drop_order) */
 	struct diff_plan run[5];
 };
 
@@ -786,6 +787,39 @@ static bool column_readded(const struct planner *pl, const struct schema_part *o
 	return !same(o->generated, n->generated) && (n->generated || pl->from->server_version < 130000);
 }
 
+/* Whether a column of this type (format_type) holds an enum of m: the enum, an array of it, a domain over it. */
+static bool enum_typed(const struct schema_model *m, const char *type)
+{
+	size_t len = strlen(type);
+	const struct schema_object *d;
+	char *key;
+
+	if (len > 2 && !strcmp(type + len - 2, "[]"))
+		len -= 2;
+	key = xasprintf("enum %.*s", (int)len, type);
+	d = schema_find(m, key);
+	free(key);
+	if (d)
+		return true;
+	key = xasprintf("domain %.*s", (int)len, type);
+	d = schema_find(m, key);
+	free(key);
+	return d && d->nparts && d->parts[0].type && strcmp(d->parts[0].type, type) && enum_typed(m, d->parts[0].type);
+}
+
+/*
+ * The USING of column o's type change to n's type (new string): a plain
+ * cast, or through text where an enum is on either side (PostgreSQL has no
+ * cast from an enum to another enum or to a type other than a string, nor
+ * from one to an enum).
+ */
+static char *type_using(const struct planner *pl, const struct schema_part *o, const struct schema_part *n)
+{
+	if (strcmp(n->type, "text") && (enum_typed(pl->from, o->type) || enum_typed(pl->to, n->type)))
+		return xasprintf(" USING %s::text%s::%s", o->name, strstr(o->type, "[]") ? "[]" : "", n->type);
+	return xasprintf(" USING %s::%s", o->name, n->type);
+}
+
 static void alter_column(struct planner *pl, const struct schema_object *t, const struct schema_part *o,
 			 const struct schema_part *n)
 {
@@ -828,7 +862,7 @@ static void alter_column(struct planner *pl, const struct schema_object *t, cons
 		alter_stmt(pl, p, t, "alter", xasprintf("ALTER TABLE %s ALTER COLUMN %s DROP DEFAULT;\n", t->qname, o->name));
 	if (type_changed) {
 		bool only_collation = same(o->type, n->type);
-		char *using = only_collation ? xstrdup("") : xasprintf(" USING %s::%s", o->name, n->type);
+		char *using = only_collation ? xstrdup("") : type_using(pl, o, n);
 		s = alter_stmt(pl, p, t, "alter",
 			       xasprintf("ALTER TABLE %s ALTER COLUMN %s TYPE %s%s%s;\n", t->qname, o->name, n->type,
 					 n->collation ? n->collation : "", using));
@@ -2053,7 +2087,7 @@ static void drop_object(struct planner *pl, struct diff_plan *p, const struct sc
 	const char *word = drop_word(o);
 	struct diff_stmt *s;
 
-	if (drop_implied(pl, o))
+	if (drop_implied(pl, o) && !pl->drop_alone[o - pl->from->objects])
 		return;
 	switch (o->kind) {
 	case SCHEMA_KIND_CONSTRAINT:
@@ -2096,6 +2130,122 @@ static void drop_object(struct planner *pl, struct diff_plan *p, const struct sc
 		s->hazards |= DIFF_RECREATE;
 		s->action = "drop";
 	}
+	/* a part dropped on its own locks its table, which still exists then: one such table per migration */
+	if (pl->drop_alone[o - pl->from->objects] && o->table && !s->table)
+		s->table = xstrdup(o->table);
+}
+
+/* ---- the order of the drops ---- */
+
+static bool goes(const struct planner *pl, size_t i)
+{
+	return pl->fs[i] == F_DROP || pl->fs[i] == F_RECREATE;
+}
+
+/* The relation (table, view, materialized view) of from that object d is or belongs to, or SCHEMA_NONE. */
+static size_t relation_of(const struct schema_model *m, size_t d)
+{
+	const struct schema_object *o = &m->objects[d];
+
+	if (o->table)
+		return relation_index(m, o->table);
+	return o->kind == SCHEMA_KIND_TABLE || o->kind == SCHEMA_KIND_VIEW || o->kind == SCHEMA_KIND_MATVIEW
+		       ? d : SCHEMA_NONE;
+}
+
+/* The drop order's extra edges: extra[k] = {relation, table}; by_table[x] its first, next[k] the following. */
+struct drop_edges {
+	size_t (*extra)[2];
+	size_t n, cap;
+	size_t *by_table, *next;
+	unsigned char *seen;
+	size_t *stack;
+};
+
+/* Whether from's object a needs b, through dependencies and the edges accepted so far. */
+static bool needs(const struct planner *pl, struct drop_edges *e, size_t a, size_t b)
+{
+	size_t top = 0;
+	bool found = false;
+
+	memset(e->seen, 0, pl->from->n);
+	e->stack[top++] = a;
+	e->seen[a] = 1;
+	while (top && !found) {
+		size_t x = e->stack[--top];
+		const struct schema_object *o = &pl->from->objects[x];
+		found = x == b;
+		for (size_t k = 0; k < o->ndeps; k++)
+			if (!e->seen[o->deps[k]]) {
+				e->seen[o->deps[k]] = 1;
+				e->stack[top++] = o->deps[k];
+			}
+		for (size_t k = e->by_table[x]; k != SCHEMA_NONE; k = e->next[k])
+			if (!e->seen[e->extra[k][0]]) {
+				e->seen[e->extra[k][0]] = 1;
+				e->stack[top++] = e->extra[k][0];
+			}
+	}
+	return found;
+}
+
+/*
+ * The order of run 1's drops (reversed): from's load order, with each
+ * dropped table after what its own parts hang on (a foreign key: the other
+ * table, or the unique index it uses; a policy: a table or view it reads),
+ * when that goes too: the table's drop drops those parts, and PostgreSQL
+ * refuses to drop what they need while they exist.  Nothing else orders
+ * two tables, or a table and another one's index.  Where such an edge would close
+ * a cycle (two tables that reference each other), the part is dropped on
+ * its own (drop_alone), before either table.
+ */
+static void drop_order(struct planner *pl, size_t **order, size_t *n)
+{
+	const struct schema_model *m = pl->from;
+	struct drop_edges e = { 0 };
+
+	e.by_table = xmalloc((m->n + 1) * sizeof(size_t));
+	for (size_t i = 0; i < m->n; i++)
+		e.by_table[i] = SCHEMA_NONE;
+	for (size_t i = 0; i < m->n; i++) {
+		const struct schema_object *o = &m->objects[i];
+		size_t own = o->table ? relation_index(m, o->table) : SCHEMA_NONE;
+		if (own == SCHEMA_NONE || !goes(pl, own))
+			continue;
+		for (size_t k = 0; k < o->ndeps; k++) {
+			size_t r = relation_of(m, o->deps[k]);
+			if (r == own)
+				continue;
+			/* a dropped relation, or else a dropped object of a kept one (the unique index a key uses) */
+			if (r == SCHEMA_NONE || !goes(pl, r))
+				r = goes(pl, o->deps[k]) ? o->deps[k] : SCHEMA_NONE;
+			if (r == SCHEMA_NONE)
+				continue;
+			if (!e.seen) {
+				e.seen = xmalloc(m->n + 1);
+				e.stack = xmalloc((m->n + 1) * sizeof(size_t));
+			}
+			if (needs(pl, &e, r, own)) {
+				pl->drop_alone[i] = true;
+				continue;
+			}
+			if (e.n == e.cap) {
+				e.cap = e.cap ? 2 * e.cap : 16;
+				e.extra = xrealloc(e.extra, e.cap * sizeof(*e.extra));
+				e.next = xrealloc(e.next, e.cap * sizeof(size_t));
+			}
+			e.extra[e.n][0] = r;
+			e.extra[e.n][1] = own;
+			e.next[e.n] = e.by_table[own];
+			e.by_table[own] = e.n++;
+		}
+	}
+	schema_order_with(m, (const size_t(*)[2])e.extra, e.n, order, n);
+	free(e.extra);
+	free(e.next);
+	free(e.by_table);
+	free(e.seen);
+	free(e.stack);
 }
 
 /* ---- states ---- */
@@ -2188,6 +2338,67 @@ static bool columns_change(const struct planner *pl, size_t fi, const struct sch
 			return true;
 	}
 	return false;
+}
+
+/* Whether the column (quoted name, len bytes) of from's table r is kept with another type or collation. */
+static bool column_retyped(const struct planner *pl, size_t r, const char *name, size_t len)
+{
+	const struct schema_object *o = &pl->from->objects[r], *t;
+	const struct schema_part *oc = NULL, *nc = NULL;
+
+	if (pl->f2t[r] == SCHEMA_NONE)
+		return false;
+	t = &pl->to->objects[pl->f2t[r]];
+	for (size_t k = 0; k < o->nparts && !oc; k++)
+		if (strlen(o->parts[k].name) == len && !strncmp(o->parts[k].name, name, len))
+			oc = &o->parts[k];
+	for (size_t k = 0; k < t->nparts && !nc; k++)
+		if (strlen(t->parts[k].name) == len && !strncmp(t->parts[k].name, name, len))
+			nc = &t->parts[k];
+	return oc && nc && (!same(oc->type, nc->type) || !same(oc->collation, nc->collation));
+}
+
+/* Whether a column of the list at p ("a, \"B\")") of from's table r is retyped. */
+static bool list_retyped(const struct planner *pl, size_t r, const char *p)
+{
+	while (r != SCHEMA_NONE && *p && *p != ')') {
+		size_t n = 0;
+		if (*p == '"')
+			for (n = 1; p[n] && !(p[n] == '"' && p[n + 1] != '"'); n += p[n] == '"' ? 2 : 1)
+				;
+		while (p[n] && p[n] != ',' && p[n] != ')')
+			n++;
+		if (column_retyped(pl, r, p, n))
+			return true;
+		p += n;
+		while (*p == ',' || *p == ' ')
+			p++;
+	}
+	return false;
+}
+
+/*
+ * Whether foreign key o (of from) has a column, on its table or on the one
+ * it references, that changes type: PostgreSQL checks the key again after
+ * each ALTER COLUMN TYPE and refuses one whose sides no longer compare (both
+ * from integer to text, one after the other), so the key is dropped before
+ * and made again after.
+ */
+static bool foreign_key_retyped(const struct planner *pl, const struct schema_object *o)
+{
+	const char *own = strstr(o->create_sql, "FOREIGN KEY (");
+	const char *ref = strstr(o->create_sql, " REFERENCES ");
+	char *target;
+	bool r;
+
+	if (o->kind != SCHEMA_KIND_CONSTRAINT || o->subkind != 'f' || !own || !ref || !o->table)
+		return false;
+	if (list_retyped(pl, relation_index(pl->from, o->table), own + 13))
+		return true;
+	target = fk_target(o->create_sql);
+	r = target && list_retyped(pl, relation_index(pl->from, target), ref + 12 + strlen(target) + 1);
+	free(target);
+	return r;
 }
 
 /* The type of from that o (a domain or composite) is built on and that is made again, or SCHEMA_NONE. */
@@ -2298,6 +2509,8 @@ static void classify(struct planner *pl)
 			}
 		}
 		if (o->kind == SCHEMA_KIND_SEQUENCE && o->post_dep != SCHEMA_NONE && pl->fs[o->post_dep] == F_RECREATE)
+			pl->fs[i] = F_RECREATE;
+		if (foreign_key_retyped(pl, o))
 			pl->fs[i] = F_RECREATE;
 	}
 	free(order);
@@ -2489,6 +2702,7 @@ int schema_diff_plan(const struct schema_model *from, const struct schema_model 
 	pl.ts = xcalloc(to->n + 1, 1);
 	pl.columns_changed = xcalloc(from->n + 1, sizeof(bool));
 	pl.f2t = xcalloc(from->n + 1, sizeof(size_t));
+	pl.drop_alone = xcalloc(from->n + 1, sizeof(bool));
 	pl.t2f = xcalloc(to->n + 1, sizeof(size_t));
 	for (size_t j = 0; j < to->n; j++)
 		pl.t2f[j] = SCHEMA_NONE;
@@ -2497,12 +2711,21 @@ int schema_diff_plan(const struct schema_model *from, const struct schema_model 
 		goto out;
 
 	/* runs 1 and 5: drops, in the reverse of from's order */
-	schema_order(from, &order, &n);
+	drop_order(&pl, &order, &n);
 	for (size_t k = n; k-- > 0;) {
 		size_t i = order[k];
 		const struct schema_object *o;
-		if (i >= from->n)
+		if (i >= from->n) {
+			/*
+			 * a sequence that stays, OWNED BY a table or column that goes (a table renamed, its
+			 * sequence kept): dropping that would drop it too, so it is detached first
+			 */
+			o = &from->objects[i - from->n];
+			if (o->kind == SCHEMA_KIND_SEQUENCE && !goes(&pl, i - from->n) && drop_implied(&pl, o))
+				add(&pl.run[0], o, "alter", true,
+				    xasprintf("ALTER SEQUENCE %s OWNED BY NONE;\n", o->qname));
 			continue;
+		}
 		o = &from->objects[i];
 		if (o->kind == SCHEMA_KIND_TABLE && (pl.fs[i] == F_KEEP || pl.fs[i] == F_ALTER)) {
 			detach_from_going_parents(&pl, o);
@@ -2579,6 +2802,7 @@ out:
 	free(pl.columns_changed);
 	free(pl.f2t);
 	free(pl.t2f);
+	free(pl.drop_alone);
 	return rc;
 }
 

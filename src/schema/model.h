@@ -228,6 +228,12 @@ size_t schema_compare(const struct schema_model *a, const struct schema_model *b
  */
 void schema_order(const struct schema_model *m, size_t **order, size_t *n);
 /*
+ * The same with extra edges: extra[k][0] (an object's index) comes before
+ * extra[k][1] (the caller keeps them acyclic together with the model's).
+ */
+void schema_order_with(const struct schema_model *m, const size_t (*extra)[2], size_t nextra, size_t **order,
+		       size_t *n);
+/*
  * Appends the dump: a one-line header, the preamble (SET
  * check_function_bodies = false), then every node in schema_order's order
  * with its comments and grants.  Invalid indexes are left out (pg_dump

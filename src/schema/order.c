@@ -80,9 +80,12 @@ static size_t heap_pop(const struct schema_model *m, struct heap *h)
 	return top;
 }
 
-/* Calls add(from, to, ctx) for every edge "from must come before to". */
-static void edges(const struct schema_model *m, void (*add)(size_t from, size_t to, void *ctx), void *ctx)
+/* Calls add(from, to, ctx) for every edge "from must come before to", the extra ones last. */
+static void edges(const struct schema_model *m, const size_t (*extra)[2], size_t nextra,
+		  void (*add)(size_t from, size_t to, void *ctx), void *ctx)
 {
+	for (size_t k = 0; k < nextra; k++)
+		add(extra[k][0], extra[k][1], ctx);
 	for (size_t i = 0; i < m->n; i++) {
 		const struct schema_object *o = &m->objects[i];
 		for (size_t k = 0; k < o->ndeps; k++)
@@ -119,6 +122,12 @@ static void put_edge(size_t from, size_t to, void *ctx)
 
 void schema_order(const struct schema_model *m, size_t **order, size_t *n)
 {
+	schema_order_with(m, NULL, 0, order, n);
+}
+
+void schema_order_with(const struct schema_model *m, const size_t (*extra)[2], size_t nextra, size_t **order,
+		       size_t *n)
+{
 	size_t nodes = 2 * m->n, out = 0;
 	struct graph g;
 	struct heap h;
@@ -127,12 +136,12 @@ void schema_order(const struct schema_model *m, size_t **order, size_t *n)
 	g.indeg = xcalloc(nodes + 1, sizeof(size_t));
 	g.start = xcalloc(nodes + 2, sizeof(size_t));
 	g.fill = xcalloc(nodes + 1, sizeof(size_t));
-	edges(m, count_edge, &g);
+	edges(m, extra, nextra, count_edge, &g);
 	for (size_t x = 0; x < nodes; x++)
 		g.start[x + 1] += g.start[x];
 	g.next = xmalloc((g.start[nodes] + 1) * sizeof(size_t));
 	memcpy(g.fill, g.start, nodes * sizeof(size_t));
-	edges(m, put_edge, &g);
+	edges(m, extra, nextra, put_edge, &g);
 
 	h.v = xmalloc((nodes + 1) * sizeof(size_t));
 	h.n = 0;

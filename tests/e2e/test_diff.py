@@ -241,6 +241,47 @@ CASES = [
      "ALTER TABLE users REPLICA IDENTITY USING INDEX users_email_u;",
      "CREATE UNIQUE INDEX users_email_u ON users (email, id);\n"
      "ALTER TABLE users REPLICA IDENTITY USING INDEX users_email_u;", {"drop-index"}),
+    # tables dropped together that reference each other (a referencing table whose name sorts first, a cycle, a
+    # policy reading a dropped view): each goes before what its foreign keys and policies need; the key of a cycle
+    # dropped on its own is alone in its migration with the one of a kept table (lint: one table a transaction)
+    ("drop_tables_that_reference_each_other",
+     "CREATE TABLE a_event (id int, session_id int, class_id int);\nCREATE TABLE session (id int PRIMARY KEY);\n"
+     "CREATE TABLE b_class (id int PRIMARY KEY);\n"
+     "ALTER TABLE a_event ADD FOREIGN KEY (session_id) REFERENCES session, ADD FOREIGN KEY (class_id) REFERENCES b_class;\n"
+     "CREATE TABLE c1 (id int PRIMARY KEY, c2 int);\nCREATE TABLE c2 (id int PRIMARY KEY, c1 int REFERENCES c1);\n"
+     "ALTER TABLE c1 ADD FOREIGN KEY (c2) REFERENCES c2;\nCREATE VIEW zv AS SELECT 1 AS x;\n"
+     "CREATE TABLE c3 (id bigint PRIMARY KEY);\nALTER TABLE orders ADD FOREIGN KEY (user_id) REFERENCES c3;\n"
+     "ALTER TABLE a_event ENABLE ROW LEVEL SECURITY;\nCREATE POLICY p ON a_event USING (EXISTS (SELECT FROM zv));",
+     "", {"drop-table", "drop-object"}),
+    # a dropped table's foreign key uses a unique index of a kept table that is dropped too: the table goes first
+    ("drop_table_before_the_index_its_key_uses",
+     "CREATE UNIQUE INDEX orders_id_user ON orders (id, user_id);\n"
+     "CREATE TABLE a_map (oid bigint, uid bigint, FOREIGN KEY (oid, uid) REFERENCES orders (id, user_id));",
+     "", {"drop-table", "drop-index"}),
+    # an enum column becomes another enum (no cast between two enums: through text), an enum array too, a text
+    # column an enum and back
+    ("column_to_another_enum",
+     "CREATE TYPE hook_src AS ENUM ('user', 'zapier');\n"
+     "CREATE TABLE hook (id int, src hook_src DEFAULT 'user', srcs hook_src[], note text);\n"
+     "INSERT INTO hook VALUES (1, 'zapier', '{user,zapier}', 'user');",
+     "CREATE TYPE webhook_src AS ENUM ('user', 'zapier', 'make');\n"
+     "CREATE TABLE hook (id int, src webhook_src DEFAULT 'user', srcs webhook_src[], note webhook_src);",
+     {"alter-column-type", "drop-object"}),
+    # a foreign key whose two sides change type (integer to text): dropped before, made again after
+    ("foreign_key_columns_change_type",
+     "CREATE TABLE folder (id serial PRIMARY KEY, parent int REFERENCES folder);\n"
+     "CREATE TABLE doc (id int, folder_id int REFERENCES folder (id));\n"
+     "INSERT INTO folder VALUES (1, NULL), (2, 1);\nINSERT INTO doc VALUES (1, 2);",
+     "CREATE TABLE folder (id text PRIMARY KEY, parent text REFERENCES folder);\n"
+     "CREATE TABLE doc (id int, folder_id text REFERENCES folder (id));",
+     {"alter-column-type", "drop-object"}),
+    # a table made anew under another name keeps the serial sequence of the one it replaces (OWNED BY moves):
+    # the sequence is detached before the old table's drop would take it along
+    ("sequence_kept_when_its_table_goes",
+     "CREATE TABLE sticky (id serial PRIMARY KEY, v int);\nINSERT INTO sticky (v) VALUES (1), (2);",
+     "CREATE SEQUENCE sticky_id_seq AS integer;\n"
+     "CREATE TABLE feature (id int DEFAULT nextval('sticky_id_seq') NOT NULL CONSTRAINT sticky_pkey PRIMARY KEY, "
+     "v int);\nALTER SEQUENCE sticky_id_seq OWNED BY feature.id;", {"drop-table"}),
 ]
 
 
