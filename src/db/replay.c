@@ -181,6 +181,9 @@ int replay_statements(PGconn *conn, const char *const *sql, size_t n, bool in_tr
 				PQclear(PQexec(conn, "ROLLBACK"));
 			err_detail(err, "statement: %s", sql[i]);
 			replay_failed(what, err);
+			if (!scratch_interrupted())
+				err_hint(err, "pgshift cannot make this change on its own (e.g. a type change between types "
+					      "with no cast): write this step as a migration by hand, then generate the rest");
 			return -1;
 		}
 	}

@@ -362,3 +362,17 @@ def test_new_from_schema_cancels_the_file_load_when_the_second_scratch_database_
     finally:
         with pg.connect() as c:
             c.execute(f"DROP ROLE {name}")
+
+
+def test_new_from_schema_stops_on_a_change_it_cannot_make_and_says_to_write_it_by_hand(pg, db, project, pgshift):
+    """A column type change between types PostgreSQL has no cast for fails where new --from-schema runs it (its
+    scratch database): nothing is written, and the error names the statement and says to write that step."""
+    project.add("events", "CREATE TABLE events (id int PRIMARY KEY, at timestamp);\n")
+    (project.path / "schema.sql").write_text("CREATE TABLE events (id int PRIMARY KEY, at boolean);\n")
+    r = pgshift.run_db("new", "flag", "--from-schema")
+    assert r.returncode == 1, r
+    assert "cannot cast type timestamp without time zone to boolean" in r.stderr, r.stderr
+    assert "ALTER TABLE public.events ALTER COLUMN at TYPE boolean" in r.stderr, r.stderr
+    assert "write this step as a migration by hand" in r.stderr, r.stderr
+    assert scratch_dbs(pg) == []
+    assert not list((project.path / "migrations").glob("*_flag")), "nothing written"
