@@ -2045,21 +2045,26 @@ static const char *owner_column(const struct schema_object *seq, const struct sc
 	return by + 11 + n;
 }
 
+/* The part (column) of o named [name, name + len), or NULL. */
+static const struct schema_part *part_named(const struct schema_object *o, const char *name, size_t len)
+{
+	for (size_t k = 0; k < o->nparts; k++)
+		if (strlen(o->parts[k].name) == len && !strncmp(o->parts[k].name, name, len))
+			return &o->parts[k];
+	return NULL;
+}
+
 /* Whether column name (quoted) of from's table i is gone from to's table, or dropped and added again. */
 static bool column_goes(const struct planner *pl, size_t i, const char *name, size_t len)
 {
 	const struct schema_object *o = &pl->from->objects[i], *t;
-	const struct schema_part *oc = NULL, *nc = NULL;
+	const struct schema_part *oc, *nc;
 
 	if (pl->f2t[i] == SCHEMA_NONE)
 		return true;
 	t = &pl->to->objects[pl->f2t[i]];
-	for (size_t k = 0; k < o->nparts && !oc; k++)
-		if (strlen(o->parts[k].name) == len && !strncmp(o->parts[k].name, name, len))
-			oc = &o->parts[k];
-	for (size_t k = 0; k < t->nparts && !nc; k++)
-		if (strlen(t->parts[k].name) == len && !strncmp(t->parts[k].name, name, len))
-			nc = &t->parts[k];
+	oc = part_named(o, name, len);
+	nc = part_named(t, name, len);
 	return oc && (!nc || column_readded(pl, oc, nc) || generated_calls_rebuilt(pl, o, oc));
 }
 
@@ -2344,17 +2349,13 @@ static bool columns_change(const struct planner *pl, size_t fi, const struct sch
 static bool column_retyped(const struct planner *pl, size_t r, const char *name, size_t len)
 {
 	const struct schema_object *o = &pl->from->objects[r], *t;
-	const struct schema_part *oc = NULL, *nc = NULL;
+	const struct schema_part *oc, *nc;
 
 	if (pl->f2t[r] == SCHEMA_NONE)
 		return false;
 	t = &pl->to->objects[pl->f2t[r]];
-	for (size_t k = 0; k < o->nparts && !oc; k++)
-		if (strlen(o->parts[k].name) == len && !strncmp(o->parts[k].name, name, len))
-			oc = &o->parts[k];
-	for (size_t k = 0; k < t->nparts && !nc; k++)
-		if (strlen(t->parts[k].name) == len && !strncmp(t->parts[k].name, name, len))
-			nc = &t->parts[k];
+	oc = part_named(o, name, len);
+	nc = part_named(t, name, len);
 	return oc && nc && (!same(oc->type, nc->type) || !same(oc->collation, nc->collation));
 }
 
