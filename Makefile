@@ -33,6 +33,8 @@ OBJ := $(SRC:src/%.c=$(BUILD)/%.o)
 LIB := $(BUILD)/libpgshift.a
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(BUILD)/tests/%)
+# C drivers the end-to-end tests run against the library, built with its flags (the sanitizers under make asan).
+DRIVER_BIN := $(patsubst tests/e2e/drivers/%.c,$(BUILD)/drivers/%,$(wildcard tests/e2e/drivers/*.c))
 
 .PHONY: all test layers unit e2e demo asan valgrind fuzz fuzz-build fuzz-smoke install deps clean bench
 
@@ -66,13 +68,18 @@ $(BUILD)/tests/%: tests/unit/%.c tests/unit/unit.c tests/unit/unit.h $(LIB)
 	@$(CC) $(PGS_CFLAGS) $(CFLAGS) -Itests/unit $(shell $(PKG_CONFIG) --cflags cmocka) $(LDFLAGS) -o $@ $< tests/unit/unit.c $(LIB) \
 		$(shell $(PKG_CONFIG) --libs cmocka) $(PGS_LIBS) $(LDLIBS)
 
+$(BUILD)/drivers/%: tests/e2e/drivers/%.c $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	@$(CC) $(PGS_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(LIB) $(PGS_LIBS) $(LDLIBS)
+
 deps:
 	@sh scripts/deps.sh
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
-e2e: $(BUILD)/pgshift
+e2e: $(BUILD)/pgshift $(DRIVER_BIN)
 	PGSHIFT_BIN=$(abspath $(BUILD)/pgshift) $(PYTHON) -m pytest -q -p no:cacheprovider tests/e2e $(PYTEST_ARGS)
 
 # The layering rules of docs/ARCHITECTURE.md: who may include libpq, who may print.
